@@ -1,0 +1,22 @@
+/* Progress and diagnostics on stderr.
+ *
+ * log_stage() prints one line per stage with the time since program start,
+ * e.g. "[  0.412s] dns: example.test: update sent to 127.53.0.10".
+ * log_debug() prints only at verbosity >= 1 (-v), log_trace() at >= 2 (-vv).
+ * Never pass secrets to any of these.
+ */
+#ifndef ACMEUP_LOG_H
+#define ACMEUP_LOG_H
+
+void log_init(int verbosity);
+int log_verbosity(void);
+
+/* Milliseconds since log_init(), from the monotonic clock. */
+long long log_elapsed_ms(void);
+
+void log_stage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

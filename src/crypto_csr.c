@@ -1,0 +1,104 @@
+/* PKCS#10 certificate signing requests (RFC 2986, RFC 8555 7.4). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "acmeup/error.h"
+#include "crypto_internal.h"
+
+/* X.520 ub-common-name (RFC 5280 appendix A.1). */
+#define CN_MAX 64
+
+static int
+csr_fail(const char *what, const char *name, int ret)
+{
+	return acmeup_fail(ACMEUP_ECRYPTO, "CSR: %s%s%s: %s", what,
+	                   name != NULL ? " " : "", name != NULL ? name : "",
+	                   gnutls_strerror(ret));
+}
+
+/* Subject CN = names[0] (when it fits), SAN dNSName for every name. */
+static int
+csr_names(gnutls_x509_crq_t crq, const char *const *names, size_t n)
+{
+	size_t i, len;
+	int ret;
+
+	len = strlen(names[0]);
+	if (len <= CN_MAX) {
+		ret = gnutls_x509_crq_set_dn_by_oid(crq,
+		                                    GNUTLS_OID_X520_COMMON_NAME,
+		                                    0, names[0], (unsigned)len);
+		if (ret < 0)
+			return csr_fail("common name", names[0], ret);
+	}
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]);
+		ret = gnutls_x509_crq_set_subject_alt_name(crq,
+		                                           GNUTLS_SAN_DNSNAME,
+		                                           names[i], (unsigned)len,
+		                                           GNUTLS_FSAN_APPEND);
+		if (ret < 0)
+			return csr_fail("subjectAltName", names[i], ret);
+	}
+	return 0;
+}
+
+static int
+csr_check_names(const char *const *names, size_t n)
+{
+	size_t i, len;
+
+	if (names == NULL || n == 0)
+		return acmeup_fail(ACMEUP_EINVAL, "CSR: no names");
+	for (i = 0; i < n; i++) {
+		len = names[i] != NULL ? strlen(names[i]) : 0;
+		if (len == 0 || len > 253)
+			return acmeup_fail(ACMEUP_EINVAL, "CSR: name %zu is empty "
+			                   "or longer than 253 octets", i + 1);
+	}
+	return 0;
+}
+
+int
+crypto_csr_new(const struct crypto_key *key, const char *const *names,
+               size_t n, uint8_t **der, size_t *len)
+{
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_datum_t d = { NULL, 0 };
+	uint8_t *copy = NULL;
+	int ret;
+
+	ret = csr_check_names(names, n);
+	if (ret < 0)
+		return ret;
+	ret = gnutls_x509_crq_init(&crq);
+	if (ret < 0)
+		return csr_fail("init", NULL, ret);
+	ret = gnutls_x509_crq_set_version(crq, 1);
+	if (ret < 0) {
+		ret = csr_fail("version", NULL, ret);
+		goto out;
+	}
+	ret = csr_names(crq, names, n);
+	if (ret < 0)
+		goto out;
+	ret = gnutls_x509_crq_set_key(crq, key->x509);
+	if (ret >= 0)
+		ret = gnutls_x509_crq_privkey_sign(crq, key->priv,
+		                                   GNUTLS_DIG_SHA256, 0);
+	if (ret >= 0)
+		ret = gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, &d);
+	if (ret < 0) {
+		ret = csr_fail("sign", names[0], ret);
+		goto out;
+	}
+	ret = crypto_datum_dup(&d, &copy);
+	if (ret < 0)
+		goto out;
+	*der = copy;
+	*len = d.size;
+out:
+	gnutls_free(d.data);
+	gnutls_x509_crq_deinit(crq);
+	return ret;
+}

@@ -1,0 +1,53 @@
+/* One error convention: negative codes plus one recorded detail line. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "acmeup/error.h"
+
+static char detail[1024];
+
+const char *
+acmeup_strerror(int code)
+{
+	switch (code) {
+	case ACMEUP_OK: return "success";
+	case ACMEUP_ENOMEM: return "out of memory";
+	case ACMEUP_EINVAL: return "invalid input";
+	case ACMEUP_EIO: return "I/O error";
+	case ACMEUP_ECRYPTO: return "cryptographic error";
+	case ACMEUP_EHTTP: return "HTTP transport error";
+	case ACMEUP_EACME: return "the CA reported a problem";
+	case ACMEUP_EPROTO: return "protocol error";
+	case ACMEUP_EDNS: return "DNS error";
+	case ACMEUP_ETSIG: return "TSIG error";
+	case ACMEUP_ETIMEOUT: return "timed out";
+	case ACMEUP_EUSAGE: return "usage error";
+	case ACMEUP_EINTR: return "interrupted";
+	default: return "unknown error";
+	}
+}
+
+int
+acmeup_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+const char *
+acmeup_errmsg(int code)
+{
+	if (detail[0] != '\0')
+		return detail;
+	return acmeup_strerror(code);
+}
+
+void
+acmeup_err_clear(void)
+{
+	detail[0] = '\0';
+}

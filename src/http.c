@@ -1,0 +1,266 @@
+/* HTTPS to the CA through libcurl (GnuTLS flavour). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "acmeup/error.h"
+#include "acmeup/http.h"
+#include "acmeup/log.h"
+
+#define HTTP_MAX_BODY (4 * 1024 * 1024)
+
+struct http_client {
+	CURL *curl;
+	char *ca_bundle;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+int
+http_client_new(const char *ca_bundle, struct http_client **out)
+{
+	struct http_client *c = NULL;
+	int rc = ACMEUP_ENOMEM;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return acmeup_fail(ACMEUP_EHTTP, "cannot initialise libcurl");
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		goto out;
+	if (ca_bundle != NULL) {
+		c->ca_bundle = strdup(ca_bundle);
+		if (c->ca_bundle == NULL)
+			goto out;
+	}
+	c->curl = curl_easy_init();
+	if (c->curl == NULL)
+		goto out;
+	*out = c;
+	c = NULL;
+	rc = 0;
+out:
+	http_client_free(c);
+	return rc;
+}
+
+void
+http_client_free(struct http_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	free(c->ca_bundle);
+	free(c);
+}
+
+void
+http_response_clear(struct http_response *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	free(r->body);
+	free(r->content_type);
+	free(r->location);
+	free(r->replay_nonce);
+	for (i = 0; i < r->n_links_alternate; i++)
+		free(r->links_alternate[i]);
+	free(r->links_alternate);
+	memset(r, 0, sizeof(*r));
+	r->retry_after = -1;
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct http_response *r = arg;
+	size_t n = size * nmemb;
+	char *p;
+
+	if (r->body_len + n > HTTP_MAX_BODY)
+		return 0;
+	p = realloc(r->body, r->body_len + n + 1);
+	if (p == NULL)
+		return 0;
+	memcpy(p + r->body_len, data, n);
+	r->body = p;
+	r->body_len += n;
+	p[r->body_len] = '\0';
+	return n;
+}
+
+/* Copy a header value without surrounding white space. */
+static char *
+header_value(const char *v, size_t len)
+{
+	char *s;
+
+	while (len > 0 && isspace((unsigned char)*v)) {
+		v++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)v[len - 1]))
+		len--;
+	s = malloc(len + 1);
+	if (s == NULL)
+		return NULL;
+	memcpy(s, v, len);
+	s[len] = '\0';
+	return s;
+}
+
+/* RFC 8555 8.2 / RFC 9110 10.2.3: Retry-After as delta-seconds. An HTTP
+ * date is read as "some time": 10 s. */
+static long
+parse_retry_after(const char *v)
+{
+	char *end = NULL;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || n < 0)
+		return 10;
+	return n > 86400 ? 86400 : n;
+}
+
+/* Link: <url>;rel="alternate" (RFC 8288); other relations are ignored. */
+static void
+parse_link(struct http_response *r, const char *v)
+{
+	const char *lt = strchr(v, '<'), *gt;
+	char **links;
+
+	if (lt == NULL)
+		return;
+	gt = strchr(lt, '>');
+	if (gt == NULL || strstr(gt, "rel=\"alternate\"") == NULL)
+		return;
+	links = realloc(r->links_alternate,
+	    (r->n_links_alternate + 1) * sizeof(*links));
+	if (links == NULL)
+		return;
+	r->links_alternate = links;
+	links[r->n_links_alternate] = header_value(lt + 1, (size_t)(gt - lt - 1));
+	if (links[r->n_links_alternate] != NULL)
+		r->n_links_alternate++;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct http_response *r = arg;
+	size_t n = size * nmemb;
+	const char *colon = memchr(data, ':', n);
+	size_t klen, vlen;
+	char *v;
+
+	if (colon == NULL)
+		return n;
+	klen = (size_t)(colon - data);
+	vlen = n - klen - 1;
+	v = header_value(colon + 1, vlen);
+	if (v == NULL)
+		return 0;
+	if (klen == 12 && strncasecmp(data, "Replay-Nonce", klen) == 0) {
+		free(r->replay_nonce);
+		r->replay_nonce = v;
+	} else if (klen == 8 && strncasecmp(data, "Location", klen) == 0) {
+		free(r->location);
+		r->location = v;
+	} else if (klen == 12 && strncasecmp(data, "Content-Type", klen) == 0) {
+		free(r->content_type);
+		r->content_type = v;
+	} else if (klen == 11 && strncasecmp(data, "Retry-After", klen) == 0) {
+		r->retry_after = parse_retry_after(v);
+		free(v);
+	} else if (klen == 4 && strncasecmp(data, "Link", klen) == 0) {
+		parse_link(r, v);
+		free(v);
+	} else {
+		free(v);
+	}
+	return n;
+}
+
+static int
+perform(struct http_client *c, const char *method, const char *url,
+        struct curl_slist *hdrs, struct http_response *resp)
+{
+	CURL *h = c->curl;
+	CURLcode cc;
+	int rc = 0;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "acmeup/" ACMEUP_VERSION);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_bundle != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	c->errbuf[0] = '\0';
+	log_trace("http: %s %s", method, url);
+	cc = curl_easy_perform(h);
+	if (cc != CURLE_OK) {
+		rc = acmeup_fail(ACMEUP_EHTTP, "%s %s: %s", method, url,
+		    c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
+		http_response_clear(resp);
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	log_trace("http: %ld from %s", resp->status, url);
+out:
+	curl_easy_reset(h);
+	return rc;
+}
+
+int
+http_get(struct http_client *c, const char *url, struct http_response *resp)
+{
+	curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	return perform(c, "GET", url, NULL, resp);
+}
+
+int
+http_head(struct http_client *c, const char *url, struct http_response *resp)
+{
+	curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
+	return perform(c, "HEAD", url, NULL, resp);
+}
+
+int
+http_post(struct http_client *c, const char *url, const char *content_type,
+          const char *body, size_t len, struct http_response *resp)
+{
+	struct curl_slist *hdrs = NULL, *tmp;
+	char ct[128];
+	int rc;
+
+	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+	tmp = curl_slist_append(hdrs, ct);
+	if (tmp == NULL)
+		return ACMEUP_ENOMEM;
+	hdrs = tmp;
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)len);
+	rc = perform(c, "POST", url, hdrs, resp);
+	curl_slist_free_all(hdrs);
+	return rc;
+}

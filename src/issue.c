@@ -1,0 +1,394 @@
+/* The issue command: one order from account to stored certificate. */
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tsig.h"
+
+#include "acmeup/acme.h"
+#include "acmeup/crypto.h"
+#include "acmeup/dns.h"
+#include "acmeup/error.h"
+#include "acmeup/issue.h"
+#include "acmeup/log.h"
+#include "acmeup/store.h"
+
+#define AUTHZ_TIMEOUT_MS 120000
+#define ORDER_TIMEOUT_MS 120000
+#define CHALLENGE_PREFIX "_acme-challenge."
+
+/* One pending dns-01 challenge. Strings owned. */
+struct pending {
+	char *authz_url;
+	char *challenge_url;
+	char *owner;  /* _acme-challenge.<identifier> */
+	char *value;  /* TXT value */
+};
+
+struct order_run {
+	struct acme_client *acme;
+	struct acme_order order;
+	char *order_url;
+	struct pending *pend;
+	size_t n_pend;
+	char *names[CLI_MAX_DOMAINS];
+	size_t n_names;
+};
+
+static void
+order_run_clear(struct order_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_pend; i++) {
+		free(r->pend[i].authz_url);
+		free(r->pend[i].challenge_url);
+		free(r->pend[i].owner);
+		free(r->pend[i].value);
+	}
+	free(r->pend);
+	for (i = 0; i < r->n_names; i++)
+		free(r->names[i]);
+	acme_order_clear(&r->order);
+	free(r->order_url);
+	acme_client_free(r->acme);
+}
+
+/* Lower-case copy without a trailing dot; letters, digits, '-', '.', and
+ * '*' only as the whole first label (RFC 8555 7.1.3). */
+static int
+normalize_name(const char *in, char **out)
+{
+	size_t len = strlen(in), i;
+	char *s;
+
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return acmeup_fail(ACMEUP_EUSAGE, "'%s' is not a DNS name", in);
+	s = strndup(in, len);
+	if (s == NULL)
+		return ACMEUP_ENOMEM;
+	for (i = 0; i < len; i++) {
+		s[i] = (char)tolower((unsigned char)s[i]);
+		if (isalnum((unsigned char)s[i]) || s[i] == '-' ||
+		    (s[i] == '.' && i > 0 && s[i - 1] != '.') ||
+		    (s[i] == '*' && i == 0 && len > 2 && s[1] == '.'))
+			continue;
+		free(s);
+		return acmeup_fail(ACMEUP_EUSAGE, "'%s' is not a DNS name "
+		    "(character %zu)", in, i + 1);
+	}
+	*out = s;
+	return 0;
+}
+
+int
+issue_cert_dirname(const char *name, char *buf, size_t len)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n >= len || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strchr(name, '/') != NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "'%s' cannot be a "
+		    "certificate name", name);
+	for (i = 0; i <= n; i++)
+		buf[i] = name[i] == '*' ? '_' : name[i];
+	return 0;
+}
+
+/* RFC 8555 7.5 / 8.4: for each authorization not yet valid, its dns-01
+ * challenge and the TXT record that answers it. */
+static int
+add_pending(struct order_run *r, const struct acme_authz *a, const char *url)
+{
+	const struct acme_challenge *ch = NULL;
+	struct pending *p = &r->pend[r->n_pend];
+	size_t i, olen;
+
+	for (i = 0; i < a->n_challenges && ch == NULL; i++)
+		if (strcmp(a->challenges[i].type, "dns-01") == 0)
+			ch = &a->challenges[i];
+	if (ch == NULL || ch->token == NULL)
+		return acmeup_fail(ACMEUP_EACME, "the CA offers no dns-01 "
+		    "challenge for %s", a->identifier);
+	olen = strlen(CHALLENGE_PREFIX) + strlen(a->identifier) + 1;
+	p->authz_url = strdup(url);
+	p->challenge_url = strdup(ch->url);
+	p->owner = malloc(olen);
+	r->n_pend++;
+	if (p->authz_url == NULL || p->challenge_url == NULL ||
+	    p->owner == NULL)
+		return ACMEUP_ENOMEM;
+	snprintf(p->owner, olen, "%s%s", CHALLENGE_PREFIX, a->identifier);
+	return acme_dns01_value(r->acme, ch->token, &p->value);
+}
+
+static int
+collect_challenges(struct order_run *r)
+{
+	struct acme_authz a = { 0 };
+	size_t i;
+	int rc = 0;
+
+	r->pend = calloc(r->order.n_authorizations, sizeof(*r->pend));
+	if (r->pend == NULL)
+		return ACMEUP_ENOMEM;
+	for (i = 0; i < r->order.n_authorizations && rc == 0; i++) {
+		rc = acme_authz_get(r->acme, r->order.authorizations[i], &a);
+		if (rc == 0 && strcmp(a.status, "valid") == 0)
+			log_stage("acme: %s is already authorized",
+			    a.identifier);
+		else if (rc == 0 && strcmp(a.status, "pending") != 0)
+			rc = acmeup_fail(ACMEUP_EACME, "authorization for %s "
+			    "is %s", a.identifier, a.status);
+		else if (rc == 0)
+			rc = add_pending(r, &a, r->order.authorizations[i]);
+		acme_authz_clear(&a);
+	}
+	return rc;
+}
+
+/* RFC 8555 7.5.1: answer every challenge, then wait for every
+ * authorization. */
+static int
+validate(struct order_run *r)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < r->n_pend && rc == 0; i++)
+		rc = acme_challenge_respond(r->acme, r->pend[i].challenge_url);
+	if (rc == 0)
+		log_stage("acme: challenges answered, the CA is validating");
+	for (i = 0; i < r->n_pend && rc == 0; i++)
+		rc = acme_authz_wait(r->acme, r->pend[i].authz_url,
+		    AUTHZ_TIMEOUT_MS);
+	if (rc == 0)
+		log_stage("acme: all names validated");
+	return rc;
+}
+
+/* Remove the records; a removal failure is reported but does not hide the
+ * failure that came before it. */
+static int
+remove_records(struct dns_set *set, int rc)
+{
+	char first[1024] = "";
+	int rc2;
+
+	if (rc != 0) {
+		snprintf(first, sizeof(first), "%s", acmeup_errmsg(rc));
+		log_stage("dns: removing the challenge records after the "
+		    "failure");
+	}
+	rc2 = dns_txt_remove(set);
+	if (rc == 0)
+		return rc2;
+	if (rc2 != 0)
+		log_warn("%s", acmeup_errmsg(rc2));
+	return acmeup_fail(rc, "%s", first);
+}
+
+/* Publish, prove, validate; the records are removed whatever happens. */
+static int
+prove_control(struct order_run *r, const struct dns_config *cfg)
+{
+	struct dns_txt *txt = NULL;
+	struct dns_set *set = NULL;
+	size_t i;
+	int rc;
+
+	if (r->n_pend == 0)
+		return 0;
+	txt = calloc(r->n_pend, sizeof(*txt));
+	if (txt == NULL)
+		return ACMEUP_ENOMEM;
+	for (i = 0; i < r->n_pend; i++) {
+		txt[i].owner = r->pend[i].owner;
+		txt[i].value = r->pend[i].value;
+	}
+	rc = dns_txt_add(cfg, txt, r->n_pend, &set);
+	if (rc == 0)
+		rc = dns_txt_wait(set);
+	if (rc == 0)
+		rc = validate(r);
+	if (set != NULL)
+		rc = remove_records(set, rc);
+	dns_set_free(set);
+	free(txt);
+	return rc;
+}
+
+/* Split a PEM chain after its first certificate. */
+static const char *
+chain_rest(const char *pem)
+{
+	const char *end = strstr(pem, "-----END CERTIFICATE-----");
+
+	if (end == NULL)
+		return pem + strlen(pem);
+	end += strlen("-----END CERTIFICATE-----");
+	while (*end == '\r' || *end == '\n')
+		end++;
+	return end;
+}
+
+static int
+write_file(const char *dir, const char *file, const char *data, size_t len,
+           mode_t mode)
+{
+	char path[PATH_MAX];
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s/%s", dir,
+		    file);
+	return store_write(path, data, len, mode);
+}
+
+/* <out>/<name>/{privkey,chain,fullchain,cert}.pem, each atomically; the key
+ * first, so a certificate never lands without its key. */
+static int
+store_certificate(const char *dir, const struct crypto_key *key,
+                  const char *pem)
+{
+	const char *rest = chain_rest(pem);
+	char *keypem = NULL;
+	size_t keylen = 0;
+	int rc;
+
+	rc = store_mkdirs(dir, 0755);
+	if (rc == 0)
+		rc = crypto_key_to_pem(key, &keypem, &keylen);
+	if (rc == 0)
+		rc = write_file(dir, "privkey.pem", keypem, keylen, 0600);
+	if (rc == 0)
+		rc = write_file(dir, "chain.pem", rest, strlen(rest), 0644);
+	if (rc == 0)
+		rc = write_file(dir, "fullchain.pem", pem, strlen(pem), 0644);
+	if (rc == 0)
+		rc = write_file(dir, "cert.pem", pem, (size_t)(rest - pem),
+		    0644);
+	if (keypem != NULL) {
+		explicit_bzero(keypem, keylen);
+		free(keypem);
+	}
+	return rc;
+}
+
+/* New P-256 key, CSR for the names, finalize, download, store. */
+static int
+finish(struct order_run *r, const char *certdir)
+{
+	struct crypto_key *key = NULL;
+	uint8_t *csr = NULL;
+	size_t csr_len = 0;
+	char *pem = NULL;
+	int rc;
+
+	rc = crypto_key_generate_p256(&key);
+	if (rc == 0)
+		rc = crypto_csr_new(key, (const char *const *)r->names,
+		    r->n_names, &csr, &csr_len);
+	if (rc == 0)
+		rc = acme_order_finish(r->acme, r->order_url, &r->order, csr,
+		    csr_len, ORDER_TIMEOUT_MS, &pem);
+	if (rc == 0)
+		rc = store_certificate(certdir, key, pem);
+	if (rc == 0)
+		log_stage("store: certificate written to %s/", certdir);
+	free(pem);
+	free(csr);
+	crypto_key_free(key);
+	return rc;
+}
+
+static int
+load_tsig(const struct issue_opts *o, struct tsig_key **out)
+{
+	char err[512] = "";
+	int rc;
+
+	rc = tsig_key_load(o->tsig_key, o->tsig_key_name, out, err,
+	    sizeof(err));
+	if (rc != 0)
+		return acmeup_fail(ACMEUP_ETSIG, "TSIG key: %s",
+		    err[0] != '\0' ? err : tsig_strerror(rc));
+	log_stage("dns: TSIG key %s (%s) from %s", tsig_key_name(*out),
+	    tsig_key_algorithm(*out), o->tsig_key);
+	return 0;
+}
+
+static int
+start_order(struct order_run *r, const struct issue_opts *o,
+            const struct crypto_key *account)
+{
+	char contact[320];
+	const char *contacts[1] = { contact };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < o->n_domains && rc == 0; i++) {
+		rc = normalize_name(o->domains[i], &r->names[i]);
+		if (rc == 0)
+			r->n_names++;
+	}
+	if (rc == 0)
+		rc = acme_client_new(o->server, o->ca_bundle, account, &r->acme);
+	if (rc != 0)
+		return rc;
+	snprintf(contact, sizeof(contact), "mailto:%s",
+	    o->email != NULL ? o->email : "");
+	rc = acme_account_ensure(r->acme, contacts, o->email != NULL ? 1 : 0,
+	    o->agree_tos);
+	if (rc == 0)
+		rc = acme_order_new(r->acme, (const char *const *)r->names,
+		    r->n_names, &r->order, &r->order_url);
+	if (rc == 0)
+		log_stage("acme: order %s for %zu name%s", r->order_url,
+		    r->n_names, r->n_names == 1 ? "" : "s");
+	if (rc == 0)
+		rc = collect_challenges(r);
+	return rc;
+}
+
+int
+issue_run(const struct issue_opts *o)
+{
+	struct order_run r = { 0 };
+	struct crypto_key *account = NULL;
+	struct tsig_key *tsig = NULL;
+	struct dns_config cfg = { 0 };
+	char name[256], certdir[PATH_MAX];
+	int rc, n;
+
+	rc = issue_cert_dirname(o->cert_name != NULL ? o->cert_name :
+	    o->domains[0], name, sizeof(name));
+	if (rc != 0)
+		return rc;
+	n = snprintf(certdir, sizeof(certdir), "%s/%s", o->out_dir, name);
+	if (n < 0 || (size_t)n >= sizeof(certdir))
+		return acmeup_fail(ACMEUP_EUSAGE, "--out path too long");
+	rc = load_tsig(o, &tsig);
+	if (rc == 0)
+		rc = account_key_load(o->state_dir, &account);
+	if (rc == 0)
+		rc = start_order(&r, o, account);
+	cfg.resolver = o->resolver;
+	cfg.update_server = o->dns_server;
+	cfg.key = tsig;
+	cfg.ttl = o->ttl;
+	cfg.timeout_ms = o->propagation_timeout_ms;
+	if (rc == 0)
+		rc = prove_control(&r, &cfg);
+	if (rc == 0)
+		rc = finish(&r, certdir);
+	order_run_clear(&r);
+	crypto_key_free(account);
+	tsig_key_free(tsig);
+	return rc;
+}

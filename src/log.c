@@ -1,0 +1,95 @@
+/* Progress lines on stderr, stamped with time since start. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "acmeup/log.h"
+
+static int verbosity;
+static struct timespec t0;
+static int started;
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+log_init(int level)
+{
+	verbosity = level;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	started = 1;
+}
+
+int
+log_verbosity(void)
+{
+	return verbosity;
+}
+
+long long
+log_elapsed_ms(void)
+{
+	if (!started)
+		log_init(verbosity);
+	return now_ms() - ((long long)t0.tv_sec * 1000 + t0.tv_nsec / 1000000);
+}
+
+static void
+vlog(const char *tag, const char *fmt, va_list ap)
+{
+	long long ms = log_elapsed_ms();
+
+	fprintf(stderr, "[%4lld.%03llds] %s", ms / 1000, ms % 1000, tag);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+log_stage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	vlog("debug: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < 2)
+		return;
+	va_start(ap, fmt);
+	vlog("trace: ", fmt, ap);
+	va_end(ap);
+}
