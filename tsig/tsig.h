@@ -111,9 +111,12 @@ struct tsig_result {
  * reply's fudge of time(NULL) + ctx->time_offset (TSIG_EBADTIME). A reply
  * whose TSIG error is BADSIG/BADKEY/BADTIME/BADTRUNC returns
  * TSIG_EBADSIG/EBADKEY/EBADTIME/EBADTRUNC without checking the MAC (such
- * replies are usually unsigned, RFC 8945 5.3.2); any other error value gives
- * TSIG_EFORMAT. res (may be NULL) is filled in either case: on BADTIME,
- * server_time is the server's clock from the other data (RFC 8945 5.2.3). */
+ * replies are usually unsigned, RFC 8945 5.3.2) -- except that a BADTIME
+ * reply carrying a MAC (BIND signs them) must verify, else TSIG_EBADMAC; any
+ * other error value gives TSIG_EFORMAT. The reply's header ID is not covered
+ * by the MAC (the original ID is): the caller matches IDs. res (may be
+ * NULL) is filled in either case: on BADTIME, server_time is the server's
+ * clock from the other data (RFC 8945 5.2.3). */
 int tsig_verify(const struct tsig_key *key, const uint8_t *msg, size_t len,
                 const struct tsig_ctx *ctx, struct tsig_result *res);
 

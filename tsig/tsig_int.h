@@ -1,0 +1,102 @@
+/* libtsig internals: shared by the tsig/ sources and tsig's own tests.
+ * Not part of the public interface (that is tsig.h); no GnuTLS types here.
+ */
+#ifndef TSIG_INT_H
+#define TSIG_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsig.h"
+
+#define TSIG_TYPE 250       /* RFC 8945 4.2 */
+#define TSIG_CLASS_ANY 255
+#define TSIG_NAME_MAX 255   /* RFC 1035 2.3.4: wire form, with root label */
+#define TSIG_MAC_MAX 64     /* SHA-512 */
+#define TSIG_DEFAULT_FUDGE 300 /* RFC 8945 10 */
+#define TSIG_TIME_MAX 0xffffffffffffULL /* 48-bit time signed */
+
+struct tsig_alg {
+	const char *name;      /* BIND's short form, "hmac-sha256" */
+	const char *wire_name; /* RFC 8945 6: "hmac-sha256",
+	                        * "HMAC-MD5.SIG-ALG.REG.INT" */
+	int mac;               /* gnutls_mac_algorithm_t */
+	size_t mac_len;        /* full HMAC output length */
+};
+
+struct tsig_key {
+	char *name;                  /* lower case, no trailing dot; owned */
+	const struct tsig_alg *alg;  /* static table entry */
+	uint8_t *secret;             /* owned; wiped on free */
+	size_t secret_len;
+	uint8_t name_wire[TSIG_NAME_MAX]; /* canonical (lower case) wire form */
+	size_t name_wire_len;
+	uint8_t alg_wire[TSIG_NAME_MAX];  /* canonical wire form of wire_name */
+	size_t alg_wire_len;
+};
+
+/* The TSIG variables of RFC 8945 4.3.3 that differ per message. */
+struct tsig_vars {
+	uint64_t time_signed;
+	uint16_t fudge;
+	uint16_t error;
+	const uint8_t *other; /* borrowed; other_len bytes */
+	uint16_t other_len;
+};
+
+/* Writes "fmt..." into err[0..errlen) when err is not NULL. */
+void tsig_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Algorithm by name, case-insensitive, trailing dot optional; BIND short
+ * form or RFC 8945 wire name. NULL when unknown. */
+const struct tsig_alg *tsig_alg_lookup(const char *name);
+
+/* Comma-separated list of the supported short names, for messages. */
+const char *tsig_alg_names(void);
+
+/* Text name ("Key-1.Example." or "key-1.example") to canonical wire form
+ * (lower case, uncompressed) in out[0..TSIG_NAME_MAX). No escapes. */
+int tsig_name_to_wire(const char *name, uint8_t *out, size_t *out_len);
+
+/* A key from validated parts (the key file parser's way in); copies
+ * secret. *out owned by the caller. */
+int tsig_key_from_parts(const char *name, const struct tsig_alg *alg,
+                        const uint8_t *secret, size_t secret_len,
+                        struct tsig_key **out);
+
+/* Strict base64 (RFC 4648 4, padding required, whitespace ignored) of
+ * text[0..len). *out is a new buffer the caller wipes and frees. */
+int tsig_b64_decode(const char *text, size_t len, uint8_t **out,
+                    size_t *out_len);
+
+/* Reads the possibly compressed name at msg[*off] into canonical wire form
+ * (lower case) in out[0..TSIG_NAME_MAX), advancing *off past it. Bounds and
+ * pointer loops checked: TSIG_EFORMAT on anything malformed. out may be
+ * NULL to skip the name. */
+int tsig_name_read(const uint8_t *msg, size_t len, size_t *off,
+                   uint8_t *out, size_t *out_len);
+
+/* Walks the whole message (header, every RR of every section) and sets
+ * *last_ar to the offset of the last additional RR, or to len when ARCOUNT
+ * is 0. *tsig is 1 when that RR is a TSIG. TSIG_EFORMAT when the message is
+ * malformed, has trailing bytes, or has a TSIG RR anywhere but last. */
+int tsig_msg_walk(const uint8_t *msg, size_t len, size_t *last_ar, int *tsig);
+
+/* RFC 8945 4.3.3 / 5.3: the MAC over [prior MAC (2-byte length + MAC) when
+ * prior is not NULL] + hdr[0..12) + body[0..body_len) + TSIG variables of key
+ * and vars. hdr is passed apart so a reply's ID and ARCOUNT can be restored
+ * without copying the message. mac receives key->alg->mac_len bytes. */
+int tsig_mac_compute(const struct tsig_key *key, const uint8_t *prior,
+                     size_t prior_len, const uint8_t hdr[12],
+                     const uint8_t *body, size_t body_len,
+                     const struct tsig_vars *vars, uint8_t *mac);
+
+/* RFC 8945 4.2: append a TSIG RR of key with vars, MAC mac[0..mac_len) and
+ * original ID orig_id to msg[0..*len), increment ARCOUNT and update *len.
+ * TSIG_ENOSPACE when cap is too small (msg unchanged). */
+int tsig_rr_append(const struct tsig_key *key, uint8_t *msg, size_t *len,
+                   size_t cap, const struct tsig_vars *vars,
+                   const uint8_t *mac, size_t mac_len, uint16_t orig_id);
+
+#endif
