@@ -320,6 +320,9 @@ load_tsig(const struct issue_opts *o, struct tsig_key **out)
 		    err[0] != '\0' ? err : tsig_strerror(rc));
 	log_stage("dns: TSIG key %s (%s) from %s", tsig_key_name(*out),
 	    tsig_key_algorithm(*out), o->tsig_key);
+	if (tsig_key_file_insecure(o->tsig_key) == 1)
+		log_warn("TSIG key file %s is readable by group or others; "
+		    "chmod 600 it", o->tsig_key);
 	return 0;
 }
 
