@@ -1,0 +1,312 @@
+/* One TSIG-signed UPDATE (RFC 2136, RFC 8945) for the records of a zone:
+ * build it, sign the wire bytes with tsig/, send it to the primary, verify
+ * the reply's TSIG and turn every failure into a message a person can act
+ * on. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acmeup/error.h"
+#include "acmeup/log.h"
+#include "dns_internal.h"
+#include "tsig.h"
+
+/* Room for the TSIG RR (RFC 8945 4.2): two names of at most 255 octets,
+ * fixed fields and a MAC of at most 64 octets. */
+#define TSIG_ROOM 1024
+#define OPCODE_UPDATE 5 /* RFC 2136 1.3 */
+
+/* RFC 2136 2.5.1 (add: class IN, ttl) or 2.5.4 (delete an RR: class NONE,
+ * TTL 0, same RDATA) TXT RR for rec. */
+static ldns_rr *
+update_rr(const struct dns_rec *rec, enum dns_update_op op, unsigned ttl)
+{
+	uint8_t str[256];
+	size_t len = strlen(rec->value);
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *owner = ldns_rdf_clone(rec->owner), *txt = NULL;
+
+	if (len <= 255) {
+		str[0] = (uint8_t)len; /* RFC 1035 3.3: <character-string> */
+		memcpy(str + 1, rec->value, len);
+		txt = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, len + 1, str);
+	}
+	if (rr == NULL || owner == NULL || txt == NULL) {
+		ldns_rr_free(rr);
+		ldns_rdf_deep_free(owner);
+		ldns_rdf_deep_free(txt);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, owner);
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_TXT);
+	ldns_rr_set_class(rr, op == DNS_UPDATE_ADD ? LDNS_RR_CLASS_IN
+	                                           : LDNS_RR_CLASS_NONE);
+	ldns_rr_set_ttl(rr, op == DNS_UPDATE_ADD ? ttl : 0);
+	ldns_rr_push_rdf(rr, txt);
+	return rr;
+}
+
+/* RFC 2136 2.3: zone section holds one "question" zname SOA IN. */
+static int
+push_zone(ldns_pkt *p, const ldns_rdf *apex)
+{
+	ldns_rr *q = ldns_rr_new();
+	ldns_rdf *name = ldns_rdf_clone(apex);
+
+	if (q == NULL || name == NULL) {
+		ldns_rr_free(q);
+		ldns_rdf_deep_free(name);
+		return ACMEUP_ENOMEM;
+	}
+	ldns_rr_set_owner(q, name);
+	ldns_rr_set_type(q, LDNS_RR_TYPE_SOA);
+	ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
+	ldns_rr_set_question(q, true);
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q);
+	return 0;
+}
+
+int
+dns_update_wire(const struct dns_zone *z, enum dns_update_op op,
+                unsigned ttl, uint16_t id, uint8_t **wire, size_t *len)
+{
+	ldns_pkt *p = ldns_pkt_new();
+	ldns_rr *rr;
+	size_t i;
+	int rc = ACMEUP_ENOMEM;
+
+	if (p == NULL || push_zone(p, z->apex) < 0)
+		goto out;
+	ldns_pkt_set_opcode(p, LDNS_PACKET_UPDATE);
+	ldns_pkt_set_id(p, id);
+	/* Prerequisite section empty; update section is the authority one. */
+	for (i = 0; i < z->nrecs; i++) {
+		rr = update_rr(&z->recs[i], op, ttl);
+		if (rr == NULL)
+			goto out;
+		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, rr);
+	}
+	if (ldns_pkt2wire(wire, p, len) != LDNS_STATUS_OK)
+		goto out;
+	rc = 0;
+out:
+	ldns_pkt_free(p);
+	return rc;
+}
+
+/* "_acme-challenge.a.example.test, _acme-challenge.b.example.test". */
+static void
+owners_text(const struct dns_zone *z, char *buf, size_t len)
+{
+	size_t i, j, used = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < z->nrecs && used < len; i++) {
+		for (j = 0; j < i; j++)
+			if (ldns_dname_compare(z->recs[j].owner, z->recs[i].owner) == 0)
+				break;
+		if (j < i)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+		             z->recs[i].owner_text);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* A reply whose TSIG did not verify (RFC 8945 5.3, 5.2.2 errors). */
+static int
+tsig_failure(const struct dns_set *set, const struct dns_zone *z, int trc,
+             unsigned rcode, const struct tsig_result *res)
+{
+	const char *srv = z->primary.text, *key = tsig_key_name(set->key);
+	long long skew = (long long)res->server_time - (long long)res->our_time;
+
+	switch (trc) {
+	case TSIG_EBADSIG:
+		return acmeup_fail(ACMEUP_ETSIG, "server %s rejected the signature "
+		                   "of key %s for zone %s: the secret differs", srv,
+		                   key, z->name);
+	case TSIG_EBADKEY:
+		return acmeup_fail(ACMEUP_ETSIG, "server %s does not know key %s "
+		                   "with algorithm %s (zone %s)", srv, key,
+		                   tsig_key_algorithm(set->key), z->name);
+	case TSIG_EBADTIME:
+		return acmeup_fail(ACMEUP_ETSIG, "server %s rejected the time of key "
+		                   "%s's signature for zone %s (BADTIME): server time "
+		                   "%llu, our time %llu, our clock is %lld s %s; check "
+		                   "the clocks (NTP)", srv, key, z->name,
+		                   (unsigned long long)res->server_time,
+		                   (unsigned long long)res->our_time,
+		                   skew < 0 ? -skew : skew,
+		                   skew < 0 ? "ahead" : "behind");
+	case TSIG_EBADTRUNC:
+		return acmeup_fail(ACMEUP_ETSIG, "server %s rejected the MAC length "
+		                   "of key %s for zone %s (BADTRUNC)", srv, key,
+		                   z->name);
+	case TSIG_EUNSIGNED:
+		return acmeup_fail(ACMEUP_ETSIG, "server %s answered %s to the UPDATE "
+		                   "of zone %s without a TSIG signature (key %s): the "
+		                   "reply cannot be trusted", srv, dns_rcode_name(rcode),
+		                   z->name, key);
+	case TSIG_EBADMAC:
+		return acmeup_fail(ACMEUP_ETSIG, "the reply from %s for zone %s does "
+		                   "not verify with key %s: altered or forged reply, "
+		                   "or the server's secret differs", srv, z->name, key);
+	case TSIG_EKEYNAME:
+		return acmeup_fail(ACMEUP_ETSIG, "the reply from %s for zone %s is "
+		                   "signed with another key or algorithm than %s (%s)",
+		                   srv, z->name, key, tsig_key_algorithm(set->key));
+	default:
+		return acmeup_fail(ACMEUP_ETSIG, "TSIG check of the reply from %s "
+		                   "for zone %s (key %s): %s", srv, z->name, key,
+		                   tsig_strerror(trc));
+	}
+}
+
+/* A verified reply with an error rcode (RFC 2136 2.2, 3.8). */
+static int
+rcode_failure(const struct dns_set *set, const struct dns_zone *z,
+              unsigned rcode)
+{
+	const char *srv = z->primary.text, *key = tsig_key_name(set->key);
+	char owners[256];
+
+	owners_text(z, owners, sizeof(owners));
+	switch (rcode) {
+	case LDNS_RCODE_REFUSED:
+		return acmeup_fail(ACMEUP_EDNS, "REFUSED from %s for zone %s: key %s "
+		                   "may not update %s (update-policy?)", srv, z->name,
+		                   key, owners);
+	case LDNS_RCODE_NOTAUTH:
+		return acmeup_fail(ACMEUP_EDNS, "NOTAUTH from %s for zone %s: the "
+		                   "server is not its primary, or key %s may not "
+		                   "update %s (update-policy?)", srv, z->name, key,
+		                   owners);
+	case LDNS_RCODE_NOTZONE:
+		return acmeup_fail(ACMEUP_EDNS, "NOTZONE from %s: %s not in zone %s "
+		                   "(key %s)", srv, owners, z->name, key);
+	case LDNS_RCODE_SERVFAIL:
+		return acmeup_fail(ACMEUP_EDNS, "SERVFAIL from %s for the UPDATE of "
+		                   "zone %s (key %s): see the server's log", srv,
+		                   z->name, key);
+	default:
+		return acmeup_fail(ACMEUP_EDNS, "%s from %s for the UPDATE of zone %s "
+		                   "(key %s)", dns_rcode_name(rcode), srv, z->name, key);
+	}
+}
+
+/* Opcode, TSIG (RFC 8945 5.3: an unsigned or badly signed reply is an
+ * error), then rcode. exchange() already matched ID and QR. *known is set
+ * when the reply proves what the server did (verified, or a TSIG error the
+ * server declared: then it did nothing, RFC 8945 5.2). */
+static int
+check_reply(const struct dns_set *set, const struct dns_zone *z,
+            const uint8_t *reply, size_t rlen, const struct tsig_ctx *ctx,
+            int *known)
+{
+	struct tsig_result res;
+	unsigned opcode = (reply[2] >> 3) & 0x0f, rcode = reply[3] & 0x0f;
+	int trc;
+
+	if (opcode != OPCODE_UPDATE)
+		return acmeup_fail(ACMEUP_EPROTO, "reply from %s to the UPDATE of "
+		                   "zone %s has opcode %u", z->primary.text, z->name,
+		                   opcode);
+	memset(&res, 0, sizeof(res));
+	trc = tsig_verify(set->key, reply, rlen, ctx, &res);
+	*known = trc == TSIG_OK || trc == TSIG_EBADSIG || trc == TSIG_EBADKEY ||
+	         trc == TSIG_EBADTIME || trc == TSIG_EBADTRUNC;
+	if (trc != TSIG_OK)
+		return tsig_failure(set, z, trc, rcode, &res);
+	if (rcode != LDNS_RCODE_NOERROR)
+		return rcode_failure(set, z, rcode);
+	return 0;
+}
+
+/* The UPDATE's wire bytes with a TSIG RR appended (RFC 8945 4.3.1). */
+static int
+signed_update(const struct dns_set *set, const struct dns_zone *z,
+              enum dns_update_op op, uint8_t **out, size_t *len,
+              struct tsig_ctx *ctx)
+{
+	uint8_t *wire = NULL, *buf = NULL;
+	size_t wlen = 0;
+	int rc, trc;
+
+	rc = dns_update_wire(z, op, set->ttl, dns_random_id(), &wire, &wlen);
+	if (rc < 0)
+		goto out;
+	buf = malloc(wlen + TSIG_ROOM);
+	if (buf == NULL) {
+		rc = ACMEUP_ENOMEM;
+		goto out;
+	}
+	memcpy(buf, wire, wlen);
+	memset(ctx, 0, sizeof(*ctx));
+	trc = tsig_sign(set->key, buf, &wlen, wlen + TSIG_ROOM, ctx);
+	if (trc != TSIG_OK) {
+		rc = acmeup_fail(ACMEUP_ETSIG, "cannot sign the UPDATE of zone %s "
+		                 "with key %s: %s", z->name, tsig_key_name(set->key),
+		                 tsig_strerror(trc));
+		goto out;
+	}
+	*out = buf;
+	*len = wlen;
+	buf = NULL;
+out:
+	free(wire);
+	free(buf);
+	return rc;
+}
+
+int
+dns_update_send(const struct dns_set *set, struct dns_zone *z,
+                enum dns_update_op op)
+{
+	const char *what = op == DNS_UPDATE_ADD ? "adding" : "deleting";
+	uint8_t *msg = NULL, *reply = NULL;
+	size_t len = 0, rlen = 0;
+	struct tsig_ctx ctx;
+	char prefix[512];
+	int rc, known = 0;
+
+	rc = signed_update(set, z, op, &msg, &len, &ctx);
+	if (rc < 0)
+		goto out;
+	z->sent_ms = log_elapsed_ms();
+	log_debug("dns: %s: UPDATE %s %zu TXT to %s, key %s, %zu octets",
+	          z->name, what, z->nrecs, z->primary.textport,
+	          tsig_key_name(set->key), len);
+	rc = dns_exchange(&z->primary, msg, len, DNS_QUERY_TIMEOUT_MS,
+	                  DNS_QUERY_TRIES, &reply, &rlen);
+	if (rc == ACMEUP_ETIMEOUT) {
+		z->added |= op == DNS_UPDATE_ADD; /* it may have been applied */
+		rc = acmeup_fail(ACMEUP_EDNS, "no reply from %s for the UPDATE of "
+		                 "zone %s after %d x %d ms (key %s)",
+		                 z->primary.textport, z->name, DNS_QUERY_TRIES,
+		                 DNS_QUERY_TIMEOUT_MS, tsig_key_name(set->key));
+	} else if (rc < 0 && rc != ACMEUP_EINTR) {
+		snprintf(prefix, sizeof(prefix), "UPDATE of zone %s (key %s)",
+		         z->name, tsig_key_name(set->key));
+		rc = dns_fail_prefix(rc, prefix);
+	}
+	if (rc < 0)
+		goto out;
+	rc = check_reply(set, z, reply, rlen, &ctx, &known);
+	if (op == DNS_UPDATE_ADD && (rc == 0 || !known))
+		z->added = 1;
+	if (op == DNS_UPDATE_DELETE && rc == 0)
+		z->added = 0;
+	if (rc < 0)
+		goto out;
+	log_stage("dns: %s: UPDATE %s %zu TXT accepted by %s (key %s, %lld ms)",
+	          z->name, what, z->nrecs, z->primary.text,
+	          tsig_key_name(set->key), log_elapsed_ms() - z->sent_ms);
+out:
+	free(msg);
+	free(reply);
+	return rc;
+}
