@@ -11,6 +11,8 @@
 # test its own names from host1..host9.example.test:
 #   test_issue    host1, host2
 #   test_bad_tsig host3
+#   test_wildcard host4 (and *.host4)
+#   test_fail_cleanup host5
 set -euo pipefail
 
 ACMEUP_SOURCE=${ACMEUP_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
