@@ -101,7 +101,7 @@ parse_seconds(const char *opt, const char *arg, unsigned lo, unsigned hi,
 }
 
 static int
-set_option(int c, const char *arg, struct issue_opts *o)
+set_option(int c, const char *arg, struct opts *o)
 {
 	unsigned sec = 0;
 	int rc = 0;
@@ -139,25 +139,10 @@ set_option(int c, const char *arg, struct issue_opts *o)
 	return rc;
 }
 
+/* Options and positional arguments of one command; argv[0] is the
+ * command's name. GNU getopt permutes, so options and arguments mix. */
 static int
-check_issue(const struct issue_opts *o)
-{
-	if (o->n_domains == 0)
-		return acmeup_fail(ACMEUP_EUSAGE, "issue: give at least one "
-		    "name with -d");
-	if (o->server == NULL)
-		return acmeup_fail(ACMEUP_EUSAGE, "issue: give the ACME "
-		    "directory URL with --server");
-	if (o->tsig_key == NULL)
-		return acmeup_fail(ACMEUP_EUSAGE, "issue: give the TSIG key "
-		    "file with --tsig-key");
-	return 0;
-}
-
-/* Options of one command: argv[0] is the command's name. */
-static int
-parse_options(int argc, char **argv, enum cli_command *cmd,
-              struct issue_opts *o)
+parse_options(int argc, char **argv, struct opts *o)
 {
 	int c, rc = 0;
 
@@ -168,47 +153,36 @@ parse_options(int argc, char **argv, enum cli_command *cmd,
 		if (c == -1)
 			break;
 		if (c == 'h' || c == 'V') {
-			*cmd = c == 'h' ? CLI_HELP : CLI_VERSION;
-			return 0;
+			o->help |= c == 'h';
+			o->version |= c == 'V';
+			continue;
 		}
 		if (c == '?' || c == ':')
 			return acmeup_fail(ACMEUP_EUSAGE, "bad or incomplete "
 			    "option '%s' (see acmeup --help)", argv[optind - 1]);
 		rc = set_option(c, optarg, o);
 	}
-	if (rc == 0 && optind < argc)
-		rc = acmeup_fail(ACMEUP_EUSAGE, "unexpected argument '%s' (names "
-		    "go with -d)", argv[optind]);
+	for (; rc == 0 && optind < argc; optind++) {
+		if (o->n_args == CLI_MAX_ARGS)
+			return acmeup_fail(ACMEUP_EUSAGE, "more than %d "
+			    "arguments", CLI_MAX_ARGS);
+		o->args[o->n_args++] = argv[optind];
+	}
 	return rc;
 }
 
 int
-cli_parse(int argc, char **argv, enum cli_command *cmd, struct issue_opts *o)
+cli_parse(int argc, char **argv, struct opts *o)
 {
-	int rc;
-
 	memset(o, 0, sizeof(*o));
 	o->state_dir = DEFAULT_STATE_DIR;
 	o->out_dir = DEFAULT_OUT_DIR;
-	*cmd = CLI_NONE;
 	if (argc < 2)
 		return acmeup_fail(ACMEUP_EUSAGE, "no command (see acmeup "
 		    "--help)");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		*cmd = CLI_HELP;
-		return 0;
+	if (argv[1][0] != '-') {
+		o->command = argv[1];
+		return parse_options(argc - 1, argv + 1, o);
 	}
-	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
-		*cmd = CLI_VERSION;
-		return 0;
-	}
-	if (strcmp(argv[1], "issue") != 0)
-		return acmeup_fail(ACMEUP_EUSAGE, "unknown command '%s' (see "
-		    "acmeup --help)", argv[1]);
-	*cmd = CLI_ISSUE;
-	rc = parse_options(argc - 1, argv + 1, cmd, o);
-	if (rc == 0 && *cmd == CLI_ISSUE)
-		rc = check_issue(o);
-	return rc;
+	return parse_options(argc, argv, o);
 }

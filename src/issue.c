@@ -308,7 +308,7 @@ finish(struct order_run *r, const char *certdir)
 }
 
 static int
-load_tsig(const struct issue_opts *o, struct tsig_key **out)
+load_tsig(const struct opts *o, struct tsig_key **out)
 {
 	char err[512] = "";
 	int rc;
@@ -327,7 +327,7 @@ load_tsig(const struct issue_opts *o, struct tsig_key **out)
 }
 
 static int
-start_order(struct order_run *r, const struct issue_opts *o,
+start_order(struct order_run *r, const struct opts *o,
             const struct crypto_key *account)
 {
 	char contact[320];
@@ -359,8 +359,26 @@ start_order(struct order_run *r, const struct issue_opts *o,
 	return rc;
 }
 
+static int
+check_options(const struct opts *o)
+{
+	if (o->n_domains == 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "issue: give at least one "
+		    "name with -d");
+	if (o->server == NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "issue: give the ACME "
+		    "directory URL with --server");
+	if (o->tsig_key == NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "issue: give the TSIG key "
+		    "file with --tsig-key");
+	if (o->n_args > 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "issue: unexpected argument "
+		    "'%s' (names go with -d)", o->args[0]);
+	return 0;
+}
+
 int
-issue_run(const struct issue_opts *o)
+issue_run(const struct opts *o)
 {
 	struct order_run r = { 0 };
 	struct crypto_key *account = NULL;
@@ -369,6 +387,9 @@ issue_run(const struct issue_opts *o)
 	char name[256], certdir[PATH_MAX];
 	int rc, n;
 
+	rc = check_options(o);
+	if (rc != 0)
+		return rc;
 	rc = issue_cert_dirname(o->cert_name != NULL ? o->cert_name :
 	    o->domains[0], name, sizeof(name));
 	if (rc != 0)

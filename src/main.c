@@ -1,5 +1,6 @@
 /* acmeup: certificates through dns-01 with TSIG-signed DNS UPDATE. */
 #include <stdio.h>
+#include <string.h>
 
 #include "acmeup/cli.h"
 #include "acmeup/crypto.h"
@@ -11,31 +12,62 @@
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 
+/* One entry per command; each lives in its own file. */
+static const struct command {
+	const char *name;
+	int (*run)(const struct opts *o);
+} commands[] = {
+	{ "issue", issue_run },
+};
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct issue_opts opts;
-	enum cli_command cmd;
+	const struct command *cmd = NULL;
+	struct opts opts;
 	int rc;
 
-	rc = cli_parse(argc, argv, &cmd, &opts);
-	if (rc != 0) {
-		fprintf(stderr, "acmeup: %s\n", acmeup_errmsg(rc));
-		return EXIT_USAGE;
-	}
-	if (cmd == CLI_HELP) {
+	rc = cli_parse(argc, argv, &opts);
+	if (rc == 0 && opts.help) {
 		cli_usage();
 		return 0;
 	}
-	if (cmd == CLI_VERSION) {
+	if (rc == 0 && opts.version) {
 		printf("acmeup %s\n", ACMEUP_VERSION);
 		return 0;
+	}
+	if (rc == 0 && opts.command != NULL && strcmp(opts.command, "help") == 0) {
+		cli_usage();
+		return 0;
+	}
+	if (rc == 0 && opts.command == NULL)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "no command (see acmeup --help)");
+	if (rc == 0) {
+		cmd = find_command(opts.command);
+		if (cmd == NULL)
+			rc = acmeup_fail(ACMEUP_EUSAGE, "unknown command '%s' (see "
+			    "acmeup --help)", opts.command);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "acmeup: %s\n", acmeup_errmsg(rc));
+		return EXIT_USAGE;
 	}
 	log_init(opts.verbosity);
 	interrupt_install();
 	rc = crypto_init();
 	if (rc == 0)
-		rc = issue_run(&opts);
+		rc = cmd->run(&opts);
 	crypto_deinit();
 	if (rc != 0) {
 		fprintf(stderr, "acmeup: error: %s\n", acmeup_errmsg(rc));

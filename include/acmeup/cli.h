@@ -1,14 +1,20 @@
-/* Command line: parses argv into typed options. Strings borrow argv. */
+/* Command line: "acmeup COMMAND [options] [args]" parsed into one typed
+ * options struct shared by every command; each command checks what it needs.
+ * Strings borrow argv. */
 #ifndef ACMEUP_CLI_H
 #define ACMEUP_CLI_H
 
 #include <stddef.h>
 
 #define CLI_MAX_DOMAINS 100 /* RFC 8555 does not limit; CAs do (LE: 100) */
+#define CLI_MAX_ARGS 100
 
-enum cli_command { CLI_NONE, CLI_ISSUE, CLI_HELP, CLI_VERSION };
-
-struct issue_opts {
+struct opts {
+	const char *command;       /* argv[1]; NULL for --help/--version */
+	int help;                  /* --help given */
+	int version;               /* --version given */
+	const char *args[CLI_MAX_ARGS]; /* positional arguments */
+	size_t n_args;
 	const char *domains[CLI_MAX_DOMAINS];
 	size_t n_domains;
 	const char *server;        /* ACME directory URL */
@@ -27,9 +33,8 @@ struct issue_opts {
 	int verbosity;
 };
 
-/* Parse argv. Returns 0 and the command, or ACMEUP_EUSAGE with a detail. */
-int cli_parse(int argc, char **argv, enum cli_command *cmd,
-              struct issue_opts *opts);
+/* Parse argv into *o. Returns 0, or ACMEUP_EUSAGE with a detail. */
+int cli_parse(int argc, char **argv, struct opts *o);
 
 void cli_usage(void); /* full help on stdout */
 

@@ -9,7 +9,7 @@ struct crypto_key;
 
 /* Run the issue command. Returns 0 or a negative ACMEUP_E* code with a
  * detail. */
-int issue_run(const struct issue_opts *opts);
+int issue_run(const struct opts *opts);
 
 /* Load the account key from dir/account.key, or create a P-256 key there
  * (0600, atomically) when there is none. *out owned by the caller. */
