@@ -1,0 +1,75 @@
+/* acmeup.conf(5): a small hand-edited format for DNS and PKI admins.
+ *
+ *   # global settings: the long option names, without "--"
+ *   server     https://ca.example/directory
+ *   email      pki@contoso.test
+ *   resolver   10.0.0.53
+ *
+ *   zone acme-challenges.contoso.test {
+ *       server     ns1.contoso.test:53
+ *       tsig-key   /etc/acmeup/acme.key
+ *   }
+ *
+ *   cert intranet {
+ *       domains    intranet.contoso.test *.intranet.contoso.test
+ *       deploy-hook "systemctl reload nginx"
+ *   }
+ *
+ * One statement per line: a setting name and its values (words, or "quoted
+ * strings" with \" and \\ escapes); '#' starts a comment. Blocks open with
+ * '{' at the end of their header line and close with '}' on a line of its
+ * own. config_parse() checks syntax and every setting against the schema
+ * (known name, number of values, type); errors name file:line and setting.
+ * Every string is owned by the struct and freed by config_free().
+ */
+#ifndef ACMEUP_CONFIG_H
+#define ACMEUP_CONFIG_H
+
+#include <stddef.h>
+
+struct config_item {
+	char *key;
+	char **values;
+	size_t n_values;
+	unsigned line;
+};
+
+struct config_block {
+	char *type; /* "zone" or "cert" */
+	char *name;
+	unsigned line;
+	struct config_item *items;
+	size_t n_items;
+};
+
+struct config {
+	char *path;
+	struct config_item *globals;
+	size_t n_globals;
+	struct config_block *blocks;
+	size_t n_blocks;
+};
+
+/* Parse text (len bytes, need not be NUL-terminated); path names it in
+ * errors. *out owned by the caller, set only on success. */
+int config_parse(const char *path, const char *text, size_t len,
+                 struct config **out);
+
+/* Read and parse a file (at most 1 MiB). */
+int config_load(const char *path, struct config **out);
+
+void config_free(struct config *cfg); /* accepts NULL */
+
+/* The item named key in a block (block NULL: the globals), or NULL. The last
+ * one wins when a setting is repeated and does not accumulate. Borrowed. */
+const struct config_item *config_get(const struct config *cfg,
+                                     const struct config_block *block,
+                                     const char *key);
+
+/* "90", "90s", "15m", "12h", "30d" → seconds. 0 or ACMEUP_EINVAL. */
+int config_seconds(const char *v, unsigned *out);
+
+/* 1 for yes/true/on, 0 otherwise (values were checked by config_parse). */
+int config_bool(const char *v);
+
+#endif
