@@ -10,49 +10,72 @@
 #include "acmeup/interrupt.h"
 #include "acmeup/log.h"
 
-#define BADNONCE_RETRIES 10
-#define PROBLEM_TYPE "urn:ietf:params:acme:error:"
+#define BADNONCE_RETRIES 20 /* 50% rejection fails 1 request in 2^21 */
+
+int
+acme_client_set_key(struct acme_client *c, const struct crypto_key *key)
+{
+	struct crypto_jwk jwk = { 0 };
+	char *jwk_json = NULL, *tp = NULL;
+	int rc;
+
+	rc = crypto_key_jwk(key, &jwk);
+	if (rc == 0)
+		rc = acme_json_jwk(&jwk, &jwk_json);
+	if (rc == 0)
+		rc = acme_thumbprint(jwk_json, &tp);
+	free(jwk_json);
+	if (rc != 0) {
+		crypto_jwk_clear(&jwk);
+		return rc;
+	}
+	crypto_jwk_clear(&c->jwk);
+	free(c->thumbprint);
+	c->key = key;
+	c->jwk = jwk;
+	c->thumbprint = tp;
+	return 0;
+}
 
 int
 acme_client_new(const char *url, const char *ca_bundle,
                 const struct crypto_key *key, struct acme_client **out)
 {
+	return acme_client_open(url, ca_bundle, key, 0, out);
+}
+
+int
+acme_client_open(const char *url, const char *ca_bundle,
+                 const struct crypto_key *key, unsigned wait_limit,
+                 struct acme_client **out)
+{
 	struct acme_client *c;
 	struct http_response resp = { 0 };
-	char *jwk_json = NULL;
-	int rc = ACMEUP_ENOMEM;
+	int rc;
 
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return ACMEUP_ENOMEM;
-	c->key = key;
-	rc = http_client_new(ca_bundle, &c->http);
+	c->wait_limit = wait_limit;
+	c->dir_url = strdup(url);
+	rc = c->dir_url == NULL ? ACMEUP_ENOMEM : 0;
 	if (rc == 0)
-		rc = crypto_key_jwk(key, &c->jwk);
+		rc = http_client_new(ca_bundle, &c->http);
 	if (rc == 0)
-		rc = acme_json_jwk(&c->jwk, &jwk_json);
+		rc = acme_client_set_key(c, key);
 	if (rc == 0)
-		rc = acme_thumbprint(jwk_json, &c->thumbprint);
-	if (rc == 0)
-		rc = http_get(c->http, url, &resp);
+		rc = acme_get(c, url, &resp);
 	if (rc != 0)
 		goto out;
-	if (resp.status != 200) {
-		rc = acmeup_fail(ACMEUP_EACME, "the ACME directory %s answered "
-		    "HTTP %ld", url, resp.status);
-		goto out;
-	}
 	rc = acme_json_directory(resp.body, &c->dir);
 	if (rc == ACMEUP_EPROTO)
-		rc = acmeup_fail(rc, "%s is not an ACME directory: %s", url,
-		    acmeup_errmsg(rc));
+		rc = acme_err_prefix(rc, "%s is not an ACME directory", url);
 	if (rc == 0) {
 		*out = c;
 		c = NULL;
 	}
 out:
 	http_response_clear(&resp);
-	free(jwk_json);
 	acme_client_free(c);
 	return rc;
 }
@@ -66,15 +89,28 @@ acme_client_free(struct acme_client *c)
 	crypto_jwk_clear(&c->jwk);
 	free(c->thumbprint);
 	acme_directory_clear(&c->dir);
+	free(c->dir_url);
 	free(c->nonce);
 	free(c->kid);
 	free(c);
+}
+
+void
+acme_client_set_wait_limit(struct acme_client *c, unsigned seconds)
+{
+	c->wait_limit = seconds;
 }
 
 const struct acme_directory *
 acme_client_directory(const struct acme_client *c)
 {
 	return &c->dir;
+}
+
+const char *
+acme_last_problem(const struct acme_client *c)
+{
+	return c->last_problem;
 }
 
 /* Keep the nonce of every response (RFC 8555 7.2). */
@@ -106,56 +142,64 @@ fetch_nonce(struct acme_client *c)
 	return rc;
 }
 
+/* Sleep seconds, waking early on a signal. */
 static int
-is_problem(const struct http_response *resp)
+sleep_seconds(long seconds)
 {
-	return resp->content_type != NULL &&
-	    strstr(resp->content_type, "application/problem+json") != NULL;
+	struct timespec ts = { .tv_sec = (time_t)seconds, .tv_nsec = 0 };
+
+	if (nanosleep(&ts, NULL) != 0 && interrupt_pending())
+		return acmeup_fail(ACMEUP_EINTR, "interrupted by signal %d",
+		    interrupt_pending());
+	return 0;
+}
+
+/* After a non-2xx answer: record its detail, and say whether to send the
+ * request again: after a badNonce (RFC 8555 6.5), or after waiting out a
+ * short 429/503 the user allowed (RFC 8555 6.6). */
+static int
+judge(struct acme_client *c, const struct http_response *resp,
+      const char *url, unsigned *waits, int *again)
+{
+	int rc;
+
+	rc = acme_fail_response(resp, url, c->last_problem,
+	    sizeof(c->last_problem));
+	*again = 0;
+	if (strcmp(c->last_problem, "badNonce") == 0) {
+		log_debug("acme: badNonce from %s, retrying with a new nonce",
+		    url);
+		*again = 1;
+	} else if (acme_may_wait(resp->status, resp->retry_after,
+	    c->wait_limit, *waits)) {
+		log_stage("acme: %s answered HTTP %ld; waiting %ld s as "
+		    "--wait-rate-limit allows", url, resp->status,
+		    resp->retry_after);
+		(*waits)++;
+		rc = sleep_seconds(resp->retry_after);
+		*again = rc == 0;
+	}
+	return rc;
 }
 
 int
-acme_fail_problem(const struct acme_problem *p, const char *context)
+acme_get(struct acme_client *c, const char *url, struct http_response *resp)
 {
-	char buf[1024];
-	const char *type = p->type != NULL ? p->type : "about:blank";
-	size_t i, used;
-	int n;
+	unsigned waits = 0;
+	int rc, again = 1;
 
-	if (strncmp(type, PROBLEM_TYPE, strlen(PROBLEM_TYPE)) == 0)
-		type += strlen(PROBLEM_TYPE);
-	n = snprintf(buf, sizeof(buf), "%s: %s: %s", context, type,
-	    p->detail != NULL ? p->detail : "(no detail)");
-	used = n < 0 ? 0 : (size_t)n;
-	for (i = 0; i < p->n_sub && used < sizeof(buf); i++) {
-		n = snprintf(buf + used, sizeof(buf) - used, "; %s: %s",
-		    p->sub[i].identifier != NULL ? p->sub[i].identifier : "?",
-		    p->sub[i].detail != NULL ? p->sub[i].detail : "");
-		used += n < 0 ? 0 : (size_t)n;
+	while (again) {
+		rc = http_get(c->http, url, resp);
+		if (rc != 0)
+			return rc;
+		take_nonce(c, resp);
+		if (resp->status >= 200 && resp->status < 300)
+			return 0;
+		rc = judge(c, resp, url, &waits, &again);
+		http_response_clear(resp);
+		if (strcmp(c->last_problem, "badNonce") == 0)
+			again = 0; /* a GET carries no nonce */
 	}
-	return acmeup_fail(ACMEUP_EACME, "%s", buf);
-}
-
-/* A non-2xx answer: a problem document, or plain HTTP status. Sets *bad_nonce
- * for RFC 8555 6.5's retry. */
-static int
-fail_response(const struct http_response *resp, const char *url,
-              int *bad_nonce)
-{
-	struct acme_problem p = { 0 };
-	char ctx[512];
-	int rc;
-
-	*bad_nonce = 0;
-	if (!is_problem(resp) || acme_json_problem(resp->body, &p) != 0)
-		return acmeup_fail(ACMEUP_EACME, "%s answered HTTP %ld", url,
-		    resp->status);
-	*bad_nonce = strcmp(p.type, PROBLEM_TYPE "badNonce") == 0;
-	snprintf(ctx, sizeof(ctx), "%s (HTTP %ld)", url, resp->status);
-	rc = acme_fail_problem(&p, ctx);
-	if (resp->retry_after >= 0)
-		acmeup_fail(rc, "%s; retry after %ld s", acmeup_errmsg(rc),
-		    resp->retry_after);
-	acme_problem_clear(&p);
 	return rc;
 }
 
@@ -164,9 +208,11 @@ acme_post(struct acme_client *c, const char *url, const char *payload,
           struct http_response *resp)
 {
 	char *jws = NULL;
-	int rc = 0, attempt, bad_nonce = 0;
+	unsigned waits = 0, nonces = 0;
+	int rc = 0, again = 1;
 
-	for (attempt = 0; attempt <= BADNONCE_RETRIES; attempt++) {
+	c->last_problem[0] = '\0';
+	while (again) {
 		if (c->nonce == NULL)
 			rc = fetch_nonce(c);
 		if (rc == 0)
@@ -184,16 +230,16 @@ acme_post(struct acme_client *c, const char *url, const char *payload,
 		take_nonce(c, resp);
 		if (resp->status >= 200 && resp->status < 300)
 			return 0;
-		rc = fail_response(resp, url, &bad_nonce);
+		rc = judge(c, resp, url, &waits, &again);
 		http_response_clear(resp);
-		if (!bad_nonce)
-			return rc;
-		log_debug("acme: badNonce from %s, retrying with a new nonce",
-		    url);
-		rc = 0;
+		if (again && strcmp(c->last_problem, "badNonce") == 0 &&
+		    ++nonces > BADNONCE_RETRIES)
+			return acme_err_prefix(rc, "the CA rejected %u nonces "
+			    "in a row (badNonce); giving up", nonces);
+		if (again)
+			rc = 0;
 	}
-	return acmeup_fail(ACMEUP_EACME, "%s rejected %d nonces in a row "
-	    "(badNonce); giving up", url, BADNONCE_RETRIES + 1);
+	return rc;
 }
 
 int

@@ -6,15 +6,47 @@
 #include "acmeup/crypto.h"
 #include "acmeup/http.h"
 
+#define RATE_LIMIT_WAITS 3 /* waits on 429/503 per request, at most */
+
 struct acme_client {
 	struct http_client *http;
 	const struct crypto_key *key; /* borrowed */
 	struct crypto_jwk jwk;
 	char *thumbprint;             /* RFC 7638, base64url */
 	struct acme_directory dir;
+	char *dir_url;
 	char *nonce;                  /* next Replay-Nonce, or NULL */
 	char *kid;                    /* account URL once known */
+	unsigned wait_limit;          /* --wait-rate-limit seconds */
+	char last_problem[64];        /* short type of the last problem */
 };
+
+/* Replace the client's key (borrowed) with its JWK and thumbprint. */
+int acme_client_set_key(struct acme_client *c, const struct crypto_key *key);
+
+/* RFC 8555 7.3.4: the External Account Binding JWS (flattened JSON):
+ * protected {alg, kid, url}, payload = the account key's JWK, MAC with the
+ * base64url-decoded hmac_key. *out owned by the caller. */
+int acme_eab_jws(const char *alg, const char *kid, const char *hmac_key_b64,
+                 const char *url, const struct crypto_jwk *jwk, char **out);
+
+/* GET url (unauthenticated: directory, renewalInfo), with the 429/503
+ * handling of acme_post. resp filled on 2xx. */
+int acme_get(struct acme_client *c, const char *url,
+             struct http_response *resp);
+
+/* A non-2xx response as a one-line detail: the problem document (type,
+ * detail, instance, subproblems, a hint for the type), "rate limited" or
+ * "unavailable" for 429/503 with Retry-After. Returns ACMEUP_EACME; the
+ * problem's short type goes to type[typelen] ("" when none). Pure: for
+ * tests. */
+int acme_fail_response(const struct http_response *resp, const char *url,
+                       char *type, size_t typelen);
+
+/* 1 when a 429/503 answer may be waited out: Retry-After known, at most
+ * limit seconds, and fewer than RATE_LIMIT_WAITS waits so far. */
+int acme_may_wait(long status, long retry_after, unsigned limit,
+                  unsigned waits);
 
 /* RFC 8555 6.2: flattened JWS over payload ("" for POST-as-GET) with jwk
  * (kid NULL, before the account exists) or kid. *out owned by the caller. */
@@ -34,8 +66,13 @@ int acme_post(struct acme_client *c, const char *url, const char *payload,
  * (on log_elapsed_ms's clock). */
 int acme_poll_sleep(long retry_after, unsigned *attempt, long long deadline_ms);
 
-/* Record a detail for a problem document: "<context>: <type>: <detail>" plus
- * each subproblem's identifier and detail; returns ACMEUP_EACME. */
+/* Record a detail for a problem document: "<context>: <type>: <detail>"
+ * plus its instance URL, each subproblem's identifier, type and detail, and
+ * a hint for the type; returns ACMEUP_EACME. */
 int acme_fail_problem(const struct acme_problem *p, const char *context);
+
+/* As acme_fail_problem for a challenge's error: the hint speaks of what the
+ * CA's resolver saw. */
+int acme_fail_validation(const struct acme_problem *p, const char *context);
 
 #endif

@@ -11,18 +11,68 @@
 
 #define PEM_CHAIN "application/pem-certificate-chain"
 
-int
-acme_order_new(struct acme_client *c, const char *const *names, size_t n,
-               struct acme_order *order, char **url)
+/* The profile must be one the directory lists (draft-aaron-acme-profiles
+ * 3). */
+static int
+check_profile(const struct acme_client *c, const char *profile)
 {
-	struct http_response resp = { 0 };
-	struct acme_order o = { 0 };
+	char names[512] = "";
+	size_t i, used = 0;
+	int n;
+
+	if (profile == NULL)
+		return 0;
+	if (c->dir.n_profiles == 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "--profile %s: the CA at %s "
+		    "lists no certificate profiles in its directory", profile,
+		    c->dir_url);
+	for (i = 0; i < c->dir.n_profiles; i++) {
+		if (strcmp(c->dir.profiles[i], profile) == 0)
+			return 0;
+		n = snprintf(names + used, sizeof(names) - used, "%s%s",
+		    i > 0 ? ", " : "", c->dir.profiles[i]);
+		if (n > 0 && (size_t)n < sizeof(names) - used)
+			used += (size_t)n;
+	}
+	return acmeup_fail(ACMEUP_EUSAGE, "--profile %s: the CA at %s offers "
+	    "only: %s", profile, c->dir_url, names);
+}
+
+static int
+post_new_order(struct acme_client *c, const struct acme_order_req *r,
+               const char *replaces, struct http_response *resp)
+{
 	char *payload = NULL;
 	int rc;
 
-	rc = acme_json_new_order(names, n, &payload);
+	rc = acme_json_new_order(r->names, r->n, r->profile, replaces,
+	    &payload);
 	if (rc == 0)
-		rc = acme_post(c, c->dir.new_order, payload, &resp);
+		rc = acme_post(c, c->dir.new_order, payload, resp);
+	free(payload);
+	return rc;
+}
+
+int
+acme_order_create(struct acme_client *c, const struct acme_order_req *r,
+                  struct acme_order *order, char **url)
+{
+	struct http_response resp = { 0 };
+	struct acme_order o = { 0 };
+	const char *replaces = r->replaces;
+	int rc;
+
+	if (c->dir.renewal_info == NULL) /* RFC 9773 5: only with ARI */
+		replaces = NULL;
+	rc = check_profile(c, r->profile);
+	if (rc == 0)
+		rc = post_new_order(c, r, replaces, &resp);
+	if (rc == ACMEUP_EACME && replaces != NULL &&
+	    strcmp(c->last_problem, "alreadyReplaced") == 0) {
+		log_warn("%s; ordering without \"replaces\"",
+		    acmeup_errmsg(rc));
+		rc = post_new_order(c, r, NULL, &resp);
+	}
 	if (rc == 0)
 		rc = acme_json_order(resp.body, &o);
 	if (rc != 0)
@@ -37,10 +87,18 @@ acme_order_new(struct acme_client *c, const char *const *names, size_t n,
 	*order = o;
 	memset(&o, 0, sizeof(o));
 out:
-	free(payload);
 	acme_order_clear(&o);
 	http_response_clear(&resp);
 	return rc;
+}
+
+int
+acme_order_new(struct acme_client *c, const char *const *names, size_t n,
+               struct acme_order *order, char **url)
+{
+	struct acme_order_req r = { .names = names, .n = n };
+
+	return acme_order_create(c, &r, order, url);
 }
 
 int
@@ -79,7 +137,8 @@ fail_authz(const struct acme_authz *a)
 	    a->wildcard ? "*." : "", a->identifier);
 	for (i = 0; i < a->n_challenges; i++)
 		if (a->challenges[i].error.type != NULL)
-			return acme_fail_problem(&a->challenges[i].error, ctx);
+			return acme_fail_validation(&a->challenges[i].error,
+			    ctx);
 	return acmeup_fail(ACMEUP_EACME, "%s: authorization is %s", ctx,
 	    a->status);
 }
@@ -145,6 +204,9 @@ order_wait(struct acme_client *c, const char *url, unsigned timeout_ms,
 			break;
 		}
 		rc = acme_poll_sleep(resp.retry_after, &attempt, deadline);
+		if (rc == ACMEUP_ETIMEOUT)
+			rc = acmeup_fail(rc, "order %s still processing after "
+			    "%u ms", url, timeout_ms);
 		if (rc != 0)
 			break;
 		acme_order_clear(&o);
@@ -162,9 +224,11 @@ order_wait(struct acme_client *c, const char *url, unsigned timeout_ms,
 	return rc;
 }
 
-/* RFC 8555 7.4.2: POST-as-GET the chain as PEM. */
+/* RFC 8555 7.4.2: POST-as-GET the chain as PEM; *links gets the
+ * alternate chains' URLs (the response's, moved out). */
 static int
-download(struct acme_client *c, const char *url, char **pem)
+download(struct acme_client *c, const char *url, char **pem,
+         struct http_response *links)
 {
 	struct http_response resp = { 0 };
 	int rc;
@@ -181,15 +245,82 @@ download(struct acme_client *c, const char *url, char **pem)
 	}
 	*pem = resp.body;
 	resp.body = NULL;
+	if (links != NULL) {
+		links->links_alternate = resp.links_alternate;
+		links->n_links_alternate = resp.n_links_alternate;
+		resp.links_alternate = NULL;
+		resp.n_links_alternate = 0;
+	}
 out:
 	http_response_clear(&resp);
 	return rc;
 }
 
+/* Rank of a chain for the preferred issuer (crypto_chain_issuer_rank). */
+static int
+chain_rank(const char *pem, const char *cn)
+{
+	int rank = 0;
+
+	if (crypto_chain_issuer_rank(pem, strlen(pem), cn, &rank) != 0)
+		return 0;
+	return rank;
+}
+
+/* RFC 8555 7.4.2: the default chain, or the alternate whose topmost
+ * issuer (else any issuer) is the preferred CN. */
+static int
+download_preferred(struct acme_client *c, const char *url, const char *cn,
+                   char **pem)
+{
+	struct http_response links = { 0 };
+	char *best = NULL, *alt = NULL, *top = NULL;
+	int rc, best_rank, rank;
+	size_t i;
+
+	rc = download(c, url, &best, &links);
+	if (rc != 0 || cn == NULL)
+		goto out;
+	best_rank = chain_rank(best, cn);
+	for (i = 0; i < links.n_links_alternate && best_rank < 2; i++) {
+		rc = download(c, links.links_alternate[i], &alt, NULL);
+		if (rc != 0)
+			goto out;
+		rank = chain_rank(alt, cn);
+		if (rank > best_rank) {
+			free(best);
+			best = alt;
+			best_rank = rank;
+		} else {
+			free(alt);
+		}
+		alt = NULL;
+	}
+	if (crypto_chain_top_issuer(best, strlen(best), &top) != 0)
+		top = NULL;
+	if (best_rank == 0)
+		log_warn("no chain of the %zu offered is issued by \"%s\"; "
+		    "keeping the default chain (topmost issuer \"%s\")",
+		    links.n_links_alternate + 1, cn, top != NULL ? top : "?");
+	else
+		log_stage("acme: chain issued by \"%s\" chosen (%zu offered)",
+		    top != NULL ? top : cn, links.n_links_alternate + 1);
+out:
+	if (rc == 0) {
+		*pem = best;
+		best = NULL;
+	}
+	free(best);
+	free(top);
+	http_response_clear(&links);
+	return rc;
+}
+
 int
-acme_order_finish(struct acme_client *c, const char *order_url,
-                  const struct acme_order *order, const uint8_t *csr,
-                  size_t csr_len, unsigned timeout_ms, char **pem)
+acme_order_finalize(struct acme_client *c, const char *order_url,
+                    const struct acme_order *order, const uint8_t *csr,
+                    size_t csr_len, const struct acme_finish_opts *o,
+                    char **pem)
 {
 	struct http_response resp = { 0 };
 	struct acme_order done = { 0 };
@@ -204,12 +335,23 @@ acme_order_finish(struct acme_client *c, const char *order_url,
 	if (rc == 0)
 		log_stage("acme: order finalized, waiting for the certificate");
 	if (rc == 0)
-		rc = order_wait(c, order_url, timeout_ms, &done);
+		rc = order_wait(c, order_url, o->timeout_ms, &done);
 	if (rc == 0)
-		rc = download(c, done.certificate, pem);
+		rc = download_preferred(c, done.certificate, o->preferred_chain,
+		    pem);
 	free(csr64);
 	free(payload);
 	acme_order_clear(&done);
 	http_response_clear(&resp);
 	return rc;
+}
+
+int
+acme_order_finish(struct acme_client *c, const char *order_url,
+                  const struct acme_order *order, const uint8_t *csr,
+                  size_t csr_len, unsigned timeout_ms, char **pem)
+{
+	struct acme_finish_opts o = { .timeout_ms = timeout_ms };
+
+	return acme_order_finalize(c, order_url, order, csr, csr_len, &o, pem);
 }

@@ -102,3 +102,136 @@ out:
 	gnutls_x509_crq_deinit(crq);
 	return ret;
 }
+
+void
+crypto_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	if (names == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Append a lower-cased copy of name unless already present. */
+static int
+names_add(char ***names, size_t *n, const char *name, size_t len)
+{
+	char **grown, *s;
+	size_t i;
+
+	if (len == 0 || len > 253)
+		return acmeup_fail(ACMEUP_EINVAL, "CSR: a DNS name is empty or "
+		                   "longer than 253 octets");
+	s = strndup(name, len);
+	if (s == NULL)
+		return acmeup_fail(ACMEUP_ENOMEM, "crypto: out of memory");
+	for (i = 0; i < len; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+	for (i = 0; i < *n; i++) {
+		if (strcmp((*names)[i], s) == 0) {
+			free(s);
+			return 0;
+		}
+	}
+	grown = realloc(*names, (*n + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(s);
+		return acmeup_fail(ACMEUP_ENOMEM, "crypto: out of memory");
+	}
+	grown[(*n)++] = s;
+	*names = grown;
+	return 0;
+}
+
+/* Every SAN dNSName, then the subject CN when not among them. */
+static int
+csr_read_names(gnutls_x509_crq_t crq, char ***names, size_t *n)
+{
+	char buf[256];
+	size_t size;
+	unsigned int i, critical;
+	int ret, type;
+
+	for (i = 0;; i++) {
+		size = sizeof(buf);
+		type = gnutls_x509_crq_get_subject_alt_name(crq, i, buf, &size,
+		                                            NULL, &critical);
+		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (type < 0)
+			return csr_fail("subjectAltName", NULL, type);
+		if (type != GNUTLS_SAN_DNSNAME)
+			continue;
+		ret = names_add(names, n, buf, size);
+		if (ret < 0)
+			return ret;
+	}
+	size = sizeof(buf);
+	ret = gnutls_x509_crq_get_dn_by_oid(crq, GNUTLS_OID_X520_COMMON_NAME, 0,
+	                                    0, buf, &size);
+	if (ret >= 0 && size > 0)
+		return names_add(names, n, buf, size);
+	return 0;
+}
+
+int
+crypto_csr_load(const char *data, size_t len, uint8_t **der, size_t *der_len,
+                char ***names, size_t *n)
+{
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_datum_t in, d = { NULL, 0 };
+	char **list = NULL;
+	size_t count = 0;
+	uint8_t *copy = NULL;
+	int ret;
+
+	if (data == NULL || len == 0 || len > UINT32_MAX)
+		return acmeup_fail(ACMEUP_EINVAL, "CSR: empty input");
+	in.data = (unsigned char *)data;
+	in.size = (unsigned int)len;
+	ret = gnutls_x509_crq_init(&crq);
+	if (ret >= 0)
+		ret = gnutls_x509_crq_import(crq, &in, (uint8_t)data[0] == 0x30 ?
+		                             GNUTLS_X509_FMT_DER :
+		                             GNUTLS_X509_FMT_PEM);
+	if (ret < 0) {
+		ret = csr_fail("not a PEM or DER certificate request", NULL,
+		               ret);
+		goto out;
+	}
+	ret = gnutls_x509_crq_verify(crq, 0);
+	if (ret < 0) {
+		ret = csr_fail("its signature does not verify", NULL, ret);
+		goto out;
+	}
+	ret = csr_read_names(crq, &list, &count);
+	if (ret == 0 && count == 0)
+		ret = acmeup_fail(ACMEUP_EINVAL, "CSR: names no DNS name "
+		                  "(neither subjectAltName dNSName nor CN)");
+	if (ret < 0)
+		goto out;
+	ret = gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, &d);
+	if (ret < 0) {
+		ret = csr_fail("export", NULL, ret);
+		goto out;
+	}
+	ret = crypto_datum_dup(&d, &copy);
+	if (ret < 0)
+		goto out;
+	*der = copy;
+	*der_len = d.size;
+	*names = list;
+	*n = count;
+	list = NULL;
+	count = 0;
+out:
+	crypto_names_free(list, count);
+	gnutls_free(d.data);
+	if (crq != NULL)
+		gnutls_x509_crq_deinit(crq);
+	return ret;
+}

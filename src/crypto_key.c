@@ -1,6 +1,8 @@
 /* Private keys: generation, PEM import/export, JWS algorithm. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acmeup/error.h"
 #include "crypto_internal.h"
@@ -91,24 +93,115 @@ out:
 	return ret;
 }
 
+static const struct {
+	const char *arg;
+	const char *alias;
+	const char *name;
+	gnutls_pk_algorithm_t pk;
+	unsigned int bits; /* RSA modulus, or GNUTLS_CURVE_TO_BITS */
+	gnutls_ecc_curve_t curve;
+} key_types[] = {
+	[CRYPTO_KEY_P256] = { "p256", "P-256", "ECDSA P-256", GNUTLS_PK_ECDSA,
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+	    GNUTLS_ECC_CURVE_SECP256R1 },
+	[CRYPTO_KEY_P384] = { "p384", "P-384", "ECDSA P-384", GNUTLS_PK_ECDSA,
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1),
+	    GNUTLS_ECC_CURVE_SECP384R1 },
+	[CRYPTO_KEY_RSA2048] = { "rsa2048", "rsa-2048", "RSA 2048",
+	    GNUTLS_PK_RSA, 2048, GNUTLS_ECC_CURVE_INVALID },
+	[CRYPTO_KEY_RSA3072] = { "rsa3072", "rsa-3072", "RSA 3072",
+	    GNUTLS_PK_RSA, 3072, GNUTLS_ECC_CURVE_INVALID },
+	[CRYPTO_KEY_RSA4096] = { "rsa4096", "rsa-4096", "RSA 4096",
+	    GNUTLS_PK_RSA, 4096, GNUTLS_ECC_CURVE_INVALID },
+};
+#define N_KEY_TYPES (sizeof(key_types) / sizeof(key_types[0]))
+
 int
-crypto_key_generate_p256(struct crypto_key **out)
+crypto_key_type_parse(const char *s, enum crypto_key_type *out)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < N_KEY_TYPES; i++) {
+		if (strcasecmp(s, key_types[i].arg) == 0 ||
+		    strcasecmp(s, key_types[i].alias) == 0) {
+			*out = (enum crypto_key_type)i;
+			return 0;
+		}
+	}
+	return acmeup_fail(ACMEUP_EINVAL, "key type '%s' is not one of p256, "
+	                   "p384, rsa2048, rsa3072, rsa4096",
+	                   s != NULL ? s : "");
+}
+
+const char *
+crypto_key_type_name(enum crypto_key_type t)
+{
+	if ((size_t)t >= N_KEY_TYPES)
+		return "unknown key type";
+	return key_types[t].name;
+}
+
+int
+crypto_key_generate(enum crypto_key_type t, struct crypto_key **out)
 {
 	gnutls_x509_privkey_t x509 = NULL;
-	unsigned int bits;
 	int ret;
 
-	bits = GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1);
+	if ((size_t)t >= N_KEY_TYPES)
+		return acmeup_fail(ACMEUP_EINVAL, "unknown key type %d", (int)t);
 	ret = gnutls_x509_privkey_init(&x509);
 	if (ret >= 0)
-		ret = gnutls_x509_privkey_generate(x509, GNUTLS_PK_ECDSA, bits,
-		                                   0);
+		ret = gnutls_x509_privkey_generate(x509, key_types[t].pk,
+		                                   key_types[t].bits, 0);
 	if (ret < 0) {
 		if (x509 != NULL)
 			gnutls_x509_privkey_deinit(x509);
-		return key_fail("generate P-256 key", ret);
+		return acmeup_fail(ACMEUP_ECRYPTO, "generate %s key: %s",
+		                   key_types[t].name, gnutls_strerror(ret));
 	}
 	return key_wrap(x509, out);
+}
+
+int
+crypto_key_generate_p256(struct crypto_key **out)
+{
+	return crypto_key_generate(CRYPTO_KEY_P256, out);
+}
+
+int
+crypto_key_is_type(const struct crypto_key *key, enum crypto_key_type t)
+{
+	if ((size_t)t >= N_KEY_TYPES || key->pk != key_types[t].pk)
+		return 0;
+	if (key->pk == GNUTLS_PK_RSA)
+		return key->bits == key_types[t].bits;
+	return key->curve == key_types[t].curve;
+}
+
+void
+crypto_key_describe(const struct crypto_key *key, char *buf, size_t len)
+{
+	if (key->pk == GNUTLS_PK_RSA)
+		snprintf(buf, len, "RSA %u", key->bits);
+	else
+		snprintf(buf, len, "ECDSA %s",
+		         key->curve == GNUTLS_ECC_CURVE_SECP384R1 ? "P-384" :
+		         "P-256");
+}
+
+/* Compare the public keys' SHA-256 key IDs. */
+int
+crypto_key_same_public(const struct crypto_key *a, const struct crypto_key *b)
+{
+	unsigned char ida[64], idb[64];
+	size_t la = sizeof(ida), lb = sizeof(idb);
+
+	if (gnutls_x509_privkey_get_key_id(a->x509, GNUTLS_KEYID_USE_SHA256,
+	                                   ida, &la) < 0 ||
+	    gnutls_x509_privkey_get_key_id(b->x509, GNUTLS_KEYID_USE_SHA256,
+	                                   idb, &lb) < 0)
+		return 0;
+	return la == lb && memcmp(ida, idb, la) == 0;
 }
 
 /* gnutls_x509_privkey_import2 reads PKCS#8 "PRIVATE KEY", SEC1 "EC PRIVATE

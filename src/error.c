@@ -1,6 +1,7 @@
 /* One error convention: negative codes plus one recorded detail line. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "acmeup/error.h"
 
@@ -27,14 +28,18 @@ acmeup_strerror(int code)
 	}
 }
 
+/* Formats into a local first: an argument may be the current detail
+ * (acmeup_fail(rc, "context: %s", acmeup_errmsg(rc))). */
 int
 acmeup_fail(int code, const char *fmt, ...)
 {
+	char buf[sizeof(detail)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	memcpy(detail, buf, sizeof(detail));
 	return code;
 }
 

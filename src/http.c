@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -12,12 +13,33 @@
 #include "acmeup/log.h"
 
 #define HTTP_MAX_BODY (4 * 1024 * 1024)
+#define RETRY_AFTER_MAX 86400
 
 struct http_client {
 	CURL *curl;
 	char *ca_bundle;
 	char errbuf[CURL_ERROR_SIZE];
 };
+
+/* Say which proxy variable curl will use (never its value: it may hold a
+ * password). */
+static void
+log_proxy(void)
+{
+	static const char *const vars[] = { "https_proxy", "HTTPS_PROXY",
+	    "all_proxy", "ALL_PROXY" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		v = getenv(vars[i]);
+		if (v != NULL && v[0] != '\0') {
+			log_debug("http: using the proxy in $%s (no_proxy "
+			    "honoured)", vars[i]);
+			return;
+		}
+	}
+}
 
 int
 http_client_new(const char *ca_bundle, struct http_client **out)
@@ -38,6 +60,7 @@ http_client_new(const char *ca_bundle, struct http_client **out)
 	c->curl = curl_easy_init();
 	if (c->curl == NULL)
 		goto out;
+	log_proxy();
 	*out = c;
 	c = NULL;
 	rc = 0;
@@ -114,19 +137,27 @@ header_value(const char *v, size_t len)
 	return s;
 }
 
-/* RFC 8555 8.2 / RFC 9110 10.2.3: Retry-After as delta-seconds. An HTTP
- * date is read as "some time": 10 s. */
+/* RFC 9110 10.2.3: Retry-After is delta-seconds or an HTTP-date; both
+ * become seconds from now, capped at a day. Unreadable: 10 s. */
 static long
 parse_retry_after(const char *v)
 {
 	char *end = NULL;
+	time_t when, now;
 	long n;
 
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (errno != 0 || end == v || n < 0)
+	if (errno == 0 && end != v && *end == '\0' && n >= 0)
+		return n > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : n;
+	when = curl_getdate(v, NULL);
+	now = time(NULL);
+	if (when == (time_t)-1)
 		return 10;
-	return n > 86400 ? 86400 : n;
+	if (when <= now)
+		return 0;
+	return when - now > RETRY_AFTER_MAX ? RETRY_AFTER_MAX :
+	    (long)(when - now);
 }
 
 /* Link: <url>;rel="alternate" (RFC 8288); other relations are ignored. */
@@ -198,8 +229,16 @@ perform(struct http_client *c, const char *method, const char *url,
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after = -1;
+	if (strncasecmp(url, "https://", 8) != 0) {
+		rc = acmeup_fail(ACMEUP_EHTTP, "%s: acmeup talks to ACME "
+		    "servers over HTTPS only", url);
+		goto out;
+	}
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+	/* HTTPS only, verified; no redirect may leave it either. Proxies come
+	 * from https_proxy / all_proxy / no_proxy (curl's defaults). */
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "acmeup/" ACMEUP_VERSION);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);

@@ -43,18 +43,38 @@ struct tsig_key; /* opaque; the secret is wiped by tsig_key_free() */
 
 const char *tsig_strerror(int code);
 
-/* Load a key from a BIND-style key file (`key "name" { algorithm ...;
- * secret "..."; };`, as tsig-keygen and ddns-confgen write it; //, # and
- * C-style comments; other top-level statements such as zone or options are
- * skipped). Every key clause in the file is checked. name selects one key
- * (case-insensitive, trailing dot optional) when the file holds several;
- * NULL takes the only key (TSIG_ENOTFOUND listing the names when there are
- * several). On error, err (if not NULL) receives "file:line: what was
- * expected" or "file: ..." (errno text for unreadable files). The file text
+/* Load a key from a key file in either format, told apart by content: a
+ * file whose first statement is `word:` is Knot YAML, anything else BIND.
+ * - BIND: `key "name" { algorithm hmac-sha256; secret "..."; };` as
+ *   tsig-keygen and ddns-confgen write it; //, # and C-style comments;
+ *   other top-level statements such as zone or options are skipped.
+ * - Knot: the `key:` section as `keymgr -t NAME` prints it and knot.conf
+ *   holds it (`- id: name`, `algorithm: hmac-sha256`, `secret: ...`, an
+ *   optional `comment:`); # comments; other sections are skipped, so a
+ *   whole knot.conf works.
+ * Every key in the file is checked. name selects one key (case-insensitive,
+ * trailing dot optional) when the file holds several; NULL takes the only
+ * key (TSIG_ENOTFOUND listing the names when there are several). On error,
+ * err (if not NULL) receives "file:line: what was expected" or "file: ..."
+ * (errno text for unreadable files); it never holds a secret. The file text
  * is wiped from memory after parsing. *out is set only on success and owned
  * by the caller. */
 int tsig_key_load(const char *path, const char *name, struct tsig_key **out,
                   char *err, size_t errlen);
+
+/* tsig_key_load() on text[0..len) already in memory (any bytes; need not be
+ * NUL-terminated; at most 1 MiB), named source in messages. Borrows text:
+ * wiping it is the caller's business. */
+int tsig_key_parse(const char *text, size_t len, const char *source,
+                   const char *name, struct tsig_key **out, char *err,
+                   size_t errlen);
+
+/* A key from nsupdate's -y form, "[algorithm:]name:secret" (secret in
+ * base64). Without an algorithm it is hmac-sha256, as tsig-keygen makes
+ * keys -- not nsupdate's hmac-md5: no key silently becomes MD5. err never
+ * holds the secret. *out owned by the caller. */
+int tsig_key_from_arg(const char *arg, struct tsig_key **out, char *err,
+                      size_t errlen);
 
 /* 1 when path is readable by group or others (a shared TSIG secret should
  * not be), 0 when not, TSIG_EFILE when it cannot be stat()ed. Prints

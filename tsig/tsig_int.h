@@ -55,6 +55,13 @@ const struct tsig_alg *tsig_alg_lookup(const char *name);
 /* Comma-separated list of the supported short names, for messages. */
 const char *tsig_alg_names(void);
 
+/* An unknown algorithm text[0..len) for a message: "'\"text\" '" when it
+ * looks like an algorithm name (letters, digits, '.', '-', '_', with a '-'
+ * or '.' that base64 lacks; at most 40 characters), else "" -- a secret
+ * written in the wrong place is never shown. Into buf. */
+const char *tsig_alg_quote(const char *text, size_t len, char *buf,
+                           size_t buflen);
+
 /* Text name ("Key-1.Example." or "key-1.example") to canonical wire form
  * (lower case, uncompressed) in out[0..TSIG_NAME_MAX). No escapes. */
 int tsig_name_to_wire(const char *name, uint8_t *out, size_t *out_len);
@@ -64,6 +71,63 @@ int tsig_name_to_wire(const char *name, uint8_t *out, size_t *out_len);
 int tsig_key_from_parts(const char *name, const struct tsig_alg *alg,
                         const uint8_t *secret, size_t secret_len,
                         struct tsig_key **out);
+
+/* Key files: the parsers (tsig_bind.c, tsig_knot.c) fill a keyset through
+ * the helpers in tsig_keyfile.c, so every format reports errors alike. */
+
+/* Where parse errors go: "src:line: ..." into err[0..errlen). */
+struct tsig_src {
+	const char *name; /* file name, for messages */
+	char *err;        /* may be NULL */
+	size_t errlen;
+};
+
+/* One key read from a file; secret owned, wiped by tsig_keyset_clear(). */
+struct tsig_entry {
+	char name[TSIG_NAME_MAX + 1]; /* lower case, no trailing dot */
+	int line;                     /* where the key starts */
+	const struct tsig_alg *alg;   /* NULL until given */
+	uint8_t *secret;              /* NULL until given */
+	size_t secret_len;
+};
+
+struct tsig_keyset {
+	struct tsig_entry *v;
+	size_t n, cap;
+};
+
+/* Appends a key named text[0..len) (quotes already stripped) defined at
+ * line: TSIG_ESYNTAX when the name is not a domain name or a key of that
+ * name exists already. *out points into ks until the next add. */
+int tsig_keyset_add(struct tsig_keyset *ks, const struct tsig_src *src,
+                    int line, const char *text, size_t len,
+                    struct tsig_entry **out);
+
+/* The algorithm / base64 secret text[0..len) of e, given at line:
+ * TSIG_EALG (unknown algorithm) or TSIG_ESYNTAX (second algorithm or
+ * secret, secret not base64). The secret text is never quoted in err. */
+int tsig_entry_set_alg(struct tsig_entry *e, const struct tsig_src *src,
+                       int line, const char *text, size_t len);
+int tsig_entry_set_secret(struct tsig_entry *e, const struct tsig_src *src,
+                          int line, const char *text, size_t len);
+
+/* TSIG_ESYNTAX "key "x" has no algorithm/secret" unless e is complete. */
+int tsig_entry_check(const struct tsig_entry *e, const struct tsig_src *src);
+
+void tsig_keyset_clear(struct tsig_keyset *ks); /* wipes the secrets */
+
+/* 1 when text[0..len) is a short keyword-like word ([A-Za-z_-], at most
+ * 24 characters) that messages may quote: never (part of) a secret. */
+int tsig_word_is_safe(const char *text, size_t len);
+
+/* The two key file formats, text[0..len) (no NUL bytes; not terminated)
+ * into ks. BIND: `key "name" { algorithm A; secret "S"; };` with other
+ * statements skipped. Knot: the YAML `key:` section (`- id: name`,
+ * `algorithm: A`, `secret: S`), other sections skipped. */
+int tsig_parse_bind(const struct tsig_src *src, const char *text, size_t len,
+                    struct tsig_keyset *ks);
+int tsig_parse_knot(const struct tsig_src *src, const char *text, size_t len,
+                    struct tsig_keyset *ks);
 
 /* Strict base64 (RFC 4648 4, padding required, whitespace ignored) of
  * text[0..len). *out is a new buffer the caller wipes and frees. */

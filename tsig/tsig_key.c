@@ -85,6 +85,26 @@ tsig_alg_names(void)
 	       "hmac-sha512";
 }
 
+const char *
+tsig_alg_quote(const char *text, size_t len, char *buf, size_t buflen)
+{
+	size_t i;
+	int sep = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+
+		sep |= c == '-' || c == '.';
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+			return "";
+	}
+	if (!sep || len > 40)
+		return "";
+	snprintf(buf, buflen, "\"%.*s\" ", (int)len, text);
+	return buf;
+}
+
 /* RFC 1035 3.1 wire form, lower case (RFC 8945 4.3.3 canonical form). Plain
  * names only: printable ASCII, no spaces or backslash escapes. */
 int
@@ -241,6 +261,7 @@ tsig_key_new(const char *name, const char *algorithm, const char *secret_b64,
 	const struct tsig_alg *alg;
 	uint8_t wire[TSIG_NAME_MAX];
 	uint8_t *secret = NULL;
+	char quoted[48];
 	size_t wire_len, secret_len = 0;
 	int rc;
 
@@ -259,7 +280,8 @@ tsig_key_new(const char *name, const char *algorithm, const char *secret_b64,
 	alg = tsig_alg_lookup(algorithm);
 	if (alg == NULL) {
 		tsig_seterr(err, errlen, "TSIG key \"%s\": unknown algorithm "
-		            "\"%s\" (expected one of %s)", name, algorithm,
+		            "%s(expected one of %s)", name, tsig_alg_quote(
+		            algorithm, strlen(algorithm), quoted, sizeof(quoted)),
 		            tsig_alg_names());
 		return TSIG_EALG;
 	}
@@ -303,4 +325,65 @@ const char *
 tsig_key_algorithm(const struct tsig_key *key)
 {
 	return key != NULL ? key->alg->name : NULL;
+}
+
+/* Copies arg[0..len) into buf[0..size) as a string; 0 when it fits. */
+static int
+copy_part(const char *arg, size_t len, char *buf, size_t size)
+{
+	if (len >= size)
+		return TSIG_EINVAL;
+	memcpy(buf, arg, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+/* nsupdate -y: "[algorithm:]name:secret". The secret is never quoted in
+ * err; the name and algorithm may be. */
+int
+tsig_key_from_arg(const char *arg, struct tsig_key **out, char *err,
+                  size_t errlen)
+{
+	char alg[64] = "hmac-sha256", name[TSIG_NAME_MAX + 2] = "";
+	const char *c1, *c2;
+
+	if (arg == NULL || out == NULL) {
+		tsig_seterr(err, errlen, "no TSIG key given");
+		return TSIG_EINVAL;
+	}
+	c1 = strchr(arg, ':');
+	c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
+	if (c1 == NULL) {
+		tsig_seterr(err, errlen, "TSIG key: expected [algorithm:]name:"
+		            "secret, found no ':'");
+		return TSIG_EINVAL;
+	}
+	if (c2 != NULL && copy_part(arg, (size_t)(c1 - arg), alg,
+	                            sizeof(alg)) != 0) {
+		tsig_seterr(err, errlen, "TSIG key: unknown algorithm (expected "
+		            "one of %s)", tsig_alg_names());
+		return TSIG_EALG;
+	}
+	if (c2 != NULL)
+		arg = c1 + 1;
+	else
+		c2 = c1;
+	if (c2 == arg || copy_part(arg, (size_t)(c2 - arg), name,
+	                           sizeof(name)) != 0) {
+		tsig_seterr(err, errlen, "TSIG key: expected [algorithm:]name:"
+		            "secret, found %s", c2 == arg ? "no name" :
+		            "a name longer than 255 characters");
+		return TSIG_EINVAL;
+	}
+	if (tsig_alg_lookup(name) != NULL) {
+		tsig_seterr(err, errlen, "TSIG key: \"%s\" is an algorithm, not "
+		            "a key name (expected [algorithm:]name:secret)", name);
+		return TSIG_EINVAL;
+	}
+	if (c2[1] == '\0') {
+		tsig_seterr(err, errlen, "TSIG key \"%s\": expected "
+		            "[algorithm:]name:secret, found no secret", name);
+		return TSIG_EINVAL;
+	}
+	return tsig_key_new(name, alg, c2 + 1, out, err, errlen);
 }

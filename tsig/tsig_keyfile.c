@@ -1,13 +1,11 @@
-/* BIND key files: `key "name" { algorithm hmac-sha256; secret "..."; };` as
- * written by tsig-keygen, ddns-confgen or found in named.conf fragments.
- * Comments: //, # and C-style. Other top-level statements are skipped.
+/* Key files: reading, telling BIND from Knot, checks common to both
+ * formats, choosing the key. The parsers are tsig_bind.c and tsig_knot.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,355 +15,144 @@
 
 #define KEYFILE_MAX (1024 * 1024)
 
-enum tok_type { TOK_EOF, TOK_WORD, TOK_STRING, TOK_LBRACE, TOK_RBRACE,
-                TOK_SEMI };
-
-struct token {
-	enum tok_type type;
-	const char *text; /* into the file buffer; quotes stripped */
-	size_t len;
-	int line;
-};
-
-struct lexer {
-	const char *path;
-	const char *p, *end;
-	int line;
-	char *err;
-	size_t errlen;
-};
-
-/* One parsed key clause; secret owned and wiped. */
-struct entry {
-	char name[TSIG_NAME_MAX + 1]; /* lower case, no trailing dot */
-	int line;
-	const struct tsig_alg *alg;
-	uint8_t *secret;
-	size_t secret_len;
-};
-
-struct keyset {
-	struct entry *v;
-	size_t n, cap;
-};
-
-/* Skips blanks and comments; TSIG_ESYNTAX for an unterminated comment. */
-static int
-lex_skip(struct lexer *lx)
-{
-	int start;
-
-	while (lx->p < lx->end) {
-		char c = *lx->p;
-		char d = lx->p + 1 < lx->end ? lx->p[1] : '\0';
-
-		if (c == '\n') {
-			lx->line++;
-			lx->p++;
-		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' ||
-		           c == '\v') {
-			lx->p++;
-		} else if (c == '#' || (c == '/' && d == '/')) {
-			while (lx->p < lx->end && *lx->p != '\n')
-				lx->p++;
-		} else if (c == '/' && d == '*') {
-			start = lx->line;
-			lx->p += 2;
-			while (lx->p < lx->end && !(*lx->p == '*' &&
-			       lx->p + 1 < lx->end && lx->p[1] == '/')) {
-				if (*lx->p == '\n')
-					lx->line++;
-				lx->p++;
-			}
-			if (lx->p >= lx->end) {
-				tsig_seterr(lx->err, lx->errlen, "%s:%d: comment "
-				            "opened here is never closed with */",
-				            lx->path, start);
-				return TSIG_ESYNTAX;
-			}
-			lx->p += 2;
-		} else {
-			break;
-		}
-	}
-	return 0;
-}
-
-static int
-lex_string(struct lexer *lx, struct token *t)
-{
-	lx->p++;
-	t->type = TOK_STRING;
-	t->text = lx->p;
-	while (lx->p < lx->end && *lx->p != '"') {
-		if (*lx->p == '\\' && lx->p + 1 < lx->end)
-			lx->p++;
-		if (*lx->p == '\n')
-			lx->line++;
-		lx->p++;
-	}
-	if (lx->p >= lx->end) {
-		tsig_seterr(lx->err, lx->errlen, "%s:%d: quoted string "
-		            "opened here is never closed", lx->path, t->line);
-		return TSIG_ESYNTAX;
-	}
-	t->len = (size_t)(lx->p - t->text);
-	lx->p++;
-	return 0;
-}
-
-static int
-lex_next(struct lexer *lx, struct token *t)
-{
-	const char *s;
-	int rc;
-
-	rc = lex_skip(lx);
-	if (rc != 0)
-		return rc;
-	t->line = lx->line;
-	t->text = lx->p;
-	t->len = 1;
-	if (lx->p >= lx->end) {
-		t->type = TOK_EOF;
-		t->len = 0;
-		return 0;
-	}
-	switch (*lx->p) {
-	case '{': t->type = TOK_LBRACE; lx->p++; return 0;
-	case '}': t->type = TOK_RBRACE; lx->p++; return 0;
-	case ';': t->type = TOK_SEMI; lx->p++; return 0;
-	case '"': return lex_string(lx, t);
-	default: break;
-	}
-	t->type = TOK_WORD;
-	for (s = lx->p; s < lx->end; s++) {
-		if (strchr(" \t\r\n\f\v{};\"#", *s) != NULL ||
-		    (*s == '/' && s + 1 < lx->end && (s[1] == '/' || s[1] == '*')))
-			break;
-	}
-	t->len = (size_t)(s - lx->p);
-	lx->p = s;
-	return 0;
-}
-
-static int
-tok_is(const struct token *t, const char *word)
-{
-	return t->type == TOK_WORD && strlen(word) == t->len &&
-	       strncasecmp(t->text, word, t->len) == 0;
-}
-
-/* Describes a token for a message, into buf. Only keyword-like words are
- * quoted, never anything that could be (part of) a secret. */
-static const char *
-tok_describe(const struct token *t, char *buf, size_t buflen)
+int
+tsig_word_is_safe(const char *text, size_t len)
 {
 	size_t i;
 
-	if (t->type == TOK_EOF)
-		return "end of file";
-	if (t->type == TOK_STRING)
-		return "a quoted string";
-	for (i = 0; t->type == TOK_WORD && i < t->len; i++) {
-		char c = t->text[i];
+	if (len == 0 || len > 24)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = text[i];
 
-		if (t->len > 24 || !((c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
-			return "a word";
-	}
-	snprintf(buf, buflen, "'%.*s'", (int)t->len, t->text);
-	return buf;
-}
-
-/* Reports "path:line: expected WHAT, found TOKEN". */
-static int
-unexpected(struct lexer *lx, const struct token *t, const char *what)
-{
-	char buf[32];
-
-	tsig_seterr(lx->err, lx->errlen, "%s:%d: expected %s, found %s",
-	            lx->path, t->line, what, tok_describe(t, buf, sizeof(buf)));
-	return TSIG_ESYNTAX;
-}
-
-static int
-expect(struct lexer *lx, enum tok_type type, const char *what)
-{
-	struct token t;
-	int rc;
-
-	rc = lex_next(lx, &t);
-	if (rc != 0)
-		return rc;
-	return t.type == type ? 0 : unexpected(lx, &t, what);
-}
-
-/* Skips a statement we do not use, up to its ';' outside braces. */
-static int
-skip_statement(struct lexer *lx, const struct token *first)
-{
-	struct token t;
-	char buf[32];
-	int depth = 0, rc;
-
-	for (;;) {
-		rc = lex_next(lx, &t);
-		if (rc != 0)
-			return rc;
-		if (t.type == TOK_EOF) {
-			tsig_seterr(lx->err, lx->errlen, "%s:%d: statement starting "
-			            "with %s is not closed with ';'", lx->path,
-			            first->line, tok_describe(first, buf,
-			                                      sizeof(buf)));
-			return TSIG_ESYNTAX;
-		}
-		if (t.type == TOK_LBRACE)
-			depth++;
-		else if (t.type == TOK_RBRACE && depth > 0)
-			depth--;
-		else if (t.type == TOK_RBRACE)
-			return unexpected(lx, &t, "';'");
-		else if (t.type == TOK_SEMI && depth == 0)
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '-' || c == '_'))
 			return 0;
 	}
+	return 1;
 }
 
-/* `algorithm NAME;` inside key e. */
-static int
-parse_algorithm(struct lexer *lx, struct entry *e)
-{
-	struct token t;
-	char buf[64];
-	int rc;
-
-	rc = lex_next(lx, &t);
-	if (rc != 0)
-		return rc;
-	if (t.type != TOK_WORD && t.type != TOK_STRING)
-		return unexpected(lx, &t, "an algorithm name such as hmac-sha256");
-	if (e->alg != NULL) {
-		tsig_seterr(lx->err, lx->errlen, "%s:%d: key \"%s\" has a second "
-		            "algorithm", lx->path, t.line, e->name);
-		return TSIG_ESYNTAX;
-	}
-	if (t.len < sizeof(buf)) {
-		memcpy(buf, t.text, t.len);
-		buf[t.len] = '\0';
-		e->alg = tsig_alg_lookup(buf);
-	}
-	if (e->alg == NULL) {
-		tsig_seterr(lx->err, lx->errlen, "%s:%d: key \"%s\": unknown "
-		            "algorithm \"%.*s\" (expected one of %s)", lx->path,
-		            t.line, e->name, (int)(t.len > 40 ? 40 : t.len),
-		            t.text, tsig_alg_names());
-		return TSIG_EALG;
-	}
-	return expect(lx, TOK_SEMI, "';' after the algorithm");
-}
-
-/* `secret "BASE64";` inside key e. */
-static int
-parse_secret(struct lexer *lx, struct entry *e)
-{
-	struct token t;
-	int rc;
-
-	rc = lex_next(lx, &t);
-	if (rc != 0)
-		return rc;
-	if (t.type != TOK_STRING && t.type != TOK_WORD)
-		return unexpected(lx, &t, "a quoted base64 secret");
-	if (e->secret != NULL) {
-		tsig_seterr(lx->err, lx->errlen, "%s:%d: key \"%s\" has a second "
-		            "secret", lx->path, t.line, e->name);
-		return TSIG_ESYNTAX;
-	}
-	rc = tsig_b64_decode(t.text, t.len, &e->secret, &e->secret_len);
-	if (rc == TSIG_EINVAL) {
-		tsig_seterr(lx->err, lx->errlen, "%s:%d: key \"%s\": secret is not "
-		            "valid base64", lx->path, t.line, e->name);
-		return TSIG_ESYNTAX;
-	}
-	if (rc != 0)
-		return rc;
-	return expect(lx, TOK_SEMI, "';' after the secret");
-}
-
-/* The `{ ... };` of a key clause. */
-static int
-parse_key_body(struct lexer *lx, struct entry *e)
-{
-	struct token t;
-	int rc;
-
-	rc = expect(lx, TOK_LBRACE, "'{' after the key name");
-	for (;;) {
-		if (rc != 0)
-			return rc;
-		rc = lex_next(lx, &t);
-		if (rc != 0)
-			return rc;
-		if (t.type == TOK_RBRACE)
-			break;
-		if (tok_is(&t, "algorithm"))
-			rc = parse_algorithm(lx, e);
-		else if (tok_is(&t, "secret"))
-			rc = parse_secret(lx, e);
-		else
-			rc = unexpected(lx, &t, "'algorithm', 'secret' or '}'");
-	}
-	rc = expect(lx, TOK_SEMI, "';' after '}'");
-	if (rc != 0)
-		return rc;
-	if (e->alg == NULL || e->secret == NULL) {
-		tsig_seterr(lx->err, lx->errlen, "%s:%d: key \"%s\" has no %s",
-		            lx->path, e->line, e->name,
-		            e->alg == NULL ? "algorithm" : "secret");
-		return TSIG_ESYNTAX;
-	}
-	return 0;
-}
-
-/* Lower case, no trailing dot; 0 when name is a valid key name. */
+/* Lower case, no trailing dot; 0 when text is a valid key name (one
+ * trailing dot allowed, "a.." is not). */
 static int
 normalize_name(const char *text, size_t len, char out[TSIG_NAME_MAX + 1])
 {
 	uint8_t wire[TSIG_NAME_MAX];
 	size_t i, wire_len;
+	int rc;
 
-	if (len > TSIG_NAME_MAX)
+	if (len > TSIG_NAME_MAX || memchr(text, '\0', len) != NULL)
 		return TSIG_EINVAL;
 	for (i = 0; i < len; i++)
 		out[i] = (text[i] >= 'A' && text[i] <= 'Z') ?
 		         (char)(text[i] + 32) : text[i];
-	if (len > 0 && out[len - 1] == '.')
-		len--;
 	out[len] = '\0';
-	return tsig_name_to_wire(out, wire, &wire_len);
+	rc = tsig_name_to_wire(out, wire, &wire_len);
+	if (len > 0 && out[len - 1] == '.')
+		out[len - 1] = '\0';
+	return rc;
 }
 
-static struct entry *
-keyset_add(struct keyset *ks)
+int
+tsig_keyset_add(struct tsig_keyset *ks, const struct tsig_src *src, int line,
+                const char *text, size_t len, struct tsig_entry **out)
 {
-	struct entry *v;
+	struct tsig_entry e = { 0 }, *v;
+	size_t i, cap;
 
-	if (ks->n == ks->cap) {
-		v = realloc(ks->v, (ks->cap ? ks->cap * 2 : 4) * sizeof(*v));
-		if (v == NULL)
-			return NULL;
-		ks->v = v;
-		ks->cap = ks->cap ? ks->cap * 2 : 4;
+	if (normalize_name(text, len, e.name) != 0) {
+		tsig_seterr(src->err, src->errlen, "%s:%d: key name \"%.*s\" is "
+		            "not a valid domain name", src->name, line,
+		            (int)(len > 64 ? 64 : len), text);
+		return TSIG_ESYNTAX;
 	}
-	memset(&ks->v[ks->n], 0, sizeof(ks->v[0]));
-	return &ks->v[ks->n++];
+	for (i = 0; i < ks->n; i++) {
+		if (strcmp(ks->v[i].name, e.name) == 0) {
+			tsig_seterr(src->err, src->errlen, "%s:%d: duplicate key "
+			            "\"%s\" (first defined at line %d)", src->name,
+			            line, e.name, ks->v[i].line);
+			return TSIG_ESYNTAX;
+		}
+	}
+	if (ks->n == ks->cap) {
+		cap = ks->cap ? ks->cap * 2 : 4;
+		v = realloc(ks->v, cap * sizeof(*v));
+		if (v == NULL)
+			return TSIG_ENOMEM;
+		ks->v = v;
+		ks->cap = cap;
+	}
+	e.line = line;
+	ks->v[ks->n] = e;
+	*out = &ks->v[ks->n++];
+	return 0;
 }
 
-static void
-keyset_clear(struct keyset *ks)
+int
+tsig_entry_set_alg(struct tsig_entry *e, const struct tsig_src *src, int line,
+                   const char *text, size_t len)
+{
+	char buf[64], quoted[48];
+
+	if (e->alg != NULL) {
+		tsig_seterr(src->err, src->errlen, "%s:%d: key \"%s\" has a "
+		            "second algorithm", src->name, line, e->name);
+		return TSIG_ESYNTAX;
+	}
+	if (len < sizeof(buf) && memchr(text, '\0', len) == NULL) {
+		memcpy(buf, text, len);
+		buf[len] = '\0';
+		e->alg = tsig_alg_lookup(buf);
+	}
+	if (e->alg == NULL) {
+		tsig_seterr(src->err, src->errlen, "%s:%d: key \"%s\": unknown "
+		            "algorithm %s(expected one of %s)", src->name, line,
+		            e->name, tsig_alg_quote(text, len, quoted,
+		                                    sizeof(quoted)),
+		            tsig_alg_names());
+		return TSIG_EALG;
+	}
+	return 0;
+}
+
+int
+tsig_entry_set_secret(struct tsig_entry *e, const struct tsig_src *src,
+                      int line, const char *text, size_t len)
+{
+	int rc;
+
+	if (e->secret != NULL) {
+		tsig_seterr(src->err, src->errlen, "%s:%d: key \"%s\" has a "
+		            "second secret", src->name, line, e->name);
+		return TSIG_ESYNTAX;
+	}
+	rc = tsig_b64_decode(text, len, &e->secret, &e->secret_len);
+	if (rc == TSIG_EINVAL) {
+		tsig_seterr(src->err, src->errlen, "%s:%d: key \"%s\": secret is "
+		            "not valid base64", src->name, line, e->name);
+		return TSIG_ESYNTAX;
+	}
+	return rc;
+}
+
+int
+tsig_entry_check(const struct tsig_entry *e, const struct tsig_src *src)
+{
+	if (e->alg != NULL && e->secret != NULL)
+		return 0;
+	tsig_seterr(src->err, src->errlen, "%s:%d: key \"%s\" has no %s",
+	            src->name, e->line, e->name,
+	            e->alg == NULL ? "algorithm" : "secret");
+	return TSIG_ESYNTAX;
+}
+
+void
+tsig_keyset_clear(struct tsig_keyset *ks)
 {
 	size_t i;
 
+	if (ks == NULL)
+		return;
 	for (i = 0; i < ks->n; i++) {
 		if (ks->v[i].secret != NULL)
 			gnutls_memset(ks->v[i].secret, 0, ks->v[i].secret_len);
@@ -375,63 +162,48 @@ keyset_clear(struct keyset *ks)
 	memset(ks, 0, sizeof(*ks));
 }
 
-/* After the word `key`: name, body; appended to ks. */
-static int
-parse_key(struct lexer *lx, struct keyset *ks)
+/* Skips blanks and comments of either format from p; returns where the
+ * first statement starts (end when there is none). */
+static const char *
+skip_preamble(const char *p, const char *end)
 {
-	struct token t;
-	struct entry *e;
-	size_t i;
-	int rc;
-
-	rc = lex_next(lx, &t);
-	if (rc != 0)
-		return rc;
-	if (t.type != TOK_WORD && t.type != TOK_STRING)
-		return unexpected(lx, &t, "a key name after 'key'");
-	e = keyset_add(ks);
-	if (e == NULL)
-		return TSIG_ENOMEM;
-	e->line = t.line;
-	if (normalize_name(t.text, t.len, e->name) != 0) {
-		tsig_seterr(lx->err, lx->errlen, "%s:%d: key name \"%.*s\" is not "
-		            "a valid domain name", lx->path, t.line,
-		            (int)(t.len > 64 ? 64 : t.len), t.text);
-		return TSIG_ESYNTAX;
-	}
-	for (i = 0; i + 1 < ks->n; i++) {
-		if (strcmp(ks->v[i].name, e->name) == 0) {
-			tsig_seterr(lx->err, lx->errlen, "%s:%d: duplicate key "
-			            "\"%s\" (first defined at line %d)", lx->path,
-			            t.line, e->name, ks->v[i].line);
-			return TSIG_ESYNTAX;
+	while (p < end) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' ||
+		    *p == '\f' || *p == '\v') {
+			p++;
+		} else if (*p == '#' || (*p == '/' && p + 1 < end &&
+		           p[1] == '/')) {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (*p == '/' && p + 1 < end && p[1] == '*') {
+			for (p += 2; p + 1 < end && !(p[0] == '*' && p[1] == '/');
+			     p++)
+				;
+			p = p + 1 < end ? p + 2 : end;
+		} else {
+			break;
 		}
 	}
-	return parse_key_body(lx, e);
+	return p;
 }
 
+/* 1 when the first statement of text is `word:` (Knot YAML, e.g. `key:`
+ * or `server:`); BIND statements never start so. */
 static int
-parse_file(struct lexer *lx, struct keyset *ks)
+looks_like_knot(const char *text, size_t len)
 {
-	struct token t;
-	int rc;
+	const char *end = text + len, *p = skip_preamble(text, end);
+	const char *word = p;
 
-	for (;;) {
-		rc = lex_next(lx, &t);
-		if (rc != 0)
-			return rc;
-		if (t.type == TOK_EOF)
-			return 0;
-		if (tok_is(&t, "key"))
-			rc = parse_key(lx, ks);
-		else if (t.type == TOK_WORD)
-			rc = skip_statement(lx, &t);
-		else
-			rc = unexpected(lx, &t, "a statement such as "
-			                "key \"name\" { ... };");
-		if (rc != 0)
-			return rc;
-	}
+	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
+	       *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+	       *p == '_'))
+		p++;
+	if (p == word)
+		return 0;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p < end && *p == ':';
 }
 
 /* Reads the whole file into *out (caller wipes and frees *out, *len bytes). */
@@ -492,7 +264,7 @@ out:
 
 /* "a, b, c" into out, for messages. */
 static void
-list_names(const struct keyset *ks, char *out, size_t outlen)
+list_names(const struct tsig_keyset *ks, char *out, size_t outlen)
 {
 	size_t i, pos = 0;
 	int n;
@@ -508,16 +280,19 @@ list_names(const struct keyset *ks, char *out, size_t outlen)
 }
 
 static int
-select_key(const char *path, const struct keyset *ks, const char *name,
-           const struct entry **out, char *err, size_t errlen)
+select_key(const struct tsig_src *src, const struct tsig_keyset *ks,
+           const char *name, int knot, const struct tsig_entry **out)
 {
 	char want[TSIG_NAME_MAX + 1], names[512];
 	size_t i;
 
 	list_names(ks, names, sizeof(names));
 	if (ks->n == 0) {
-		tsig_seterr(err, errlen, "%s: no key \"name\" { ... }; clause "
-		            "found", path);
+		tsig_seterr(src->err, src->errlen, "%s: no TSIG key found "
+		            "(expected %s)", src->name, knot ? "a key: section "
+		            "with '- id: NAME', 'algorithm:' and 'secret:'" :
+		            "a key \"name\" { algorithm ...; secret ...; }; "
+		            "clause");
 		return TSIG_ENOTFOUND;
 	}
 	if (name == NULL && ks->n == 1) {
@@ -525,8 +300,8 @@ select_key(const char *path, const struct keyset *ks, const char *name,
 		return 0;
 	}
 	if (name == NULL) {
-		tsig_seterr(err, errlen, "%s: holds %zu keys (%s); name the one "
-		            "to use", path, ks->n, names);
+		tsig_seterr(src->err, src->errlen, "%s: holds %zu keys (%s); "
+		            "name the one to use", src->name, ks->n, names);
 		return TSIG_ENOTFOUND;
 	}
 	if (normalize_name(name, strlen(name), want) == 0) {
@@ -537,18 +312,69 @@ select_key(const char *path, const struct keyset *ks, const char *name,
 			}
 		}
 	}
-	tsig_seterr(err, errlen, "%s: no key \"%s\" in the file (keys: %s)",
-	            path, name, names);
+	tsig_seterr(src->err, src->errlen, "%s: no key \"%s\" in the file "
+	            "(keys: %s)", src->name, name, names);
 	return TSIG_ENOTFOUND;
+}
+
+/* A NUL byte means a binary file (or a truncated copy): say where. */
+static int
+check_text(const struct tsig_src *src, const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len), *p;
+	int line = 1;
+
+	if (nul == NULL)
+		return 0;
+	for (p = text; p < nul; p++)
+		line += *p == '\n';
+	tsig_seterr(src->err, src->errlen, "%s:%d: NUL byte: not a text key "
+	            "file", src->name, line);
+	return TSIG_ESYNTAX;
+}
+
+int
+tsig_key_parse(const char *text, size_t len, const char *source,
+               const char *name, struct tsig_key **out, char *err,
+               size_t errlen)
+{
+	struct tsig_src src = { source != NULL ? source : "key", err, errlen };
+	struct tsig_keyset ks = { 0 };
+	const struct tsig_entry *e = NULL;
+	int knot, rc;
+
+	if ((text == NULL && len > 0) || out == NULL) {
+		tsig_seterr(err, errlen, "no key text given");
+		return TSIG_EINVAL;
+	}
+	if (len > KEYFILE_MAX) {
+		tsig_seterr(err, errlen, "%s: key file larger than 1 MiB",
+		            src.name);
+		return TSIG_EINVAL;
+	}
+	if (text == NULL)
+		text = "";
+	rc = check_text(&src, text, len);
+	if (rc != 0)
+		return rc;
+	knot = looks_like_knot(text, len);
+	if (knot)
+		rc = tsig_parse_knot(&src, text, len, &ks);
+	else
+		rc = tsig_parse_bind(&src, text, len, &ks);
+	if (rc == 0)
+		rc = select_key(&src, &ks, name, knot, &e);
+	if (rc == 0)
+		rc = tsig_key_from_parts(e->name, e->alg, e->secret,
+		                         e->secret_len, out);
+	tsig_keyset_clear(&ks);
+	return rc;
 }
 
 int
 tsig_key_load(const char *path, const char *name, struct tsig_key **out,
               char *err, size_t errlen)
 {
-	struct lexer lx = { 0 };
-	struct keyset ks = { 0 };
-	const struct entry *e = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -558,26 +384,12 @@ tsig_key_load(const char *path, const char *name, struct tsig_key **out,
 		return TSIG_EINVAL;
 	}
 	rc = read_file(path, &text, &len, err, errlen);
-	if (rc != 0)
-		goto out;
-	lx.path = path;
-	lx.p = text;
-	lx.end = text + len;
-	lx.line = 1;
-	lx.err = err;
-	lx.errlen = errlen;
-	rc = parse_file(&lx, &ks);
 	if (rc == 0)
-		rc = select_key(path, &ks, name, &e, err, errlen);
-	if (rc == 0)
-		rc = tsig_key_from_parts(e->name, e->alg, e->secret,
-		                         e->secret_len, out);
-out:
+		rc = tsig_key_parse(text, len, path, name, out, err, errlen);
 	if (text != NULL) {
 		gnutls_memset(text, 0, len);
 		free(text);
 	}
-	keyset_clear(&ks);
 	return rc;
 }
 

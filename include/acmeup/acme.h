@@ -1,9 +1,11 @@
-/* ACME client (RFC 8555): account, orders, challenges, certificates.
+/* ACME client (RFC 8555): account, orders, challenges, certificates,
+ * revocation, renewal information (RFC 9773).
  *
- * Works on typed structs (acme_types.h); JSON stays in acme_json.c, HTTP in
- * http.c, keys in crypto. The account key is borrowed for signing only.
- * Functions return 0 or a negative ACMEUP_E* code; a CA problem document
- * becomes ACMEUP_EACME with its type, detail and subproblems in the detail.
+ * Works on typed structs (acme_types.h); JSON stays in acme_json_*.c, HTTP
+ * in http.c, keys in crypto. The account key is borrowed for signing only
+ * and never reaches the HTTP code. Functions return 0 or a negative
+ * ACMEUP_E* code; a CA problem document becomes ACMEUP_EACME with its type,
+ * detail, subproblems and a hint in the detail.
  */
 #ifndef ACMEUP_ACME_H
 #define ACMEUP_ACME_H
@@ -16,19 +18,75 @@
 struct crypto_key;
 struct acme_client; /* opaque */
 
-/* Fetch the directory at url. key is borrowed and must outlive the client.
- * ca_bundle may be NULL. *out owned by the caller. */
+/* Fetch the directory at url (https:// only). key is borrowed and must
+ * outlive the client. ca_bundle may be NULL. *out owned by the caller. */
 int acme_client_new(const char *url, const char *ca_bundle,
                     const struct crypto_key *key, struct acme_client **out);
 void acme_client_free(struct acme_client *c); /* accepts NULL */
 
+/* acme_client_new() that already waits out a short 429/503 on the
+ * directory (see acme_client_set_wait_limit). */
+int acme_client_open(const char *url, const char *ca_bundle,
+                     const struct crypto_key *key, unsigned wait_limit,
+                     struct acme_client **out);
+
+/* On HTTP 429 or 503 with a Retry-After of at most seconds, wait and retry
+ * (at most 3 times per request) instead of stopping. 0 (the default): never
+ * wait. */
+void acme_client_set_wait_limit(struct acme_client *c, unsigned seconds);
+
 /* Borrowed; valid while the client lives. */
 const struct acme_directory *acme_client_directory(const struct acme_client *c);
 
-/* RFC 8555 7.3 / 7.3.1: find the account of the key, or create it with the
- * contacts ("mailto:..."), which needs agree_tos when the CA has terms. */
+/* Prefix the detail recorded for rc: "<fmt ...>: <detail>"; returns rc.
+ * (acmeup_fail() cannot take acmeup_errmsg() as an argument: it formats
+ * into the buffer it reads.) */
+int acme_err_prefix(int rc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The short type of the last problem document the CA sent
+ * ("rateLimited", "unauthorized", ...), or "" . Borrowed. */
+const char *acme_last_problem(const struct acme_client *c);
+
+/* What to do about the account of the client's key. */
+struct acme_account_req {
+	const char *const *contacts; /* "mailto:..." URLs, borrowed */
+	size_t n_contacts;
+	int agree_tos;          /* the user passed --agree-tos */
+	int only_existing;      /* find only, never create */
+	const char *eab_kid;    /* RFC 8555 7.3.4, or NULL */
+	const char *eab_hmac_key; /* base64url MAC key from the CA */
+	const char *eab_alg;    /* "HS256" (when NULL), "HS384", "HS512" */
+};
+
+/* RFC 8555 7.3 / 7.3.1: find the account of the key (onlyReturnExisting),
+ * or create it (contacts, terms of service, EAB). *created tells which
+ * (may be NULL); acct (may be NULL) receives the account object. An
+ * account that is not "valid" is an error. */
+int acme_account_open(struct acme_client *c, const struct acme_account_req *r,
+                      struct acme_account *acct, int *created);
+
+/* acme_account_open() without EAB (kept for existing callers). */
 int acme_account_ensure(struct acme_client *c, const char *const *contacts,
                         size_t n, int agree_tos);
+
+/* The account URL ("kid") once opened, else NULL. Borrowed. */
+const char *acme_account_url(const struct acme_client *c);
+
+/* RFC 8555 7.3.3: POST-as-GET the account. */
+int acme_account_fetch(struct acme_client *c, struct acme_account *out);
+
+/* RFC 8555 7.3.2: replace the contacts. out may be NULL. */
+int acme_account_update(struct acme_client *c, const char *const *contacts,
+                        size_t n, struct acme_account *out);
+
+/* RFC 8555 7.3.6: deactivate the account (irreversible). */
+int acme_account_deactivate(struct acme_client *c, struct acme_account *out);
+
+/* RFC 8555 7.3.5: roll the account over to new_key (borrowed; must outlive
+ * the client). On success the client signs with new_key from then on. */
+int acme_account_key_change(struct acme_client *c,
+                            const struct crypto_key *new_key);
 
 /* RFC 8555 8.1 / 8.4: the TXT value for a dns-01 token,
  * base64url(SHA-256(token "." thumbprint)). *out owned by the caller. */
@@ -40,8 +98,22 @@ int acme_dns01_value(const struct acme_client *c, const char *token,
 int acme_thumbprint(const char *jwk_json, char **out);
 int acme_dns01_digest(const char *key_authorization, char **out);
 
-/* RFC 8555 7.4: new order for the names. *order and *url (the order's URL)
- * owned by the caller. */
+/* RFC 8555 7.4 newOrder. profile must be one the directory lists
+ * (ACMEUP_EUSAGE otherwise); replaces is an RFC 9773 certificate ID, sent
+ * only when the CA offers renewalInfo (dropped with a warning when the CA
+ * answers alreadyReplaced). Both may be NULL. */
+struct acme_order_req {
+	const char *const *names;
+	size_t n;
+	const char *profile;
+	const char *replaces;
+};
+
+/* *order and *url (the order's URL) owned by the caller. */
+int acme_order_create(struct acme_client *c, const struct acme_order_req *r,
+                      struct acme_order *order, char **url);
+
+/* acme_order_create() with names only (kept for existing callers). */
 int acme_order_new(struct acme_client *c, const char *const *names, size_t n,
                    struct acme_order *order, char **url);
 
@@ -58,10 +130,35 @@ int acme_challenge_respond(struct acme_client *c, const char *url);
 int acme_authz_wait(struct acme_client *c, const char *url,
                     unsigned timeout_ms);
 
+struct acme_finish_opts {
+	unsigned timeout_ms;         /* bound on polling the order */
+	const char *preferred_chain; /* issuer CN (RFC 8555 7.4.2 alternate
+	                              * chains), or NULL for the default */
+};
+
 /* RFC 8555 7.4: finalize with a DER CSR, poll the order until "valid", and
- * download the certificate chain (PEM). *pem owned by the caller. */
+ * download the certificate chain (PEM), following Link rel="alternate"
+ * when a preferred chain is asked for. *pem owned by the caller. */
+int acme_order_finalize(struct acme_client *c, const char *order_url,
+                        const struct acme_order *order, const uint8_t *csr,
+                        size_t csr_len, const struct acme_finish_opts *o,
+                        char **pem);
+
+/* acme_order_finalize() with the default chain (kept for existing
+ * callers). */
 int acme_order_finish(struct acme_client *c, const char *order_url,
                       const struct acme_order *order, const uint8_t *csr,
                       size_t csr_len, unsigned timeout_ms, char **pem);
+
+/* RFC 8555 7.6: revoke the certificate (DER) with an RFC 5280 5.3.1 reason
+ * code (< 0: none). Signed with the account (kid) once an account was
+ * opened, else with the client's key as a JWK: the certificate's own key. */
+int acme_revoke(struct acme_client *c, const uint8_t *der, size_t len,
+                int reason);
+
+/* RFC 9773 4: GET renewalInfo/<cert_id>. ACMEUP_EPROTO when the directory
+ * has no renewalInfo. *out cleared by the caller. */
+int acme_renewal_info(struct acme_client *c, const char *cert_id,
+                      struct acme_renewal_info *out);
 
 #endif

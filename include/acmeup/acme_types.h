@@ -1,4 +1,4 @@
-/* Typed ACME objects (RFC 8555 7.1). Parsed from JSON by acme_json.c only;
+/* Typed ACME objects (RFC 8555 7.1). Parsed from JSON by acme_json_*.c only;
  * the protocol logic sees these structs. Every string member is owned by
  * its struct and freed by the matching *_clear() (which accepts NULL). */
 #ifndef ACMEUP_ACME_TYPES_H
@@ -13,14 +13,22 @@ struct acme_directory {
 	char *new_order;
 	char *revoke_cert;
 	char *key_change;
+	char *renewal_info;     /* RFC 9773 3: renewalInfo, or NULL */
 	char *terms_of_service; /* meta.termsOfService */
+	char *website;          /* meta.website */
 	int eab_required;       /* meta.externalAccountRequired */
+	char **profiles;        /* meta.profiles names (draft-aaron-acme-
+	                         * profiles), n_profiles of them */
+	char **profile_descriptions; /* the value of each, "" when none */
+	size_t n_profiles;
 };
 
 /* RFC 7807 / RFC 8555 6.7 problem document, with subproblems (6.7.1). */
 struct acme_problem {
 	char *type;      /* e.g. "urn:ietf:params:acme:error:badNonce" */
 	char *detail;
+	char *instance;  /* RFC 7807 3.1: URL for the person (e.g. with
+	                  * userActionRequired), else NULL */
 	char *identifier; /* a subproblem's identifier value, else NULL */
 	struct acme_problem *sub;
 	size_t n_sub;
@@ -29,6 +37,8 @@ struct acme_problem {
 /* RFC 8555 7.1.2 */
 struct acme_account {
 	char *status;
+	char **contacts;
+	size_t n_contacts;
 	char *orders;
 };
 
@@ -60,11 +70,20 @@ struct acme_authz {
 	size_t n_challenges;
 };
 
+/* RFC 9773 4.2: a RenewalInfo object. Times in seconds since the epoch. */
+struct acme_renewal_info {
+	long long start;       /* suggestedWindow.start */
+	long long end;         /* suggestedWindow.end */
+	char *explanation_url; /* or NULL */
+	long retry_after;      /* seconds from the response, -1 when absent */
+};
+
 void acme_directory_clear(struct acme_directory *d);
 void acme_problem_clear(struct acme_problem *p);
 void acme_account_clear(struct acme_account *a);
 void acme_order_clear(struct acme_order *o);
 void acme_challenge_clear(struct acme_challenge *c);
 void acme_authz_clear(struct acme_authz *a);
+void acme_renewal_info_clear(struct acme_renewal_info *r);
 
 #endif

@@ -19,8 +19,37 @@ void crypto_deinit(void);
 /* SHA-256 of data into out[32]. */
 int crypto_sha256(const void *data, size_t len, uint8_t out[32]);
 
-/* New ECDSA P-256 key. */
+/* Key types for ACME account keys and certificate keys. */
+enum crypto_key_type {
+	CRYPTO_KEY_P256 = 0, /* ECDSA P-256 (ES256), the default */
+	CRYPTO_KEY_P384,     /* ECDSA P-384 (ES384) */
+	CRYPTO_KEY_RSA2048,  /* RSA (RS256) */
+	CRYPTO_KEY_RSA3072,
+	CRYPTO_KEY_RSA4096,
+};
+
+/* "p256", "p384", "rsa2048", "rsa3072", "rsa4096" (case-insensitive; "P-256"
+ * and "P-384" too). ACMEUP_EINVAL with a detail listing them otherwise. */
+int crypto_key_type_parse(const char *s, enum crypto_key_type *out);
+
+/* Static text for a type: "ECDSA P-256", ..., "RSA 4096". */
+const char *crypto_key_type_name(enum crypto_key_type t);
+
+/* New key of the type (RSA with e = 65537). */
+int crypto_key_generate(enum crypto_key_type t, struct crypto_key **out);
+
+/* New ECDSA P-256 key (crypto_key_generate(CRYPTO_KEY_P256)). */
 int crypto_key_generate_p256(struct crypto_key **out);
+
+/* 1 when key is of type t, else 0. */
+int crypto_key_is_type(const struct crypto_key *key, enum crypto_key_type t);
+
+/* "ECDSA P-256", "ECDSA P-384" or "RSA <bits>" into buf. */
+void crypto_key_describe(const struct crypto_key *key, char *buf, size_t len);
+
+/* 1 when a and b hold the same public key, else 0. */
+int crypto_key_same_public(const struct crypto_key *a,
+                           const struct crypto_key *b);
 
 /* Load a private key from PEM text: unencrypted PKCS#8 "PRIVATE KEY", SEC1
  * "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY". Only EC P-256, EC P-384 and
@@ -68,6 +97,54 @@ int crypto_sign(const struct crypto_key *key, const void *input, size_t len,
  * allocated, caller frees. */
 int crypto_csr_new(const struct crypto_key *key, const char *const *names,
                    size_t n, uint8_t **der, size_t *len);
+
+/* HMAC (RFC 7518 3.2) for the JWS algorithm alg, "HS256", "HS384" or
+ * "HS512" (ACMEUP_EINVAL otherwise). out must hold 64 octets; *outlen gets
+ * the MAC length. */
+int crypto_hmac(const char *alg, const uint8_t *key, size_t keylen,
+                const void *data, size_t len, uint8_t out[64], size_t *outlen);
+
+/* Certificates. pem is PEM text of one certificate or a chain (first =
+ * leaf), borrowed, need not be NUL-terminated. */
+
+/* DER of the first certificate. *der allocated, caller frees. */
+int crypto_cert_der(const char *pem, size_t len, uint8_t **der,
+                    size_t *der_len);
+
+/* RFC 9773 4.1 ARI certificate identifier of the first certificate:
+ * base64url(authorityKeyIdentifier keyIdentifier) "." base64url(serial
+ * number DER content octets). ACMEUP_ECRYPTO when the certificate has no
+ * AKI keyIdentifier. *out NUL-terminated, caller frees. */
+int crypto_cert_ari_id(const char *pem, size_t len, char **out);
+
+/* notBefore / notAfter of the first certificate (seconds since the epoch). */
+int crypto_cert_validity(const char *pem, size_t len, long long *not_before,
+                         long long *not_after);
+
+/* 0 when the first certificate's public key is key's; ACMEUP_ECRYPTO with a
+ * detail otherwise. */
+int crypto_cert_key_matches(const char *pem, size_t len,
+                            const struct crypto_key *key);
+
+/* How well a chain matches an issuer common name (for --preferred-chain):
+ * *rank = 2 when the topmost certificate's issuer CN is cn, 1 when another
+ * certificate's issuer CN is cn, 0 otherwise. */
+int crypto_chain_issuer_rank(const char *pem, size_t len, const char *cn,
+                             int *rank);
+
+/* Issuer CN of the topmost certificate of a chain, for messages. *out
+ * caller frees ("?" when the issuer has no CN). */
+int crypto_chain_top_issuer(const char *pem, size_t len, char **out);
+
+/* A PKCS#10 CSR from a file's contents (PEM "CERTIFICATE REQUEST" or DER):
+ * its self-signature is verified, and its DNS names are returned: every
+ * subjectAltName dNSName, plus the subject CN when it is not among them
+ * (RFC 8555 7.4), lower-cased. *der, *names (and each name) caller frees,
+ * e.g. with crypto_names_free(). */
+int crypto_csr_load(const char *data, size_t len, uint8_t **der,
+                    size_t *der_len, char ***names, size_t *n);
+
+void crypto_names_free(char **names, size_t n); /* accepts NULL */
 
 /* Base64url without padding (RFC 4648 5, RFC 7515 2). *out is
  * NUL-terminated, caller frees. */

@@ -269,14 +269,14 @@ test_payloads(void **state)
 	char *s = NULL;
 
 	(void)state;
-	assert_int_equal(acme_json_new_account(contacts, 1, 1, 0, &s), 0);
+	assert_int_equal(acme_json_new_account(contacts, 1, 1, 0, NULL, &s), 0);
 	assert_string_equal(s, "{\"contact\":[\"mailto:a@example.test\"],"
 	    "\"termsOfServiceAgreed\":true}");
 	free(s);
-	assert_int_equal(acme_json_new_account(NULL, 0, 0, 1, &s), 0);
+	assert_int_equal(acme_json_new_account(NULL, 0, 0, 1, NULL, &s), 0);
 	assert_string_equal(s, "{\"onlyReturnExisting\":true}");
 	free(s);
-	assert_int_equal(acme_json_new_order(names, 2, &s), 0);
+	assert_int_equal(acme_json_new_order(names, 2, NULL, NULL, &s), 0);
 	assert_string_equal(s, "{\"identifiers\":[{\"type\":\"dns\",\"value\":"
 	    "\"a.test\"},{\"type\":\"dns\",\"value\":\"*.a.test\"}]}");
 	free(s);

@@ -196,7 +196,7 @@ test_selection_errors(void **state)
 	           "no key \"delta\" in the file (keys: alpha, beta.example, "
 	           "gamma)");
 	load_fails("# nothing\noptions { };\n", NULL, TSIG_ENOTFOUND, 0,
-	           "no key");
+	           "no TSIG key found (expected a key \"name\" {");
 }
 
 static void
@@ -205,6 +205,9 @@ test_syntax_errors(void **state)
 	(void)state;
 	load_fails("key k {\n algorithm hmac-sha3;\n secret \"AAAA\";\n};\n",
 	           NULL, TSIG_EALG, 2, "unknown algorithm \"hmac-sha3\"");
+	/* a secret where the algorithm belongs is not shown */
+	load_fails("key k {\n algorithm \"c2VjcmV0\";\n};\n", NULL, TSIG_EALG,
+	           2, "key \"k\": unknown algorithm (expected one of");
 	load_fails("key k {\n algorithm hmac-sha1;\n secret \"AA*A\";\n};\n",
 	           NULL, TSIG_ESYNTAX, 3, "secret is not valid base64");
 	load_fails("key k {\n algorithm hmac-sha1;\n secret \"AAA\";\n};\n",
@@ -232,6 +235,9 @@ test_syntax_errors(void **state)
 	           "quoted string opened here is never closed");
 	load_fails("key \"a..b\" { };\n", NULL, TSIG_ESYNTAX, 1,
 	           "key name \"a..b\" is not a valid domain name");
+	/* found by fuzz_tsig_keyfile: was loaded as "a." */
+	load_fails("key \"a..\" { };\n", NULL, TSIG_ESYNTAX, 1,
+	           "key name \"a..\" is not a valid domain name");
 	load_fails("key { };\n", NULL, TSIG_ESYNTAX, 1,
 	           "expected a key name after 'key', found '{'");
 	load_fails("options { x; };\n};\n", NULL, TSIG_ESYNTAX, 2,

@@ -1,12 +1,12 @@
-/* ACME JSON: parse CA responses into typed structs, build request payloads.
+/* ACME JSON, parsing side: CA responses into typed structs (acme_types.h).
  * json-c objects never leave this file. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "acmeup/acme_ari.h"
 #include "acmeup/acme_json.h"
-#include "acmeup/crypto.h"
 #include "acmeup/error.h"
 
 #define MAX_ARRAY 1000 /* authorizations, challenges, subproblems */
@@ -86,18 +86,39 @@ get_str_array(json_object *o, const char *key, char ***dst, size_t *n)
 	return i == len ? 0 : ACMEUP_ENOMEM;
 }
 
-void
-acme_directory_clear(struct acme_directory *d)
+/* meta.profiles: {"name": "description", ...} (draft-aaron-acme-profiles). */
+static int
+directory_profiles(json_object *meta, struct acme_directory *d)
 {
-	if (d == NULL)
-		return;
-	free(d->new_nonce);
-	free(d->new_account);
-	free(d->new_order);
-	free(d->revoke_cert);
-	free(d->key_change);
-	free(d->terms_of_service);
-	memset(d, 0, sizeof(*d));
+	json_object *p;
+	size_t n;
+
+	if (!json_object_object_get_ex(meta, "profiles", &p) ||
+	    !json_object_is_type(p, json_type_object))
+		return 0;
+	n = (size_t)json_object_object_length(p);
+	if (n == 0 || n > MAX_ARRAY)
+		return 0;
+	d->profiles = calloc(n, sizeof(char *));
+	d->profile_descriptions = calloc(n, sizeof(char *));
+	if (d->profiles == NULL || d->profile_descriptions == NULL)
+		return ACMEUP_ENOMEM;
+	json_object_object_foreach(p, key, val) {
+		if (d->n_profiles == n)
+			break;
+		d->profiles[d->n_profiles] = strdup(key);
+		d->profile_descriptions[d->n_profiles] = strdup(
+		    json_object_is_type(val, json_type_string) ?
+		    json_object_get_string(val) : "");
+		if (d->profiles[d->n_profiles] == NULL ||
+		    d->profile_descriptions[d->n_profiles] == NULL) {
+			free(d->profiles[d->n_profiles]);
+			free(d->profile_descriptions[d->n_profiles]);
+			return ACMEUP_ENOMEM;
+		}
+		d->n_profiles++;
+	}
+	return 0;
 }
 
 /* RFC 8555 7.1.1 */
@@ -120,12 +141,18 @@ acme_json_directory(const char *body, struct acme_directory *out)
 		rc = get_str(o, "revokeCert", &d.revoke_cert);
 	if (rc == 0)
 		rc = get_str(o, "keyChange", &d.key_change);
+	if (rc == 0)
+		rc = get_str(o, "renewalInfo", &d.renewal_info);
 	if (rc == 0 && json_object_object_get_ex(o, "meta", &meta) &&
 	    json_object_is_type(meta, json_type_object)) {
 		rc = get_str(meta, "termsOfService", &d.terms_of_service);
+		if (rc == 0)
+			rc = get_str(meta, "website", &d.website);
 		if (json_object_object_get_ex(meta, "externalAccountRequired",
 		    &v))
 			d.eab_required = json_object_get_boolean(v);
+		if (rc == 0)
+			rc = directory_profiles(meta, &d);
 	}
 	if (rc == 0) {
 		*out = d;
@@ -135,22 +162,6 @@ out:
 	acme_directory_clear(&d);
 	json_object_put(o);
 	return rc;
-}
-
-void
-acme_problem_clear(struct acme_problem *p)
-{
-	size_t i;
-
-	if (p == NULL)
-		return;
-	for (i = 0; i < p->n_sub; i++)
-		acme_problem_clear(&p->sub[i]);
-	free(p->sub);
-	free(p->type);
-	free(p->detail);
-	free(p->identifier);
-	memset(p, 0, sizeof(*p));
 }
 
 static int problem_from(json_object *o, struct acme_problem *p, int depth);
@@ -192,6 +203,8 @@ problem_from(json_object *o, struct acme_problem *p, int depth)
 	rc = get_str(o, "type", &p->type);
 	if (rc == 0)
 		rc = get_str(o, "detail", &p->detail);
+	if (rc == 0)
+		rc = get_str(o, "instance", &p->instance);
 	if (rc == 0 && json_object_object_get_ex(o, "identifier", &id) &&
 	    json_object_is_type(id, json_type_object))
 		rc = get_str(id, "value", &p->identifier);
@@ -238,16 +251,6 @@ out:
 	return rc;
 }
 
-void
-acme_account_clear(struct acme_account *a)
-{
-	if (a == NULL)
-		return;
-	free(a->status);
-	free(a->orders);
-	memset(a, 0, sizeof(*a));
-}
-
 /* RFC 8555 7.1.2 */
 int
 acme_json_account(const char *body, struct acme_account *out)
@@ -262,6 +265,8 @@ acme_json_account(const char *body, struct acme_account *out)
 	rc = need_str(o, "status", &a.status, "account");
 	if (rc == 0)
 		rc = get_str(o, "orders", &a.orders);
+	if (rc == 0)
+		rc = get_str_array(o, "contact", &a.contacts, &a.n_contacts);
 	if (rc == 0) {
 		*out = a;
 		memset(&a, 0, sizeof(a));
@@ -270,23 +275,6 @@ out:
 	acme_account_clear(&a);
 	json_object_put(o);
 	return rc;
-}
-
-void
-acme_order_clear(struct acme_order *o)
-{
-	size_t i;
-
-	if (o == NULL)
-		return;
-	free(o->status);
-	for (i = 0; i < o->n_authorizations; i++)
-		free(o->authorizations[i]);
-	free(o->authorizations);
-	free(o->finalize);
-	free(o->certificate);
-	acme_problem_clear(&o->error);
-	memset(o, 0, sizeof(*o));
 }
 
 /* RFC 8555 7.1.3 */
@@ -318,19 +306,6 @@ out:
 	acme_order_clear(&r);
 	json_object_put(o);
 	return rc;
-}
-
-void
-acme_challenge_clear(struct acme_challenge *c)
-{
-	if (c == NULL)
-		return;
-	free(c->type);
-	free(c->url);
-	free(c->token);
-	free(c->status);
-	acme_problem_clear(&c->error);
-	memset(c, 0, sizeof(*c));
 }
 
 static int
@@ -370,21 +345,6 @@ out:
 	acme_challenge_clear(&c);
 	json_object_put(o);
 	return rc;
-}
-
-void
-acme_authz_clear(struct acme_authz *a)
-{
-	size_t i;
-
-	if (a == NULL)
-		return;
-	free(a->identifier);
-	free(a->status);
-	for (i = 0; i < a->n_challenges; i++)
-		acme_challenge_clear(&a->challenges[i]);
-	free(a->challenges);
-	memset(a, 0, sizeof(*a));
 }
 
 static int
@@ -451,187 +411,42 @@ out:
 	return rc;
 }
 
-/* Serialise o compactly into a new string; drops the reference to o. */
-static int
-to_string(json_object *o, char **out)
-{
-	const char *s;
-	int rc = ACMEUP_ENOMEM;
 
+/* RFC 9773 4.2: {"suggestedWindow": {"start": ..., "end": ...},
+ * "explanationURL": ...}. */
+int
+acme_json_renewal_info(const char *body, struct acme_renewal_info *out)
+{
+	struct acme_renewal_info r = { .retry_after = -1 };
+	json_object *o, *w, *v;
+	int rc = ACMEUP_EPROTO;
+
+	o = parse_object(body, "renewal information");
 	if (o == NULL)
-		return ACMEUP_ENOMEM;
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (s != NULL) {
-		*out = strdup(s);
-		if (*out != NULL)
-			rc = 0;
+		goto out;
+	if (!json_object_object_get_ex(o, "suggestedWindow", &w) ||
+	    !json_object_is_type(w, json_type_object)) {
+		rc = acmeup_fail(ACMEUP_EPROTO, "the CA's renewal information "
+		    "has no suggestedWindow");
+		goto out;
 	}
+	rc = 0;
+	if (!json_object_object_get_ex(w, "start", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    ari_parse_time(json_object_get_string(v), &r.start) != 0 ||
+	    !json_object_object_get_ex(w, "end", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    ari_parse_time(json_object_get_string(v), &r.end) != 0)
+		rc = acmeup_fail(ACMEUP_EPROTO, "the CA's suggestedWindow "
+		    "needs RFC 3339 \"start\" and \"end\" times");
+	if (rc == 0)
+		rc = get_str(o, "explanationURL", &r.explanation_url);
+	if (rc == 0) {
+		*out = r;
+		memset(&r, 0, sizeof(r));
+	}
+out:
+	acme_renewal_info_clear(&r);
 	json_object_put(o);
 	return rc;
-}
-
-/* Add a string member; returns -1 on allocation failure. */
-static int
-add_str(json_object *o, const char *key, const char *val)
-{
-	json_object *v = json_object_new_string(val);
-
-	if (v == NULL)
-		return -1;
-	return json_object_object_add(o, key, v);
-}
-
-/* Required members only, inserted in lexicographic order (RFC 7638 3.2);
- * json-c keeps insertion order. */
-static json_object *
-jwk_object(const struct crypto_jwk *jwk)
-{
-	json_object *o = json_object_new_object();
-	int bad = 0;
-
-	if (o == NULL || jwk->kty == NULL)
-		goto fail;
-	if (strcmp(jwk->kty, "EC") == 0 && jwk->crv && jwk->x && jwk->y) {
-		bad |= add_str(o, "crv", jwk->crv);
-		bad |= add_str(o, "kty", jwk->kty);
-		bad |= add_str(o, "x", jwk->x);
-		bad |= add_str(o, "y", jwk->y);
-	} else if (strcmp(jwk->kty, "RSA") == 0 && jwk->n && jwk->e) {
-		bad |= add_str(o, "e", jwk->e);
-		bad |= add_str(o, "kty", jwk->kty);
-		bad |= add_str(o, "n", jwk->n);
-	} else {
-		goto fail;
-	}
-	if (bad == 0)
-		return o;
-fail:
-	json_object_put(o);
-	return NULL;
-}
-
-int
-acme_json_jwk(const struct crypto_jwk *jwk, char **out)
-{
-	return to_string(jwk_object(jwk), out);
-}
-
-int
-acme_json_protected(const char *alg, const struct crypto_jwk *jwk,
-                    const char *kid, const char *nonce, const char *url,
-                    char **out)
-{
-	json_object *o = json_object_new_object(), *k = NULL;
-	int bad = 0;
-
-	if (o == NULL)
-		return ACMEUP_ENOMEM;
-	bad |= add_str(o, "alg", alg);
-	if (kid != NULL) {
-		bad |= add_str(o, "kid", kid);
-	} else {
-		k = jwk_object(jwk);
-		bad |= k == NULL ? -1 : json_object_object_add(o, "jwk", k);
-	}
-	bad |= add_str(o, "nonce", nonce);
-	bad |= add_str(o, "url", url);
-	if (bad != 0) {
-		json_object_put(o);
-		return ACMEUP_ENOMEM;
-	}
-	return to_string(o, out);
-}
-
-int
-acme_json_jws(const char *protected_b64, const char *payload_b64,
-              const char *signature_b64, char **out)
-{
-	json_object *o = json_object_new_object();
-	int bad = 0;
-
-	if (o == NULL)
-		return ACMEUP_ENOMEM;
-	bad |= add_str(o, "protected", protected_b64);
-	bad |= add_str(o, "payload", payload_b64);
-	bad |= add_str(o, "signature", signature_b64);
-	if (bad != 0) {
-		json_object_put(o);
-		return ACMEUP_ENOMEM;
-	}
-	return to_string(o, out);
-}
-
-int
-acme_json_new_account(const char *const *contacts, size_t n, int agree_tos,
-                      int only_existing, char **out)
-{
-	json_object *o = json_object_new_object(), *arr = NULL;
-	size_t i;
-	int bad = 0;
-
-	if (o == NULL)
-		return ACMEUP_ENOMEM;
-	if (n > 0) {
-		arr = json_object_new_array();
-		bad |= arr == NULL ? -1 : json_object_object_add(o, "contact",
-		    arr);
-		for (i = 0; arr != NULL && i < n; i++)
-			bad |= json_object_array_add(arr,
-			    json_object_new_string(contacts[i]));
-	}
-	if (agree_tos)
-		bad |= json_object_object_add(o, "termsOfServiceAgreed",
-		    json_object_new_boolean(1));
-	if (only_existing)
-		bad |= json_object_object_add(o, "onlyReturnExisting",
-		    json_object_new_boolean(1));
-	if (bad != 0) {
-		json_object_put(o);
-		return ACMEUP_ENOMEM;
-	}
-	return to_string(o, out);
-}
-
-int
-acme_json_new_order(const char *const *names, size_t n, char **out)
-{
-	json_object *o = json_object_new_object(), *arr, *id;
-	size_t i;
-	int bad = 0;
-
-	arr = json_object_new_array();
-	if (o == NULL || arr == NULL) {
-		json_object_put(o);
-		json_object_put(arr);
-		return ACMEUP_ENOMEM;
-	}
-	bad |= json_object_object_add(o, "identifiers", arr);
-	for (i = 0; i < n && bad == 0; i++) {
-		id = json_object_new_object();
-		if (id == NULL) {
-			bad = -1;
-			break;
-		}
-		bad |= add_str(id, "type", "dns");
-		bad |= add_str(id, "value", names[i]);
-		bad |= json_object_array_add(arr, id);
-	}
-	if (bad != 0) {
-		json_object_put(o);
-		return ACMEUP_ENOMEM;
-	}
-	return to_string(o, out);
-}
-
-int
-acme_json_finalize(const char *csr_b64, char **out)
-{
-	json_object *o = json_object_new_object();
-
-	if (o == NULL || add_str(o, "csr", csr_b64) != 0) {
-		json_object_put(o);
-		return ACMEUP_ENOMEM;
-	}
-	return to_string(o, out);
 }

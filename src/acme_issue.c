@@ -1,0 +1,207 @@
+/* The ACME side of `issue`: contacts and account, certificate key or the
+ * user's CSR, renewal information (RFC 9773). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acmeup/acme.h"
+#include "acmeup/acme_ari.h"
+#include "acmeup/acme_issue.h"
+#include "acmeup/crypto.h"
+#include "acmeup/error.h"
+#include "acmeup/log.h"
+#include "acmeup/store.h"
+
+#define FILE_MAX (1024 * 1024)
+
+int
+acme_contacts_from_opts(const struct opts *o, struct acme_contacts *out)
+{
+	const char *e;
+	size_t i;
+	int n;
+
+	out->n = 0;
+	for (i = 0; i < o->n_emails && i < CLI_MAX_EMAILS; i++) {
+		e = o->emails[i];
+		if (strncmp(e, "mailto:", 7) == 0)
+			e += 7;
+		if (e[0] == '\0' || strchr(e, '@') == NULL ||
+		    strpbrk(e, ",; \t") != NULL)
+			return acmeup_fail(ACMEUP_EUSAGE, "--email '%s' is not "
+			    "one e-mail address", o->emails[i]);
+		n = snprintf(out->buf[i], ACME_CONTACT_MAX, "mailto:%s", e);
+		if (n < 0 || n >= ACME_CONTACT_MAX)
+			return acmeup_fail(ACMEUP_EUSAGE, "--email '%s' is too "
+			    "long", o->emails[i]);
+		out->list[i] = out->buf[i];
+		out->n++;
+	}
+	return 0;
+}
+
+int
+acme_issue_account(struct acme_client *c, const struct opts *o)
+{
+	struct acme_contacts ct;
+	struct acme_account_req req = { 0 };
+	int rc;
+
+	rc = acme_contacts_from_opts(o, &ct);
+	if (rc != 0)
+		return rc;
+	req.contacts = ct.list;
+	req.n_contacts = ct.n;
+	req.agree_tos = o->agree_tos;
+	req.eab_kid = o->eab_kid;
+	req.eab_hmac_key = o->eab_hmac_key;
+	req.eab_alg = o->eab_alg;
+	return acme_account_open(c, &req, NULL, NULL);
+}
+
+int
+acme_issue_check_options(const struct opts *o)
+{
+	if (o->csr != NULL && o->n_domains > 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "issue: --csr takes the names "
+		    "from the CSR; leave out -d");
+	if (o->csr != NULL && (o->reuse_key || o->key_type_set))
+		return acmeup_fail(ACMEUP_EUSAGE, "issue: with --csr the key "
+		    "is the CSR's; --reuse-key and --key-type do not apply");
+	return 0;
+}
+
+int
+acme_issue_csr_file(const char *path, uint8_t **der, size_t *len,
+                    char ***names, size_t *n)
+{
+	char *data = NULL;
+	size_t dlen = 0;
+	int rc;
+
+	rc = store_read(path, FILE_MAX, &data, &dlen);
+	if (rc == 0)
+		rc = crypto_csr_load(data, dlen, der, len, names, n);
+	if (rc != 0 && rc != ACMEUP_EIO)
+		rc = acme_err_prefix(rc, "--csr %s", path);
+	if (rc == 0)
+		log_stage("csr: %s names %zu DNS name%s", path, *n,
+		    *n == 1 ? "" : "s");
+	free(data);
+	return rc;
+}
+
+/* certdir/file into buf. */
+static int
+cert_path(const char *certdir, const char *file, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", certdir, file);
+
+	if (n < 0 || (size_t)n >= len)
+		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s/%s",
+		    certdir, file);
+	return 0;
+}
+
+/* --reuse-key: the key in certdir/privkey.pem, if there is one. */
+static int
+reuse_key(const char *path, struct crypto_key **out)
+{
+	char *pem = NULL, desc[32];
+	size_t len = 0;
+	int rc;
+
+	rc = store_read(path, FILE_MAX, &pem, &len);
+	if (rc == 0)
+		rc = crypto_key_from_pem(pem, len, out);
+	if (rc != 0 && rc != ACMEUP_EIO)
+		rc = acme_err_prefix(rc, "--reuse-key %s", path);
+	if (rc == 0) {
+		crypto_key_describe(*out, desc, sizeof(desc));
+		log_stage("key: reusing the %s key in %s", desc, path);
+	}
+	if (pem != NULL) {
+		explicit_bzero(pem, len);
+		free(pem);
+	}
+	return rc;
+}
+
+int
+acme_issue_cert_key(const struct opts *o, const char *certdir,
+                    struct crypto_key **out)
+{
+	enum crypto_key_type t = o->key_type_set ?
+	    (enum crypto_key_type)o->key_type : CRYPTO_KEY_P256;
+	char path[PATH_MAX], desc[32];
+	int rc;
+
+	rc = cert_path(certdir, "privkey.pem", path, sizeof(path));
+	if (rc != 0)
+		return rc;
+	if (o->reuse_key && store_exists(path) == 1) {
+		rc = reuse_key(path, out);
+		if (rc == 0 && o->key_type_set && !crypto_key_is_type(*out, t)) {
+			crypto_key_describe(*out, desc, sizeof(desc));
+			log_warn("--reuse-key keeps the %s key; --key-type %s "
+			    "is ignored", desc, crypto_key_type_name(t));
+		}
+		return rc;
+	}
+	if (o->reuse_key)
+		log_stage("key: no %s to reuse; making a new key", path);
+	rc = crypto_key_generate(t, out);
+	if (rc == 0)
+		log_debug("key: new %s certificate key",
+		    crypto_key_type_name(t));
+	return rc;
+}
+
+/* Log the CA's window (RFC 9773 4.2) for the certificate being replaced. */
+static void
+log_window(struct acme_client *c, const char *cert_id)
+{
+	struct acme_renewal_info ri = { .retry_after = -1 };
+	char from[32], to[32];
+
+	if (acme_renewal_info(c, cert_id, &ri) != 0) {
+		log_warn("ari: %s", acmeup_errmsg(ACMEUP_EACME));
+		return;
+	}
+	ari_format_time(ri.start, from, sizeof(from));
+	ari_format_time(ri.end, to, sizeof(to));
+	log_stage("ari: the CA suggests renewing %s between %s and %s%s%s",
+	    cert_id, from, to, ri.explanation_url != NULL ? "; see " : "",
+	    ri.explanation_url != NULL ? ri.explanation_url : "");
+	acme_renewal_info_clear(&ri);
+}
+
+int
+acme_issue_replaces(struct acme_client *c, const char *certdir,
+                    char **cert_id)
+{
+	char path[PATH_MAX], *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	*cert_id = NULL;
+	if (acme_client_directory(c)->renewal_info == NULL)
+		return 0;
+	rc = cert_path(certdir, "cert.pem", path, sizeof(path));
+	if (rc != 0 || store_exists(path) != 1)
+		return rc;
+	rc = store_read(path, FILE_MAX, &pem, &len);
+	if (rc == 0)
+		rc = crypto_cert_ari_id(pem, len, cert_id);
+	free(pem);
+	if (rc != 0) {
+		log_warn("ari: %s: %s; ordering without \"replaces\"", path,
+		    acmeup_errmsg(rc));
+		acmeup_err_clear();
+		return 0;
+	}
+	log_window(c, *cert_id);
+	return 0;
+}

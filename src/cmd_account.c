@@ -1,0 +1,209 @@
+/* acmeup account register|show|update|rollover|deactivate (RFC 8555 7.3). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acmeup/account_key.h"
+#include "acmeup/acme.h"
+#include "acmeup/acme_cmd.h"
+#include "acmeup/acme_issue.h"
+#include "acmeup/crypto.h"
+#include "acmeup/error.h"
+#include "acmeup/log.h"
+
+/* One run: the key, the client, the contacts as mailto: URLs. */
+struct account_run {
+	struct crypto_key *key;
+	struct acme_client *acme;
+	struct acme_contacts ct;
+};
+
+static void
+run_clear(struct account_run *r)
+{
+	acme_client_free(r->acme);
+	crypto_key_free(r->key);
+}
+
+/* Load or create the account key, fetch the directory. */
+static int
+start(const struct opts *o, struct account_run *r)
+{
+	int rc;
+
+	if (o->server == NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "account: give the ACME "
+		    "directory URL with --server");
+	rc = acme_contacts_from_opts(o, &r->ct);
+	if (rc == 0)
+		rc = account_key_open(o->state_dir,
+		    (enum crypto_key_type)o->account_key_type,
+		    o->account_key_type_set &&
+		    strcmp(o->args[0], "rollover") != 0, &r->key, NULL);
+	if (rc == 0)
+		rc = acme_client_open(o->server, o->ca_bundle, r->key,
+		    o->wait_rate_limit, &r->acme);
+	return rc;
+}
+
+/* Find (only_existing) or create the account. */
+static int
+open_account(const struct opts *o, struct account_run *r, int only_existing,
+             struct acme_account *acct)
+{
+	struct acme_account_req req = {
+		.contacts = r->ct.list, .n_contacts = r->ct.n,
+		.agree_tos = o->agree_tos, .only_existing = only_existing,
+		.eab_kid = o->eab_kid, .eab_hmac_key = o->eab_hmac_key,
+		.eab_alg = o->eab_alg,
+	};
+
+	return acme_account_open(r->acme, &req, acct, NULL);
+}
+
+/* "name: value" lines on stdout, for people and scripts. */
+static void
+print_account(const struct opts *o, const struct account_run *r,
+              const struct acme_account *a)
+{
+	const struct acme_directory *d = acme_client_directory(r->acme);
+	char desc[32], path[PATH_MAX];
+	size_t i;
+
+	crypto_key_describe(r->key, desc, sizeof(desc));
+	if (account_key_path(o->state_dir, NULL, path, sizeof(path)) != 0)
+		path[0] = '\0';
+	printf("account: %s\n", acme_account_url(r->acme));
+	printf("status: %s\n", a->status);
+	for (i = 0; i < a->n_contacts; i++)
+		printf("contact: %s\n", a->contacts[i]);
+	printf("key: %s (%s)\n", desc, path);
+	if (d->terms_of_service != NULL)
+		printf("terms-of-service: %s\n", d->terms_of_service);
+	if (a->orders != NULL)
+		printf("orders: %s\n", a->orders);
+	fflush(stdout);
+}
+
+/* The current key's type, for a rollover without --account-key-type. */
+static enum crypto_key_type
+key_type_of(const struct crypto_key *key)
+{
+	int t;
+
+	for (t = CRYPTO_KEY_P256; t <= CRYPTO_KEY_RSA4096; t++)
+		if (crypto_key_is_type(key, (enum crypto_key_type)t))
+			return (enum crypto_key_type)t;
+	return CRYPTO_KEY_P256;
+}
+
+/* RFC 8555 7.3.5: the new key is staged on disk first, so that whatever
+ * fails, one of account.key / account.key.new is the account's key. */
+static int
+rollover(const struct opts *o, struct account_run *r)
+{
+	enum crypto_key_type t = o->account_key_type_set ?
+	    (enum crypto_key_type)o->account_key_type : key_type_of(r->key);
+	struct crypto_key *fresh = NULL;
+	int rc;
+
+	rc = crypto_key_generate(t, &fresh);
+	if (rc == 0)
+		rc = account_key_stage(o->state_dir, fresh);
+	if (rc != 0)
+		goto out;
+	log_stage("account: new %s key staged; asking the CA to switch",
+	    crypto_key_type_name(t));
+	rc = acme_account_key_change(r->acme, fresh);
+	if (rc != 0) {
+		account_key_unstage(o->state_dir);
+		goto out;
+	}
+	rc = account_key_commit(o->state_dir);
+	if (rc != 0)
+		goto out;
+	crypto_key_free(r->key); /* the client now borrows fresh */
+	r->key = fresh;
+	fresh = NULL;
+out:
+	crypto_key_free(fresh);
+	return rc;
+}
+
+static int
+check_args(const struct opts *o)
+{
+	static const char *const subs[] = { "register", "show", "update",
+	    "rollover", "deactivate" };
+	size_t i;
+
+	if (o->n_args != 1)
+		return acmeup_fail(ACMEUP_EUSAGE, "account: give one of "
+		    "register, show, update, rollover, deactivate");
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(o->args[0], subs[i]) == 0)
+			break;
+	if (i == sizeof(subs) / sizeof(subs[0]))
+		return acmeup_fail(ACMEUP_EUSAGE, "account: unknown "
+		    "subcommand '%s' (register, show, update, rollover, "
+		    "deactivate)", o->args[0]);
+	if (strcmp(o->args[0], "update") == 0 && o->n_emails == 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "account update: give the "
+		    "new contacts with --email (repeatable)");
+	if (strcmp(o->args[0], "deactivate") == 0 && !o->yes)
+		return acmeup_fail(ACMEUP_EUSAGE, "account deactivate cannot "
+		    "be undone: add --yes to confirm");
+	return 0;
+}
+
+/* The subcommand once the account is open. */
+static int
+act(const struct opts *o, struct account_run *r, const char *sub,
+    struct acme_account *a)
+{
+	int rc = 0;
+
+	if (strcmp(sub, "show") == 0) {
+		acme_account_clear(a);
+		rc = acme_account_fetch(r->acme, a);
+	} else if (strcmp(sub, "update") == 0) {
+		acme_account_clear(a);
+		rc = acme_account_update(r->acme, r->ct.list, r->ct.n, a);
+		if (rc == 0)
+			log_stage("account: contacts updated");
+	} else if (strcmp(sub, "rollover") == 0) {
+		rc = rollover(o, r);
+	} else if (strcmp(sub, "deactivate") == 0) {
+		acme_account_clear(a);
+		rc = acme_account_deactivate(r->acme, a);
+		if (rc == 0)
+			log_stage("account: %s deactivated",
+			    acme_account_url(r->acme));
+	}
+	return rc;
+}
+
+int
+account_run(const struct opts *o)
+{
+	struct account_run r = { 0 };
+	struct acme_account a = { 0 };
+	const char *sub;
+	int rc;
+
+	rc = check_args(o);
+	if (rc != 0)
+		return rc;
+	sub = o->args[0];
+	rc = start(o, &r);
+	if (rc == 0)
+		rc = open_account(o, &r, strcmp(sub, "register") != 0, &a);
+	if (rc == 0)
+		rc = act(o, &r, sub, &a);
+	if (rc == 0)
+		print_account(o, &r, &a);
+	acme_account_clear(&a);
+	run_clear(&r);
+	return rc;
+}

@@ -1,0 +1,142 @@
+/* acmeup revoke --cert FILE [--reason N] [--cert-key FILE] (RFC 8555 7.6) */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acmeup/account_key.h"
+#include "acmeup/acme.h"
+#include "acmeup/acme_cmd.h"
+#include "acmeup/crypto.h"
+#include "acmeup/error.h"
+#include "acmeup/log.h"
+#include "acmeup/store.h"
+
+#define FILE_MAX (1024 * 1024)
+
+/* The file's bytes; *data NUL-terminated, caller wipes and frees. */
+static int
+read_file(const char *what, const char *path, char **data, size_t *len)
+{
+	int rc;
+
+	rc = store_read(path, FILE_MAX, data, len);
+	if (rc != 0 && rc != ACMEUP_EIO)
+		rc = acme_err_prefix(rc, "%s %s", what, path);
+	return rc;
+}
+
+/* --cert-key: the certificate's own key, which must match it. */
+static int
+load_cert_key(const struct opts *o, const char *cert, size_t cert_len,
+              struct crypto_key **out)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = read_file("certificate key", o->cert_key, &pem, &len);
+	if (rc == 0)
+		rc = crypto_key_from_pem(pem, len, out);
+	if (rc != 0 && rc != ACMEUP_EIO)
+		rc = acme_err_prefix(rc, "--cert-key %s", o->cert_key);
+	if (rc == 0 && crypto_cert_key_matches(cert, cert_len, *out) != 0) {
+		rc = acmeup_fail(ACMEUP_EUSAGE, "--cert-key %s is not the key "
+		    "of the certificate %s", o->cert_key, o->cert);
+		crypto_key_free(*out);
+		*out = NULL;
+	}
+	if (pem != NULL) {
+		explicit_bzero(pem, len);
+		free(pem);
+	}
+	return rc;
+}
+
+/* The account key, which must exist: revoking never creates an account. */
+static int
+load_account_key(const struct opts *o, struct crypto_key **out)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	rc = account_key_path(o->state_dir, NULL, path, sizeof(path));
+	if (rc == 0 && store_exists(path) != 1)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "no account key %s: give the "
+		    "--state-dir of the account that ordered the certificate, "
+		    "or sign with the certificate's key (--cert-key FILE)",
+		    path);
+	if (rc == 0)
+		rc = account_key_open(o->state_dir, CRYPTO_KEY_P256, 0, out,
+		    NULL);
+	return rc;
+}
+
+static int
+check_options(const struct opts *o)
+{
+	if (o->cert == NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "revoke: give the "
+		    "certificate with --cert FILE");
+	if (o->server == NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "revoke: give the ACME "
+		    "directory URL with --server");
+	if (o->n_args > 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "revoke: unexpected argument "
+		    "'%s'", o->args[0]);
+	return 0;
+}
+
+/* Sign with the account (found, never created) or with the cert's key. */
+static int
+revoke_with(const struct opts *o, const struct crypto_key *key,
+            const uint8_t *der, size_t der_len)
+{
+	struct acme_account_req req = { .only_existing = 1 };
+	struct acme_client *acme = NULL;
+	int rc;
+
+	rc = acme_client_open(o->server, o->ca_bundle, key, o->wait_rate_limit,
+	    &acme);
+	if (rc == 0 && o->cert_key == NULL)
+		rc = acme_account_open(acme, &req, NULL, NULL);
+	if (rc == 0)
+		rc = acme_revoke(acme, der, der_len, o->reason);
+	acme_client_free(acme);
+	return rc;
+}
+
+int
+revoke_run(const struct opts *o)
+{
+	struct crypto_key *key = NULL;
+	char *cert = NULL;
+	uint8_t *der = NULL;
+	size_t cert_len = 0, der_len = 0;
+	int rc;
+
+	rc = check_options(o);
+	if (rc == 0)
+		rc = read_file("certificate", o->cert, &cert, &cert_len);
+	if (rc == 0)
+		rc = crypto_cert_der(cert, cert_len, &der, &der_len);
+	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
+		rc = acme_err_prefix(rc, "--cert %s", o->cert);
+	if (rc == 0)
+		rc = o->cert_key != NULL ?
+		    load_cert_key(o, cert, cert_len, &key) :
+		    load_account_key(o, &key);
+	if (rc == 0)
+		rc = revoke_with(o, key, der, der_len);
+	if (rc == 0 && o->reason >= 0)
+		log_stage("revoke: %s revoked (reason %d), signed by the %s",
+		    o->cert, o->reason, o->cert_key != NULL ?
+		    "certificate's key" : "account key");
+	else if (rc == 0)
+		log_stage("revoke: %s revoked, signed by the %s", o->cert,
+		    o->cert_key != NULL ? "certificate's key" : "account key");
+	free(cert);
+	free(der);
+	crypto_key_free(key);
+	return rc;
+}
