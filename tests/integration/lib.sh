@@ -7,12 +7,26 @@
 #
 # The lab's resolver (unbound, which pebble asks) caches like a real one: a
 # TXT answer for _acme-challenge.NAME is kept for the record's TTL, an
-# NXDOMAIN for the zone's negative TTL (300 s). Within one lab run, give each
-# test its own names from host1..host9.example.test:
+# NXDOMAIN for the zone's negative TTL (300 s). Within one lab run every test
+# must use names no other test uses: fresh random ones, e.g.
+# n$RANDOM$RANDOM.$ZONE (pebble does not need the host to exist). The older
+# tests hold host1..host9.example.test:
 #   test_issue    host1, host2
 #   test_bad_tsig host3
 #   test_wildcard host4 (and *.host4)
 #   test_fail_cleanup host5
+#
+# The lab's zones, servers and keys are in $ACMEUP_LAB_DIR/env (sourced
+# below; see tests/lab/README.md). Helpers for them:
+#   assert_no_challenge_records   every lab zone on every server is clean
+#   challenge_records SERVER [ZONE]   challenge data left there (AXFR)
+#   zone_txt SERVER NAME          TXT data SERVER holds for NAME (+norec)
+#   zone_serial SERVER ZONE       ZONE's SOA serial at SERVER
+#   lab_lag SECONDS|never         how late ns3 follows lag.test (restored
+#                                 when the test exits)
+#   lab_pebble_up NAME ADDR [--eab] [VAR=VALUE ...]   another pebble (stopped
+#                                 when the test exits); sets LAB_PEBBLE_URL,
+#                                 LAB_PEBBLE_MGMT, LAB_PEBBLE_EAB
 set -euo pipefail
 
 ACMEUP_SOURCE=${ACMEUP_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -33,8 +47,24 @@ ok() { printf 'ok %s: %s\n' "$TEST_NAME" "$*"; }
 # shellcheck source=/dev/null
 . "$ACMEUP_LAB_DIR/env"
 
+LAB_SCRIPT=$ACMEUP_SOURCE/tests/lab/lab
+# A lab started by an older tests/lab/lab has only example.test.
+LAB_ZONE_SERVERS=${LAB_ZONE_SERVERS:-$ZONE=$PRIMARY,$SECONDARY}
+LAB_TXT_ZONES=${LAB_TXT_ZONES:-}
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/acmeup-$TEST_NAME.XXXXXX")
-cleanup() { rm -rf "$TMP"; }
+LAB_LAG_RESTORE= # the lag before the test's first lab_lag
+LAB_PEBBLES=()   # extra pebbles the test started
+cleanup() {
+	local name
+	for name in ${LAB_PEBBLES[@]+"${LAB_PEBBLES[@]}"}; do
+		ACMEUP_LAB_DIR=$ACMEUP_LAB_DIR "$LAB_SCRIPT" pebble-down "$name" || true
+	done
+	if [ -n "$LAB_LAG_RESTORE" ]; then
+		ACMEUP_LAB_DIR=$ACMEUP_LAB_DIR "$LAB_SCRIPT" lag "$LAB_LAG_RESTORE" 2>/dev/null || true
+	fi
+	rm -rf "$TMP"
+}
 trap cleanup EXIT
 
 # run_acmeup NAME ARGS...: runs acmeup with its stdout/stderr in
@@ -91,28 +121,156 @@ file_mode() { stat -c %a "$1"; }
 
 # --- the zone ---------------------------------------------------------------
 
-# _acme-challenge records the zone holds at SERVER (AXFR).
-challenge_records() {
-	dig +time=2 +tries=1 +nocmd +nostats +nocomments "@$1" "$ZONE" AXFR |
-		grep -v '^;' | grep -i '_acme-challenge' || true
+# zone_axfr SERVER ZONE: the zone's records at SERVER, SOA first; nothing
+# when the transfer fails.
+zone_axfr() {
+	dig +time=2 +tries=1 +nocmd +nostats +nocomments "@$1" "$2" AXFR 2>/dev/null |
+		grep -v '^;' | grep -v '^$' || true
 }
 
-# Fails if either authoritative server still holds an _acme-challenge record.
-# The primary must be clean at once; the secondary gets NOTIFY + IXFR time
-# (3 s) to follow.
-assert_no_challenge_records() {
-	local left i
-	left=$(challenge_records "$PRIMARY")
-	[ -z "$left" ] || fail "challenge records left on the primary $PRIMARY:
-$left"
-	for ((i = 0; i < 30; i++)); do
-		left=$(challenge_records "$SECONDARY")
-		[ -z "$left" ] && break
-		sleep 0.1
+# zone_serial SERVER ZONE: the SOA serial SERVER answers (no recursion), or "".
+zone_serial() {
+	local out
+	out=$(dig +time=2 +tries=1 +norec +short "@$1" "$2" SOA 2>/dev/null) || true
+	# shellcheck disable=SC2086 # split the SOA into its fields
+	set -- $out
+	echo "${3:-}"
+}
+
+# zone_txt SERVER NAME: the TXT data SERVER itself holds for NAME (no
+# recursion), one record a line as dig prints it ("a" "b"), sorted; nothing
+# when there is none (or NAME is a CNAME).
+zone_txt() {
+	dig +time=2 +tries=1 +norec +short "@$1" "$2" TXT 2>/dev/null |
+		grep '^"' | sort || true
+}
+
+# challenge_filter ZONE: from AXFR lines on stdin, the challenge data (records
+# at _acme-challenge names; every TXT in a zone delegated for challenges)
+# that the lab itself did not put there.
+challenge_filter() {
+	local all=0 z base=$ACMEUP_LAB_DIR/baseline/$1
+	for z in $LAB_TXT_ZONES; do
+		[ "$z" != "$1" ] || all=1
 	done
-	[ -z "$left" ] || fail "challenge records left on the secondary $SECONDARY after 3 s:
-$left"
-	# The servers must still answer the zone at all (AXFR worked).
-	[ -n "$(dig +time=2 +tries=1 +short "@$PRIMARY" "$ZONE" SOA)" ] ||
-		fail "the primary $PRIMARY does not answer SOA $ZONE"
+	[ -f "$base" ] || base=
+	awk -v all_txt=$all -v base="$base" -f "$ACMEUP_SOURCE/tests/lab/challenge-records.awk"
+}
+
+# challenge_records SERVER [ZONE]: challenge data ZONE (default $ZONE) holds
+# at SERVER (one AXFR).
+challenge_records() {
+	dig +time=2 +tries=1 +nocmd +nostats +nocomments "@$1" "${2:-$ZONE}" AXFR 2>/dev/null |
+		challenge_filter "${2:-$ZONE}"
+}
+
+# axfr_serial: the serial of the first SOA in AXFR lines on stdin (builtins
+# only).
+axfr_serial() {
+	local type serial
+	while read -r _ _ _ type _ _ serial _; do
+		if [ "$type" = SOA ]; then
+			echo "$serial"
+			return 0
+		fi
+	done
+}
+
+# serial_ge A B: RFC 1982 serial A is B or later.
+serial_ge() {
+	(((($1 - $2) & 0xffffffff) < 0x80000000))
+}
+
+# catch_up SERVER ZONE SERIAL SECONDS: waits until SERVER has SERIAL or
+# later, polling every 50 ms, at most SECONDS (whole). False on timeout.
+catch_up() {
+	local s i
+	for ((i = 0; i <= $4 * 20; i++)); do
+		s=$(zone_serial "$1" "$2")
+		if [ -n "$s" ] && serial_ge "$s" "$3"; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# How long (whole seconds) SERVER may take to follow its primary: NOTIFY +
+# IXFR time (3 s), plus the lab lag for the lagging secondary; "never"
+# when it does not follow at all now.
+follow_seconds() {
+	local lag
+	if [ "$1" != "${LAG_SERVER:-}" ]; then
+		echo 3
+		return 0
+	fi
+	lag=$(cat "${LAG_FILE:-/dev/null}" 2>/dev/null) || lag=5
+	case $lag in
+	never) echo never ;;
+	'' | *[!0-9.]*) echo 8 ;;
+	*) echo $((${lag%%.*} + 4)) ;;
+	esac
+}
+
+# Fails if any lab zone, on any server that serves it, holds challenge data
+# (records at _acme-challenge names; any TXT in acme-challenges.contoso.test)
+# beyond what the lab put there. Primaries must be clean at once; each
+# secondary gets until it has caught up with its primary's serial (3 s, or
+# the lab lag + 4 s for the lagging one; a lag of "never" skips it, with a
+# note). One AXFR per zone per server.
+assert_no_challenge_records() {
+	local zs zone servers primary server axfr serial left wait report=
+	for zs in $LAB_ZONE_SERVERS; do
+		zone=${zs%%=*}
+		servers=${zs#*=}
+		servers=${servers//,/ }
+		primary=${servers%% *}
+		axfr=$(dig +time=2 +tries=1 +nocmd +nostats +nocomments "@$primary" "$zone" AXFR 2>/dev/null) || true
+		serial=$(axfr_serial <<<"$axfr")
+		[ -n "$serial" ] || fail "the primary $primary gives no AXFR of $zone"
+		left=$(challenge_filter "$zone" <<<"$axfr")
+		[ -z "$left" ] || report+="challenge data left in $zone on its primary $primary:
+$left
+"
+		for server in ${servers#"$primary"}; do
+			wait=$(follow_seconds "$server")
+			if [ "$wait" = never ]; then
+				printf 'note %s: %s not checked for %s (lab lag never)\n' \
+					"$TEST_NAME" "$server" "$zone" >&2
+				continue
+			fi
+			catch_up "$server" "$zone" "$serial" "$wait" || true
+			left=$(challenge_records "$server" "$zone")
+			[ -z "$left" ] || report+="challenge data left in $zone on $server (its serial $(zone_serial "$server" "$zone"), the primary's $serial; waited up to $wait s):
+$left
+"
+		done
+	done
+	[ -z "$report" ] || fail "${report%$'\n'}"
+}
+
+# lab_lag SECONDS|never: ns3 ($LAG_SERVER) follows lag.test that late from
+# now on; the lag the lab had is restored when the test exits.
+lab_lag() {
+	if [ -z "$LAB_LAG_RESTORE" ]; then
+		LAB_LAG_RESTORE=$(cat "$LAG_FILE" 2>/dev/null) || LAB_LAG_RESTORE=5
+	fi
+	ACMEUP_LAB_DIR=$ACMEUP_LAB_DIR "$LAB_SCRIPT" lag "$1" 2>/dev/null ||
+		fail "tests/lab/lab lag $1 failed"
+}
+
+# lab_pebble_up NAME ADDR [--eab] [VAR=VALUE ...]: another pebble (see
+# tests/lab/README.md), stopped when the test exits. Sets LAB_PEBBLE_URL
+# (its directory), LAB_PEBBLE_MGMT (management) and LAB_PEBBLE_EAB (its
+# "KID HMACKEY" file with --eab, else "").
+# shellcheck disable=SC2034 # for the tests
+lab_pebble_up() {
+	local url
+	url=$(ACMEUP_LAB_DIR=$ACMEUP_LAB_DIR "$LAB_SCRIPT" pebble-up "$@") ||
+		fail "tests/lab/lab pebble-up $* failed"
+	LAB_PEBBLES+=("$1")
+	LAB_PEBBLE_URL=$url
+	LAB_PEBBLE_MGMT=https://$2:15000
+	LAB_PEBBLE_EAB=
+	[ ! -s "$ACMEUP_LAB_DIR/pebble-$1/eab" ] || LAB_PEBBLE_EAB=$ACMEUP_LAB_DIR/pebble-$1/eab
 }

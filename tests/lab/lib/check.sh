@@ -1,0 +1,163 @@
+# shellcheck shell=bash disable=SC2153 # globals come from tests/lab/lab and $LAB/env
+# `lab check`: a self-test of a running lab (sourced by tests/lab/lab). It
+# prints one "ok:" line per check and dies at the first failure, so that a
+# broken lab is told apart from a broken acmeup. Every record it adds is
+# under a fresh _acme-challenge name and removed again.
+
+# nsupd KEY-FILE SERVER ZONE LINES...: one UPDATE; quiet; its status.
+nsupd() {
+	local key=$1 server=$2 zone=$3
+	shift 3
+	{
+		printf 'server %s\nzone %s\n' "$server" "$zone"
+		printf '%s\n' "$@"
+		printf 'send\n'
+	} | nsupdate -t 3 -k "$key" >/dev/null 2>&1
+}
+
+# txt_at SERVER NAME: the TXT data SERVER holds (no recursion).
+txt_at() {
+	dig +time=1 +tries=1 +norec +short "@$1" "$2" TXT 2>/dev/null || true
+}
+
+# wait_txt SERVER NAME WANT MAX-MS: polls every 10 ms until SERVER answers
+# WANT ("" = nothing) for NAME; prints the milliseconds it took; fails after
+# MAX-MS.
+wait_txt() {
+	local t0 now
+	t0=$(now_us)
+	while :; do
+		now=$(now_us)
+		if [ "$(txt_at "$1" "$2")" = "$3" ]; then
+			echo $(((now - t0) / 1000))
+			return 0
+		fi
+		[ $(((now - t0) / 1000)) -lt "$4" ] || return 1
+		sleep 0.01
+	done
+}
+
+# add_and_follow KEY PRIMARY ZONE SECONDARY NAME: adds a TXT at NAME, waits
+# for SECONDARY to serve it, removes it, waits again; prints the latency.
+add_and_follow() {
+	local key=$1 primary=$2 zone=$3 secondary=$4 name=$5 ms ms2
+	nsupd "$key" "$primary" "$zone" "update add $name 60 TXT \"lab-check\"" ||
+		die "UPDATE of $zone at $primary with $key refused"
+	ms=$(wait_txt "$secondary" "$name" '"lab-check"' 3000) ||
+		die "$secondary did not serve $name within 3 s of the UPDATE at $primary"
+	nsupd "$key" "$primary" "$zone" "update delete $name TXT" ||
+		die "delete in $zone at $primary with $key refused"
+	ms2=$(wait_txt "$secondary" "$name" "" 3000) ||
+		die "$secondary still serves $name 3 s after the delete at $primary"
+	echo "$ms ms (delete $ms2 ms)"
+}
+
+check_resolver() {
+	local out z
+	out=$(dig +time=2 +tries=1 "@$RESOLVER" example.com A | grep -o 'status: [A-Z]*')
+	[ "$out" = "status: REFUSED" ] || die "resolver answered example.com with '$out', want REFUSED"
+	echo "ok: resolver refuses example.com"
+	resolves || die "resolver does not resolve host1.$ZONE"
+	for z in $LAB_ZONES; do
+		[ -n "$(dig +time=2 +tries=1 +short "@$RESOLVER" "$z" SOA)" ] ||
+			die "resolver does not answer SOA $z"
+	done
+	echo "ok: resolver answers the SOA of $LAB_ZONES"
+}
+
+check_pebble() {
+	directory_up "$PEBBLE_IP" || die "pebble directory not reachable with $ACME_CA_BUNDLE"
+	echo "ok: pebble directory over TLS with the lab CA"
+}
+
+# NOTIFY + IXFR to the secondary for each zone that takes UPDATEs.
+check_follow() {
+	local n=_acme-challenge.check$$
+	echo "ok: $ZONE $PRIMARY -> $SECONDARY: $(add_and_follow "$TSIG_KEY" "$PRIMARY" "$ZONE" "$SECONDARY" "$n.$ZONE")"
+	echo "ok: $ACME_ZONE $PRIMARY -> $SECONDARY: $(add_and_follow "$TSIG_KEY" "$PRIMARY" "$ACME_ZONE" "$SECONDARY" "check$$.$ACME_ZONE")"
+	echo "ok: $KNOT_ZONE (Knot) $KNOT -> $SECONDARY (BIND): $(add_and_follow "$TSIG_KEY" "$KNOT" "$KNOT_ZONE" "$SECONDARY" "$n.$KNOT_ZONE")"
+}
+
+# Every algorithm's key on BIND and Knot; the keys and policies that must
+# be refused.
+check_keys() {
+	local alg n=_acme-challenge.keys$$ z s
+	for alg in $TSIG_ALGS; do
+		for s in "$PRIMARY:$ZONE" "$KNOT:$KNOT_ZONE"; do
+			z=${s#*:}
+			nsupd "$KEYS_DIR/$alg.key" "${s%%:*}" "$z" "update add $n.$z 60 TXT \"$alg\"" \
+				"update delete $n.$z TXT" || die "UPDATE of $z signed with acmeup-$alg refused"
+		done
+	done
+	echo "ok: BIND ($ZONE) and Knot ($KNOT_ZONE) accept UPDATEs signed with each of $TSIG_ALGS"
+	for s in "$PRIMARY:$ZONE" "$KNOT:$KNOT_ZONE"; do
+		z=${s#*:}
+		! nsupd "$WRONG_KEY" "${s%%:*}" "$z" "update add $n.$z 60 TXT x" ||
+			die "${s%%:*} accepted an UPDATE signed with $WRONG_KEY"
+		! nsupd "$KEYS_DIR/unknown.key" "${s%%:*}" "$z" "update add $n.$z 60 TXT x" ||
+			die "${s%%:*} accepted an UPDATE signed with an unknown key"
+		! nsupd "$TSIG_KEY" "${s%%:*}" "$z" "update add keys$$.$z 60 A 10.9.9.9" ||
+			die "${s%%:*} let $KEY_NAME add an A record to $z"
+	done
+	echo "ok: BIND and Knot refuse the wrong secret, an unknown key, and non-TXT records"
+}
+
+check_policies() {
+	local n=_acme-challenge.pol$$
+	! nsupd "$TSIG_KEY" "$PRIMARY" "$CONTOSO" "update add $n.$CONTOSO 60 TXT x" ||
+		die "$KEY_NAME may update $CONTOSO"
+	! nsupd "$TSIG_KEY" "$PRIMARY" "$ACME_ZONE" "update add pol$$.$ACME_ZONE 60 A 10.9.9.9" ||
+		die "$KEY_NAME may add an A record to $ACME_ZONE"
+	echo "ok: $KEY_NAME may not update $CONTOSO, and only TXT in $ACME_ZONE"
+	nsupd "$LIMITED_KEY" "$PRIMARY" "$ZONE" "update add _acme-challenge.limited.$ZONE 60 TXT \"p$$\"" \
+		"update delete _acme-challenge.limited.$ZONE TXT \"p$$\"" ||
+		die "acmeup-limited may not update _acme-challenge.limited.$ZONE"
+	! nsupd "$LIMITED_KEY" "$PRIMARY" "$ZONE" "update add $n.$ZONE 60 TXT x" ||
+		die "acmeup-limited may update $n.$ZONE"
+	echo "ok: acmeup-limited may update _acme-challenge.limited.$ZONE only"
+}
+
+# The CNAME/DNAME data, asked of the primary directly: through the resolver
+# the targets' NXDOMAIN would be cached for 300 s and hide what tests write.
+check_aliases() {
+	local out
+	out=$(dig +time=1 +tries=1 +norec +short "@$PRIMARY" "_acme-challenge.x.trap.$ZONE" TXT)
+	[ "$out" = "target.$ZONE." ] || die "the wildcard CNAME trap answers '$out'"
+	out=$(dig +time=1 +tries=1 +norec +short "@$PRIMARY" "_acme-challenge.x.dn.$CONTOSO" TXT | head -n 1)
+	[ "$out" = "$ACME_ZONE." ] || die "the DNAME answers '$out'"
+	out=$(dig +time=1 +tries=1 +norec +short "@$SECONDARY" "_acme-challenge.chain.$CONTOSO" TXT | head -n 1)
+	[ "$out" = "step1.$CONTOSO." ] || die "_acme-challenge.chain.$CONTOSO answers '$out' at $SECONDARY"
+	echo "ok: trap, DNAME and CNAME chain in place on both servers"
+}
+
+# The lagging secondary with a lag of 1 s (restored afterwards).
+check_lag() {
+	local n=_acme-challenge.lag$$.$LAG_ZONE old ms
+	old=$(cat "$LAB/lag")
+	do_lag 1 2>/dev/null
+	nsupd "$TSIG_KEY" "$PRIMARY" "$LAG_ZONE" "update add $n 60 TXT \"lab-check\"" ||
+		die "UPDATE of $LAG_ZONE refused"
+	[ "$(txt_at "$PRIMARY" "$n")" = '"lab-check"' ] || die "the primary does not serve $n"
+	# Not before the lag (100 ms for the time nsupdate takes to exit), and
+	# within 0.5 s of it.
+	ms=$(wait_txt "$LAG_SERVER" "$n" '"lab-check"' 1500) ||
+		die "$LAG_SERVER did not serve $n within 1.5 s with a lag of 1 s"
+	[ "$ms" -ge 900 ] || die "$LAG_SERVER served $n after $ms ms, before the lag of 1 s"
+	nsupd "$TSIG_KEY" "$PRIMARY" "$LAG_ZONE" "update delete $n TXT" || die "delete in $LAG_ZONE refused"
+	wait_txt "$LAG_SERVER" "$n" "" 2500 >/dev/null || die "$LAG_SERVER kept $n"
+	do_lag "$old" 2>/dev/null
+	echo "ok: $LAG_SERVER followed $LAG_ZONE after $ms ms with a lag of 1 s (now $old)"
+}
+
+do_check() {
+	[ -f "$LAB/env" ] || die "the lab is not running ($LAB/env missing)"
+	# shellcheck disable=SC1091
+	. "$LAB/env"
+	check_resolver
+	check_pebble
+	check_follow
+	check_keys
+	check_policies
+	check_aliases
+	check_lag
+}

@@ -1,0 +1,376 @@
+# shellcheck shell=bash disable=SC2153 # globals come from tests/lab/lab
+# The lab's DNS side (sourced by tests/lab/lab): TSIG keys, zone files and the
+# configurations of BIND (ns1 primary, ns2 secondary, ns3 lagging secondary),
+# Knot (primary of knot.test) and unbound (the CA's resolver).
+
+# --- keys -------------------------------------------------------------------
+
+# knot_key_yaml BIND-KEY-FILE: the same key in Knot's format (as keymgr -t
+# prints it).
+knot_key_yaml() {
+	awk '
+		/^key / { name = $2; gsub(/"/, "", name) }
+		$1 == "algorithm" { alg = $2; sub(/;$/, "", alg) }
+		$1 == "secret" { sec = $2; gsub(/[";]/, "", sec) }
+		END {
+			printf "key:\n  - id: %s\n    algorithm: %s\n    secret: %s\n", name, alg, sec
+		}' "$1"
+}
+
+# keygen ALG NAME FILE: tsig-keygen in the background; its pid joins PIDS.
+keygen() {
+	tsig-keygen -a "$1" "$2" >"$3" &
+	PIDS+=($!)
+}
+
+write_keys() {
+	local alg k=$LAB/keys pid
+	PIDS=()
+	mkdir -p "$k"
+	keygen hmac-sha256 "$KEY_NAME" "$LAB/update.key"
+	# Same name, another secret: what a misconfigured client would hold.
+	keygen hmac-sha256 "$KEY_NAME" "$LAB/wrong.key"
+	for alg in $TSIG_ALGS; do
+		keygen "$alg" "acmeup-$alg" "$k/$alg.key"
+	done
+	keygen hmac-sha256 "$LIMITED_KEY_NAME" "$k/limited.key"
+	# A key no lab server knows (BADKEY).
+	keygen hmac-sha256 acmeup-unknown "$k/unknown.key"
+	keygen hmac-sha256 lab-rndc "$LAB/ns3/rndc.key"
+	for pid in "${PIDS[@]}"; do
+		wait "$pid"
+	done
+	knot_key_yaml "$LAB/update.key" >"$k/update.knot.yaml"
+	for alg in $TSIG_ALGS; do
+		knot_key_yaml "$k/$alg.key" >"$k/$alg.knot.yaml"
+	done
+	chmod 600 "$LAB/update.key" "$LAB/wrong.key" "$k"/* "$LAB/ns3/rndc.key"
+}
+
+# The BIND key files every server that takes UPDATEs includes.
+update_key_files() {
+	local alg
+	echo "$LAB/update.key"
+	for alg in $TSIG_ALGS; do
+		echo "$LAB/keys/$alg.key"
+	done
+	echo "$LAB/keys/limited.key"
+}
+
+# --- zone files -------------------------------------------------------------
+
+# soa_ns ZONE MNAME NS...: $ORIGIN, SOA (negative TTL 300 s, RFC 2308; refresh
+# 3600 s so that only NOTIFY or the lagger moves a secondary) and NS records.
+soa_ns() {
+	local zone=$1 mname=$2 ns
+	shift 2
+	# shellcheck disable=SC2016 # $ORIGIN and $TTL are zone file directives
+	printf '$ORIGIN %s.\n$TTL 300\n' "$zone"
+	printf '@\tIN SOA\t%s. hostmaster.%s. 1 3600 600 86400 300\n' "$mname" "$zone"
+	for ns in "$@"; do
+		printf '@\tIN NS\t%s.\n' "$ns"
+	done
+}
+
+write_zone_example() {
+	local i
+	{
+		soa_ns "$ZONE" "ns1.$ZONE" "ns1.$ZONE" "ns2.$ZONE"
+		cat <<-EOF
+			@	IN A	10.0.0.100
+			ns1	IN A	$PRIMARY_IP
+			ns2	IN A	$SECONDARY_IP
+			; A wildcard CNAME swallows _acme-challenge.x.trap (the trap).
+			*.trap	IN CNAME	target.$ZONE.
+			target	IN A	10.0.0.200
+		EOF
+		for i in 1 2 3 4 5 6 7 8 9; do
+			printf 'host%d\tIN A\t10.0.0.%d\n' "$i" "$i"
+		done
+	} >"$LAB/ns1/$ZONE.db"
+}
+
+# contoso.test delegates acme-challenges.contoso.test and points its
+# _acme-challenge names there by CNAME (one link, two links, a loop, and a
+# CNAME into a DNAME).
+write_zone_contoso() {
+	local a=$ACME_ZONE.
+	{
+		soa_ns "$CONTOSO" "ns1.$CONTOSO" "ns1.$CONTOSO" "ns2.$CONTOSO"
+		cat <<-EOF
+			ns1	IN A	$PRIMARY_IP
+			ns2	IN A	$SECONDARY_IP
+			intranet	IN A	10.0.1.1
+			wiki	IN A	10.0.1.2
+			_acme-challenge.intranet	IN CNAME	intranet.$CONTOSO.$a
+			_acme-challenge.wiki	IN CNAME	wiki.$CONTOSO.$a
+			_acme-challenge.chain	IN CNAME	step1.$CONTOSO.
+			step1	IN CNAME	chain.$CONTOSO.$a
+			_acme-challenge.loop	IN CNAME	loop1.$CONTOSO.
+			loop1	IN CNAME	loop2.$CONTOSO.
+			loop2	IN CNAME	loop1.$CONTOSO.
+			dn	IN DNAME	$a
+			_acme-challenge.x	IN CNAME	_acme-challenge.x.dn.$CONTOSO.
+			acme-challenges	IN NS	ns1.$a
+			acme-challenges	IN NS	ns2.$a
+			ns1.acme-challenges	IN A	$PRIMARY_IP
+			ns2.acme-challenges	IN A	$SECONDARY_IP
+		EOF
+	} >"$LAB/ns1/$CONTOSO.db"
+	{
+		soa_ns "$ACME_ZONE" "ns1.$ACME_ZONE" "ns1.$ACME_ZONE" "ns2.$ACME_ZONE"
+		printf 'ns1\tIN A\t%s\nns2\tIN A\t%s\n' "$PRIMARY_IP" "$SECONDARY_IP"
+	} >"$LAB/ns1/$ACME_ZONE.db"
+}
+
+write_zone_lag() {
+	{
+		soa_ns "$LAG_ZONE" "ns1.$ZONE" "ns1.$ZONE" "ns3.$LAG_ZONE"
+		printf 'ns3\tIN A\t%s\n' "$LAG_IP"
+	} >"$LAB/ns1/$LAG_ZONE.db"
+}
+
+write_zone_knot() {
+	{
+		soa_ns "$KNOT_ZONE" "ns1.$KNOT_ZONE" "ns1.$KNOT_ZONE" "ns2.$ZONE"
+		printf 'ns1\tIN A\t%s\nhost1\tIN A\t10.0.2.1\n' "$KNOT_IP"
+	} >"$LAB/knot/storage/$KNOT_ZONE.zone"
+}
+
+# --- BIND ---------------------------------------------------------------------
+
+# named_common DIR ADDR [CONTROLS]: options every BIND instance shares.
+named_common() {
+	cat <<-EOF
+		options {
+			directory "$1";
+			pid-file none;
+			lock-file "$1/named.lock";
+			session-keyfile "$1/session.key";
+			managed-keys-directory "$1";
+			listen-on port 53 { $2; };
+			listen-on-v6 { none; };
+			query-source address $2;
+			notify-source $2;
+			transfer-source $2;
+			recursion no;
+			dnssec-validation no;
+			allow-query { 127.0.0.0/8; };
+			allow-transfer { 127.0.0.0/8; };
+			automatic-interface-scan no;
+			serial-query-rate 1000;
+			notify-rate 1000;
+			startup-notify-rate 1000;
+		};
+		controls { ${3:-} };
+		logging {
+			channel lab { file "$1/named.log"; severity info; print-time yes; print-category yes; };
+			category default { lab; };
+			category update { lab; };
+			category update-security { lab; };
+			category notify { lab; };
+			category xfer-in { lab; };
+			category xfer-out { lab; };
+			category lame-servers { null; };
+		};
+	EOF
+}
+
+# The grants of example.test: every lab key may change TXT anywhere, except
+# acmeup-limited, which may change TXT at one name only.
+example_policy() {
+	local alg
+	printf '\t\tgrant %s zonesub TXT;\n' "$KEY_NAME"
+	for alg in $TSIG_ALGS; do
+		printf '\t\tgrant acmeup-%s zonesub TXT;\n' "$alg"
+	done
+	printf '\t\tgrant %s name _acme-challenge.limited.%s. TXT;\n' "$LIMITED_KEY_NAME" "$ZONE"
+}
+
+# primary_zone ZONE NOTIFY-ADDR|none [POLICY-LINES]: a zone clause of ns1.
+primary_zone() {
+	local notify="notify explicit; also-notify { $2; }; notify-delay 0;"
+	[ "$2" = none ] && notify="notify no;"
+	printf 'zone "%s" {\n\ttype primary;\n\tfile "%s/%s.db";\n\t%s\n' \
+		"$1" "$LAB/ns1" "$1" "$notify"
+	if [ -n "${3:-}" ]; then
+		printf '\tupdate-policy {\n%s\n\t};\n' "$3"
+	fi
+	printf '};\n'
+}
+
+write_named_primary() {
+	local d=$LAB/ns1 f
+	{
+		named_common "$d" "$PRIMARY_IP"
+		for f in $(update_key_files); do
+			printf 'include "%s";\n' "$f"
+		done
+		primary_zone "$ZONE" "$SECONDARY_IP" "$(example_policy)"
+		# The parent: no grant at all, a static zone.
+		primary_zone "$CONTOSO" "$SECONDARY_IP"
+		primary_zone "$ACME_ZONE" "$SECONDARY_IP" \
+			"$(printf '\t\tgrant %s subdomain %s. TXT;' "$KEY_NAME" "$ACME_ZONE")"
+		# No NOTIFY for lag.test: the lagger moves ns3.
+		primary_zone "$LAG_ZONE" none \
+			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
+	} >"$d/named.conf"
+}
+
+# secondary_zone DIR ZONE PRIMARY-ADDR
+secondary_zone() {
+	printf 'zone "%s" {\n\ttype secondary;\n\tprimaries { %s; };\n\tfile "%s/%s.bak";\n\tnotify no;\n};\n' \
+		"$2" "$3" "$1" "$2"
+}
+
+write_named_secondary() {
+	local d=$LAB/ns2 z
+	{
+		named_common "$d" "$SECONDARY_IP"
+		for z in "$ZONE" "$CONTOSO" "$ACME_ZONE"; do
+			secondary_zone "$d" "$z" "$PRIMARY_IP"
+		done
+		secondary_zone "$d" "$KNOT_ZONE" "$KNOT_IP"
+	} >"$d/named.conf"
+}
+
+# ns3: secondary of lag.test that nobody notifies; the lagger makes it
+# transfer through its control channel (rndc, key lab-rndc, 127.53.0.13:953).
+write_named_lagging() {
+	local d=$LAB/ns3
+	{
+		cat "$d/rndc.key"
+		printf 'options { default-server %s; default-port 953; default-key "lab-rndc"; };\n' "$LAG_IP"
+	} >"$d/rndc.conf"
+	chmod 600 "$d/rndc.conf"
+	{
+		printf 'include "%s/rndc.key";\n' "$d"
+		named_common "$d" "$LAG_IP" \
+			"inet $LAG_IP port 953 allow { 127.0.0.0/8; } keys { \"lab-rndc\"; };"
+		secondary_zone "$d" "$LAG_ZONE" "$PRIMARY_IP"
+	} >"$d/named.conf"
+}
+
+# --- Knot ---------------------------------------------------------------------
+
+# Knot's key section: the items of every update key, from the BIND files.
+knot_keys() {
+	local f
+	echo "key:"
+	for f in $(update_key_files); do
+		knot_key_yaml "$f" | sed 1d
+	done
+}
+
+write_knot() {
+	local d=$LAB/knot alg ids=$KEY_NAME
+	for alg in $TSIG_ALGS; do
+		ids="$ids, acmeup-$alg"
+	done
+	mkdir -p "$d/storage" "$d/run"
+	write_zone_knot
+	cat >"$d/knot.conf" <<-EOF
+		# Written by tests/lab/lab.
+		server:
+		    rundir: "$d/run"
+		    listen: $KNOT_IP@53
+		    udp-workers: 2
+		    tcp-workers: 2
+		    background-workers: 2
+		log:
+		  - target: stderr
+		    any: info
+		database:
+		    storage: "$d/storage"
+		$(knot_keys)
+		remote:
+		  - id: ns2
+		    address: $SECONDARY_IP@53
+		    via: $KNOT_IP
+		acl:
+		  - id: lab-update
+		    key: [$ids]
+		    action: update
+		    update-type: [TXT]
+		  - id: lab-transfer
+		    address: 127.0.0.0/8
+		    action: transfer
+		zone:
+		  - domain: $KNOT_ZONE
+		    storage: "$d/storage"
+		    file: "$KNOT_ZONE.zone"
+		    notify: ns2
+		    acl: [lab-update, lab-transfer]
+		    zonefile-sync: -1
+		    journal-content: changes
+	EOF
+}
+
+# --- unbound ----------------------------------------------------------------
+
+write_unbound() {
+	local d=$LAB/unbound z
+	# Root hints pointing at the lab primary (which refuses "."): even a
+	# bug in the refuse rules below cannot send a query off loopback.
+	cat >"$d/root.hints" <<-EOF
+		.			3600000	NS	lab-root.
+		lab-root.		3600000	A	$PRIMARY_IP
+	EOF
+	{
+		cat <<-EOF
+			server:
+				verbosity: 1
+				interface: $RESOLVER_IP
+				port: 53
+				do-ip4: yes
+				do-ip6: no
+				outgoing-interface: $RESOLVER_IP
+				access-control: 0.0.0.0/0 refuse
+				access-control: 127.0.0.0/8 allow
+				username: ""
+				chroot: ""
+				directory: "$d"
+				logfile: ""
+				use-syslog: no
+				log-time-ascii: yes
+				root-hints: "$d/root.hints"
+				module-config: "iterator"
+				do-not-query-localhost: no
+				num-threads: 1
+				local-zone: "." refuse
+		EOF
+		for z in $LAB_ZONES; do
+			printf '\tlocal-zone: "%s." transparent\n\tdomain-insecure: "%s."\n' "$z" "$z"
+		done
+		for z in $LAB_ZONES; do
+			printf '\nstub-zone:\n\tname: "%s."\n' "$z"
+			# shellcheck disable=SC2046 # one address a word
+			printf '\tstub-addr: %s\n' $(zone_servers "$z")
+		done
+		printf '\nremote-control:\n\tcontrol-enable: no\n'
+	} >"$d/unbound.conf"
+}
+
+# --- probes -----------------------------------------------------------------
+
+# soa_serial SERVER ZONE: the zone's serial at SERVER (no recursion), or "".
+soa_serial() {
+	local out
+	out=$(dig +time=1 +tries=1 +norec +short "@$1" "$2" SOA 2>/dev/null) || true
+	# shellcheck disable=SC2086 # split the SOA into its fields
+	set -- $out
+	echo "${3:-}"
+}
+
+# serves SERVER ZONE...: SERVER answers the SOA of every ZONE.
+serves() {
+	local server=$1 z
+	shift
+	for z in "$@"; do
+		[ -n "$(soa_serial "$server" "$z")" ] || return 1
+	done
+}
+
+resolves() {
+	[ "$(dig +time=1 +tries=1 +short "@$RESOLVER_IP" "host1.$ZONE" A)" = 10.0.0.1 ]
+}
