@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acmeup/cli.h"
+#include "acmeup/crypto.h"
 #include "acmeup/error.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/acmeup"
@@ -17,14 +19,42 @@ enum {
 	OPT_DNS_SERVER, OPT_RESOLVER, OPT_PROPAGATION_TIMEOUT, OPT_TTL,
 };
 
+/* DNS options (issue 4), numbered apart from the others. */
+enum {
+	OPT_ZONE_SERVER = 768, OPT_ZONE_KEY, OPT_CHALLENGE_ALIAS,
+	OPT_SKIP_SERVER, OPT_TSIG_QUERIES,
+};
+
+/* ACME options (issue 5), numbered apart from the others. */
+enum {
+	OPT_EAB_KID = 512, OPT_EAB_HMAC_KEY, OPT_EAB_ALG, OPT_ACCOUNT_KEY_TYPE,
+	OPT_KEY_TYPE, OPT_REUSE_KEY, OPT_CSR, OPT_PREFERRED_CHAIN, OPT_PROFILE,
+	OPT_CERT, OPT_CERT_KEY, OPT_REASON, OPT_WAIT_RATE_LIMIT, OPT_YES,
+};
+
 static const struct option long_opts[] = {
 	{ "domain", required_argument, NULL, 'd' },
 	{ "server", required_argument, NULL, OPT_SERVER },
 	{ "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
 	{ "tsig-key", required_argument, NULL, OPT_TSIG_KEY },
 	{ "tsig-key-name", required_argument, NULL, OPT_TSIG_KEY_NAME },
+	{ "tsig-secret", required_argument, NULL, 'y' },
 	{ "email", required_argument, NULL, OPT_EMAIL },
 	{ "agree-tos", no_argument, NULL, OPT_AGREE_TOS },
+	{ "eab-kid", required_argument, NULL, OPT_EAB_KID },
+	{ "eab-hmac-key", required_argument, NULL, OPT_EAB_HMAC_KEY },
+	{ "eab-alg", required_argument, NULL, OPT_EAB_ALG },
+	{ "account-key-type", required_argument, NULL, OPT_ACCOUNT_KEY_TYPE },
+	{ "key-type", required_argument, NULL, OPT_KEY_TYPE },
+	{ "reuse-key", no_argument, NULL, OPT_REUSE_KEY },
+	{ "csr", required_argument, NULL, OPT_CSR },
+	{ "preferred-chain", required_argument, NULL, OPT_PREFERRED_CHAIN },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "cert-key", required_argument, NULL, OPT_CERT_KEY },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "wait-rate-limit", required_argument, NULL, OPT_WAIT_RATE_LIMIT },
+	{ "yes", no_argument, NULL, OPT_YES },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "cert-name", required_argument, NULL, OPT_CERT_NAME },
@@ -33,6 +63,11 @@ static const struct option long_opts[] = {
 	{ "propagation-timeout", required_argument, NULL,
 	  OPT_PROPAGATION_TIMEOUT },
 	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "zone-server", required_argument, NULL, OPT_ZONE_SERVER },
+	{ "zone-key", required_argument, NULL, OPT_ZONE_KEY },
+	{ "challenge-alias", required_argument, NULL, OPT_CHALLENGE_ALIAS },
+	{ "skip-server", required_argument, NULL, OPT_SKIP_SERVER },
+	{ "tsig-queries", no_argument, NULL, OPT_TSIG_QUERIES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -43,8 +78,13 @@ void
 cli_usage(void)
 {
 	fputs(
-"usage: acmeup issue -d NAME [-d NAME...] --server URL --tsig-key FILE\n"
+"usage: acmeup issue -d NAME [-d NAME...] --server URL\n"
+"                    {--tsig-key FILE | -y [ALG:]NAME:SECRET} [options]\n"
+"       acmeup account register|show|update|rollover|deactivate --server URL\n"
 "                    [options]\n"
+"       acmeup revoke --cert FILE --server URL [--reason N] [--cert-key FILE]\n"
+"       acmeup dns-check NAME... [--tsig-key FILE] [DNS options]\n"
+"       acmeup cleanup [--state-dir DIR] [--tsig-key FILE | -y ...]\n"
 "       acmeup --help | --version\n"
 "\n"
 "Get a certificate from an ACME (RFC 8555) CA through the dns-01 challenge,\n"
@@ -58,10 +98,33 @@ cli_usage(void)
 "                           wildcard)\n"
 "      --server URL         ACME directory URL\n"
 "      --ca-bundle FILE     PEM file of CAs to trust for the ACME server\n"
-"      --tsig-key FILE      BIND-style TSIG key file (key \"name\" { ... };)\n"
+"      --tsig-key FILE      TSIG key file: BIND's key \"name\" { ... }; (tsig-keygen)\n"
+"                           or Knot's key: section (keymgr -t)\n"
 "      --tsig-key-name N    which key, when FILE holds several\n"
-"      --email ADDR         account contact (mailto:)\n"
-"      --agree-tos          agree to the CA's terms of service\n"
+"  -y, --tsig-secret [ALG:]NAME:SECRET\n"
+"                           the key itself, as for nsupdate -y; ALG defaults\n"
+"                           to hmac-sha256 (nsupdate's is hmac-md5). Other\n"
+"                           users can read it in the process list: prefer\n"
+"                           --tsig-key\n"
+"      --email ADDR         account contact (mailto:; repeatable)\n"
+"      --agree-tos          agree to the CA's terms of service (the URL is\n"
+"                           shown)\n"
+"      --eab-kid KID        External Account Binding key ID from the CA\n"
+"      --eab-hmac-key KEY   its MAC key, base64url as the CA gives it\n"
+"      --eab-alg ALG        HS256 (default), HS384 or HS512\n"
+"      --account-key-type T key type of a new account key: p256 (default),\n"
+"                           p384, rsa2048, rsa3072, rsa4096\n"
+"      --key-type T         certificate key type, same choices (default p256)\n"
+"      --reuse-key          keep the key of the certificate being renewed\n"
+"                           (DIR/NAME/privkey.pem) instead of a new one\n"
+"      --csr FILE           finalize with this CSR (PEM or DER); the names\n"
+"                           come from it, no -d, no privkey.pem written\n"
+"      --preferred-chain CN pick the chain whose topmost issuer has this\n"
+"                           common name, if the CA offers it\n"
+"      --profile NAME       certificate profile, one the CA's directory lists\n"
+"      --wait-rate-limit SEC\n"
+"                           when the CA answers 429/503 with a Retry-After of\n"
+"                           at most SEC, wait and retry (default: stop)\n"
 "      --out DIR            where certificates go, as DIR/NAME/{privkey,cert,\n"
 "                           chain,fullchain}.pem (default " DEFAULT_OUT_DIR ")\n"
 "      --cert-name NAME     directory name under --out (default: the first\n"
@@ -73,13 +136,63 @@ cli_usage(void)
 "      --propagation-timeout SEC\n"
 "                           how long to wait for every authoritative server\n"
 "                           to answer the records (default 120)\n"
-"      --ttl SEC            TTL of the challenge records (default 60)\n"
+"      --ttl SEC            TTL of the challenge records (default 10: the CA's\n"
+"                           resolver caches them that long, so a failed order\n"
+"                           can be retried soon)\n"
+"      --zone-server ZONE=HOST[:PORT]\n"
+"                           UPDATEs for ZONE go here (a hidden primary, another\n"
+"                           port); repeatable\n"
+"      --zone-key ZONE=FILE[:KEYNAME]\n"
+"                           TSIG key for ZONE (default: --tsig-key); repeatable\n"
+"      --challenge-alias NAME=TARGET\n"
+"                           write NAME's challenge TXT at TARGET, whatever the\n"
+"                           DNS says (for a CNAME not visible from here)\n"
+"      --skip-server ADDR   do not wait for this authoritative server (one the\n"
+"                           CA cannot reach); repeatable\n"
+"      --tsig-queries       sign the queries to authoritative servers with the\n"
+"                           zone's key too (BIND views matched by key)\n"
+"\n"
+"  acmeup follows CNAME/DNAME chains from _acme-challenge.NAME (8 links at\n"
+"  most) by asking the authoritative servers directly: the challenge name is\n"
+"  never sent to a caching resolver before its record exists.\n"
 "  -v, --verbose            more detail (-vv: protocol trace)\n"
 "  -h, --help               this help\n"
 "  -V, --version            print the version\n"
 "\n"
 "Exit status: 0 certificate issued; 1 failure (one-line reason on stderr);\n"
 "2 usage error.\n", stdout);
+	fputs(
+"\n"
+"account SUBCOMMAND (the key is --state-dir/account.key):\n"
+"  register     find the key's account, or create it (--email, --agree-tos,\n"
+"               --eab-*, --account-key-type for a new key)\n"
+"  show         print the account URL, status, contacts and key\n"
+"  update       replace the contacts with the --email addresses\n"
+"  rollover     move the account to a new key (--account-key-type; default\n"
+"               the current type), RFC 8555 7.3.5\n"
+"  deactivate   deactivate the account for good (needs --yes)\n"
+"\n"
+"revoke: revoke a certificate (RFC 8555 7.6), signed by the account key, or\n"
+"by the certificate's own key with --cert-key FILE.\n"
+"      --cert FILE          the certificate (PEM; the first one counts)\n"
+"      --reason N           RFC 5280 reason: 0 unspecified, 1 keyCompromise,\n"
+"                           3 affiliationChanged, 4 superseded,\n"
+"                           5 cessationOfOperation (number or name)\n"
+"\n"
+"dns-check NAME...: what issue would do in DNS for each NAME, without a CA:\n"
+"the CNAME chain, the zone, its primary and key, a probe TXT added, its\n"
+"arrival timed on every authoritative server, removed; problems said in\n"
+"plain words. Takes the DNS options of issue (and -d NAME). Exit 0 when\n"
+"every name is fine.\n"
+"\n"
+"cleanup: remove the challenge records that runs killed mid-way (kill -9,\n"
+"power loss) left behind, as listed in the journals under --state-dir\n"
+"(issue does this too before it starts). Each record is removed with the key\n"
+"file and key name that added it; a key given with -y, or a key file that is\n"
+"gone, must be given again (--tsig-key, -y, --zone-key).\n"
+"\n"
+"HTTPS to the CA is always verified (--ca-bundle adds a private CA); a proxy\n"
+"is taken from https_proxy / all_proxy (no_proxy honoured).\n", stdout);
 }
 
 /* Whole number of seconds in [lo, hi]. */
@@ -100,6 +213,124 @@ parse_seconds(const char *opt, const char *arg, unsigned lo, unsigned hi,
 	return 0;
 }
 
+/* RFC 5280 5.3.1 CRLReason, as a number or its name; 7 is unused. */
+static int
+parse_reason(const char *arg, int *out)
+{
+	static const char *const names[] = { "unspecified", "keyCompromise",
+	    "cACompromise", "affiliationChanged", "superseded",
+	    "cessationOfOperation", "certificateHold", NULL,
+	    "removeFromCRL", "privilegeWithdrawn", "aACompromise" };
+	char *end = NULL;
+	long v;
+	int i;
+
+	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
+		if (names[i] != NULL && strcasecmp(arg, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < 0 || v > 10 ||
+	    v == 7)
+		return acmeup_fail(ACMEUP_EUSAGE, "--reason: '%s' is not an "
+		    "RFC 5280 reason code (0-10 but 7, or a name such as "
+		    "keyCompromise, superseded, cessationOfOperation)", arg);
+	*out = (int)v;
+	return 0;
+}
+
+static int
+parse_key_type(const char *opt, const char *arg, int *type, int *set)
+{
+	enum crypto_key_type t;
+	char why[256];
+
+	if (crypto_key_type_parse(arg, &t) != 0) {
+		snprintf(why, sizeof(why), "%s", acmeup_errmsg(ACMEUP_EINVAL));
+		return acmeup_fail(ACMEUP_EUSAGE, "%s: %s", opt, why);
+	}
+	*type = (int)t;
+	*set = 1;
+	return 0;
+}
+
+/* The options of issue 5: accounts, keys, chains, revocation. */
+static int
+set_acme_option(int c, const char *arg, struct opts *o)
+{
+	switch (c) {
+	case OPT_EAB_KID: o->eab_kid = arg; return 0;
+	case OPT_EAB_HMAC_KEY: o->eab_hmac_key = arg; return 0;
+	case OPT_EAB_ALG:
+		if (strcmp(arg, "HS256") != 0 && strcmp(arg, "HS384") != 0 &&
+		    strcmp(arg, "HS512") != 0)
+			return acmeup_fail(ACMEUP_EUSAGE, "--eab-alg: '%s' is "
+			    "not HS256, HS384 or HS512", arg);
+		o->eab_alg = arg;
+		return 0;
+	case OPT_ACCOUNT_KEY_TYPE:
+		return parse_key_type("--account-key-type", arg,
+		    &o->account_key_type, &o->account_key_type_set);
+	case OPT_KEY_TYPE:
+		return parse_key_type("--key-type", arg, &o->key_type,
+		    &o->key_type_set);
+	case OPT_REUSE_KEY: o->reuse_key = 1; return 0;
+	case OPT_CSR: o->csr = arg; return 0;
+	case OPT_PREFERRED_CHAIN: o->preferred_chain = arg; return 0;
+	case OPT_PROFILE: o->profile = arg; return 0;
+	case OPT_CERT: o->cert = arg; return 0;
+	case OPT_CERT_KEY: o->cert_key = arg; return 0;
+	case OPT_REASON: return parse_reason(arg, &o->reason);
+	case OPT_WAIT_RATE_LIMIT:
+		return parse_seconds("--wait-rate-limit", arg, 0, 3600,
+		    &o->wait_rate_limit);
+	case OPT_YES: o->yes = 1; return 0;
+	default:
+		return acmeup_fail(ACMEUP_EUSAGE, "unknown option (see "
+		    "acmeup --help)");
+	}
+}
+
+/* The repeatable DNS options of issue 4. */
+static int
+push_dns(const char *opt, const char *arg, const char *form,
+         const char **list, size_t *n)
+{
+	if (form != NULL && (strchr(arg, '=') == NULL || arg[0] == '='))
+		return acmeup_fail(ACMEUP_EUSAGE, "%s '%s': use %s", opt, arg,
+		    form);
+	if (*n == CLI_MAX_DNS)
+		return acmeup_fail(ACMEUP_EUSAGE, "at most %d %s", CLI_MAX_DNS,
+		    opt);
+	list[(*n)++] = arg;
+	return 0;
+}
+
+static int
+set_dns_option(int c, const char *arg, struct opts *o)
+{
+	switch (c) {
+	case OPT_ZONE_SERVER:
+		return push_dns("--zone-server", arg, "ZONE=HOST[:PORT]",
+		    o->zone_servers, &o->n_zone_servers);
+	case OPT_ZONE_KEY:
+		return push_dns("--zone-key", arg, "ZONE=FILE[:KEYNAME]",
+		    o->zone_keys, &o->n_zone_keys);
+	case OPT_CHALLENGE_ALIAS:
+		return push_dns("--challenge-alias", arg, "NAME=TARGET",
+		    o->aliases, &o->n_aliases);
+	case OPT_SKIP_SERVER:
+		return push_dns("--skip-server", arg, NULL, o->skip_servers,
+		    &o->n_skip_servers);
+	default:
+		o->tsig_queries = 1;
+		return 0;
+	}
+}
+
 static int
 set_option(int c, const char *arg, struct opts *o)
 {
@@ -117,7 +348,14 @@ set_option(int c, const char *arg, struct opts *o)
 	case OPT_CA_BUNDLE: o->ca_bundle = arg; break;
 	case OPT_TSIG_KEY: o->tsig_key = arg; break;
 	case OPT_TSIG_KEY_NAME: o->tsig_key_name = arg; break;
-	case OPT_EMAIL: o->email = arg; break;
+	case 'y': o->tsig_secret = arg; break;
+	case OPT_EMAIL:
+		if (o->n_emails == CLI_MAX_EMAILS)
+			return acmeup_fail(ACMEUP_EUSAGE, "at most %d --email",
+			    CLI_MAX_EMAILS);
+		o->emails[o->n_emails++] = arg;
+		o->email = o->emails[0];
+		break;
 	case OPT_AGREE_TOS: o->agree_tos = 1; break;
 	case OPT_OUT: o->out_dir = arg; break;
 	case OPT_STATE_DIR: o->state_dir = arg; break;
@@ -132,9 +370,12 @@ set_option(int c, const char *arg, struct opts *o)
 		rc = parse_seconds("--ttl", arg, 0, 86400, &o->ttl);
 		break;
 	case 'v': o->verbosity++; break;
+	case OPT_ZONE_SERVER: case OPT_ZONE_KEY: case OPT_CHALLENGE_ALIAS:
+	case OPT_SKIP_SERVER: case OPT_TSIG_QUERIES:
+		rc = set_dns_option(c, arg, o);
+		break;
 	default:
-		rc = acmeup_fail(ACMEUP_EUSAGE, "unknown option (see "
-		    "acmeup --help)");
+		rc = set_acme_option(c, arg, o);
 	}
 	return rc;
 }
@@ -149,7 +390,7 @@ parse_options(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	optind = 1;
 	while (rc == 0) {
-		c = getopt_long(argc, argv, "d:vhV", long_opts, NULL);
+		c = getopt_long(argc, argv, "d:y:vhV", long_opts, NULL);
 		if (c == -1)
 			break;
 		if (c == 'h' || c == 'V') {
@@ -175,6 +416,7 @@ int
 cli_parse(int argc, char **argv, struct opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->reason = -1;
 	o->state_dir = DEFAULT_STATE_DIR;
 	o->out_dir = DEFAULT_OUT_DIR;
 	if (argc < 2)

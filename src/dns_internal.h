@@ -2,11 +2,20 @@
  * sees include/acmeup/dns.h). The only header besides those files that
  * includes ldns.
  *
- * dns_query.c   addresses, one query or message over UDP/TCP with timeouts
- * dns_zone.c    zone cut, primary and authoritative server discovery
- * dns_update.c  build, sign, send and check one UPDATE (RFC 2136, RFC 8945)
+ * dns_addr.c    server addresses, resolv.conf
+ * dns_query.c   one message over UDP/TCP with timeouts, EDNS, TSIG on
+ *               queries, Extended DNS Errors (RFC 8914)
+ * dns_ctx.c     the configuration made usable: keys, per-zone overrides,
+ *               aliases, skipped servers, the zones found so far
+ * dns_zone.c    zone cut (SOA walk), primaries, authoritative servers
+ * dns_chase.c   where a challenge record goes: CNAME/DNAME chains,
+ *               referrals, wildcard CNAMEs, asked of authoritative servers
+ * dns_update.c  build, sign, send and check one UPDATE (RFC 2136, 8945)
  * dns_verify.c  SOA serials, TXT checks, the propagation wait
  * dns_set.c     dns_txt_add/dns_txt_remove: records grouped by zone
+ * dns_journal.c removing what the journal of a dead run lists
+ * dns_check.c   the dns-check preflight
+ * dns_opts.c    the command line's DNS options as a struct dns_config
  */
 #ifndef ACMEUP_DNS_INTERNAL_H
 #define ACMEUP_DNS_INTERNAL_H
@@ -17,13 +26,21 @@
 
 #include <ldns/ldns.h>
 
+#include "acmeup/dns.h"
+
 struct tsig_key;
+struct tsig_ctx;
+struct journal;
 
 #define DNS_PORT 53
-#define DNS_UDP_MAX 512          /* RFC 1035 4.2.1, no EDNS on our side */
+#define DNS_UDP_MAX 512          /* larger requests go over TCP */
+#define DNS_EDNS_SIZE 1232       /* our EDNS UDP payload size (RFC 6891) */
 #define DNS_QUERY_TIMEOUT_MS 2000 /* one UDP try; one retry follows */
 #define DNS_QUERY_TRIES 2
 #define DNS_MAX_ADDRS 16          /* addresses kept per host name */
+#define DNS_MAX_SERVERS 64        /* addresses kept per zone */
+#define DNS_MAX_LINKS 8           /* CNAME/DNAME links followed */
+#define DNS_MAX_REFERRALS 8
 
 /* A server address; text is "192.0.2.1" or "[2001:db8::1]:5300" (port only
  * when not 53), textport always carries the port. */
@@ -34,45 +51,124 @@ struct dns_addr {
 	char textport[64];
 };
 
+/* A zone found during this run (cached in the context). Everything owned;
+ * key borrowed from the context. */
+struct dns_zinfo {
+	ldns_rdf *apex;
+	char *name;                 /* without trailing dot */
+	ldns_rdf *mname;            /* SOA MNAME */
+	struct dns_addr *primaries; /* where UPDATEs may go; may be empty */
+	size_t nprimaries;
+	char from[300];             /* how the primaries were chosen */
+	const struct tsig_key *key; /* NULL: no key for this zone */
+	const char *key_file;       /* for the journal; "-" for -y */
+	struct dns_addr *servers;   /* every authoritative address; NULL until
+	                             * dns_zinfo_servers() */
+	size_t nservers;
+};
+
 /* One TXT record we publish. owner is canonical (lower case); all owned. */
 struct dns_rec {
 	ldns_rdf *owner;
 	char *owner_text; /* without trailing dot */
 	char *value;
+	char *challenge;  /* the _acme-challenge name it answers */
+	char *via;        /* "CNAME", "DNAME", "--challenge-alias" or NULL */
 };
 
-/* One zone and the records of it we publish; everything owned. */
+/* One authoritative server of a zone during the propagation wait. */
+struct dns_wait_srv {
+	struct dns_addr addr;
+	int done;
+	long long ms;    /* after the UPDATE, when done */
+	int has_serial;  /* serial is what the server last said */
+	uint32_t serial;
+	char why[160];   /* why not yet: "no reply", "NXDOMAIN for ..." */
+};
+
+/* One zone and the records of it we publish; everything owned except key
+ * and key_file (borrowed from the context or the journal's key list). */
 struct dns_zone {
 	ldns_rdf *apex;
 	char *name;                /* without trailing dot, "." for the root */
 	struct dns_addr *primaries; /* where UPDATEs may go */
 	size_t nprimaries;
+	char from[300];            /* how the primaries were chosen */
 	struct dns_addr primary;   /* the one that answered; UPDATEs go there */
+	const struct tsig_key *key;
+	const char *key_file;
+	const char *key_name;      /* recorded name, for a journal's zone whose
+	                            * key could not be loaded */
 	struct dns_rec *recs;
 	size_t nrecs;
-	uint32_t serial;           /* primary's serial after our last UPDATE */
+	uint32_t serial_before;    /* primary's serial before our UPDATE */
+	uint32_t serial;           /* primary's serial after it */
 	long long sent_ms;         /* log_elapsed_ms() when the UPDATE went */
 	int added;                 /* records (maybe) on the primary */
+	struct dns_wait_srv *srv;  /* the proof, after dns_txt_wait */
+	size_t nsrv;
 };
 
 struct dns_set {
-	struct dns_addr resolver;
-	const struct tsig_key *key; /* borrowed */
+	struct dns_ctx *ctx;       /* borrowed; NULL for journal cleanups */
+	struct journal *journal;   /* borrowed; may be NULL */
 	unsigned ttl;
 	unsigned timeout_ms;
 	struct dns_zone *zones;
 	size_t nzones;
 };
 
-/* dns_query.c */
+/* An alias from the configuration: challenge name -> target. */
+struct dns_alias_ent {
+	ldns_rdf *name;
+	ldns_rdf *target;
+};
+
+/* A per-zone override; key loaded from key_file. */
+struct dns_zone_ent {
+	ldns_rdf *apex;
+	char *server;              /* HOST[:PORT] or NULL */
+	struct tsig_key *key;      /* NULL: the default key */
+	char *key_file;
+};
+
+struct dns_ctx {
+	struct dns_addr resolver;
+	struct tsig_key *key;      /* the default key, or NULL */
+	char *key_file;            /* its file, "-" for -y */
+	char *update_server;       /* global override, or NULL */
+	struct dns_zone_ent *zones;
+	size_t nzones;
+	struct dns_alias_ent *aliases;
+	size_t naliases;
+	struct dns_addr *skip;
+	size_t nskip;
+	int tsig_queries;
+	unsigned ttl;
+	unsigned timeout_ms;
+	struct dns_zinfo **known;  /* zones found so far */
+	size_t nknown;
+};
+
+/* Where one challenge record goes (dns_chase.c). */
+struct dns_route {
+	ldns_rdf *challenge;             /* _acme-challenge.<name> */
+	ldns_rdf *target;                /* the name that gets the TXT */
+	ldns_rdf *links[DNS_MAX_LINKS];  /* each name the chain led to */
+	char kinds[DNS_MAX_LINKS][8];    /* "CNAME", "DNAME", "alias" */
+	size_t nlinks;
+	struct dns_zinfo *zone;          /* borrowed from the context */
+};
+
+/* dns_addr.c */
 
 /* Parse "ADDR", "ADDR:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address;
  * no name lookups. Returns ACMEUP_EINVAL (no detail) when s is not an
  * address literal. */
 int dns_addr_parse(const char *s, uint16_t defport, struct dns_addr *out);
 
-/* Split "HOST[:PORT]" into host (copied into buf) and port; "[V6]:PORT"
- * brackets are removed. */
+/* Split "HOST[:PORT]" into host (copied into buf) and port (0 when none);
+ * "[V6]:PORT" brackets are removed. */
 int dns_hostport_split(const char *s, char *buf, size_t buflen,
                        uint16_t *port);
 
@@ -83,32 +179,102 @@ int dns_resolver_addr(const char *spec, struct dns_addr *out);
 void dns_addr_set_text(struct dns_addr *a);
 int dns_addr_equal(const struct dns_addr *a, const struct dns_addr *b);
 
+/* Append a to list[*n] unless there already (or *n == max). */
+void dns_addr_add(struct dns_addr *list, size_t *n, size_t max,
+                  const struct dns_addr *a);
+
+/* An address from A/AAAA rdata with port; -1 for other rdata. */
+int dns_addr_from_rdf(const ldns_rdf *rd, uint16_t port,
+                      struct dns_addr *out);
+
+/* dns_query.c */
+
 /* Send msg to srv and receive the reply with the same ID and QR=1: UDP
  * with `tries` attempts of timeout_ms each, then TCP on TC=1; TCP at once
  * when msg exceeds 512 octets. *reply (caller frees) set on success.
  * ACMEUP_ETIMEOUT when no reply came, ACMEUP_EDNS on socket errors (both
- * with a detail naming srv), ACMEUP_EINTR when a signal arrived. */
+ * with a detail naming srv). When interruptible, a pending SIGINT/SIGTERM
+ * ends the wait with ACMEUP_EINTR; removals pass 0 and run to the end. */
 int dns_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
-                 unsigned timeout_ms, int tries, uint8_t **reply,
-                 size_t *rlen);
+                 unsigned timeout_ms, int tries, int interruptible,
+                 uint8_t **reply, size_t *rlen);
 
-/* One query for name/type (class IN) to srv, RD as given; checks ID, QR,
- * opcode and question. *out (caller frees) is set whatever the rcode. */
+/* One query for name/type (class IN, EDNS) to srv, RD as given; signed
+ * with key and its reply verified when key is not NULL (RFC 8945); checks
+ * ID, QR, opcode and question. Retries without EDNS on FORMERR/NOTIMP
+ * (RFC 6891 7). *out (caller frees) is set whatever the rcode.
+ * Interruptible. */
 int dns_query(const struct dns_addr *srv, const ldns_rdf *name,
-              ldns_rr_type type, int rd, unsigned timeout_ms, int tries,
-              ldns_pkt **out);
+              ldns_rr_type type, int rd, const struct tsig_key *key,
+              unsigned timeout_ms, int tries, ldns_pkt **out);
+
+/* RFC 8945 4.3.1: msg[0..len) with a TSIG RR appended, in a new buffer;
+ * ctx receives what tsig_verify() needs. Details name the key. */
+int dns_tsig_sign(const struct tsig_key *key, const uint8_t *msg,
+                  size_t len, uint8_t **out, size_t *outlen,
+                  struct tsig_ctx *ctx);
 
 /* Random 16-bit message ID (getrandom). */
 uint16_t dns_random_id(void);
 
 /* "NOERROR", "REFUSED", ... (static). */
 const char *dns_rcode_name(unsigned rcode);
+const char *dns_type_name(ldns_rr_type t);
+
+/* RFC 8914: the first Extended DNS Error in the OPT RDATA opt[0..len) as
+ * " (EDE 18 Prohibited: text)", or "" when there is none. Returns the
+ * INFO-CODE, or -1 when none. Text is sanitized (printable ASCII). */
+int dns_ede_format(const uint8_t *opt, size_t len, char *buf, size_t buflen);
+
+/* The same for a parsed reply. */
+int dns_ede_text(const ldns_pkt *p, char *buf, size_t buflen);
 
 /* Record "prefix: <current detail>" as the detail of rc; returns rc. */
 int dns_fail_prefix(int rc, const char *prefix);
 
+/* ACMEUP_EINTR with "interrupted by SIGTERM" as the detail. */
+int dns_interrupted(void);
+
 /* Name as text without trailing dot ("." for the root); caller frees. */
 char *dns_name_text(const ldns_rdf *name);
+
+/* Canonical (lower-case) name from text, or NULL. Caller frees. */
+ldns_rdf *dns_name_new(const char *text);
+
+/* name equals apex or lies below it */
+int dns_at_or_below(const ldns_rdf *name, const ldns_rdf *apex);
+
+/* dns_ctx.c */
+
+/* The override entry for apex, or NULL. */
+const struct dns_zone_ent *dns_ctx_zone(const struct dns_ctx *ctx,
+                                        const ldns_rdf *apex);
+
+/* The key for apex: the zone's own, else the default (may be NULL). */
+const struct tsig_key *dns_ctx_key(const struct dns_ctx *ctx,
+                                   const ldns_rdf *apex,
+                                   const char **key_file);
+
+/* The key to sign queries to apex's servers with: NULL unless
+ * --tsig-queries. */
+const struct tsig_key *dns_ctx_query_key(const struct dns_ctx *ctx,
+                                         const ldns_rdf *apex);
+
+/* The target of an alias for challenge, or NULL (borrowed). */
+const ldns_rdf *dns_ctx_alias(const struct dns_ctx *ctx,
+                              const ldns_rdf *challenge);
+
+/* Whether a is a server to leave out of the proof. */
+int dns_ctx_skipped(const struct dns_ctx *ctx, const struct dns_addr *a);
+
+/* The deepest known zone at or above name, or NULL. */
+struct dns_zinfo *dns_ctx_known_above(struct dns_ctx *ctx,
+                                      const ldns_rdf *name);
+
+/* The known zone apex, or a new entry with its primaries looked up.
+ * Borrows apex and mname. */
+int dns_ctx_zinfo(struct dns_ctx *ctx, const ldns_rdf *apex,
+                  const ldns_rdf *mname, struct dns_zinfo **out);
 
 /* dns_zone.c */
 
@@ -123,31 +289,49 @@ int dns_zone_find(const struct dns_addr *resolver, const ldns_rdf *owner,
 int dns_resolve_host(const struct dns_addr *resolver, const ldns_rdf *name,
                      uint16_t port, struct dns_addr **out, size_t *n);
 
-/* Where UPDATEs for zone go: update_server ("HOST[:PORT]") when set, else
- * the MNAME's addresses. */
-int dns_primary_find(const struct dns_addr *resolver,
-                     const char *update_server, const ldns_rdf *mname,
-                     const char *zone, struct dns_addr **out, size_t *n);
+/* Where UPDATEs for zone go: server ("HOST[:PORT]") when set, else the
+ * MNAME's addresses (none is not an error here: the caller decides). */
+int dns_primary_find(const struct dns_addr *resolver, const char *server,
+                     const ldns_rdf *mname, struct dns_addr **out,
+                     size_t *n);
 
 /* Every primary address plus every address of every NS of the zone (NS
- * RRset read from the primary, RD=0; addresses via the resolver), without
- * duplicates. *out (caller frees) is set on success. */
-int dns_zone_servers(const struct dns_addr *resolver,
-                     const struct dns_zone *z, struct dns_addr **out,
-                     size_t *n);
+ * RRset asked of a primary directly, RD=0, else of the resolver;
+ * addresses via the resolver), without duplicates; cached in zi. */
+int dns_zinfo_servers(const struct dns_ctx *ctx, struct dns_zinfo *zi);
+
+/* dns_chase.c */
+
+/* Where the TXT for challenge goes: an alias, else the CNAME/DNAME chain
+ * as the authoritative servers answer it (RD=0), at most DNAME_MAX_LINKS
+ * links, loops and wildcard CNAMEs reported. Fills *route (free with
+ * dns_route_clear) only on success. */
+int dns_route_find(struct dns_ctx *ctx, const ldns_rdf *challenge,
+                   struct dns_route *route);
+void dns_route_clear(struct dns_route *r);
+
+/* "a CNAME b DNAME c" for messages; caller frees. */
+char *dns_route_chain_text(const struct dns_route *r);
+
+/* Replace suffix `from` of name by `to` (RFC 6672 2.2 DNAME
+ * substitution); NULL when the result is too long. */
+ldns_rdf *dns_dname_substitute(const ldns_rdf *name, const ldns_rdf *from,
+                               const ldns_rdf *to);
 
 /* dns_update.c */
 
 enum dns_update_op { DNS_UPDATE_ADD, DNS_UPDATE_DELETE };
 
 /* RFC 2136 UPDATE for z's records: add (class IN, ttl) or delete each RR by
- * value (2.5.4: class NONE, TTL 0), unsigned, as wire bytes with the given
- * ID. *wire (caller frees) set on success. */
+ * value (2.5.4: class NONE, TTL 0), with an EDNS OPT when edns, unsigned,
+ * as wire bytes with the given ID. *wire (caller frees) set on success. */
 int dns_update_wire(const struct dns_zone *z, enum dns_update_op op,
-                    unsigned ttl, uint16_t id, uint8_t **wire, size_t *len);
+                    unsigned ttl, uint16_t id, int edns, uint8_t **wire,
+                    size_t *len);
 
-/* Sign the UPDATE with key, send it to z->primary, verify the reply's TSIG
- * and require NOERROR. Details name server, zone and key. */
+/* Sign the UPDATE with z->key, send it to z->primary, verify the reply's
+ * TSIG and require NOERROR. Details name server, zone and key, and the
+ * CNAME that led there. Deletions are not interruptible. */
 int dns_update_send(const struct dns_set *set, struct dns_zone *z,
                     enum dns_update_op op);
 
@@ -155,15 +339,28 @@ int dns_update_send(const struct dns_set *set, struct dns_zone *z,
 
 /* The SOA serial of zone from srv directly (RD=0, AA required). */
 int dns_soa_serial(const struct dns_addr *srv, const ldns_rdf *zone,
-                   unsigned timeout_ms, int tries, uint32_t *serial);
+                   const struct tsig_key *key, unsigned timeout_ms,
+                   int tries, uint32_t *serial);
 
 /* After an UPDATE adding z's records: the primary's serial differs from
  * before (polled briefly) and the primary answers every value. */
-int dns_verify_primary(struct dns_zone *z, uint32_t before);
+int dns_verify_primary(const struct dns_set *set, struct dns_zone *z);
 
 /* Whether the TXT RRset at owner (answer section of reply) holds value:
  * the character-strings of one RR concatenated equal value. */
 int dns_txt_rrset_has(const ldns_pkt *reply, const ldns_rdf *owner,
                       const char *value);
+
+/* RFC 1982 serial arithmetic: a is newer than b. */
+int dns_serial_gt(uint32_t a, uint32_t b);
+
+/* dns_set.c */
+
+void dns_zone_clear(struct dns_zone *z);
+
+/* Take rec into z; a duplicate (same owner and value) is dropped. */
+int dns_zone_take_rec(struct dns_zone *z, struct dns_rec *rec);
+
+void dns_rec_clear(struct dns_rec *r);
 
 #endif

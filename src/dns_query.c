@@ -1,11 +1,12 @@
-/* Server addresses and one DNS message exchange: UDP with retries and a
- * TCP fallback on truncation (RFC 1035 4.2, RFC 7766), every wait bounded. */
-#include <arpa/inet.h>
+/* One DNS message exchange: UDP with retries and a TCP fallback on
+ * truncation (RFC 1035 4.2, RFC 7766), every wait bounded and, except for
+ * removals, cut short by SIGINT/SIGTERM. Queries carry EDNS (RFC 6891) so
+ * that servers can say why with an Extended DNS Error (RFC 8914), and can
+ * be TSIG-signed (RFC 8945) for servers whose views match on keys. */
 #include <ctype.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,176 +14,15 @@
 #include <unistd.h>
 
 #include "acmeup/error.h"
+#include "acmeup/interrupt.h"
 #include "acmeup/log.h"
 #include "dns_internal.h"
+#include "tsig.h"
 
 #define DNS_HDR 12
 #define DNS_MSG_MAX 65535
-
-void
-dns_addr_set_text(struct dns_addr *a)
-{
-	char host[INET6_ADDRSTRLEN];
-	unsigned port = 0;
-	int v6 = a->sa.ss_family == AF_INET6;
-	const void *bin;
-
-	if (v6) {
-		const struct sockaddr_in6 *s6 = (const void *)&a->sa;
-
-		bin = &s6->sin6_addr;
-		port = ntohs(s6->sin6_port);
-	} else {
-		const struct sockaddr_in *s4 = (const void *)&a->sa;
-
-		bin = &s4->sin_addr;
-		port = ntohs(s4->sin_port);
-	}
-	if (inet_ntop(a->sa.ss_family, bin, host, sizeof(host)) == NULL)
-		snprintf(host, sizeof(host), "?");
-	snprintf(a->textport, sizeof(a->textport), v6 ? "[%s]:%u" : "%s:%u",
-	         host, port);
-	if (port == DNS_PORT)
-		snprintf(a->text, sizeof(a->text), "%s", host);
-	else
-		snprintf(a->text, sizeof(a->text), "%s", a->textport);
-}
-
-int
-dns_addr_equal(const struct dns_addr *a, const struct dns_addr *b)
-{
-	return a->salen == b->salen && memcmp(&a->sa, &b->sa, a->salen) == 0;
-}
-
-static int
-parse_port(const char *s, uint16_t *port)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 65535)
-		return ACMEUP_EINVAL;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-/* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT", or a bare IPv6 address (two or
- * more colons, no port). *port is 0 when none was given. */
-int
-dns_hostport_split(const char *s, char *buf, size_t buflen, uint16_t *port)
-{
-	const char *host = s, *colon = strchr(s, ':'), *rest = NULL;
-	size_t hlen = strlen(s);
-	uint16_t p = 0;
-
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
-			return ACMEUP_EINVAL;
-		host = s + 1;
-		hlen = (size_t)(close - host);
-		rest = close[1] == ':' ? close + 2 : NULL;
-	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
-		hlen = (size_t)(colon - s);
-		rest = colon + 1;
-	}
-	if (hlen == 0 || hlen >= buflen)
-		return ACMEUP_EINVAL;
-	if (rest != NULL && parse_port(rest, &p) < 0)
-		return ACMEUP_EINVAL;
-	memcpy(buf, host, hlen);
-	buf[hlen] = '\0';
-	*port = p;
-	return 0;
-}
-
-int
-dns_addr_parse(const char *s, uint16_t defport, struct dns_addr *out)
-{
-	struct addrinfo hints, *ai = NULL;
-	struct dns_addr a;
-	char host[INET6_ADDRSTRLEN + 32];
-	uint16_t port;
-
-	if (dns_hostport_split(s, host, sizeof(host), &port) < 0)
-		return ACMEUP_EINVAL;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICHOST; /* never a name lookup */
-	if (getaddrinfo(host, NULL, &hints, &ai) != 0 || ai == NULL)
-		return ACMEUP_EINVAL;
-	memset(&a, 0, sizeof(a));
-	if (ai->ai_addrlen > sizeof(a.sa)) {
-		freeaddrinfo(ai);
-		return ACMEUP_EINVAL;
-	}
-	memcpy(&a.sa, ai->ai_addr, ai->ai_addrlen);
-	a.salen = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	if (port == 0)
-		port = defport;
-	if (a.sa.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&a.sa)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&a.sa)->sin_port = htons(port);
-	dns_addr_set_text(&a);
-	*out = a;
-	return 0;
-}
-
-/* The address of the first "nameserver" line (resolv.conf(5)). */
-static int
-resolv_conf_first(const char *path, struct dns_addr *out)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL, *p, *end;
-	size_t cap = 0;
-	int rc = 1;
-
-	if (f == NULL)
-		return acmeup_fail(ACMEUP_EIO, "cannot read %s (%s); set the "
-		                   "resolver (ADDR[:PORT])", path, strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
-		p = line;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (strncmp(p, "nameserver", 10) != 0 ||
-		    !isspace((unsigned char)p[10]))
-			continue;
-		p += 10;
-		while (isspace((unsigned char)*p))
-			p++;
-		end = p;
-		while (*end != '\0' && !isspace((unsigned char)*end))
-			end++;
-		*end = '\0';
-		if (dns_addr_parse(p, DNS_PORT, out) == 0) {
-			rc = 0;
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	if (rc != 0)
-		return acmeup_fail(ACMEUP_EDNS, "%s names no nameserver; set the "
-		                   "resolver (ADDR[:PORT])", path);
-	return 0;
-}
-
-int
-dns_resolver_addr(const char *spec, struct dns_addr *out)
-{
-	if (spec == NULL || spec[0] == '\0')
-		return resolv_conf_first("/etc/resolv.conf", out);
-	if (dns_addr_parse(spec, DNS_PORT, out) < 0)
-		return acmeup_fail(ACMEUP_EINVAL, "resolver \"%s\" is not an "
-		                   "address: use ADDR, ADDR:PORT or [V6]:PORT", spec);
-	return 0;
-}
+#define TSIG_ROOM 1024 /* RFC 8945 4.2: two names, fixed fields, MAC */
+#define EDNS_OPT_EDE 15
 
 uint16_t
 dns_random_id(void)
@@ -210,6 +50,20 @@ dns_rcode_name(unsigned rcode)
 	return "unknown rcode";
 }
 
+const char *
+dns_type_name(ldns_rr_type t)
+{
+	switch (t) {
+	case LDNS_RR_TYPE_SOA: return "SOA";
+	case LDNS_RR_TYPE_NS: return "NS";
+	case LDNS_RR_TYPE_A: return "A";
+	case LDNS_RR_TYPE_AAAA: return "AAAA";
+	case LDNS_RR_TYPE_TXT: return "TXT";
+	case LDNS_RR_TYPE_CNAME: return "CNAME";
+	default: return "query";
+	}
+}
+
 int
 dns_fail_prefix(int rc, const char *prefix)
 {
@@ -217,6 +71,16 @@ dns_fail_prefix(int rc, const char *prefix)
 
 	snprintf(buf, sizeof(buf), "%s", acmeup_errmsg(rc));
 	return acmeup_fail(rc, "%s: %s", prefix, buf);
+}
+
+int
+dns_interrupted(void)
+{
+	int sig = interrupt_pending();
+
+	return acmeup_fail(ACMEUP_EINTR, "interrupted by %s",
+	                   sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM"
+	                   : sig == SIGHUP ? "SIGHUP" : "a signal");
 }
 
 char *
@@ -233,38 +97,108 @@ dns_name_text(const ldns_rdf *name)
 	return s;
 }
 
-static const char *
-type_name(ldns_rr_type t)
+ldns_rdf *
+dns_name_new(const char *text)
 {
-	switch (t) {
-	case LDNS_RR_TYPE_SOA: return "SOA";
-	case LDNS_RR_TYPE_NS: return "NS";
-	case LDNS_RR_TYPE_A: return "A";
-	case LDNS_RR_TYPE_AAAA: return "AAAA";
-	case LDNS_RR_TYPE_TXT: return "TXT";
-	default: return "query";
+	ldns_rdf *n;
+
+	if (text == NULL || text[0] == '\0')
+		return NULL;
+	n = ldns_dname_new_frm_str(text);
+	if (n != NULL)
+		ldns_dname2canonical(n);
+	return n;
+}
+
+int
+dns_at_or_below(const ldns_rdf *name, const ldns_rdf *apex)
+{
+	return ldns_dname_compare(name, apex) == 0 ||
+	       ldns_dname_is_subdomain(name, apex);
+}
+
+/* RFC 8914 4: the registered INFO-CODEs. */
+static const char *
+ede_name(unsigned code)
+{
+	static const char *const names[] = {
+		"Other Error", "Unsupported DNSKEY Algorithm",
+		"Unsupported DS Digest Type", "Stale Answer", "Forged Answer",
+		"DNSSEC Indeterminate", "DNSSEC Bogus", "Signature Expired",
+		"Signature Not Yet Valid", "DNSKEY Missing", "RRSIGs Missing",
+		"No Zone Key Bit Set", "NSEC Missing", "Cached Error",
+		"Not Ready", "Blocked", "Censored", "Filtered", "Prohibited",
+		"Stale NXDOMAIN Answer", "Not Authoritative", "Not Supported",
+		"No Reachable Authority", "Network Error", "Invalid Data",
+	};
+
+	if (code < sizeof(names) / sizeof(names[0]))
+		return names[code];
+	return "unknown";
+}
+
+int
+dns_ede_format(const uint8_t *opt, size_t len, char *buf, size_t buflen)
+{
+	char text[200];
+	size_t off = 0, olen, i, n = 0;
+	unsigned code, info;
+
+	if (buflen > 0)
+		buf[0] = '\0';
+	while (opt != NULL && off + 4 <= len) {
+		code = (unsigned)opt[off] << 8 | opt[off + 1];
+		olen = (size_t)opt[off + 2] << 8 | opt[off + 3];
+		off += 4;
+		if (olen > len - off)
+			return -1;
+		if (code != EDNS_OPT_EDE || olen < 2) {
+			off += olen;
+			continue;
+		}
+		info = (unsigned)opt[off] << 8 | opt[off + 1];
+		/* EXTRA-TEXT is UTF-8 from the network: keep printable ASCII. */
+		for (i = 2; i < olen && n + 1 < sizeof(text); i++)
+			text[n++] = isprint(opt[off + i]) ? (char)opt[off + i] : '?';
+		text[n] = '\0';
+		snprintf(buf, buflen, " (EDE %u %s%s%s)", info, ede_name(info),
+		         n > 0 ? ": " : "", text);
+		return (int)info;
 	}
+	return -1;
+}
+
+int
+dns_ede_text(const ldns_pkt *p, char *buf, size_t buflen)
+{
+	const ldns_rdf *d = p != NULL ? ldns_pkt_edns_data(p) : NULL;
+
+	if (buflen > 0)
+		buf[0] = '\0';
+	if (d == NULL)
+		return -1;
+	return dns_ede_format(ldns_rdf_data(d), ldns_rdf_size(d), buf, buflen);
 }
 
 /* Wait until fd is ready (POLLIN or POLLOUT) or deadline (log_elapsed_ms
- * time). 1 ready, 0 timed out, ACMEUP_EINTR on a signal. */
+ * time). 1 ready, 0 timed out, ACMEUP_EINTR on a signal when intr. */
 static int
-wait_fd(int fd, short events, long long deadline)
+wait_fd(int fd, short events, long long deadline, int intr)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 	long long left;
 	int n;
 
 	for (;;) {
+		if (intr && interrupt_pending())
+			return dns_interrupted();
 		left = deadline - log_elapsed_ms();
 		if (left <= 0)
 			return 0;
 		n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
 		if (n > 0)
 			return 1;
-		if (n < 0 && errno == EINTR)
-			return ACMEUP_EINTR;
-		if (n < 0)
+		if (n < 0 && errno != EINTR)
 			return acmeup_fail(ACMEUP_EIO, "poll: %s", strerror(errno));
 	}
 }
@@ -282,13 +216,13 @@ is_reply(const uint8_t *msg, const uint8_t *buf, size_t n)
  * another ID are dropped (RFC 5452 9.1). */
 static int
 udp_recv_reply(int fd, const struct dns_addr *srv, const uint8_t *msg,
-               uint8_t *buf, size_t *n, long long deadline)
+               uint8_t *buf, size_t *n, long long deadline, int intr)
 {
 	ssize_t got;
 	int rc;
 
 	for (;;) {
-		rc = wait_fd(fd, POLLIN, deadline);
+		rc = wait_fd(fd, POLLIN, deadline, intr);
 		if (rc <= 0)
 			return rc;
 		got = recv(fd, buf, DNS_MSG_MAX, 0);
@@ -309,8 +243,8 @@ udp_recv_reply(int fd, const struct dns_addr *srv, const uint8_t *msg,
 /* RFC 1035 4.2.1 over UDP; *truncated set on TC=1 (then no reply). */
 static int
 udp_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
-             unsigned timeout_ms, int tries, uint8_t **reply, size_t *rlen,
-             int *truncated)
+             unsigned timeout_ms, int tries, int intr, uint8_t **reply,
+             size_t *rlen, int *truncated)
 {
 	int fd, rc = ACMEUP_ENOMEM, i;
 	uint8_t *buf = malloc(DNS_MSG_MAX);
@@ -333,7 +267,7 @@ udp_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
 			goto out;
 		}
 		rc = udp_recv_reply(fd, srv, msg, buf, &n,
-		                    log_elapsed_ms() + timeout_ms);
+		                    log_elapsed_ms() + timeout_ms, intr);
 	}
 	if (rc == 0) {
 		rc = acmeup_fail(ACMEUP_ETIMEOUT, "no reply from %s after %d x "
@@ -357,14 +291,14 @@ out:
 /* Read or write exactly len octets on the non-blocking fd by deadline. */
 static int
 io_full(int fd, const struct dns_addr *srv, void *buf, size_t len,
-        int writing, long long deadline)
+        int writing, long long deadline, int intr)
 {
 	uint8_t *p = buf;
 	ssize_t n;
 	int rc;
 
 	while (len > 0) {
-		rc = wait_fd(fd, writing ? POLLOUT : POLLIN, deadline);
+		rc = wait_fd(fd, writing ? POLLOUT : POLLIN, deadline, intr);
 		if (rc == 0)
 			return acmeup_fail(ACMEUP_ETIMEOUT, "no reply from %s over "
 			                   "TCP in time", srv->textport);
@@ -383,7 +317,8 @@ io_full(int fd, const struct dns_addr *srv, void *buf, size_t len,
 }
 
 static int
-tcp_connect(const struct dns_addr *srv, long long deadline, int *out)
+tcp_connect(const struct dns_addr *srv, long long deadline, int intr,
+            int *out)
 {
 	int fd, err = 0, rc;
 	socklen_t elen = sizeof(err);
@@ -396,7 +331,7 @@ tcp_connect(const struct dns_addr *srv, long long deadline, int *out)
 	    errno != EINPROGRESS) {
 		err = errno;
 	} else {
-		rc = wait_fd(fd, POLLOUT, deadline);
+		rc = wait_fd(fd, POLLOUT, deadline, intr);
 		if (rc <= 0) {
 			close(fd);
 			return rc < 0 ? rc : acmeup_fail(ACMEUP_ETIMEOUT, "no TCP "
@@ -417,7 +352,7 @@ tcp_connect(const struct dns_addr *srv, long long deadline, int *out)
 /* RFC 1035 4.2.2 / RFC 7766 8: two-octet length prefix. */
 static int
 tcp_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
-             unsigned timeout_ms, uint8_t **reply, size_t *rlen)
+             unsigned timeout_ms, int intr, uint8_t **reply, size_t *rlen)
 {
 	long long deadline = log_elapsed_ms() + timeout_ms;
 	uint8_t pre[2] = { (uint8_t)(len >> 8), (uint8_t)len };
@@ -427,14 +362,14 @@ tcp_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
 
 	if (len > DNS_MSG_MAX)
 		return acmeup_fail(ACMEUP_EINVAL, "DNS message too large");
-	rc = tcp_connect(srv, deadline, &fd);
+	rc = tcp_connect(srv, deadline, intr, &fd);
 	if (rc < 0)
 		goto out;
-	rc = io_full(fd, srv, pre, 2, 1, deadline);
+	rc = io_full(fd, srv, pre, 2, 1, deadline, intr);
 	if (rc == 0)
-		rc = io_full(fd, srv, (void *)msg, len, 1, deadline);
+		rc = io_full(fd, srv, (void *)msg, len, 1, deadline, intr);
 	if (rc == 0)
-		rc = io_full(fd, srv, pre, 2, 0, deadline);
+		rc = io_full(fd, srv, pre, 2, 0, deadline, intr);
 	if (rc < 0)
 		goto out;
 	n = (size_t)pre[0] << 8 | pre[1];
@@ -443,7 +378,7 @@ tcp_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
 		rc = ACMEUP_ENOMEM;
 		goto out;
 	}
-	rc = io_full(fd, srv, buf, n, 0, deadline);
+	rc = io_full(fd, srv, buf, n, 0, deadline, intr);
 	if (rc == 0 && !is_reply(msg, buf, n))
 		rc = acmeup_fail(ACMEUP_EPROTO, "TCP reply from %s does not match "
 		                 "the request (ID or QR)", srv->textport);
@@ -461,7 +396,8 @@ out:
 
 int
 dns_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
-             unsigned timeout_ms, int tries, uint8_t **reply, size_t *rlen)
+             unsigned timeout_ms, int tries, int intr, uint8_t **reply,
+             size_t *rlen)
 {
 	uint8_t *buf = NULL;
 	size_t n = 0;
@@ -471,19 +407,44 @@ dns_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
 		return acmeup_fail(ACMEUP_EINVAL, "DNS message too short");
 	if (len > DNS_UDP_MAX) {
 		log_trace("dns: %zu octets to %s: TCP", len, srv->textport);
-		return tcp_exchange(srv, msg, len, timeout_ms, reply, rlen);
+		return tcp_exchange(srv, msg, len, timeout_ms, intr, reply, rlen);
 	}
-	rc = udp_exchange(srv, msg, len, timeout_ms, tries, &buf, &n, &truncated);
+	rc = udp_exchange(srv, msg, len, timeout_ms, tries, intr, &buf, &n,
+	                  &truncated);
 	if (rc < 0)
 		return rc;
 	if (truncated) {
 		free(buf);
 		log_debug("dns: truncated reply from %s, retrying over TCP",
 		          srv->textport);
-		return tcp_exchange(srv, msg, len, timeout_ms, reply, rlen);
+		return tcp_exchange(srv, msg, len, timeout_ms, intr, reply, rlen);
 	}
 	*reply = buf;
 	*rlen = n;
+	return 0;
+}
+
+int
+dns_tsig_sign(const struct tsig_key *key, const uint8_t *msg, size_t len,
+              uint8_t **out, size_t *outlen, struct tsig_ctx *ctx)
+{
+	uint8_t *buf = malloc(len + TSIG_ROOM);
+	size_t n = len;
+	int trc;
+
+	if (buf == NULL)
+		return ACMEUP_ENOMEM;
+	memcpy(buf, msg, len);
+	memset(ctx, 0, sizeof(*ctx));
+	trc = tsig_sign(key, buf, &n, len + TSIG_ROOM, ctx);
+	if (trc != TSIG_OK) {
+		free(buf);
+		return acmeup_fail(ACMEUP_ETSIG, "cannot sign a DNS message with "
+		                   "key %s: %s", tsig_key_name(key),
+		                   tsig_strerror(trc));
+	}
+	*out = buf;
+	*outlen = n;
 	return 0;
 }
 
@@ -506,8 +467,8 @@ check_question(const ldns_pkt *r, const ldns_rdf *name, ldns_rr_type type)
 }
 
 static int
-query_wire(const ldns_rdf *name, ldns_rr_type type, int rd, uint8_t **wire,
-           size_t *len)
+query_wire(const ldns_rdf *name, ldns_rr_type type, int rd, int edns,
+           uint8_t **wire, size_t *len)
 {
 	ldns_rdf *qname = ldns_rdf_clone(name);
 	ldns_pkt *q = NULL;
@@ -521,6 +482,8 @@ query_wire(const ldns_rdf *name, ldns_rr_type type, int rd, uint8_t **wire,
 		goto out;
 	}
 	ldns_pkt_set_id(q, dns_random_id());
+	if (edns)
+		ldns_pkt_set_edns_udp_size(q, DNS_EDNS_SIZE);
 	if (ldns_pkt2wire(wire, q, len) != LDNS_STATUS_OK)
 		goto out;
 	rc = 0;
@@ -529,35 +492,60 @@ out:
 	return rc;
 }
 
-int
-dns_query(const struct dns_addr *srv, const ldns_rdf *name,
-          ldns_rr_type type, int rd, unsigned timeout_ms, int tries,
-          ldns_pkt **out)
+/* Verify a signed query's reply (RFC 8945 5.3). A server that does not
+ * know the key (BADKEY) gets the query again unsigned: *badkey. */
+static int
+query_verify(const struct dns_addr *srv, const struct tsig_key *key,
+             const uint8_t *reply, size_t rlen, const struct tsig_ctx *tctx,
+             const char *what, int *badkey)
 {
-	uint8_t *wire = NULL, *reply = NULL;
-	size_t wlen = 0, rlen = 0;
+	struct tsig_result res;
+	int trc;
+
+	memset(&res, 0, sizeof(res));
+	trc = tsig_verify(key, reply, rlen, tctx, &res);
+	if (trc == TSIG_OK)
+		return 0;
+	*badkey = trc == TSIG_EBADKEY;
+	return acmeup_fail(ACMEUP_ETSIG, "the reply from %s to %s (signed with "
+	                   "key %s, --tsig-queries) does not verify: %s",
+	                   srv->text, what, tsig_key_name(key),
+	                   tsig_strerror(trc));
+}
+
+/* One query; signed when key is set. */
+static int
+query_once(const struct dns_addr *srv, const ldns_rdf *name,
+           ldns_rr_type type, int rd, const struct tsig_key *key, int edns,
+           unsigned timeout_ms, int tries, const char *what, ldns_pkt **out,
+           int *badkey)
+{
+	uint8_t *wire = NULL, *msg = NULL, *reply = NULL;
+	size_t wlen = 0, mlen = 0, rlen = 0;
+	struct tsig_ctx tctx;
 	ldns_pkt *r = NULL;
-	char *text = dns_name_text(name);
 	int rc;
 
-	rc = query_wire(name, type, rd, &wire, &wlen);
-	if (rc < 0 || text == NULL) {
-		rc = ACMEUP_ENOMEM;
+	rc = query_wire(name, type, rd, edns, &wire, &wlen);
+	if (rc == 0 && key != NULL)
+		rc = dns_tsig_sign(key, wire, wlen, &msg, &mlen, &tctx);
+	if (rc < 0)
 		goto out;
-	}
-	log_trace("dns: %s %s? to %s (RD=%d)", text, type_name(type),
-	          srv->textport, rd ? 1 : 0);
-	rc = dns_exchange(srv, wire, wlen, timeout_ms, tries, &reply, &rlen);
+	log_trace("dns: %s to %s (RD=%d%s%s)", what, srv->textport, rd ? 1 : 0,
+	          edns ? ", EDNS" : "", key != NULL ? ", TSIG" : "");
+	rc = dns_exchange(srv, key != NULL ? msg : wire, key != NULL ? mlen
+	                  : wlen, timeout_ms, tries, 1, &reply, &rlen);
 	if (rc == ACMEUP_ETIMEOUT)
-		rc = acmeup_fail(ACMEUP_ETIMEOUT, "no reply from %s to %s %s "
-		                 "after %d x %u ms", srv->textport, type_name(type),
-		                 text, tries, timeout_ms);
+		rc = acmeup_fail(ACMEUP_ETIMEOUT, "no reply from %s to %s after "
+		                 "%d x %u ms", srv->textport, what, tries, timeout_ms);
+	if (rc == 0 && key != NULL)
+		rc = query_verify(srv, key, reply, rlen, &tctx, what, badkey);
 	if (rc < 0)
 		goto out;
 	if (ldns_wire2pkt(&r, reply, rlen) != LDNS_STATUS_OK ||
 	    check_question(r, name, type) < 0) {
 		rc = acmeup_fail(ACMEUP_EPROTO, "malformed or mismatched reply from "
-		                 "%s to %s %s", srv->textport, type_name(type), text);
+		                 "%s to %s", srv->textport, what);
 		goto out;
 	}
 	*out = r;
@@ -565,7 +553,50 @@ dns_query(const struct dns_addr *srv, const ldns_rdf *name,
 out:
 	ldns_pkt_free(r);
 	free(wire);
+	free(msg);
 	free(reply);
-	free(text);
 	return rc;
+}
+
+int
+dns_query(const struct dns_addr *srv, const ldns_rdf *name,
+          ldns_rr_type type, int rd, const struct tsig_key *key,
+          unsigned timeout_ms, int tries, ldns_pkt **out)
+{
+	char *text = dns_name_text(name), what[300];
+	ldns_pkt *r = NULL;
+	unsigned rcode;
+	int rc, badkey = 0;
+
+	if (text == NULL)
+		return ACMEUP_ENOMEM;
+	snprintf(what, sizeof(what), "%s %s?", text, dns_type_name(type));
+	free(text);
+	rc = query_once(srv, name, type, rd, key, 1, timeout_ms, tries, what, &r,
+	                &badkey);
+	if (rc < 0 && badkey) {
+		/* --tsig-queries: signed where the server knows the key. */
+		log_debug("dns: %s does not know key %s: asking unsigned",
+		          srv->text, tsig_key_name(key));
+		key = NULL;
+		rc = query_once(srv, name, type, rd, NULL, 1, timeout_ms, tries,
+		                what, &r, &badkey);
+	}
+	if (rc < 0)
+		return rc;
+	rcode = ldns_pkt_get_rcode(r);
+	/* RFC 6891 7: a server that does not know EDNS answers without OPT. */
+	if ((rcode == LDNS_RCODE_FORMERR || rcode == LDNS_RCODE_NOTIMPL) &&
+	    ldns_pkt_edns_udp_size(r) == 0) {
+		ldns_pkt_free(r);
+		r = NULL;
+		log_debug("dns: %s answered %s to EDNS: asking without",
+		          srv->text, dns_rcode_name(rcode));
+		rc = query_once(srv, name, type, rd, key, 0, timeout_ms, tries,
+		                what, &r, &badkey);
+		if (rc < 0)
+			return rc;
+	}
+	*out = r;
+	return 0;
 }

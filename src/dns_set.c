@@ -1,39 +1,42 @@
-/* dns_txt_add / dns_txt_remove: the records grouped by zone, one UPDATE
- * per zone (RFC 2136), and the set that remembers what was added. */
+/* dns_txt_add / dns_txt_remove: each record routed to its zone, one UPDATE
+ * per zone (RFC 2136), the journal written before anything is sent, and
+ * the set that remembers what was added. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
+#include "acmeup/journal.h"
 #include "acmeup/log.h"
 #include "dns_internal.h"
 #include "tsig.h"
 
-#define DEFAULT_TTL 60
-#define DEFAULT_TIMEOUT_MS 120000
 #define MAX_RECORDS 1000
 
-static void
-rec_clear(struct dns_rec *r)
+void
+dns_rec_clear(struct dns_rec *r)
 {
 	ldns_rdf_deep_free(r->owner);
 	free(r->owner_text);
 	free(r->value);
+	free(r->challenge);
+	free(r->via);
 	memset(r, 0, sizeof(*r));
 }
 
-static void
-zone_clear(struct dns_zone *z)
+void
+dns_zone_clear(struct dns_zone *z)
 {
 	size_t i;
 
 	for (i = 0; i < z->nrecs; i++)
-		rec_clear(&z->recs[i]);
+		dns_rec_clear(&z->recs[i]);
 	free(z->recs);
 	ldns_rdf_deep_free(z->apex);
 	free(z->name);
 	free(z->primaries);
+	free(z->srv);
 	memset(z, 0, sizeof(*z));
 }
 
@@ -45,43 +48,13 @@ dns_set_free(struct dns_set *set)
 	if (set == NULL)
 		return;
 	for (i = 0; i < set->nzones; i++)
-		zone_clear(&set->zones[i]);
+		dns_zone_clear(&set->zones[i]);
 	free(set->zones);
 	free(set);
 }
 
-/* Checked copy of t: a name with a parent, a TXT string of <= 255 octets
- * (RFC 1035 3.3.14; dns-01 values are 43). */
-static int
-rec_init(const struct dns_txt *t, struct dns_rec *out)
-{
-	struct dns_rec r;
-
-	memset(&r, 0, sizeof(r));
-	if (t->owner == NULL || t->value == NULL || strlen(t->value) > 255)
-		return acmeup_fail(ACMEUP_EINVAL, "TXT record for %s: missing owner "
-		                   "or value, or value longer than 255 octets",
-		                   t->owner ? t->owner : "(null)");
-	r.owner = ldns_dname_new_frm_str(t->owner);
-	if (r.owner == NULL || ldns_dname_label_count(r.owner) < 2) {
-		rec_clear(&r);
-		return acmeup_fail(ACMEUP_EINVAL, "\"%s\" is not a DNS name below "
-		                   "a zone", t->owner);
-	}
-	ldns_dname2canonical(r.owner);
-	r.owner_text = dns_name_text(r.owner);
-	r.value = strdup(t->value);
-	if (r.owner_text == NULL || r.value == NULL) {
-		rec_clear(&r);
-		return ACMEUP_ENOMEM;
-	}
-	*out = r;
-	return 0;
-}
-
-/* Takes rec; a duplicate (same owner and value) is dropped. */
-static int
-zone_take_rec(struct dns_zone *z, struct dns_rec *rec)
+int
+dns_zone_take_rec(struct dns_zone *z, struct dns_rec *rec)
 {
 	struct dns_rec *grown;
 	size_t i;
@@ -89,13 +62,13 @@ zone_take_rec(struct dns_zone *z, struct dns_rec *rec)
 	for (i = 0; i < z->nrecs; i++) {
 		if (ldns_dname_compare(z->recs[i].owner, rec->owner) == 0 &&
 		    strcmp(z->recs[i].value, rec->value) == 0) {
-			rec_clear(rec);
+			dns_rec_clear(rec);
 			return 0;
 		}
 	}
 	grown = realloc(z->recs, (z->nrecs + 1) * sizeof(*grown));
 	if (grown == NULL) {
-		rec_clear(rec);
+		dns_rec_clear(rec);
 		return ACMEUP_ENOMEM;
 	}
 	z->recs = grown;
@@ -104,126 +77,222 @@ zone_take_rec(struct dns_zone *z, struct dns_rec *rec)
 	return 0;
 }
 
-/* The zone apex in set, or a new one with its primaries looked up. Takes
- * apex; borrows mname. */
+/* Checked copy of t: a name with a parent, a TXT string of <= 255 octets
+ * (RFC 1035 3.3.14; dns-01 values are 43). owner is the challenge name
+ * until the route says where it goes. */
 static int
-zone_get(struct dns_set *set, const char *update_server, ldns_rdf *apex,
-         const ldns_rdf *mname, struct dns_zone **out)
+rec_init(const struct dns_txt *t, struct dns_rec *out)
+{
+	struct dns_rec r;
+
+	memset(&r, 0, sizeof(r));
+	if (t->owner == NULL || t->value == NULL || t->value[0] == '\0' ||
+	    strlen(t->value) > 255)
+		return acmeup_fail(ACMEUP_EINVAL, "TXT record for %s: missing owner "
+		                   "or value, or value longer than 255 octets",
+		                   t->owner ? t->owner : "(null)");
+	r.owner = dns_name_new(t->owner);
+	if (r.owner == NULL || ldns_dname_label_count(r.owner) < 2) {
+		dns_rec_clear(&r);
+		return acmeup_fail(ACMEUP_EINVAL, "\"%s\" is not a DNS name below "
+		                   "a zone", t->owner);
+	}
+	r.challenge = dns_name_text(r.owner);
+	r.value = strdup(t->value);
+	if (r.challenge == NULL || r.value == NULL) {
+		dns_rec_clear(&r);
+		return ACMEUP_ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+/* The set's zone for zi, made from it when new. */
+static int
+zone_get(struct dns_set *set, const struct dns_zinfo *zi,
+         struct dns_zone **out)
 {
 	struct dns_zone z, *grown;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < set->nzones; i++) {
-		if (ldns_dname_compare(set->zones[i].apex, apex) == 0) {
-			ldns_rdf_deep_free(apex);
+		if (ldns_dname_compare(set->zones[i].apex, zi->apex) == 0) {
 			*out = &set->zones[i];
 			return 0;
 		}
 	}
 	memset(&z, 0, sizeof(z));
-	z.apex = apex;
-	z.name = dns_name_text(apex);
-	rc = z.name == NULL ? ACMEUP_ENOMEM
-	     : dns_primary_find(&set->resolver, update_server, mname, z.name,
-	                        &z.primaries, &z.nprimaries);
-	grown = rc < 0 ? NULL : realloc(set->zones, (set->nzones + 1) *
-	                                sizeof(*grown));
-	if (grown == NULL) {
-		zone_clear(&z);
-		return rc < 0 ? rc : ACMEUP_ENOMEM;
+	z.apex = ldns_rdf_clone(zi->apex);
+	z.name = strdup(zi->name);
+	z.primaries = zi->nprimaries ? calloc(zi->nprimaries,
+	                                      sizeof(*z.primaries)) : NULL;
+	grown = realloc(set->zones, (set->nzones + 1) * sizeof(*grown));
+	if (grown != NULL)
+		set->zones = grown;
+	if (z.apex == NULL || z.name == NULL || grown == NULL ||
+	    (zi->nprimaries > 0 && z.primaries == NULL)) {
+		dns_zone_clear(&z);
+		return ACMEUP_ENOMEM;
 	}
-	set->zones = grown;
+	if (zi->nprimaries > 0)
+		memcpy(z.primaries, zi->primaries,
+		       zi->nprimaries * sizeof(*z.primaries));
+	z.nprimaries = zi->nprimaries;
+	snprintf(z.from, sizeof(z.from), "%s", zi->from);
+	z.key = zi->key;
+	z.key_file = zi->key_file;
 	set->zones[set->nzones] = z;
 	*out = &set->zones[set->nzones++];
-	log_debug("dns: %s: zone found, primary %s%s", z.name,
-	          z.primaries[0].text, z.nprimaries > 1 ? " (and more)" : "");
 	return 0;
 }
 
-/* The zone already holding a record at owner, or NULL. */
+/* A record already routed for the same challenge name (wildcard + apex
+ * share one), or NULL. */
 static struct dns_zone *
-zone_of_owner(struct dns_set *set, const ldns_rdf *owner)
+routed_before(struct dns_set *set, const struct dns_rec *rec,
+              const struct dns_rec **prev)
 {
 	size_t i, j;
 
-	for (i = 0; i < set->nzones; i++)
-		for (j = 0; j < set->zones[i].nrecs; j++)
-			if (ldns_dname_compare(set->zones[i].recs[j].owner, owner) == 0)
+	for (i = 0; i < set->nzones; i++) {
+		for (j = 0; j < set->zones[i].nrecs; j++) {
+			if (strcmp(set->zones[i].recs[j].challenge, rec->challenge) == 0) {
+				*prev = &set->zones[i].recs[j];
 				return &set->zones[i];
+			}
+		}
+	}
 	return NULL;
 }
 
-/* Find each record's zone and file the record under it. */
+/* rec's owner becomes the route's target; its zone comes from the route. */
 static int
-group_records(struct dns_set *set, const struct dns_config *cfg,
-              const struct dns_txt *recs, size_t n)
+apply_route(struct dns_set *set, struct dns_rec *rec, struct dns_zone **z)
+{
+	struct dns_route route;
+	const struct dns_rec *prev = NULL;
+	char *chain;
+	int rc;
+
+	*z = routed_before(set, rec, &prev);
+	if (*z != NULL) {
+		ldns_rdf_deep_free(rec->owner);
+		rec->owner = ldns_rdf_clone(prev->owner);
+		rec->via = prev->via ? strdup(prev->via) : NULL;
+		return rec->owner == NULL ? ACMEUP_ENOMEM : 0;
+	}
+	rc = dns_route_find(set->ctx, rec->owner, &route);
+	if (rc < 0)
+		return rc;
+	if (route.nlinks > 0) {
+		chain = dns_route_chain_text(&route);
+		log_stage("dns: %s (zone %s)", chain ? chain : "?", route.zone->name);
+		free(chain);
+		rec->via = strdup(strcmp(route.kinds[0], "alias") == 0
+		                  ? "--challenge-alias" : route.kinds[0]);
+	}
+	ldns_rdf_deep_free(rec->owner);
+	rec->owner = route.target;
+	route.target = NULL;
+	rc = zone_get(set, route.zone, z);
+	dns_route_clear(&route);
+	return rc;
+}
+
+/* Route each record and file it under its zone. */
+static int
+group_records(struct dns_set *set, const struct dns_txt *recs, size_t n)
 {
 	struct dns_rec rec;
 	struct dns_zone *z = NULL;
-	ldns_rdf *apex = NULL, *mname = NULL;
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < n; i++) {
 		rc = rec_init(&recs[i], &rec);
-		if (rc < 0)
-			break;
-		/* The same owner (e.g. wildcard + apex) needs no second walk. */
-		z = zone_of_owner(set, rec.owner);
-		if (z == NULL)
-			rc = dns_zone_find(&set->resolver, rec.owner, &apex, &mname);
-		if (z == NULL && rc == 0)
-			rc = zone_get(set, cfg->update_server, apex, mname, &z);
-		ldns_rdf_deep_free(mname);
-		apex = mname = NULL;
 		if (rc == 0)
-			rc = zone_take_rec(z, &rec);
+			rc = apply_route(set, &rec, &z);
+		if (rc == 0) {
+			rec.owner_text = dns_name_text(rec.owner);
+			rc = rec.owner_text == NULL ? ACMEUP_ENOMEM : 0;
+		}
+		if (rc == 0)
+			rc = dns_zone_take_rec(z, &rec);
 		else
-			rec_clear(&rec);
+			dns_rec_clear(&rec);
 	}
 	return rc;
 }
 
 /* The first primary address answering the zone's SOA becomes z->primary;
- * *serial is its serial before the UPDATE. */
+ * its serial is z->serial_before. */
 static int
-pick_primary(struct dns_zone *z, uint32_t *serial)
+pick_primary(const struct dns_set *set, struct dns_zone *z)
 {
+	const struct tsig_key *qkey = dns_ctx_query_key(set->ctx, z->apex);
+	char prefix[400];
 	size_t i;
-	int rc = ACMEUP_EDNS;
+	int rc = 0;
 
+	if (z->key == NULL)
+		return acmeup_fail(ACMEUP_ETSIG, "no TSIG key for zone %s: give "
+		                   "--tsig-key, or --zone-key %s=FILE", z->name,
+		                   z->name);
+	if (z->nprimaries == 0)
+		return acmeup_fail(ACMEUP_EDNS, "zone %s: no address for its "
+		                   "primary (%s); give --zone-server %s=HOST[:PORT]",
+		                   z->name, z->from, z->name);
 	for (i = 0; i < z->nprimaries; i++) {
-		rc = dns_soa_serial(&z->primaries[i], z->apex, DNS_QUERY_TIMEOUT_MS,
-		                    DNS_QUERY_TRIES, serial);
+		rc = dns_soa_serial(&z->primaries[i], z->apex, qkey,
+		                    DNS_QUERY_TIMEOUT_MS, DNS_QUERY_TRIES,
+		                    &z->serial_before);
 		if (rc == 0) {
 			z->primary = z->primaries[i];
+			log_debug("dns: %s: primary %s (%s), serial %u, key %s",
+			          z->name, z->primary.textport, z->from,
+			          (unsigned)z->serial_before, tsig_key_name(z->key));
 			return 0;
 		}
 		if (rc == ACMEUP_EINTR)
-			break;
+			return rc;
 	}
-	return rc;
+	snprintf(prefix, sizeof(prefix), "zone %s: no primary usable (%s)",
+	         z->name, z->from);
+	return dns_fail_prefix(rc, prefix);
 }
 
-/* RFC 2136: one UPDATE adding every record of z, then proof on the
- * primary. */
+/* The journal's view of the records still (maybe) on the primaries. */
 static int
-zone_publish(const struct dns_set *set, struct dns_zone *z)
+journal_sync(const struct dns_set *set, int all)
 {
-	uint32_t before = 0;
-	char prefix[300];
+	struct journal_rec *recs = NULL;
+	size_t n = 0, i, k, cap = 0;
 	int rc;
 
-	rc = pick_primary(z, &before);
-	if (rc < 0) {
-		snprintf(prefix, sizeof(prefix), "zone %s: no primary usable", z->name);
-		return rc == ACMEUP_EINTR ? rc : dns_fail_prefix(rc, prefix);
+	if (set->journal == NULL)
+		return 0;
+	for (k = 0; k < set->nzones; k++)
+		cap += set->zones[k].nrecs;
+	recs = calloc(cap ? cap : 1, sizeof(*recs));
+	if (recs == NULL)
+		return ACMEUP_ENOMEM;
+	for (k = 0; k < set->nzones; k++) {
+		const struct dns_zone *z = &set->zones[k];
+
+		for (i = 0; (all || z->added) && i < z->nrecs; i++) {
+			recs[n].zone = z->name;
+			recs[n].server = (char *)z->primary.textport;
+			recs[n].key_file = (char *)z->key_file;
+			recs[n].key_name = (char *)(z->key != NULL ?
+			                   tsig_key_name(z->key) : z->key_name);
+			recs[n].owner = z->recs[i].owner_text;
+			recs[n].value = z->recs[i].value;
+			n++;
+		}
 	}
-	rc = dns_update_send(set, z, DNS_UPDATE_ADD);
-	if (rc < 0)
-		return rc;
-	return dns_verify_primary(z, before);
+	rc = journal_write(set->journal, recs, n);
+	free(recs);
+	return rc;
 }
 
 /* Remove what may have been added, keeping the first error's detail. */
@@ -238,45 +307,45 @@ rollback(struct dns_set *set, int rc)
 }
 
 static int
-set_new(const struct dns_config *cfg, struct dns_set **out)
+publish(struct dns_set *set)
 {
-	struct dns_set *set;
-	int rc;
+	size_t i;
+	int rc = 0;
 
-	if (cfg == NULL || cfg->key == NULL)
-		return acmeup_fail(ACMEUP_EINVAL, "no TSIG key for the DNS UPDATEs");
-	set = calloc(1, sizeof(*set));
-	if (set == NULL)
-		return ACMEUP_ENOMEM;
-	set->key = cfg->key;
-	set->ttl = cfg->ttl ? cfg->ttl : DEFAULT_TTL;
-	set->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
-	rc = dns_resolver_addr(cfg->resolver, &set->resolver);
-	if (rc < 0) {
-		free(set);
-		return rc;
+	for (i = 0; rc == 0 && i < set->nzones; i++)
+		rc = pick_primary(set, &set->zones[i]);
+	/* On disk before any UPDATE goes out: a crash from here on leaves
+	 * records only the journal knows of. */
+	if (rc == 0)
+		rc = journal_sync(set, 1);
+	for (i = 0; rc == 0 && i < set->nzones; i++) {
+		rc = dns_update_send(set, &set->zones[i], DNS_UPDATE_ADD);
+		if (rc == 0)
+			rc = dns_verify_primary(set, &set->zones[i]);
 	}
-	*out = set;
-	return 0;
+	return rc;
 }
 
 int
-dns_txt_add(const struct dns_config *cfg, const struct dns_txt *recs,
-            size_t n, struct dns_set **out)
+dns_txt_add(struct dns_ctx *ctx, struct journal *j,
+            const struct dns_txt *recs, size_t n, struct dns_set **out)
 {
 	struct dns_set *set = NULL;
-	size_t i;
 	int rc;
 
-	if (recs == NULL || n == 0 || n > MAX_RECORDS)
+	if (ctx == NULL || recs == NULL || n == 0 || n > MAX_RECORDS)
 		return acmeup_fail(ACMEUP_EINVAL, "no TXT records to publish, or "
 		                   "more than %d", MAX_RECORDS);
-	rc = set_new(cfg, &set);
-	if (rc < 0)
-		return rc;
-	rc = group_records(set, cfg, recs, n);
-	for (i = 0; rc == 0 && i < set->nzones; i++)
-		rc = zone_publish(set, &set->zones[i]);
+	set = calloc(1, sizeof(*set));
+	if (set == NULL)
+		return ACMEUP_ENOMEM;
+	set->ctx = ctx;
+	set->journal = j;
+	set->ttl = ctx->ttl;
+	set->timeout_ms = ctx->timeout_ms;
+	rc = group_records(set, recs, n);
+	if (rc == 0)
+		rc = publish(set);
 	if (rc < 0) {
 		rollback(set, rc);
 		dns_set_free(set);
@@ -309,6 +378,12 @@ dns_txt_remove(struct dns_set *set)
 			snprintf(first, sizeof(first), "%s", acmeup_errmsg(rc));
 		}
 	}
+	rc = journal_sync(set, 0);
+	if (rc < 0)
+		log_warn("dns: journal not updated: %s", acmeup_errmsg(rc));
+	else if (ret < 0 && set->journal != NULL)
+		log_warn("dns: the records left are listed in %s; `acmeup cleanup` "
+		         "removes them", journal_path(set->journal));
 	if (ret < 0)
 		return acmeup_fail(ret, "%s", first);
 	return 0;

@@ -1,7 +1,8 @@
 /* One TSIG-signed UPDATE (RFC 2136, RFC 8945) for the records of a zone:
  * build it, sign the wire bytes with tsig/, send it to the primary, verify
  * the reply's TSIG and turn every failure into a message a person can act
- * on. */
+ * on: rcode, TSIG error, Extended DNS Error (RFC 8914), zone, server, key,
+ * and the CNAME that sent the record to this zone. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,6 @@
 #include "dns_internal.h"
 #include "tsig.h"
 
-/* Room for the TSIG RR (RFC 8945 4.2): two names of at most 255 octets,
- * fixed fields and a MAC of at most 64 octets. */
-#define TSIG_ROOM 1024
 #define OPCODE_UPDATE 5 /* RFC 2136 1.3 */
 
 /* RFC 2136 2.5.1 (add: class IN, ttl) or 2.5.4 (delete an RR: class NONE,
@@ -68,7 +66,8 @@ push_zone(ldns_pkt *p, const ldns_rdf *apex)
 
 int
 dns_update_wire(const struct dns_zone *z, enum dns_update_op op,
-                unsigned ttl, uint16_t id, uint8_t **wire, size_t *len)
+                unsigned ttl, uint16_t id, int edns, uint8_t **wire,
+                size_t *len)
 {
 	ldns_pkt *p = ldns_pkt_new();
 	ldns_rr *rr;
@@ -86,6 +85,8 @@ dns_update_wire(const struct dns_zone *z, enum dns_update_op op,
 			goto out;
 		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, rr);
 	}
+	if (edns) /* RFC 6891 6.1.1: the OPT RR; the TSIG RR follows it */
+		ldns_pkt_set_edns_udp_size(p, DNS_EDNS_SIZE);
 	if (ldns_pkt2wire(wire, p, len) != LDNS_STATUS_OK)
 		goto out;
 	rc = 0;
@@ -116,12 +117,44 @@ owners_text(const struct dns_zone *z, char *buf, size_t len)
 	}
 }
 
+/* Why the records are in this zone, or what the other zones suggest. */
+static void
+route_hint(const struct dns_set *set, const struct dns_zone *z, char *buf,
+           size_t len)
+{
+	const struct dns_rec *r;
+	size_t i, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < z->nrecs; i++) {
+		r = &z->recs[i];
+		if (r->via != NULL && r->challenge != NULL) {
+			snprintf(buf, len, "; %s leads here by %s to %s: the key must "
+			         "be allowed to update that name in zone %s",
+			         r->challenge, r->via, r->owner_text, z->name);
+			return;
+		}
+	}
+	for (i = 0; i < set->nzones; i++) {
+		for (j = 0; j < set->zones[i].nrecs; j++) {
+			r = &set->zones[i].recs[j];
+			if (&set->zones[i] == z || r->via == NULL)
+				continue;
+			snprintf(buf, len, "; %s reaches the delegated zone %s by %s: "
+			         "did you mean a CNAME for %s too?", r->challenge,
+			         set->zones[i].name, r->via, z->recs[0].challenge
+			         ? z->recs[0].challenge : z->recs[0].owner_text);
+			return;
+		}
+	}
+}
+
 /* A reply whose TSIG did not verify (RFC 8945 5.3, 5.2.2 errors). */
 static int
-tsig_failure(const struct dns_set *set, const struct dns_zone *z, int trc,
-             unsigned rcode, const struct tsig_result *res)
+tsig_failure(const struct dns_zone *z, int trc, unsigned rcode,
+             const struct tsig_result *res)
 {
-	const char *srv = z->primary.text, *key = tsig_key_name(set->key);
+	const char *srv = z->primary.text, *key = tsig_key_name(z->key);
 	long long skew = (long long)res->server_time - (long long)res->our_time;
 
 	switch (trc) {
@@ -132,7 +165,7 @@ tsig_failure(const struct dns_set *set, const struct dns_zone *z, int trc,
 	case TSIG_EBADKEY:
 		return acmeup_fail(ACMEUP_ETSIG, "server %s does not know key %s "
 		                   "with algorithm %s (zone %s)", srv, key,
-		                   tsig_key_algorithm(set->key), z->name);
+		                   tsig_key_algorithm(z->key), z->name);
 	case TSIG_EBADTIME:
 		return acmeup_fail(ACMEUP_ETSIG, "server %s rejected the time of key "
 		                   "%s's signature for zone %s (BADTIME): server time "
@@ -158,7 +191,7 @@ tsig_failure(const struct dns_set *set, const struct dns_zone *z, int trc,
 	case TSIG_EKEYNAME:
 		return acmeup_fail(ACMEUP_ETSIG, "the reply from %s for zone %s is "
 		                   "signed with another key or algorithm than %s (%s)",
-		                   srv, z->name, key, tsig_key_algorithm(set->key));
+		                   srv, z->name, key, tsig_key_algorithm(z->key));
 	default:
 		return acmeup_fail(ACMEUP_ETSIG, "TSIG check of the reply from %s "
 		                   "for zone %s (key %s): %s", srv, z->name, key,
@@ -169,32 +202,34 @@ tsig_failure(const struct dns_set *set, const struct dns_zone *z, int trc,
 /* A verified reply with an error rcode (RFC 2136 2.2, 3.8). */
 static int
 rcode_failure(const struct dns_set *set, const struct dns_zone *z,
-              unsigned rcode)
+              unsigned rcode, const char *ede)
 {
-	const char *srv = z->primary.text, *key = tsig_key_name(set->key);
-	char owners[256];
+	const char *srv = z->primary.text, *key = tsig_key_name(z->key);
+	char owners[300], hint[400];
 
 	owners_text(z, owners, sizeof(owners));
+	route_hint(set, z, hint, sizeof(hint));
 	switch (rcode) {
 	case LDNS_RCODE_REFUSED:
-		return acmeup_fail(ACMEUP_EDNS, "REFUSED from %s for zone %s: key %s "
-		                   "may not update %s (update-policy?)", srv, z->name,
-		                   key, owners);
+		return acmeup_fail(ACMEUP_EDNS, "REFUSED%s from %s for zone %s: key "
+		                   "%s may not update %s (update-policy?)%s", ede, srv,
+		                   z->name, key, owners, hint);
 	case LDNS_RCODE_NOTAUTH:
-		return acmeup_fail(ACMEUP_EDNS, "NOTAUTH from %s for zone %s: the "
+		return acmeup_fail(ACMEUP_EDNS, "NOTAUTH%s from %s for zone %s: the "
 		                   "server is not its primary, or key %s may not "
-		                   "update %s (update-policy?)", srv, z->name, key,
-		                   owners);
+		                   "update %s (update-policy?)%s", ede, srv, z->name,
+		                   key, owners, hint);
 	case LDNS_RCODE_NOTZONE:
-		return acmeup_fail(ACMEUP_EDNS, "NOTZONE from %s: %s not in zone %s "
-		                   "(key %s)", srv, owners, z->name, key);
+		return acmeup_fail(ACMEUP_EDNS, "NOTZONE%s from %s: %s not in zone "
+		                   "%s (key %s)", ede, srv, owners, z->name, key);
 	case LDNS_RCODE_SERVFAIL:
-		return acmeup_fail(ACMEUP_EDNS, "SERVFAIL from %s for the UPDATE of "
-		                   "zone %s (key %s): see the server's log", srv,
-		                   z->name, key);
+		return acmeup_fail(ACMEUP_EDNS, "SERVFAIL%s from %s for the UPDATE "
+		                   "of zone %s (key %s): see the server's log", ede,
+		                   srv, z->name, key);
 	default:
-		return acmeup_fail(ACMEUP_EDNS, "%s from %s for the UPDATE of zone %s "
-		                   "(key %s)", dns_rcode_name(rcode), srv, z->name, key);
+		return acmeup_fail(ACMEUP_EDNS, "%s%s from %s for the UPDATE of zone "
+		                   "%s (key %s)", dns_rcode_name(rcode), ede, srv,
+		                   z->name, key);
 	}
 }
 
@@ -205,10 +240,12 @@ rcode_failure(const struct dns_set *set, const struct dns_zone *z,
 static int
 check_reply(const struct dns_set *set, const struct dns_zone *z,
             const uint8_t *reply, size_t rlen, const struct tsig_ctx *ctx,
-            int *known)
+            int *known, int *no_edns)
 {
 	struct tsig_result res;
 	unsigned opcode = (reply[2] >> 3) & 0x0f, rcode = reply[3] & 0x0f;
+	char ede[300] = "";
+	ldns_pkt *p = NULL;
 	int trc;
 
 	if (opcode != OPCODE_UPDATE)
@@ -216,49 +253,62 @@ check_reply(const struct dns_set *set, const struct dns_zone *z,
 		                   "zone %s has opcode %u", z->primary.text, z->name,
 		                   opcode);
 	memset(&res, 0, sizeof(res));
-	trc = tsig_verify(set->key, reply, rlen, ctx, &res);
+	trc = tsig_verify(z->key, reply, rlen, ctx, &res);
 	*known = trc == TSIG_OK || trc == TSIG_EBADSIG || trc == TSIG_EBADKEY ||
 	         trc == TSIG_EBADTIME || trc == TSIG_EBADTRUNC;
 	if (trc != TSIG_OK)
-		return tsig_failure(set, z, trc, rcode, &res);
-	if (rcode != LDNS_RCODE_NOERROR)
-		return rcode_failure(set, z, rcode);
-	return 0;
+		return tsig_failure(z, trc, rcode, &res);
+	if (rcode == LDNS_RCODE_NOERROR)
+		return 0;
+	if (ldns_wire2pkt(&p, reply, rlen) == LDNS_STATUS_OK)
+		dns_ede_text(p, ede, sizeof(ede));
+	/* RFC 6891 7: FORMERR without OPT: the server does not know EDNS. */
+	*no_edns = rcode == LDNS_RCODE_FORMERR && p != NULL &&
+	           ldns_pkt_edns_udp_size(p) == 0;
+	ldns_pkt_free(p);
+	return rcode_failure(set, z, rcode, ede);
 }
 
-/* The UPDATE's wire bytes with a TSIG RR appended (RFC 8945 4.3.1). */
+/* One signed UPDATE exchange; *known and *no_edns as check_reply(). */
 static int
-signed_update(const struct dns_set *set, const struct dns_zone *z,
-              enum dns_update_op op, uint8_t **out, size_t *len,
-              struct tsig_ctx *ctx)
+update_once(const struct dns_set *set, struct dns_zone *z,
+            enum dns_update_op op, int edns, int *known, int *no_edns)
 {
-	uint8_t *wire = NULL, *buf = NULL;
-	size_t wlen = 0;
-	int rc, trc;
+	uint8_t *wire = NULL, *msg = NULL, *reply = NULL;
+	size_t wlen = 0, len = 0, rlen = 0;
+	struct tsig_ctx ctx;
+	char prefix[512];
+	int rc;
 
-	rc = dns_update_wire(z, op, set->ttl, dns_random_id(), &wire, &wlen);
+	rc = dns_update_wire(z, op, set->ttl, dns_random_id(), edns, &wire,
+	                     &wlen);
+	if (rc == 0)
+		rc = dns_tsig_sign(z->key, wire, wlen, &msg, &len, &ctx);
 	if (rc < 0)
 		goto out;
-	buf = malloc(wlen + TSIG_ROOM);
-	if (buf == NULL) {
-		rc = ACMEUP_ENOMEM;
-		goto out;
+	z->sent_ms = log_elapsed_ms();
+	log_debug("dns: %s: UPDATE %s %zu TXT to %s, key %s, %zu octets%s",
+	          z->name, op == DNS_UPDATE_ADD ? "adding" : "deleting", z->nrecs,
+	          z->primary.textport, tsig_key_name(z->key), len,
+	          len > DNS_UDP_MAX ? " (TCP)" : "");
+	rc = dns_exchange(&z->primary, msg, len, DNS_QUERY_TIMEOUT_MS,
+	                  DNS_QUERY_TRIES, op == DNS_UPDATE_ADD, &reply, &rlen);
+	if (rc == ACMEUP_ETIMEOUT) {
+		rc = acmeup_fail(ACMEUP_EDNS, "no reply from %s for the UPDATE of "
+		                 "zone %s after %d x %d ms (key %s)",
+		                 z->primary.textport, z->name, DNS_QUERY_TRIES,
+		                 DNS_QUERY_TIMEOUT_MS, tsig_key_name(z->key));
+	} else if (rc < 0 && rc != ACMEUP_EINTR) {
+		snprintf(prefix, sizeof(prefix), "UPDATE of zone %s (key %s)",
+		         z->name, tsig_key_name(z->key));
+		rc = dns_fail_prefix(rc, prefix);
 	}
-	memcpy(buf, wire, wlen);
-	memset(ctx, 0, sizeof(*ctx));
-	trc = tsig_sign(set->key, buf, &wlen, wlen + TSIG_ROOM, ctx);
-	if (trc != TSIG_OK) {
-		rc = acmeup_fail(ACMEUP_ETSIG, "cannot sign the UPDATE of zone %s "
-		                 "with key %s: %s", z->name, tsig_key_name(set->key),
-		                 tsig_strerror(trc));
-		goto out;
-	}
-	*out = buf;
-	*len = wlen;
-	buf = NULL;
+	if (rc == 0)
+		rc = check_reply(set, z, reply, rlen, &ctx, known, no_edns);
 out:
 	free(wire);
-	free(buf);
+	free(msg);
+	free(reply);
 	return rc;
 }
 
@@ -267,46 +317,27 @@ dns_update_send(const struct dns_set *set, struct dns_zone *z,
                 enum dns_update_op op)
 {
 	const char *what = op == DNS_UPDATE_ADD ? "adding" : "deleting";
-	uint8_t *msg = NULL, *reply = NULL;
-	size_t len = 0, rlen = 0;
-	struct tsig_ctx ctx;
-	char prefix[512];
-	int rc, known = 0;
+	int rc, known = 0, no_edns = 0;
 
-	rc = signed_update(set, z, op, &msg, &len, &ctx);
-	if (rc < 0)
-		goto out;
-	z->sent_ms = log_elapsed_ms();
-	log_debug("dns: %s: UPDATE %s %zu TXT to %s, key %s, %zu octets",
-	          z->name, what, z->nrecs, z->primary.textport,
-	          tsig_key_name(set->key), len);
-	rc = dns_exchange(&z->primary, msg, len, DNS_QUERY_TIMEOUT_MS,
-	                  DNS_QUERY_TRIES, &reply, &rlen);
-	if (rc == ACMEUP_ETIMEOUT) {
-		z->added |= op == DNS_UPDATE_ADD; /* it may have been applied */
-		rc = acmeup_fail(ACMEUP_EDNS, "no reply from %s for the UPDATE of "
-		                 "zone %s after %d x %d ms (key %s)",
-		                 z->primary.textport, z->name, DNS_QUERY_TRIES,
-		                 DNS_QUERY_TIMEOUT_MS, tsig_key_name(set->key));
-	} else if (rc < 0 && rc != ACMEUP_EINTR) {
-		snprintf(prefix, sizeof(prefix), "UPDATE of zone %s (key %s)",
-		         z->name, tsig_key_name(set->key));
-		rc = dns_fail_prefix(rc, prefix);
+	if (z->key == NULL)
+		return acmeup_fail(ACMEUP_ETSIG, "no TSIG key for zone %s: give "
+		                   "--tsig-key, or --zone-key %s=FILE", z->name,
+		                   z->name);
+	rc = update_once(set, z, op, 1, &known, &no_edns);
+	if (rc < 0 && no_edns) {
+		log_debug("dns: %s: %s does not know EDNS; UPDATE again without",
+		          z->name, z->primary.text);
+		rc = update_once(set, z, op, 0, &known, &no_edns);
 	}
-	if (rc < 0)
-		goto out;
-	rc = check_reply(set, z, reply, rlen, &ctx, &known);
+	/* Unless the reply proves otherwise, an add may have been applied. */
 	if (op == DNS_UPDATE_ADD && (rc == 0 || !known))
 		z->added = 1;
 	if (op == DNS_UPDATE_DELETE && rc == 0)
 		z->added = 0;
 	if (rc < 0)
-		goto out;
+		return rc;
 	log_stage("dns: %s: UPDATE %s %zu TXT accepted by %s (key %s, %lld ms)",
 	          z->name, what, z->nrecs, z->primary.text,
-	          tsig_key_name(set->key), log_elapsed_ms() - z->sent_ms);
-out:
-	free(msg);
-	free(reply);
-	return rc;
+	          tsig_key_name(z->key), log_elapsed_ms() - z->sent_ms);
+	return 0;
 }

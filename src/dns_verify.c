@@ -1,6 +1,7 @@
 /* Proof of publication: SOA serials and TXT answers straight from the
  * authoritative servers (RD=0, AA required), never through a resolver's
- * cache, polled fast then backing off, always bounded. */
+ * cache, polled fast then backing off, always bounded, and cut short by
+ * SIGINT/SIGTERM so that the records can be removed at once. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
+#include "acmeup/interrupt.h"
 #include "acmeup/log.h"
 #include "dns_internal.h"
 
@@ -17,45 +19,42 @@
 #define WAIT_QUERY_MS 1000   /* one try per round; the next round retries */
 #define SERIAL_POLLS 5       /* 20+40+80+160+320 ms after the UPDATE */
 
-/* One authoritative server of a zone during the wait. */
-struct wait_srv {
-	struct dns_addr addr;
-	int done;
-	char why[128]; /* why not yet: "no reply", "REFUSED", "no TXT yet" */
-};
-
-struct wait_zone {
-	struct dns_zone *z;
-	struct wait_srv *srv;
-	size_t n;
-	size_t left;
-};
-
 static int
 sleep_ms(long long ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000,
 	                       .tv_nsec = (ms % 1000) * 1000000 };
 
+	if (interrupt_pending())
+		return dns_interrupted();
 	if (ms <= 0)
 		return 0;
-	if (nanosleep(&ts, NULL) < 0 && errno == EINTR)
-		return ACMEUP_EINTR;
+	if (nanosleep(&ts, NULL) < 0 && errno == EINTR && interrupt_pending())
+		return dns_interrupted();
 	return 0;
 }
 
 int
+dns_serial_gt(uint32_t a, uint32_t b)
+{
+	/* RFC 1982 3.2 */
+	return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
+
+int
 dns_soa_serial(const struct dns_addr *srv, const ldns_rdf *zone,
-               unsigned timeout_ms, int tries, uint32_t *serial)
+               const struct tsig_key *key, unsigned timeout_ms, int tries,
+               uint32_t *serial)
 {
 	ldns_pkt *r = NULL;
 	const ldns_rr_list *ans;
 	unsigned rcode;
 	size_t i;
-	char *text;
+	char *text, ede[256];
 	int rc;
 
-	rc = dns_query(srv, zone, LDNS_RR_TYPE_SOA, 0, timeout_ms, tries, &r);
+	rc = dns_query(srv, zone, LDNS_RR_TYPE_SOA, 0, key, timeout_ms, tries,
+	               &r);
 	if (rc < 0)
 		return rc;
 	ans = ldns_pkt_answer(r);
@@ -72,10 +71,11 @@ dns_soa_serial(const struct dns_addr *srv, const ldns_rdf *zone,
 	}
 	rcode = ldns_pkt_get_rcode(r);
 	text = dns_name_text(zone);
-	rc = acmeup_fail(ACMEUP_EDNS, "%s answered %s%s to SOA %s: is it "
+	dns_ede_text(r, ede, sizeof(ede));
+	rc = acmeup_fail(ACMEUP_EDNS, "%s answered %s%s%s to SOA %s: is it "
 	                 "authoritative for the zone?", srv->text,
-	                 dns_rcode_name(rcode), ldns_pkt_aa(r) ? "" : " without AA",
-	                 text ? text : "?");
+	                 dns_rcode_name(rcode), ede,
+	                 ldns_pkt_aa(r) ? "" : " without AA", text ? text : "?");
 	free(text);
 	ldns_pkt_free(r);
 	return rc;
@@ -118,10 +118,12 @@ dns_txt_rrset_has(const ldns_pkt *reply, const ldns_rdf *owner,
  * 0 not yet (why says what is missing), < 0 no usable reply. */
 static int
 txt_check(const struct dns_addr *srv, const struct dns_zone *z,
-          unsigned timeout_ms, int tries, char *why, size_t whylen)
+          const struct tsig_key *qkey, unsigned timeout_ms, int tries,
+          char *why, size_t whylen)
 {
 	ldns_pkt *r = NULL;
 	size_t i, j, missing = 0;
+	char ede[256];
 	int rc = 1, q;
 
 	for (i = 0; rc == 1 && i < z->nrecs; i++) {
@@ -130,15 +132,14 @@ txt_check(const struct dns_addr *srv, const struct dns_zone *z,
 				break;
 		if (j < i)
 			continue; /* owner checked already */
-		q = dns_query(srv, z->recs[i].owner, LDNS_RR_TYPE_TXT, 0,
+		q = dns_query(srv, z->recs[i].owner, LDNS_RR_TYPE_TXT, 0, qkey,
 		              timeout_ms, tries, &r);
-		if (q < 0) {
-			rc = q;
-			break;
-		}
+		if (q < 0)
+			return q;
 		if (ldns_pkt_get_rcode(r) != LDNS_RCODE_NOERROR || !ldns_pkt_aa(r)) {
-			snprintf(why, whylen, "%s%s for %s",
-			         dns_rcode_name(ldns_pkt_get_rcode(r)),
+			dns_ede_text(r, ede, sizeof(ede));
+			snprintf(why, whylen, "%s%s%s for %s",
+			         dns_rcode_name(ldns_pkt_get_rcode(r)), ede,
 			         ldns_pkt_aa(r) ? "" : " without AA",
 			         z->recs[i].owner_text);
 			rc = 0;
@@ -159,16 +160,17 @@ txt_check(const struct dns_addr *srv, const struct dns_zone *z,
 
 /* Poll the primary's serial until it differs from before. */
 static int
-serial_moved(struct dns_zone *z, uint32_t before, uint32_t *after)
+serial_moved(struct dns_zone *z, const struct tsig_key *qkey,
+             uint32_t *after)
 {
 	long long delay = POLL_FIRST_MS;
-	uint32_t serial = before;
+	uint32_t serial = z->serial_before;
 	int i, rc = 0;
 
 	for (i = 0; i < SERIAL_POLLS; i++) {
-		rc = dns_soa_serial(&z->primary, z->apex, DNS_QUERY_TIMEOUT_MS,
+		rc = dns_soa_serial(&z->primary, z->apex, qkey, DNS_QUERY_TIMEOUT_MS,
 		                    DNS_QUERY_TRIES, &serial);
-		if (rc < 0 || serial != before)
+		if (rc < 0 || serial != z->serial_before)
 			break;
 		rc = sleep_ms(delay);
 		if (rc < 0)
@@ -180,17 +182,18 @@ serial_moved(struct dns_zone *z, uint32_t before, uint32_t *after)
 }
 
 int
-dns_verify_primary(struct dns_zone *z, uint32_t before)
+dns_verify_primary(const struct dns_set *set, struct dns_zone *z)
 {
-	uint32_t after = before;
-	char why[128] = "";
+	const struct tsig_key *qkey = dns_ctx_query_key(set->ctx, z->apex);
+	uint32_t after = z->serial_before;
+	char why[200] = "";
 	int rc, has;
 
-	rc = serial_moved(z, before, &after);
+	rc = serial_moved(z, qkey, &after);
 	if (rc < 0)
 		return rc;
-	has = txt_check(&z->primary, z, DNS_QUERY_TIMEOUT_MS, DNS_QUERY_TRIES,
-	                why, sizeof(why));
+	has = txt_check(&z->primary, z, qkey, DNS_QUERY_TIMEOUT_MS,
+	                DNS_QUERY_TRIES, why, sizeof(why));
 	if (has < 0)
 		return has;
 	if (has == 0)
@@ -198,162 +201,180 @@ dns_verify_primary(struct dns_zone *z, uint32_t before)
 		                   "zone %s but does not answer the records (%s): is "
 		                   "the name a CNAME or below a delegation?",
 		                   z->primary.text, z->name, why);
-	if (after == before)
+	if (after == z->serial_before)
 		log_warn("dns: %s: serial %u did not move on %s: the records were "
-		         "there already", z->name, (unsigned)before, z->primary.text);
+		         "there already", z->name, (unsigned)after, z->primary.text);
 	else
-		log_stage("dns: %s: serial %u -> %u on %s", z->name,
-		          (unsigned)before, (unsigned)after, z->primary.text);
+		log_stage("dns: %s: serial %u -> %u on %s (%lld ms after the "
+		          "UPDATE)", z->name, (unsigned)z->serial_before,
+		          (unsigned)after, z->primary.text,
+		          log_elapsed_ms() - z->sent_ms);
 	z->serial = after;
 	return 0;
 }
 
+/* The servers to wait for: the primary, every authoritative address of
+ * the zone, less those skipped. */
 static int
-wait_prepare(const struct dns_set *set, struct wait_zone *wz)
+wait_prepare(const struct dns_set *set, struct dns_zone *z)
 {
-	struct dns_addr *addrs = NULL;
-	char prefix[300];
+	struct dns_zinfo *zi = NULL;
+	struct dns_addr *list = calloc(DNS_MAX_SERVERS, sizeof(*list));
 	size_t n = 0, i;
-	int rc;
+	int rc = list == NULL ? ACMEUP_ENOMEM : 0;
 
-	rc = dns_zone_servers(&set->resolver, wz->z, &addrs, &n);
-	if (rc < 0 && rc != ACMEUP_EINTR) {
-		snprintf(prefix, sizeof(prefix), "zone %s: cannot list its "
-		         "authoritative servers", wz->z->name);
-		return dns_fail_prefix(rc, prefix);
+	if (rc == 0)
+		dns_addr_add(list, &n, DNS_MAX_SERVERS, &z->primary);
+	if (rc == 0 && set->ctx != NULL) {
+		rc = dns_ctx_zinfo(set->ctx, z->apex, NULL, &zi);
+		if (rc == 0)
+			rc = dns_zinfo_servers(set->ctx, zi);
 	}
-	if (rc < 0)
-		return rc;
-	wz->srv = calloc(n, sizeof(*wz->srv));
-	if (wz->srv == NULL) {
-		free(addrs);
-		return ACMEUP_ENOMEM;
+	for (i = 0; rc == 0 && zi != NULL && i < zi->nservers; i++) {
+		if (dns_ctx_skipped(set->ctx, &zi->servers[i]))
+			log_stage("dns: %s: not waiting for %s (--skip-server)",
+			          z->name, zi->servers[i].text);
+		else
+			dns_addr_add(list, &n, DNS_MAX_SERVERS, &zi->servers[i]);
 	}
-	for (i = 0; i < n; i++) {
-		wz->srv[i].addr = addrs[i];
-		snprintf(wz->srv[i].why, sizeof(wz->srv[i].why), "not asked yet");
+	z->srv = rc == 0 ? calloc(n, sizeof(*z->srv)) : NULL;
+	if (rc == 0 && z->srv == NULL)
+		rc = ACMEUP_ENOMEM;
+	for (i = 0; rc == 0 && i < n; i++) {
+		z->srv[i].addr = list[i];
+		snprintf(z->srv[i].why, sizeof(z->srv[i].why), "not asked yet");
 	}
-	wz->n = wz->left = n;
-	free(addrs);
-	log_debug("dns: %s: waiting for %zu authoritative servers", wz->z->name,
-	          n);
-	return 0;
+	if (rc == 0)
+		z->nsrv = n;
+	free(list);
+	if (rc == 0)
+		log_debug("dns: %s: waiting for %zu authoritative servers", z->name,
+		          n);
+	return rc;
 }
 
-/* Ask every server not yet done; log each one that caught up. */
+/* One server, one round: the serial first (one query while it still has
+ * the zone from before our UPDATE), then every TXT. */
 static int
-wait_round(struct wait_zone *wz, long long deadline)
+server_round(struct dns_zone *z, struct dns_wait_srv *s,
+             const struct tsig_key *qkey, unsigned timeout_ms)
 {
-	struct dns_zone *z = wz->z;
-	long long left, now;
-	size_t i;
+	uint32_t serial = 0;
 	int rc;
 
-	for (i = 0; i < wz->n && wz->left > 0; i++) {
-		struct wait_srv *s = &wz->srv[i];
-
-		left = deadline - log_elapsed_ms();
-		if (s->done || left <= 0)
-			continue;
-		rc = txt_check(&s->addr, z, left < WAIT_QUERY_MS ? (unsigned)left
-		               : WAIT_QUERY_MS, 1, s->why, sizeof(s->why));
-		if (rc == ACMEUP_EINTR)
-			return rc;
-		if (rc < 0)
-			snprintf(s->why, sizeof(s->why), "%s", rc == ACMEUP_ETIMEOUT
-			         ? "no reply" : acmeup_errmsg(rc));
-		if (rc != 1)
-			continue;
-		s->done = 1;
-		wz->left--;
-		now = log_elapsed_ms();
-		log_stage("dns: %s: %s answers (%lld ms after the UPDATE)", z->name,
-		          s->addr.text, now - z->sent_ms);
-		if (wz->left == 0)
-			log_stage("dns: %s: all %zu servers answer (%lld ms after the "
-			          "UPDATE)", z->name, wz->n, now - z->sent_ms);
+	rc = dns_soa_serial(&s->addr, z->apex, qkey, timeout_ms, 1, &serial);
+	s->has_serial = rc == 0;
+	s->serial = serial;
+	if (rc == 0 && serial == z->serial_before && z->serial != serial) {
+		snprintf(s->why, sizeof(s->why), "the zone from before the UPDATE");
+		return 0;
 	}
+	if (rc == 0)
+		rc = txt_check(&s->addr, z, qkey, timeout_ms, 1, s->why,
+		               sizeof(s->why));
+	if (rc == 1) {
+		s->done = 1;
+		s->ms = log_elapsed_ms() - z->sent_ms;
+		log_stage("dns: %s: %s answers, serial %u (%lld ms after the "
+		          "UPDATE)", z->name, s->addr.text, (unsigned)serial, s->ms);
+	}
+	return rc;
+}
+
+/* Ask every server of z not yet done; *left grows by those still not. */
+static int
+wait_round(const struct dns_set *set, struct dns_zone *z, long long deadline,
+           size_t *left)
+{
+	const struct tsig_key *qkey = dns_ctx_query_key(set->ctx, z->apex);
+	long long ms;
+	size_t i, before = 0, todo = 0;
+	int rc;
+
+	for (i = 0; i < z->nsrv; i++) {
+		struct dns_wait_srv *s = &z->srv[i];
+
+		before += !s->done;
+		ms = deadline - log_elapsed_ms();
+		if (!s->done && ms > 0) {
+			rc = server_round(z, s, qkey, ms < WAIT_QUERY_MS ? (unsigned)ms
+			                  : WAIT_QUERY_MS);
+			if (rc == ACMEUP_EINTR)
+				return rc;
+			if (rc < 0)
+				snprintf(s->why, sizeof(s->why), "%s", rc == ACMEUP_ETIMEOUT
+				         ? "no reply" : acmeup_errmsg(rc));
+		}
+		todo += !s->done;
+	}
+	if (before > 0 && todo == 0)
+		log_stage("dns: %s: all %zu servers answer (%lld ms after the "
+		          "UPDATE)", z->name, z->nsrv, log_elapsed_ms() - z->sent_ms);
+	*left += todo;
 	return 0;
 }
 
 /* ETIMEOUT naming each lagging server with its serial vs the primary's. */
 static int
-wait_timeout(const struct dns_set *set, const struct wait_zone *wz,
-             size_t nz)
+wait_timeout(const struct dns_set *set)
 {
 	char msg[1000], serial[48];
 	size_t used = 0, i, k, lagging = 0;
-	uint32_t s;
 	int n;
 
-	n = snprintf(msg, sizeof(msg), "after %u ms not every server answers "
-	             "the TXT records:", set->timeout_ms);
+	n = snprintf(msg, sizeof(msg), "after %u s not every server answers "
+	             "the TXT records:", set->timeout_ms / 1000);
 	used = n > 0 ? (size_t)n : 0;
-	for (k = 0; k < nz; k++) {
-		for (i = 0; i < wz[k].n && used < sizeof(msg); i++) {
-			const struct wait_srv *sv = &wz[k].srv[i];
+	for (k = 0; k < set->nzones; k++) {
+		const struct dns_zone *z = &set->zones[k];
+
+		for (i = 0; i < z->nsrv && used < sizeof(msg); i++) {
+			const struct dns_wait_srv *sv = &z->srv[i];
 
 			if (sv->done)
 				continue;
-			if (dns_soa_serial(&sv->addr, wz[k].z->apex, 500, 1, &s) == 0)
-				snprintf(serial, sizeof(serial), "has serial %u", (unsigned)s);
+			if (sv->has_serial)
+				snprintf(serial, sizeof(serial), "has serial %u",
+				         (unsigned)sv->serial);
 			else
-				snprintf(serial, sizeof(serial), "gave no SOA");
-			n = snprintf(msg + used, sizeof(msg) - used, "%s zone %s: %s %s "
-			             "(primary %s: %u): %s", lagging++ ? ";" : "",
-			             wz[k].z->name, sv->addr.text, serial,
-			             wz[k].z->primary.text, (unsigned)wz[k].z->serial,
-			             sv->why);
+				snprintf(serial, sizeof(serial), "gave no serial");
+			n = snprintf(msg + used, sizeof(msg) - used, "%s zone %s: %s %s, "
+			             "the primary %s has %u (%s)", lagging++ ? ";" : "",
+			             z->name, sv->addr.text, serial, z->primary.text,
+			             (unsigned)z->serial, sv->why);
 			used += n > 0 ? (size_t)n : 0;
 		}
 	}
 	return acmeup_fail(ACMEUP_ETIMEOUT, "%s", msg);
 }
 
-static void
-wait_free(struct wait_zone *wz, size_t n)
-{
-	size_t i;
-
-	for (i = 0; wz != NULL && i < n; i++)
-		free(wz[i].srv);
-	free(wz);
-}
-
 int
 dns_txt_wait(struct dns_set *set)
 {
-	long long start = log_elapsed_ms(), deadline, delay = POLL_FIRST_MS;
-	struct wait_zone *wz;
+	long long deadline, delay = POLL_FIRST_MS;
 	size_t i, left;
 	int rc = 0;
 
 	if (set == NULL)
 		return ACMEUP_EINVAL;
-	deadline = start + set->timeout_ms;
-	wz = calloc(set->nzones ? set->nzones : 1, sizeof(*wz));
-	if (wz == NULL)
-		return ACMEUP_ENOMEM;
-	for (i = 0; rc == 0 && i < set->nzones; i++) {
-		wz[i].z = &set->zones[i];
-		rc = wait_prepare(set, &wz[i]);
-	}
-	for (;;) {
+	deadline = log_elapsed_ms() + set->timeout_ms;
+	for (i = 0; rc == 0 && i < set->nzones; i++)
+		if (set->zones[i].srv == NULL)
+			rc = wait_prepare(set, &set->zones[i]);
+	while (rc == 0) {
 		left = 0;
-		for (i = 0; rc == 0 && i < set->nzones; i++) {
-			rc = wait_round(&wz[i], deadline);
-			left += wz[i].left;
-		}
+		for (i = 0; rc == 0 && i < set->nzones; i++)
+			if (set->zones[i].nsrv > 0)
+				rc = wait_round(set, &set->zones[i], deadline, &left);
 		if (rc < 0 || left == 0)
 			break;
 		if (log_elapsed_ms() >= deadline) {
-			rc = wait_timeout(set, wz, set->nzones);
+			rc = wait_timeout(set);
 			break;
 		}
 		rc = sleep_ms(delay < deadline - log_elapsed_ms() ? delay
 		              : deadline - log_elapsed_ms());
 		delay = delay * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay * 2;
 	}
-	wait_free(wz, set->nzones);
 	return rc;
 }

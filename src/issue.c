@@ -7,9 +7,12 @@
 
 #include "tsig.h"
 
+#include "acmeup/account_key.h"
 #include "acmeup/acme.h"
+#include "acmeup/acme_issue.h"
 #include "acmeup/crypto.h"
 #include "acmeup/dns.h"
+#include "acmeup/journal.h"
 #include "acmeup/error.h"
 #include "acmeup/issue.h"
 #include "acmeup/log.h"
@@ -35,6 +38,9 @@ struct order_run {
 	size_t n_pend;
 	char *names[CLI_MAX_DOMAINS];
 	size_t n_names;
+	uint8_t *csr;    /* --csr: the user's CSR (DER), else NULL */
+	size_t csr_len;
+	char *replaces;  /* RFC 9773 certificate ID being renewed, or NULL */
 };
 
 static void
@@ -51,6 +57,8 @@ order_run_clear(struct order_run *r)
 	free(r->pend);
 	for (i = 0; i < r->n_names; i++)
 		free(r->names[i]);
+	free(r->csr);
+	free(r->replaces);
 	acme_order_clear(&r->order);
 	free(r->order_url);
 	acme_client_free(r->acme);
@@ -192,12 +200,16 @@ remove_records(struct dns_set *set, int rc)
 	return acmeup_fail(rc, "%s", first);
 }
 
-/* Publish, prove, validate; the records are removed whatever happens. */
+/* Publish, prove, validate; the records are removed whatever happens
+ * (a signal included: the waits return ACMEUP_EINTR), and listed in a
+ * journal under state_dir until they are, for `acmeup cleanup`. */
 static int
-prove_control(struct order_run *r, const struct dns_config *cfg)
+prove_control(struct order_run *r, struct dns_ctx *dns,
+              const char *state_dir)
 {
 	struct dns_txt *txt = NULL;
 	struct dns_set *set = NULL;
+	struct journal *j = NULL;
 	size_t i;
 	int rc;
 
@@ -210,7 +222,9 @@ prove_control(struct order_run *r, const struct dns_config *cfg)
 		txt[i].owner = r->pend[i].owner;
 		txt[i].value = r->pend[i].value;
 	}
-	rc = dns_txt_add(cfg, txt, r->n_pend, &set);
+	rc = journal_open(state_dir, &j);
+	if (rc == 0)
+		rc = dns_txt_add(dns, j, txt, r->n_pend, &set);
 	if (rc == 0)
 		rc = dns_txt_wait(set);
 	if (rc == 0)
@@ -218,6 +232,7 @@ prove_control(struct order_run *r, const struct dns_config *cfg)
 	if (set != NULL)
 		rc = remove_records(set, rc);
 	dns_set_free(set);
+	journal_close(j);
 	free(txt);
 	return rc;
 }
@@ -251,7 +266,8 @@ write_file(const char *dir, const char *file, const char *data, size_t len,
 }
 
 /* <out>/<name>/{privkey,chain,fullchain,cert}.pem, each atomically; the key
- * first, so a certificate never lands without its key. */
+ * first, so a certificate never lands without its key. No privkey.pem when
+ * key is NULL (--csr: the user holds the key). */
 static int
 store_certificate(const char *dir, const struct crypto_key *key,
                   const char *pem)
@@ -262,9 +278,9 @@ store_certificate(const char *dir, const struct crypto_key *key,
 	int rc;
 
 	rc = store_mkdirs(dir, 0755);
-	if (rc == 0)
+	if (rc == 0 && key != NULL)
 		rc = crypto_key_to_pem(key, &keypem, &keylen);
-	if (rc == 0)
+	if (rc == 0 && key != NULL)
 		rc = write_file(dir, "privkey.pem", keypem, keylen, 0600);
 	if (rc == 0)
 		rc = write_file(dir, "chain.pem", rest, strlen(rest), 0644);
@@ -280,23 +296,28 @@ store_certificate(const char *dir, const struct crypto_key *key,
 	return rc;
 }
 
-/* New P-256 key, CSR for the names, finalize, download, store. */
+/* Key (new of --key-type, or reused) and CSR for the names, or the user's
+ * CSR; finalize, download (the preferred chain), store. */
 static int
-finish(struct order_run *r, const char *certdir)
+finish(struct order_run *r, const struct opts *o, const char *certdir)
 {
+	struct acme_finish_opts fo = { .timeout_ms = ORDER_TIMEOUT_MS,
+	    .preferred_chain = o->preferred_chain };
 	struct crypto_key *key = NULL;
 	uint8_t *csr = NULL;
 	size_t csr_len = 0;
 	char *pem = NULL;
-	int rc;
+	int rc = 0;
 
-	rc = crypto_key_generate_p256(&key);
-	if (rc == 0)
+	if (r->csr == NULL)
+		rc = acme_issue_cert_key(o, certdir, &key);
+	if (rc == 0 && r->csr == NULL)
 		rc = crypto_csr_new(key, (const char *const *)r->names,
 		    r->n_names, &csr, &csr_len);
 	if (rc == 0)
-		rc = acme_order_finish(r->acme, r->order_url, &r->order, csr,
-		    csr_len, ORDER_TIMEOUT_MS, &pem);
+		rc = acme_order_finalize(r->acme, r->order_url, &r->order,
+		    r->csr != NULL ? r->csr : csr,
+		    r->csr != NULL ? r->csr_len : csr_len, &fo, &pem);
 	if (rc == 0)
 		rc = store_certificate(certdir, key, pem);
 	if (rc == 0)
@@ -307,31 +328,35 @@ finish(struct order_run *r, const char *certdir)
 	return rc;
 }
 
+/* The DNS side, before any order: keys loaded and checked, and what runs
+ * killed mid-way left in the zones removed (a failure there is only
+ * reported: those records do not stand in this order's way). */
 static int
-load_tsig(const struct opts *o, struct tsig_key **out)
+dns_setup(const struct opts *o, struct dns_ctx **out)
 {
-	char err[512] = "";
+	struct dns_config cfg;
+	size_t found = 0, left = 0;
 	int rc;
 
-	rc = tsig_key_load(o->tsig_key, o->tsig_key_name, out, err,
-	    sizeof(err));
+	rc = dns_config_from_opts(o, &cfg);
+	if (rc == 0)
+		rc = dns_ctx_new(&cfg, out);
+	dns_config_clear(&cfg);
 	if (rc != 0)
-		return acmeup_fail(ACMEUP_ETSIG, "TSIG key: %s",
-		    err[0] != '\0' ? err : tsig_strerror(rc));
-	log_stage("dns: TSIG key %s (%s) from %s", tsig_key_name(*out),
-	    tsig_key_algorithm(*out), o->tsig_key);
-	if (tsig_key_file_insecure(o->tsig_key) == 1)
-		log_warn("TSIG key file %s is readable by group or others; "
-		    "chmod 600 it", o->tsig_key);
+		return rc;
+	if (dns_journal_recover(*out, o->state_dir, &found, &left) != 0 ||
+	    left > 0)
+		log_warn("dns: %zu record%s left by an earlier run could not be "
+		    "removed: %s", left, left == 1 ? "" : "s",
+		    acmeup_errmsg(ACMEUP_EDNS));
 	return 0;
 }
 
 static int
 start_order(struct order_run *r, const struct opts *o,
-            const struct crypto_key *account)
+            const struct crypto_key *account, const char *certdir)
 {
-	char contact[320];
-	const char *contacts[1] = { contact };
+	struct acme_order_req req = { 0 };
 	size_t i;
 	int rc = 0;
 
@@ -341,40 +366,75 @@ start_order(struct order_run *r, const struct opts *o,
 			r->n_names++;
 	}
 	if (rc == 0)
-		rc = acme_client_new(o->server, o->ca_bundle, account, &r->acme);
+		rc = acme_client_open(o->server, o->ca_bundle, account,
+		    o->wait_rate_limit, &r->acme);
 	if (rc != 0)
 		return rc;
-	snprintf(contact, sizeof(contact), "mailto:%s",
-	    o->email != NULL ? o->email : "");
-	rc = acme_account_ensure(r->acme, contacts, o->email != NULL ? 1 : 0,
-	    o->agree_tos);
+	rc = acme_issue_account(r->acme, o);
 	if (rc == 0)
-		rc = acme_order_new(r->acme, (const char *const *)r->names,
-		    r->n_names, &r->order, &r->order_url);
+		rc = acme_issue_replaces(r->acme, certdir, &r->replaces);
+	req.names = (const char *const *)r->names;
+	req.n = r->n_names;
+	req.profile = o->profile;
+	req.replaces = r->replaces;
 	if (rc == 0)
-		log_stage("acme: order %s for %zu name%s", r->order_url,
-		    r->n_names, r->n_names == 1 ? "" : "s");
+		rc = acme_order_create(r->acme, &req, &r->order, &r->order_url);
+	if (rc == 0)
+		log_stage("acme: order %s for %zu name%s%s%s", r->order_url,
+		    r->n_names, r->n_names == 1 ? "" : "s",
+		    o->profile != NULL ? ", profile " : "",
+		    o->profile != NULL ? o->profile : "");
 	if (rc == 0)
 		rc = collect_challenges(r);
+	return rc;
+}
+
+/* --csr: the names come from the CSR. */
+static int
+load_csr(struct order_run *r, const struct opts *o)
+{
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	rc = acme_issue_csr_file(o->csr, &r->csr, &r->csr_len, &names, &n);
+	if (rc == 0 && n > CLI_MAX_DOMAINS)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "--csr %s names %zu names; at "
+		    "most %d", o->csr, n, CLI_MAX_DOMAINS);
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = normalize_name(names[i], &r->names[i]);
+		if (rc == 0)
+			r->n_names++;
+	}
+	crypto_names_free(names, n);
 	return rc;
 }
 
 static int
 check_options(const struct opts *o)
 {
-	if (o->n_domains == 0)
+	if (o->n_domains == 0 && o->csr == NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "issue: give at least one "
-		    "name with -d");
+		    "name with -d (or a CSR with --csr)");
 	if (o->server == NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "issue: give the ACME "
 		    "directory URL with --server");
-	if (o->tsig_key == NULL)
+	if (o->tsig_key != NULL && o->tsig_secret != NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "issue: give the TSIG key "
-		    "file with --tsig-key");
+		    "with --tsig-key FILE or -y [ALG:]NAME:SECRET (one of "
+		    "them)");
+	if (o->tsig_key == NULL && o->tsig_secret == NULL &&
+	    o->n_zone_keys == 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "issue: give the TSIG key "
+		    "with --tsig-key FILE, -y [ALG:]NAME:SECRET or --zone-key "
+		    "ZONE=FILE");
+	if (o->tsig_secret != NULL && o->tsig_key_name != NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "issue: --tsig-key-name goes "
+		    "with --tsig-key; -y names the key itself");
 	if (o->n_args > 0)
 		return acmeup_fail(ACMEUP_EUSAGE, "issue: unexpected argument "
 		    "'%s' (names go with -d)", o->args[0]);
-	return 0;
+	return acme_issue_check_options(o);
 }
 
 int
@@ -382,37 +442,39 @@ issue_run(const struct opts *o)
 {
 	struct order_run r = { 0 };
 	struct crypto_key *account = NULL;
-	struct tsig_key *tsig = NULL;
-	struct dns_config cfg = { 0 };
+	struct dns_ctx *dns = NULL;
 	char name[256], certdir[PATH_MAX];
 	int rc, n;
 
 	rc = check_options(o);
-	if (rc != 0)
+	if (rc == 0 && o->csr != NULL)
+		rc = load_csr(&r, o);
+	if (rc == 0)
+		rc = issue_cert_dirname(o->cert_name != NULL ? o->cert_name :
+		    r.n_names > 0 ? r.names[0] : o->domains[0], name,
+		    sizeof(name));
+	if (rc != 0) {
+		order_run_clear(&r);
 		return rc;
-	rc = issue_cert_dirname(o->cert_name != NULL ? o->cert_name :
-	    o->domains[0], name, sizeof(name));
-	if (rc != 0)
-		return rc;
+	}
 	n = snprintf(certdir, sizeof(certdir), "%s/%s", o->out_dir, name);
-	if (n < 0 || (size_t)n >= sizeof(certdir))
+	if (n < 0 || (size_t)n >= sizeof(certdir)) {
+		order_run_clear(&r);
 		return acmeup_fail(ACMEUP_EUSAGE, "--out path too long");
-	rc = load_tsig(o, &tsig);
+	}
+	rc = dns_setup(o, &dns);
 	if (rc == 0)
-		rc = account_key_load(o->state_dir, &account);
+		rc = account_key_open(o->state_dir,
+		    (enum crypto_key_type)o->account_key_type,
+		    o->account_key_type_set, &account, NULL);
 	if (rc == 0)
-		rc = start_order(&r, o, account);
-	cfg.resolver = o->resolver;
-	cfg.update_server = o->dns_server;
-	cfg.key = tsig;
-	cfg.ttl = o->ttl;
-	cfg.timeout_ms = o->propagation_timeout_ms;
+		rc = start_order(&r, o, account, certdir);
 	if (rc == 0)
-		rc = prove_control(&r, &cfg);
+		rc = prove_control(&r, dns, o->state_dir);
 	if (rc == 0)
-		rc = finish(&r, certdir);
+		rc = finish(&r, o, certdir);
 	order_run_clear(&r);
 	crypto_key_free(account);
-	tsig_key_free(tsig);
+	dns_ctx_free(dns);
 	return rc;
 }

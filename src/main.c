@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acmeup/acme_cmd.h"
 #include "acmeup/cli.h"
 #include "acmeup/crypto.h"
+#include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/issue.h"
@@ -18,6 +20,10 @@ static const struct command {
 	int (*run)(const struct opts *o);
 } commands[] = {
 	{ "issue", issue_run },
+	{ "account", account_run },
+	{ "revoke", revoke_run },
+	{ "dns-check", dns_check_run },
+	{ "cleanup", cleanup_run },
 };
 
 static const struct command *

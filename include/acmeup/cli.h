@@ -8,6 +8,8 @@
 
 #define CLI_MAX_DOMAINS 100 /* RFC 8555 does not limit; CAs do (LE: 100) */
 #define CLI_MAX_ARGS 100
+#define CLI_MAX_DNS 32     /* each repeatable DNS option */
+#define CLI_MAX_EMAILS 10
 
 struct opts {
 	const char *command;       /* argv[1]; NULL for --help/--version */
@@ -21,8 +23,28 @@ struct opts {
 	const char *ca_bundle;
 	const char *tsig_key;      /* key file */
 	const char *tsig_key_name;
-	const char *email;
+	const char *tsig_secret;   /* -y [alg:]name:secret (nsupdate form) */
+	const char *email;         /* the first --email */
+	const char *emails[CLI_MAX_EMAILS]; /* every --email, in order */
+	size_t n_emails;
 	int agree_tos;
+	/* ACME accounts, keys, chains, revocation (issue 5) */
+	const char *eab_kid;       /* --eab-kid (RFC 8555 7.3.4) */
+	const char *eab_hmac_key;  /* --eab-hmac-key, base64url */
+	const char *eab_alg;       /* --eab-alg HS256|HS384|HS512 */
+	int account_key_type;      /* enum crypto_key_type (P-256 default) */
+	int account_key_type_set;  /* --account-key-type given */
+	int key_type;              /* --key-type: certificate key */
+	int key_type_set;
+	int reuse_key;             /* --reuse-key */
+	const char *csr;           /* --csr FILE */
+	const char *preferred_chain; /* --preferred-chain ISSUER-CN */
+	const char *profile;       /* --profile NAME */
+	const char *cert;          /* revoke --cert FILE */
+	const char *cert_key;      /* revoke --cert-key FILE */
+	int reason;                /* revoke --reason (RFC 5280 5.3.1); -1 */
+	unsigned wait_rate_limit;  /* --wait-rate-limit SEC; 0: never wait */
+	int yes;                   /* --yes: confirm account deactivate */
 	const char *out_dir;
 	const char *state_dir;
 	const char *cert_name;
@@ -30,6 +52,15 @@ struct opts {
 	const char *resolver;
 	unsigned propagation_timeout_ms;
 	unsigned ttl;
+	const char *zone_servers[CLI_MAX_DNS]; /* ZONE=HOST[:PORT] */
+	size_t n_zone_servers;
+	const char *zone_keys[CLI_MAX_DNS];    /* ZONE=FILE[:KEYNAME] */
+	size_t n_zone_keys;
+	const char *aliases[CLI_MAX_DNS];      /* NAME=TARGET */
+	size_t n_aliases;
+	const char *skip_servers[CLI_MAX_DNS]; /* ADDR[:PORT] */
+	size_t n_skip_servers;
+	int tsig_queries;
 	int verbosity;
 };
 

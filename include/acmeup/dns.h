@@ -1,28 +1,77 @@
 /* DNS module: the only place (with tsig/) that handles DNS wire data; the
  * only place that includes ldns.
  *
- * Publishes the dns-01 TXT records with TSIG-signed UPDATEs (RFC 2136,
- * RFC 8945) to each zone's primary, proves that every authoritative server
- * answers them, and removes exactly what it added. Functions return 0 or a
- * negative ACMEUP_E* code with a detail (server, zone, key, rcode, TSIG
- * error) recorded by acmeup_fail().
+ * Finds where each challenge record goes (CNAME/DNAME chains asked of the
+ * authoritative servers, never of a caching resolver), publishes the dns-01
+ * TXT records with one TSIG-signed UPDATE per zone (RFC 2136, RFC 8945) to
+ * each zone's primary, proves that every authoritative server answers them,
+ * and removes exactly what it added — also after a crash, from the journal.
+ * Functions return 0 or a negative ACMEUP_E* code with a detail (server,
+ * zone, key, rcode, TSIG error, Extended DNS Error) from acmeup_fail().
  */
 #ifndef ACMEUP_DNS_H
 #define ACMEUP_DNS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
-struct tsig_key;
+struct journal;
+struct opts;
+
+/* Settings for one zone (a --zone-server / --zone-key, or a zone block of
+ * the configuration file). zone is the apex the records land in, matched
+ * exactly. Every member may be NULL except zone. Borrowed. */
+struct dns_zone_cfg {
+	const char *zone;
+	const char *server;   /* "HOST[:PORT]": UPDATEs go here, not to MNAME */
+	const char *key_file; /* TSIG key for this zone */
+	const char *key_name; /* which key in key_file */
+};
+
+/* An explicit alias: the TXT for name goes to target, whatever the DNS
+ * says (for CNAMEs not visible from here). name is the certificate name
+ * ("intranet.contoso.test", "*.x" counts as "x") or its challenge name
+ * ("_acme-challenge.intranet.contoso.test"); target is the full owner
+ * name of the TXT. Borrowed. */
+struct dns_alias {
+	const char *name;
+	const char *target;
+};
 
 struct dns_config {
 	const char *resolver;      /* "ADDR[:PORT]" for discovery queries;
 	                            * NULL: first nameserver in /etc/resolv.conf */
-	const char *update_server; /* "HOST[:PORT]" override of the SOA MNAME;
-	                            * NULL: the zone's SOA MNAME, port 53 */
-	const struct tsig_key *key; /* borrowed; signs every UPDATE */
-	unsigned ttl;              /* TXT TTL in seconds; 0 means 60 */
+	const char *update_server; /* "HOST[:PORT]" for every zone without its
+	                            * own; NULL: each zone's SOA MNAME */
+	const char *key_file;      /* default TSIG key file, or NULL */
+	const char *key_name;      /* which key in it, or NULL */
+	const char *key_arg;       /* or the key as "[ALG:]NAME:SECRET" (-y) */
+	const struct dns_zone_cfg *zones;
+	size_t n_zones;
+	const struct dns_alias *aliases;
+	size_t n_aliases;
+	const char *const *skip_servers; /* "ADDR[:PORT]" left out of the proof */
+	size_t n_skip_servers;
+	int tsig_queries;          /* sign queries to authoritative servers */
+	unsigned ttl;              /* TXT TTL in seconds; 0 means 10 */
 	unsigned timeout_ms;       /* propagation bound; 0 means 120000 */
+	void *owned;               /* storage of dns_config_from_opts() */
 };
+
+/* The DNS options of the command line (--resolver, --dns-server,
+ * --tsig-key, --tsig-key-name, -y, --zone-server, --zone-key,
+ * --challenge-alias, --skip-server, --tsig-queries, --ttl,
+ * --propagation-timeout) as a config; strings borrow o or live in
+ * cfg->owned. Usage errors name the option. Free with dns_config_clear(). */
+int dns_config_from_opts(const struct opts *o, struct dns_config *cfg);
+void dns_config_clear(struct dns_config *cfg); /* accepts NULL */
+
+struct dns_ctx; /* the config made usable: keys loaded, addresses parsed */
+
+/* Load and check every key, parse every address and name in cfg (which is
+ * borrowed only during the call). Errors name the key file or option. */
+int dns_ctx_new(const struct dns_config *cfg, struct dns_ctx **out);
+void dns_ctx_free(struct dns_ctx *ctx); /* accepts NULL; wipes keys */
 
 /* One TXT record to publish: owner is the challenge name, e.g.
  * "_acme-challenge.host1.example.test" (trailing dot optional); value is the
@@ -34,25 +83,51 @@ struct dns_txt {
 
 struct dns_set; /* records added; opaque */
 
-/* For each record: find the zone (SOA walk up the labels, via the resolver)
- * and its primary; send one signed UPDATE per zone adding every record of
- * that zone (RFC 2136 2.5.1); require NOERROR and a verified TSIG reply; and
- * check that the primary's SOA serial moved. *out (caller frees with
- * dns_set_free) is set only on success; on failure, whatever was added is
- * removed again before returning. */
-int dns_txt_add(const struct dns_config *cfg, const struct dns_txt *recs,
-                size_t n, struct dns_set **out);
+/* For each record: find where it goes (alias, CNAME/DNAME chain), the zone
+ * and its primary and key; record everything in the journal j (when not
+ * NULL) before any UPDATE; send one signed UPDATE per zone adding every
+ * record of that zone (RFC 2136 2.5.1); require NOERROR and a verified TSIG
+ * reply; and check that the primary's SOA serial moved and it answers the
+ * records. *out (caller frees with dns_set_free) is set only on success; on
+ * failure, whatever was added is removed again before returning. ctx and j
+ * must outlive the set. */
+int dns_txt_add(struct dns_ctx *ctx, struct journal *j,
+                const struct dns_txt *recs, size_t n, struct dns_set **out);
 
 /* Wait, polling quickly then backing off, until the primary and every
  * address of every NS of each zone answers every added TXT value directly
- * (RD=0). Bounded by cfg->timeout_ms; on timeout the detail names the
- * servers that lag, with their SOA serials. Progress lines per zone. */
+ * (RD=0). Bounded by the propagation timeout; on timeout the detail names
+ * the servers that lag, with their SOA serials. Progress lines per zone
+ * and server. ACMEUP_EINTR on SIGINT/SIGTERM. */
 int dns_txt_wait(struct dns_set *set);
 
 /* Delete exactly the added RRs by value (RFC 2136 2.5.4), one UPDATE per
- * zone. Tries every zone even after an error; returns the first error. */
+ * zone, even after a signal. Tries every zone even after an error; returns
+ * the first error. What was removed is taken off the journal (the journal
+ * file goes once nothing is left). */
 int dns_txt_remove(struct dns_set *set);
 
 void dns_set_free(struct dns_set *set); /* accepts NULL; does not remove */
+
+/* Remove the records listed in the journals of runs that died (kill -9,
+ * power loss) under state_dir, each with the key file and key name that
+ * added it; keys ctx holds (may be NULL) stand in for -y keys and
+ * unreadable files with the same key name. Journals of running processes
+ * are left alone. *left (may be NULL) counts records that could not be
+ * removed (their journals stay). Returns the first error. */
+int dns_journal_recover(const struct dns_ctx *ctx, const char *state_dir,
+                        size_t *found, size_t *left);
+
+/* The dns-check preflight for one certificate name: route (alias, CNAME
+ * chain, zone, primary, key), then a probe TXT added (journalled in j),
+ * its arrival timed on every authoritative server, and removed. Writes a
+ * report for a person to out; returns 0 when all went well, else the
+ * first failure with its detail. */
+int dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
+                   FILE *out);
+
+/* Commands (src/cmd_dns_check.c, src/cmd_cleanup.c). */
+int dns_check_run(const struct opts *o);
+int cleanup_run(const struct opts *o);
 
 #endif

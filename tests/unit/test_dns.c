@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,8 +134,8 @@ test_update_wire_add(void **state)
 	(void)state;
 	memset(recs, 0, sizeof(recs));
 	zone_init(&z, recs);
-	assert_int_equal(dns_update_wire(&z, DNS_UPDATE_ADD, 60, 0x1234, &wire,
-	                                 &len), 0);
+	assert_int_equal(dns_update_wire(&z, DNS_UPDATE_ADD, 60, 0x1234, 0,
+	                                 &wire, &len), 0);
 	assert_int_equal(len, sizeof(update_hdr) + sizeof(rest));
 	assert_memory_equal(wire, update_hdr, sizeof(update_hdr));
 	assert_memory_equal(wire + sizeof(update_hdr), rest, sizeof(rest));
@@ -159,7 +160,7 @@ test_update_wire_delete(void **state)
 	(void)state;
 	memset(recs, 0, sizeof(recs));
 	zone_init(&z, recs);
-	assert_int_equal(dns_update_wire(&z, DNS_UPDATE_DELETE, 60, 0x1234,
+	assert_int_equal(dns_update_wire(&z, DNS_UPDATE_DELETE, 60, 0x1234, 0,
 	                                 &wire, &len), 0);
 	assert_int_equal(len, sizeof(update_hdr) + sizeof(rest));
 	assert_memory_equal(wire, update_hdr, sizeof(update_hdr));
@@ -200,6 +201,118 @@ test_txt_rrset_has(void **state)
 	ldns_rdf_deep_free(other);
 }
 
+/* RFC 6891 6.1.2: with edns the UPDATE ends with an OPT RR (root owner,
+ * type 41, class = UDP payload size, TTL 0, no options); ARCOUNT 1. The
+ * TSIG RR is appended after it (RFC 8945 4.3.1 wants TSIG last). */
+static void
+test_update_wire_edns(void **state)
+{
+	static const uint8_t opt[] = {
+		0x00, 0x00, 0x29, 0x04, 0xd0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	struct dns_rec recs[2];
+	struct dns_zone z;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+
+	(void)state;
+	memset(recs, 0, sizeof(recs));
+	zone_init(&z, recs);
+	assert_int_equal(dns_update_wire(&z, DNS_UPDATE_ADD, 10, 0x1234, 1,
+	                                 &wire, &len), 0);
+	assert_true(len > sizeof(opt));
+	assert_int_equal(wire[10], 0);
+	assert_int_equal(wire[11], 1);
+	assert_memory_equal(wire + len - sizeof(opt), opt, sizeof(opt));
+	free(wire);
+	zone_fini(&z);
+}
+
+/* RFC 8914 2: option 15 = INFO-CODE (2 octets) + EXTRA-TEXT; other
+ * options are skipped; a truncated option list gives nothing. */
+static void
+test_ede_format(void **state)
+{
+	static const uint8_t opts[] = {
+		0x00, 0x0a, 0x00, 0x02, 0xab, 0xcd,             /* COOKIE, bogus */
+		0x00, 0x0f, 0x00, 0x0e, 0x00, 0x12,             /* EDE 18 */
+		'n', 'o', 't', ' ', 'a', 'l', 'l', 'o', 'w', 0x07, 'd', '!',
+	};
+	static const uint8_t bare[] = { 0x00, 0x0f, 0x00, 0x02, 0x00, 0x14 };
+	static const uint8_t cut[] = { 0x00, 0x0f, 0x00, 0x09, 0x00, 0x14 };
+	char buf[128];
+
+	(void)state;
+	assert_int_equal(dns_ede_format(opts, sizeof(opts), buf, sizeof(buf)),
+	                 18);
+	assert_string_equal(buf, " (EDE 18 Prohibited: not allow?d!)");
+	assert_int_equal(dns_ede_format(bare, sizeof(bare), buf, sizeof(buf)),
+	                 20);
+	assert_string_equal(buf, " (EDE 20 Not Authoritative)");
+	assert_int_equal(dns_ede_format(cut, sizeof(cut), buf, sizeof(buf)), -1);
+	assert_string_equal(buf, "");
+	assert_int_equal(dns_ede_format(NULL, 0, buf, sizeof(buf)), -1);
+}
+
+static void
+check_subst(const char *name, const char *from, const char *to,
+            const char *want)
+{
+	ldns_rdf *n = dns_name_new(name), *f = dns_name_new(from);
+	ldns_rdf *t = dns_name_new(to), *r, *w;
+
+	r = dns_dname_substitute(n, f, t);
+	if (want == NULL) {
+		assert_null(r);
+	} else {
+		w = dns_name_new(want);
+		assert_non_null(r);
+		assert_int_equal(ldns_dname_compare(r, w), 0);
+		ldns_rdf_deep_free(w);
+	}
+	ldns_rdf_deep_free(r);
+	ldns_rdf_deep_free(n);
+	ldns_rdf_deep_free(f);
+	ldns_rdf_deep_free(t);
+}
+
+/* RFC 6672 2.2: the owner's suffix is replaced by the DNAME target. */
+static void
+test_dname_substitute(void **state)
+{
+	char longlabel[70], longname[300];
+
+	(void)state;
+	check_subst("_acme-challenge.x.dn.contoso.test.", "dn.contoso.test.",
+	            "acme-challenges.contoso.test.",
+	            "_acme-challenge.x.acme-challenges.contoso.test.");
+	check_subst("a.b.example.", "example.", "example.net.",
+	            "a.b.example.net.");
+	/* not below the DNAME owner, or the owner itself: no substitution */
+	check_subst("dn.contoso.test.", "dn.contoso.test.", "x.test.", NULL);
+	check_subst("a.other.test.", "dn.contoso.test.", "x.test.", NULL);
+	/* longer than 255 octets: YXDOMAIN in RFC 6672, no target here */
+	memset(longlabel, 'a', 63);
+	longlabel[63] = '\0';
+	snprintf(longname, sizeof(longname), "%s.%s.%s.d.", longlabel,
+	         longlabel, longlabel);
+	check_subst(longname, "d.", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	            "bbbbbbbbbbbbb.cc.", NULL);
+}
+
+/* RFC 1982 3.2 serial number arithmetic. */
+static void
+test_serial_gt(void **state)
+{
+	(void)state;
+	assert_true(dns_serial_gt(2, 1));
+	assert_false(dns_serial_gt(1, 2));
+	assert_false(dns_serial_gt(5, 5));
+	assert_true(dns_serial_gt(0, 0xffffffffu));
+	assert_true(dns_serial_gt(0x7fffffffu, 0));
+	assert_false(dns_serial_gt(0x80000000u, 0));
+}
+
 int
 main(void)
 {
@@ -210,6 +323,10 @@ main(void)
 		cmocka_unit_test(test_update_wire_add),
 		cmocka_unit_test(test_update_wire_delete),
 		cmocka_unit_test(test_txt_rrset_has),
+		cmocka_unit_test(test_update_wire_edns),
+		cmocka_unit_test(test_ede_format),
+		cmocka_unit_test(test_dname_substitute),
+		cmocka_unit_test(test_serial_gt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,54 @@
+/* acmeup cleanup: remove the challenge records that runs killed mid-way
+ * (kill -9, power loss) left behind, as their journals under the state
+ * directory list them. Journals of runs still alive are left alone. */
+#include <stdio.h>
+
+#include "acmeup/cli.h"
+#include "acmeup/dns.h"
+#include "acmeup/error.h"
+#include "acmeup/log.h"
+
+/* Keys on the command line stand in for -y keys and lost key files. */
+static int
+cli_keys(const struct opts *o, struct dns_ctx **ctx)
+{
+	struct dns_config cfg;
+	int rc;
+
+	*ctx = NULL;
+	if (o->tsig_key == NULL && o->tsig_secret == NULL && o->n_zone_keys == 0)
+		return 0;
+	rc = dns_config_from_opts(o, &cfg);
+	if (rc == 0)
+		rc = dns_ctx_new(&cfg, ctx);
+	dns_config_clear(&cfg);
+	return rc;
+}
+
+int
+cleanup_run(const struct opts *o)
+{
+	struct dns_ctx *ctx = NULL;
+	size_t found = 0, left = 0;
+	int rc;
+
+	if (o->n_args > 0 || o->n_domains > 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "cleanup takes no names: it "
+		                   "removes what the journals under --state-dir list");
+	rc = cli_keys(o, &ctx);
+	if (rc < 0)
+		return rc;
+	rc = dns_journal_recover(ctx, o->state_dir, &found, &left);
+	dns_ctx_free(ctx);
+	if (found == 0 && rc == 0)
+		printf("nothing to clean up under %s\n", o->state_dir);
+	else
+		printf("%zu challenge record%s found in journals under %s, %zu "
+		       "removed, %zu left\n", found, found == 1 ? "" : "s",
+		       o->state_dir, found - left, left);
+	if (rc == 0 && left > 0)
+		rc = acmeup_fail(ACMEUP_EDNS, "%zu record%s could not be removed; "
+		                 "the journal keeps them for the next try", left,
+		                 left == 1 ? "" : "s");
+	return rc;
+}

@@ -1,0 +1,68 @@
+/* acmeup dns-check NAME...: the DNS side of an issuance without a CA, for
+ * an admin arranging delegation with the DNS team. Report on stdout,
+ * progress on stderr; exit 0 only when every name is fine. */
+#include <stdio.h>
+
+#include "acmeup/cli.h"
+#include "acmeup/dns.h"
+#include "acmeup/error.h"
+#include "acmeup/journal.h"
+#include "acmeup/log.h"
+
+static int
+run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
+{
+	size_t i, bad = 0, total = o->n_args + o->n_domains;
+	const char *name;
+	int rc, first = 0;
+	char detail[1024] = "";
+
+	for (i = 0; i < total; i++) {
+		name = i < o->n_args ? o->args[i] : o->domains[i - o->n_args];
+		rc = dns_check_name(ctx, j, name, stdout);
+		if (rc == ACMEUP_EINTR)
+			return rc;
+		if (rc < 0 && bad++ == 0) {
+			first = rc;
+			snprintf(detail, sizeof(detail), "%s", acmeup_errmsg(rc));
+		}
+		if (i + 1 < total)
+			fputc('\n', stdout);
+	}
+	if (bad == 0)
+		return 0;
+	if (total == 1)
+		return acmeup_fail(first, "dns-check %s: %s", name, detail);
+	return acmeup_fail(first, "dns-check: %zu of %zu names have problems "
+	                   "(see above); first: %s", bad, total, detail);
+}
+
+int
+dns_check_run(const struct opts *o)
+{
+	struct dns_config cfg;
+	struct dns_ctx *ctx = NULL;
+	struct journal *j = NULL;
+	int rc;
+
+	if (o->n_args + o->n_domains == 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "dns-check: give the names to "
+		                   "check (acmeup dns-check NAME...)");
+	rc = dns_config_from_opts(o, &cfg);
+	if (rc == 0)
+		rc = dns_ctx_new(&cfg, &ctx);
+	dns_config_clear(&cfg);
+	if (rc < 0)
+		return rc;
+	/* The probe is journalled like any record; without a writable state
+	 * directory the check still runs. */
+	if (journal_open(o->state_dir, &j) < 0) {
+		log_warn("dns-check: no journal (%s): a probe left by a crash "
+		         "would stay; give --state-dir", acmeup_errmsg(ACMEUP_EIO));
+		j = NULL;
+	}
+	rc = run_names(ctx, j, o);
+	journal_close(j);
+	dns_ctx_free(ctx);
+	return rc;
+}

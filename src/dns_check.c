@@ -1,0 +1,190 @@
+/* The dns-check preflight: everything acmeup does in DNS for a name,
+ * without a CA. Shows where the record goes and why, writes a probe TXT
+ * there, times its arrival on every authoritative server, removes it, and
+ * says in plain words what is wrong. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "acmeup/dns.h"
+#include "acmeup/error.h"
+#include "acmeup/log.h"
+#include "dns_internal.h"
+#include "tsig.h"
+
+#define CHALLENGE "_acme-challenge."
+
+/* "x", "*.x" or "_acme-challenge.x" -> "_acme-challenge.x". */
+static int
+challenge_of(const char *name, char *buf, size_t len)
+{
+	int n;
+
+	if (strncmp(name, "*.", 2) == 0)
+		name += 2;
+	if (strncasecmp(name, CHALLENGE, strlen(CHALLENGE)) == 0)
+		n = snprintf(buf, len, "%s", name);
+	else
+		n = snprintf(buf, len, CHALLENGE "%s", name);
+	if (n < 0 || (size_t)n >= len || name[0] == '\0')
+		return acmeup_fail(ACMEUP_EUSAGE, "'%s' is not a DNS name", name);
+	return 0;
+}
+
+static void
+print_route(FILE *out, const struct dns_route *r, const struct dns_ctx *ctx)
+{
+	const struct dns_zinfo *zi = r->zone;
+	char *chain = dns_route_chain_text(r), *target = dns_name_text(r->target);
+	size_t i;
+
+	fprintf(out, "  chain     %s%s\n", chain ? chain : "?",
+	        r->nlinks == 0 ? " (no CNAME: the record goes here)" : "");
+	fprintf(out, "  record    TXT at %s\n", target ? target : "?");
+	fprintf(out, "  zone      %s\n", zi->name);
+	fprintf(out, "  primary   %s (%s)\n", zi->nprimaries > 0 ?
+	        zi->primaries[0].text : "no address", zi->from);
+	if (zi->key != NULL)
+		fprintf(out, "  key       %s (%s, from %s)\n", tsig_key_name(zi->key),
+		        tsig_key_algorithm(zi->key), strcmp(zi->key_file, "-") == 0
+		        ? "-y" : zi->key_file);
+	else
+		fprintf(out, "  key       none for this zone\n");
+	fprintf(out, "  servers  ");
+	for (i = 0; i < zi->nservers; i++)
+		fprintf(out, " %s%s", zi->servers[i].text,
+		        dns_ctx_skipped(ctx, &zi->servers[i]) ? " (skipped)" : "");
+	fprintf(out, "\n");
+	free(chain);
+	free(target);
+}
+
+/* Arrival of the probe on each server, as the wait saw it. */
+static void
+print_proof(FILE *out, const struct dns_set *set)
+{
+	size_t k, i;
+
+	for (k = 0; k < set->nzones; k++) {
+		const struct dns_zone *z = &set->zones[k];
+
+		fprintf(out, "  update    accepted by %s, serial %u -> %u\n",
+		        z->primary.text, (unsigned)z->serial_before,
+		        (unsigned)z->serial);
+		for (i = 0; i < z->nsrv; i++) {
+			if (z->srv[i].done)
+				fprintf(out, "  arrival   %-15s %6lld ms after the UPDATE\n",
+				        z->srv[i].addr.text, z->srv[i].ms);
+			else if (z->srv[i].has_serial)
+				fprintf(out, "  arrival   %-15s not yet: serial %u, the "
+				        "primary has %u (%s)\n", z->srv[i].addr.text,
+				        (unsigned)z->srv[i].serial, (unsigned)z->serial,
+				        z->srv[i].why);
+			else
+				fprintf(out, "  arrival   %-15s not yet: %s\n",
+				        z->srv[i].addr.text, z->srv[i].why);
+		}
+	}
+}
+
+/* What a person should do about a failure, by what failed. */
+static const char *
+advice(const char *stage, int rc, const char *detail)
+{
+	if (strcmp(stage, "route") == 0)
+		return "the DNS does not lead to a name acmeup may write: fix the "
+		       "CNAME or delegation as said above";
+	if (rc == ACMEUP_EINTR)
+		return "interrupted; the probe is removed all the same";
+	if (rc == ACMEUP_ETSIG && strncmp(detail, "no TSIG key", 11) == 0)
+		return "give the key for this zone (--tsig-key, -y or --zone-key)";
+	if (rc == ACMEUP_ETSIG)
+		return "the server does not accept the key: its name, algorithm "
+		       "and secret must match the key clause on the primary";
+	if (rc == ACMEUP_ETIMEOUT)
+		return "a server does not catch up: check NOTIFY and zone "
+		       "transfers to it (or leave it out with --skip-server if "
+		       "the CA cannot reach it)";
+	if (strcmp(stage, "update") == 0)
+		return "the primary does not take the record: see its "
+		       "update-policy / ACL for this key and name";
+	return "see the message above";
+}
+
+static int
+report_failure(FILE *out, const char *stage, int rc)
+{
+	char detail[1024];
+
+	snprintf(detail, sizeof(detail), "%s", acmeup_errmsg(rc));
+	fprintf(out, "  PROBLEM   %s\n  advice    %s\n", detail,
+	        advice(stage, rc, detail));
+	return acmeup_fail(rc, "%s", detail);
+}
+
+/* Add, prove and remove the probe; prints what happened. */
+static int
+probe(struct dns_ctx *ctx, struct journal *j, const char *challenge,
+      FILE *out)
+{
+	struct dns_txt txt;
+	struct dns_set *set = NULL;
+	char value[64];
+	int rc, rc2;
+
+	snprintf(value, sizeof(value), "acmeup-dns-check-%04x%04x",
+	         dns_random_id(), dns_random_id());
+	txt.owner = challenge;
+	txt.value = value;
+	fprintf(out, "  probe     TXT \"%s\"\n", value);
+	rc = dns_txt_add(ctx, j, &txt, 1, &set);
+	if (rc < 0)
+		return report_failure(out, "update", rc);
+	rc = dns_txt_wait(set);
+	print_proof(out, set);
+	if (rc < 0)
+		rc = report_failure(out, "wait", rc);
+	rc2 = dns_txt_remove(set);
+	if (rc2 == 0)
+		fprintf(out, "  removed   the probe is gone from %s\n",
+		        set->zones[0].primary.text);
+	else if (rc == 0)
+		rc = report_failure(out, "remove", rc2);
+	dns_set_free(set);
+	return rc;
+}
+
+int
+dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
+               FILE *out)
+{
+	struct dns_route route;
+	ldns_rdf *owner = NULL;
+	char challenge[300];
+	int rc;
+
+	memset(&route, 0, sizeof(route));
+	fprintf(out, "%s\n", name);
+	rc = challenge_of(name, challenge, sizeof(challenge));
+	if (rc == 0) {
+		owner = dns_name_new(challenge);
+		rc = owner == NULL ? acmeup_fail(ACMEUP_EUSAGE, "'%s' is not a DNS "
+		     "name", name) : dns_route_find(ctx, owner, &route);
+		if (rc < 0 && rc != ACMEUP_EUSAGE)
+			rc = report_failure(out, "route", rc);
+	}
+	if (rc == 0) {
+		if (route.zone->servers == NULL)
+			(void)dns_zinfo_servers(ctx, route.zone);
+		print_route(out, &route, ctx);
+		rc = probe(ctx, j, challenge, out);
+	}
+	if (rc == 0)
+		fprintf(out, "  OK        acmeup can publish and prove the "
+		        "challenge for %s\n", name);
+	fflush(out);
+	dns_route_clear(&route);
+	ldns_rdf_deep_free(owner);
+	return rc;
+}

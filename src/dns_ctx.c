@@ -1,0 +1,428 @@
+/* The DNS configuration made usable: keys loaded and checked once, names
+ * and addresses parsed, and the zones found during the run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "acmeup/error.h"
+#include "acmeup/log.h"
+#include "dns_internal.h"
+#include "tsig.h"
+
+#define DEFAULT_TTL 10          /* the CA's resolver keeps the TXT this long */
+#define DEFAULT_TIMEOUT_MS 120000
+#define CHALLENGE_LABEL "_acme-challenge"
+
+/* The file's absolute path, for the journal (read from another working
+ * directory later); the name as given when it has none. */
+static char *
+abs_path(const char *file)
+{
+	char *p = realpath(file, NULL);
+
+	return p != NULL ? p : strdup(file);
+}
+
+/* A key from a file (BIND or Knot format), logged without its secret. */
+static int
+load_key(const char *file, const char *name, struct tsig_key **out)
+{
+	char err[512] = "";
+	int rc;
+
+	rc = tsig_key_load(file, name, out, err, sizeof(err));
+	if (rc != 0)
+		return acmeup_fail(ACMEUP_ETSIG, "TSIG key: %s",
+		                   err[0] != '\0' ? err : tsig_strerror(rc));
+	log_stage("dns: TSIG key %s (%s) from %s", tsig_key_name(*out),
+	          tsig_key_algorithm(*out), file);
+	if (tsig_key_file_insecure(file) == 1)
+		log_warn("TSIG key file %s is readable by group or others; chmod "
+		         "600 it", file);
+	return 0;
+}
+
+static int
+default_key(struct dns_ctx *ctx, const struct dns_config *cfg)
+{
+	char err[512] = "";
+	int rc;
+
+	if (cfg->key_arg != NULL) {
+		rc = tsig_key_from_arg(cfg->key_arg, &ctx->key, err, sizeof(err));
+		if (rc != 0)
+			return acmeup_fail(ACMEUP_ETSIG, "-y/--tsig-secret: %s",
+			                   err[0] != '\0' ? err : tsig_strerror(rc));
+		log_stage("dns: TSIG key %s (%s) from -y", tsig_key_name(ctx->key),
+		          tsig_key_algorithm(ctx->key));
+		ctx->key_file = strdup("-");
+		return ctx->key_file == NULL ? ACMEUP_ENOMEM : 0;
+	}
+	if (cfg->key_file == NULL)
+		return 0;
+	rc = load_key(cfg->key_file, cfg->key_name, &ctx->key);
+	if (rc == 0) {
+		ctx->key_file = abs_path(cfg->key_file);
+		rc = ctx->key_file == NULL ? ACMEUP_ENOMEM : 0;
+	}
+	return rc;
+}
+
+/* Entry for apex, made when missing (entries for one zone merge). */
+static int
+zone_entry(struct dns_ctx *ctx, const char *zone, struct dns_zone_ent **out)
+{
+	struct dns_zone_ent *grown;
+	ldns_rdf *apex = dns_name_new(zone);
+	size_t i;
+
+	if (apex == NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "zone \"%s\" is not a DNS name",
+		                   zone != NULL ? zone : "");
+	for (i = 0; i < ctx->nzones; i++) {
+		if (ldns_dname_compare(ctx->zones[i].apex, apex) == 0) {
+			ldns_rdf_deep_free(apex);
+			*out = &ctx->zones[i];
+			return 0;
+		}
+	}
+	grown = realloc(ctx->zones, (ctx->nzones + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		ldns_rdf_deep_free(apex);
+		return ACMEUP_ENOMEM;
+	}
+	ctx->zones = grown;
+	memset(&grown[ctx->nzones], 0, sizeof(*grown));
+	grown[ctx->nzones].apex = apex;
+	*out = &grown[ctx->nzones++];
+	return 0;
+}
+
+static int
+add_zone(struct dns_ctx *ctx, const struct dns_zone_cfg *zc)
+{
+	struct dns_zone_ent *e = NULL;
+	char host[256];
+	uint16_t port;
+	int rc;
+
+	rc = zone_entry(ctx, zc->zone, &e);
+	if (rc < 0)
+		return rc;
+	if (zc->server != NULL) {
+		if (dns_hostport_split(zc->server, host, sizeof(host), &port) < 0)
+			return acmeup_fail(ACMEUP_EUSAGE, "zone %s: server \"%s\" is "
+			                   "not HOST[:PORT]", zc->zone, zc->server);
+		free(e->server);
+		e->server = strdup(zc->server);
+		if (e->server == NULL)
+			return ACMEUP_ENOMEM;
+	}
+	if (zc->key_file == NULL)
+		return 0;
+	tsig_key_free(e->key);
+	e->key = NULL;
+	free(e->key_file);
+	e->key_file = abs_path(zc->key_file);
+	if (e->key_file == NULL)
+		return ACMEUP_ENOMEM;
+	rc = load_key(zc->key_file, zc->key_name, &e->key);
+	if (rc == 0)
+		log_debug("dns: key %s for zone %s", tsig_key_name(e->key),
+		          zc->zone);
+	return rc;
+}
+
+/* "x", "*.x" or "_acme-challenge.x" -> _acme-challenge.x (RFC 8555 8.4). */
+static ldns_rdf *
+challenge_name(const char *name)
+{
+	char buf[300];
+	size_t len;
+	int n;
+
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	if (strncmp(name, "*.", 2) == 0)
+		name += 2;
+	len = strlen(CHALLENGE_LABEL);
+	if (strncasecmp(name, CHALLENGE_LABEL, len) == 0 && name[len] == '.')
+		return dns_name_new(name);
+	n = snprintf(buf, sizeof(buf), "%s.%s", CHALLENGE_LABEL, name);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return NULL;
+	return dns_name_new(buf);
+}
+
+static int
+add_alias(struct dns_ctx *ctx, const struct dns_alias *a)
+{
+	struct dns_alias_ent e, *grown;
+
+	e.name = challenge_name(a->name);
+	e.target = dns_name_new(a->target);
+	if (e.name == NULL || e.target == NULL ||
+	    ldns_dname_label_count(e.target) < 2) {
+		ldns_rdf_deep_free(e.name);
+		ldns_rdf_deep_free(e.target);
+		return acmeup_fail(ACMEUP_EUSAGE, "challenge alias \"%s\" -> \"%s\":"
+		                   " both must be DNS names (NAME=TARGET)",
+		                   a->name ? a->name : "", a->target ? a->target : "");
+	}
+	grown = realloc(ctx->aliases, (ctx->naliases + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		ldns_rdf_deep_free(e.name);
+		ldns_rdf_deep_free(e.target);
+		return ACMEUP_ENOMEM;
+	}
+	ctx->aliases = grown;
+	grown[ctx->naliases++] = e;
+	return 0;
+}
+
+static int
+add_skips(struct dns_ctx *ctx, const struct dns_config *cfg)
+{
+	size_t i;
+
+	if (cfg->n_skip_servers == 0)
+		return 0;
+	ctx->skip = calloc(cfg->n_skip_servers, sizeof(*ctx->skip));
+	if (ctx->skip == NULL)
+		return ACMEUP_ENOMEM;
+	for (i = 0; i < cfg->n_skip_servers; i++) {
+		if (dns_addr_parse(cfg->skip_servers[i], DNS_PORT,
+		                   &ctx->skip[i]) < 0)
+			return acmeup_fail(ACMEUP_EUSAGE, "--skip-server \"%s\" is not "
+			                   "an address (ADDR, ADDR:PORT, [V6]:PORT)",
+			                   cfg->skip_servers[i]);
+		ctx->nskip++;
+	}
+	return 0;
+}
+
+static int
+ctx_fill(struct dns_ctx *ctx, const struct dns_config *cfg)
+{
+	size_t i;
+	int rc;
+
+	ctx->ttl = cfg->ttl ? cfg->ttl : DEFAULT_TTL;
+	ctx->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
+	ctx->tsig_queries = cfg->tsig_queries;
+	rc = dns_resolver_addr(cfg->resolver, &ctx->resolver);
+	if (rc == 0)
+		rc = default_key(ctx, cfg);
+	if (rc == 0 && cfg->update_server != NULL) {
+		ctx->update_server = strdup(cfg->update_server);
+		if (ctx->update_server == NULL)
+			rc = ACMEUP_ENOMEM;
+	}
+	for (i = 0; rc == 0 && i < cfg->n_zones; i++)
+		rc = add_zone(ctx, &cfg->zones[i]);
+	for (i = 0; rc == 0 && i < cfg->n_aliases; i++)
+		rc = add_alias(ctx, &cfg->aliases[i]);
+	if (rc == 0)
+		rc = add_skips(ctx, cfg);
+	return rc;
+}
+
+int
+dns_ctx_new(const struct dns_config *cfg, struct dns_ctx **out)
+{
+	struct dns_ctx *ctx = calloc(1, sizeof(*ctx));
+	int rc;
+
+	if (ctx == NULL)
+		return ACMEUP_ENOMEM;
+	rc = ctx_fill(ctx, cfg);
+	if (rc < 0) {
+		dns_ctx_free(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return 0;
+}
+
+static void
+zinfo_free(struct dns_zinfo *zi)
+{
+	if (zi == NULL)
+		return;
+	ldns_rdf_deep_free(zi->apex);
+	ldns_rdf_deep_free(zi->mname);
+	free(zi->name);
+	free(zi->primaries);
+	free(zi->servers);
+	free(zi);
+}
+
+void
+dns_ctx_free(struct dns_ctx *ctx)
+{
+	size_t i;
+
+	if (ctx == NULL)
+		return;
+	for (i = 0; i < ctx->nzones; i++) {
+		ldns_rdf_deep_free(ctx->zones[i].apex);
+		free(ctx->zones[i].server);
+		tsig_key_free(ctx->zones[i].key);
+		free(ctx->zones[i].key_file);
+	}
+	free(ctx->zones);
+	for (i = 0; i < ctx->naliases; i++) {
+		ldns_rdf_deep_free(ctx->aliases[i].name);
+		ldns_rdf_deep_free(ctx->aliases[i].target);
+	}
+	free(ctx->aliases);
+	for (i = 0; i < ctx->nknown; i++)
+		zinfo_free(ctx->known[i]);
+	free(ctx->known);
+	free(ctx->skip);
+	free(ctx->update_server);
+	tsig_key_free(ctx->key);
+	free(ctx->key_file);
+	free(ctx);
+}
+
+const struct dns_zone_ent *
+dns_ctx_zone(const struct dns_ctx *ctx, const ldns_rdf *apex)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nzones; i++)
+		if (ldns_dname_compare(ctx->zones[i].apex, apex) == 0)
+			return &ctx->zones[i];
+	return NULL;
+}
+
+const struct tsig_key *
+dns_ctx_key(const struct dns_ctx *ctx, const ldns_rdf *apex,
+            const char **key_file)
+{
+	const struct dns_zone_ent *e = dns_ctx_zone(ctx, apex);
+
+	if (e != NULL && e->key != NULL) {
+		if (key_file != NULL)
+			*key_file = e->key_file;
+		return e->key;
+	}
+	if (key_file != NULL)
+		*key_file = ctx->key_file;
+	return ctx->key;
+}
+
+const struct tsig_key *
+dns_ctx_query_key(const struct dns_ctx *ctx, const ldns_rdf *apex)
+{
+	if (ctx == NULL || !ctx->tsig_queries)
+		return NULL;
+	return dns_ctx_key(ctx, apex, NULL);
+}
+
+const ldns_rdf *
+dns_ctx_alias(const struct dns_ctx *ctx, const ldns_rdf *challenge)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->naliases; i++)
+		if (ldns_dname_compare(ctx->aliases[i].name, challenge) == 0)
+			return ctx->aliases[i].target;
+	return NULL;
+}
+
+int
+dns_ctx_skipped(const struct dns_ctx *ctx, const struct dns_addr *a)
+{
+	size_t i;
+
+	for (i = 0; ctx != NULL && i < ctx->nskip; i++)
+		if (dns_addr_equal(&ctx->skip[i], a))
+			return 1;
+	return 0;
+}
+
+struct dns_zinfo *
+dns_ctx_known_above(struct dns_ctx *ctx, const ldns_rdf *name)
+{
+	struct dns_zinfo *best = NULL;
+	size_t i;
+
+	for (i = 0; i < ctx->nknown; i++) {
+		struct dns_zinfo *zi = ctx->known[i];
+
+		if (dns_at_or_below(name, zi->apex) &&
+		    (best == NULL || ldns_dname_label_count(zi->apex) >
+		                     ldns_dname_label_count(best->apex)))
+			best = zi;
+	}
+	return best;
+}
+
+/* Primaries of a new zone: the zone's server, the global one, or MNAME. */
+static int
+zinfo_primaries(const struct dns_ctx *ctx, struct dns_zinfo *zi)
+{
+	const struct dns_zone_ent *e = dns_ctx_zone(ctx, zi->apex);
+	const char *server = e != NULL && e->server != NULL ? e->server
+	                     : ctx->update_server;
+	char *mname = dns_name_text(zi->mname);
+	int rc;
+
+	if (mname == NULL)
+		return ACMEUP_ENOMEM;
+	if (server != NULL)
+		snprintf(zi->from, sizeof(zi->from), "%s %s; SOA MNAME %s",
+		         e != NULL && e->server != NULL ? "zone server" :
+		         "--dns-server", server, mname);
+	else
+		snprintf(zi->from, sizeof(zi->from), "SOA MNAME %s", mname);
+	free(mname);
+	rc = dns_primary_find(&ctx->resolver, server, zi->mname, &zi->primaries,
+	                      &zi->nprimaries);
+	zi->key = dns_ctx_key(ctx, zi->apex, &zi->key_file);
+	return rc;
+}
+
+int
+dns_ctx_zinfo(struct dns_ctx *ctx, const ldns_rdf *apex,
+              const ldns_rdf *mname, struct dns_zinfo **out)
+{
+	struct dns_zinfo *zi, **grown;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ctx->nknown; i++) {
+		if (ldns_dname_compare(ctx->known[i]->apex, apex) == 0) {
+			*out = ctx->known[i];
+			return 0;
+		}
+	}
+	zi = calloc(1, sizeof(*zi));
+	grown = realloc(ctx->known, (ctx->nknown + 1) * sizeof(*grown));
+	if (grown != NULL)
+		ctx->known = grown;
+	if (zi == NULL || grown == NULL) {
+		free(zi);
+		return ACMEUP_ENOMEM;
+	}
+	zi->apex = ldns_rdf_clone(apex);
+	zi->mname = ldns_rdf_clone(mname);
+	if (zi->apex != NULL)
+		ldns_dname2canonical(zi->apex);
+	zi->name = zi->apex != NULL ? dns_name_text(zi->apex) : NULL;
+	rc = zi->name == NULL || zi->mname == NULL ? ACMEUP_ENOMEM
+	     : zinfo_primaries(ctx, zi);
+	if (rc < 0) {
+		zinfo_free(zi);
+		return rc;
+	}
+	ctx->known[ctx->nknown++] = zi;
+	log_debug("dns: zone %s: primary %s via %s", zi->name,
+	          zi->nprimaries > 0 ? zi->primaries[0].text : "(no address)",
+	          zi->from);
+	*out = zi;
+	return 0;
+}

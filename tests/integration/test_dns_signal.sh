@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Interrupted during the propagation wait (ns3 holds lag.test back):
+# SIGTERM and SIGINT must end the wait at once, remove the records, and exit
+# non-zero; nothing is left in the zone or in the journal.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ -n "${LAG_SERVER:-}" ] || fail "the lab has no lagging secondary (old lab?)"
+lab_lag never
+
+# wait_line FILE PATTERN SECONDS: true once FILE has a line with PATTERN.
+wait_line() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# interrupt SIGNAL: issue in the background, SIGNAL once it waits for ns3.
+interrupt() {
+	local sig=$1 name=n$RANDOM$RANDOM.$LAG_ZONE pid i rc=0 ttl
+	"$ACMEUP" "${ISSUE[@]}" -d "$name" --tsig-key "$TSIG_KEY" \
+		--state-dir "$TMP/state" --out "$TMP/out" -v \
+		>"$TMP/$sig.out" 2>"$TMP/$sig.err" </dev/null &
+	pid=$!
+	if ! wait_line "$TMP/$sig.err" "waiting for 2 authoritative servers" 30; then
+		kill -KILL "$pid" 2>/dev/null || true
+		show_output "$sig"
+		fail "$sig: acmeup never started waiting"
+	fi
+	sleep 0.3
+	ttl=$(dig +time=2 +tries=1 +norec +noall +answer "@$PRIMARY" "_acme-challenge.$name" TXT | awk '{print $2; exit}')
+	[ "$ttl" = 10 ] ||
+		{ kill -KILL "$pid"; show_output "$sig"; fail "$sig: TXT on $PRIMARY with TTL '$ttl', want 10 (the default)"; }
+	kill "-$sig" "$pid"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		show_output "$sig"
+		fail "$sig: acmeup still running 10 s after the signal"
+	fi
+	wait "$pid" || rc=$?
+	[ "$rc" != 0 ] || { show_output "$sig"; fail "$sig: exit 0 after the signal"; }
+	grep -q "interrupted by SIG$sig" "$TMP/$sig.err" ||
+		{ show_output "$sig"; fail "$sig: no 'interrupted by SIG$sig'"; }
+	grep -q "dns: $LAG_ZONE: UPDATE deleting 1 TXT accepted by $PRIMARY" "$TMP/$sig.err" ||
+		{ show_output "$sig"; fail "$sig: the record was not removed"; }
+	[ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$name")" ] ||
+		fail "$sig: the TXT is still on $PRIMARY"
+	[ -z "$(find "$TMP/state/journal" -type f 2>/dev/null)" ] ||
+		fail "$sig: journal files left: $(ls "$TMP/state/journal")"
+	ok "$sig: TXT (TTL $ttl) on $PRIMARY during the wait; exit $rc, record removed, journal empty: $(tail -n 1 "$TMP/$sig.err")"
+}
+
+interrupt TERM
+interrupt INT
+
+lab_lag 0
+assert_no_challenge_records
+ok "no challenge records left in any zone"
