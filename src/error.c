@@ -24,6 +24,8 @@ acmeup_strerror(int code)
 	case ACMEUP_ETIMEOUT: return "timed out";
 	case ACMEUP_EUSAGE: return "usage error";
 	case ACMEUP_EINTR: return "interrupted";
+	case ACMEUP_EBUSY: return "locked by another process";
+	case ACMEUP_EHOOK: return "deploy hook failed";
 	default: return "unknown error";
 	}
 }

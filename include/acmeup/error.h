@@ -23,6 +23,8 @@ enum {
 	ACMEUP_ETIMEOUT = -10, /* a bounded wait ran out */
 	ACMEUP_EUSAGE = -11,  /* bad command line */
 	ACMEUP_EINTR = -12,   /* interrupted by a signal */
+	ACMEUP_EBUSY = -13,   /* another process holds the lock */
+	ACMEUP_EHOOK = -14,   /* a deploy hook failed */
 };
 
 /* Static text for a code; never NULL. */

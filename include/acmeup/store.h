@@ -21,4 +21,20 @@ int store_read(const char *path, size_t max, char **data, size_t *len);
 /* 1 when path exists, 0 when it does not; negative on other errors. */
 int store_exists(const char *path);
 
+/* A certificate's files, PEM text; key_pem NULL when the key is the user's
+ * (--csr). Borrowed. */
+struct cert_files {
+	const char *key_pem;
+	const char *cert_pem;      /* the leaf */
+	const char *chain_pem;     /* the issuers */
+	const char *fullchain_pem; /* leaf + issuers */
+};
+
+/* Install a new version of dir/{privkey,cert,chain,fullchain}.pem so that a
+ * failure at any point leaves the live files as they were: every new file
+ * is written and synced first; the current files are kept in
+ * dir/previous/; then the new files replace the live ones. privkey.pem is
+ * 0600. A read-only or full disk is a clear error naming the path. */
+int store_cert_commit(const char *dir, const struct cert_files *f);
+
 #endif

@@ -1,0 +1,17 @@
+/* Advisory locks (flock) so that cron, a manual run and hosts sharing a
+ * state directory never work on the same certificate at once. */
+#ifndef ACMEUP_LOCK_H
+#define ACMEUP_LOCK_H
+
+struct lock; /* opaque */
+
+/* Take state_dir/locks/<name>.lock exclusively. With wait_s 0, fail at once
+ * with ACMEUP_EBUSY ("certificate NAME is being issued by process PID")
+ * when another process holds it; else wait up to wait_s seconds.
+ * *out owned by the caller; lock_release() frees it. */
+int lock_cert(const char *state_dir, const char *name, unsigned wait_s,
+              struct lock **out);
+
+void lock_release(struct lock *l); /* accepts NULL */
+
+#endif
