@@ -24,9 +24,12 @@
 #   zone_serial SERVER ZONE       ZONE's SOA serial at SERVER
 #   lab_lag SECONDS|never         how late ns3 follows lag.test (restored
 #                                 when the test exits)
-#   lab_pebble_up NAME ADDR [--eab] [VAR=VALUE ...]   another pebble (stopped
-#                                 when the test exits); sets LAB_PEBBLE_URL,
+#   lab_pebble_up NAME ADDR [--eab] [--blocklist NAMES] [VAR=VALUE ...]
+#                                 another pebble (stopped when the test
+#                                 exits); sets LAB_PEBBLE_URL,
 #                                 LAB_PEBBLE_MGMT, LAB_PEBBLE_EAB
+# Every BIND server logs its queries ($PRIMARY_QUERYLOG, $NS6_QUERYLOG,
+# $ACMEUP_LAB_DIR/nsN/queries.log): grep there to prove who was asked.
 set -euo pipefail
 
 ACMEUP_SOURCE=${ACMEUP_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -212,39 +215,69 @@ follow_seconds() {
 	esac
 }
 
+# zone_leftovers ZONE PRIMARY [SECONDARY...]: report lines for the challenge
+# data ZONE holds on its servers (nothing when clean). One AXFR a server; a
+# secondary behind the primary's serial is waited for (follow_seconds) and
+# transferred again.
+zone_leftovers() {
+	local zone=$1 primary=$2 server axfr serial s left wait
+	shift 2
+	axfr=$(zone_axfr_raw "$primary" "$zone")
+	serial=$(axfr_serial <<<"$axfr")
+	if [ -z "$serial" ]; then
+		printf 'the primary %s gives no AXFR of %s\n' "$primary" "$zone"
+		return 0
+	fi
+	left=$(challenge_filter "$zone" <<<"$axfr")
+	[ -z "$left" ] || printf 'challenge data left in %s on its primary %s:\n%s\n' "$zone" "$primary" "$left"
+	for server in "$@"; do
+		wait=$(follow_seconds "$server")
+		if [ "$wait" = never ]; then
+			printf 'note %s: %s not checked for %s (lab lag never)\n' \
+				"$TEST_NAME" "$server" "$zone" >&2
+			continue
+		fi
+		axfr=$(zone_axfr_raw "$server" "$zone")
+		s=$(axfr_serial <<<"$axfr")
+		if [ -z "$s" ] || ! serial_ge "$s" "$serial"; then
+			catch_up "$server" "$zone" "$serial" "$wait" || true
+			axfr=$(zone_axfr_raw "$server" "$zone")
+			s=$(axfr_serial <<<"$axfr")
+		fi
+		left=$(challenge_filter "$zone" <<<"$axfr")
+		[ -z "$left" ] || printf 'challenge data left in %s on %s (its serial %s, the primary'"'"'s %s; waited up to %s s):\n%s\n' \
+			"$zone" "$server" "${s:-none}" "$serial" "$wait" "$left"
+	done
+	return 0
+}
+
+# zone_axfr_raw SERVER ZONE: dig's AXFR output (nothing on failure).
+zone_axfr_raw() {
+	dig +time=2 +tries=1 +nocmd +nostats +nocomments "@$1" "$2" AXFR 2>/dev/null || true
+}
+
 # Fails if any lab zone, on any server that serves it, holds challenge data
 # (records at _acme-challenge names; any TXT in acme-challenges.contoso.test)
 # beyond what the lab put there. Primaries must be clean at once; each
 # secondary gets until it has caught up with its primary's serial (3 s, or
 # the lab lag + 4 s for the lagging one; a lag of "never" skips it, with a
-# note). One AXFR per zone per server.
+# note). One AXFR per zone per server; the zones are checked in parallel.
 assert_no_challenge_records() {
-	local zs zone servers primary server axfr serial left wait report=
+	local zs zone servers i n=0 report='' part
+	local -a pids=()
 	for zs in $LAB_ZONE_SERVERS; do
 		zone=${zs%%=*}
 		servers=${zs#*=}
-		servers=${servers//,/ }
-		primary=${servers%% *}
-		axfr=$(dig +time=2 +tries=1 +nocmd +nostats +nocomments "@$primary" "$zone" AXFR 2>/dev/null) || true
-		serial=$(axfr_serial <<<"$axfr")
-		[ -n "$serial" ] || fail "the primary $primary gives no AXFR of $zone"
-		left=$(challenge_filter "$zone" <<<"$axfr")
-		[ -z "$left" ] || report+="challenge data left in $zone on its primary $primary:
-$left
-"
-		for server in ${servers#"$primary"}; do
-			wait=$(follow_seconds "$server")
-			if [ "$wait" = never ]; then
-				printf 'note %s: %s not checked for %s (lab lag never)\n' \
-					"$TEST_NAME" "$server" "$zone" >&2
-				continue
-			fi
-			catch_up "$server" "$zone" "$serial" "$wait" || true
-			left=$(challenge_records "$server" "$zone")
-			[ -z "$left" ] || report+="challenge data left in $zone on $server (its serial $(zone_serial "$server" "$zone"), the primary's $serial; waited up to $wait s):
-$left
-"
-		done
+		# shellcheck disable=SC2086 # one server a word
+		zone_leftovers "$zone" ${servers//,/ } >"$TMP/leftovers.$n" &
+		pids+=($!)
+		n=$((n + 1))
+	done
+	wait "${pids[@]}" || true
+	for ((i = 0; i < n; i++)); do
+		part=$(<"$TMP/leftovers.$i")
+		rm -f "$TMP/leftovers.$i"
+		[ -z "$part" ] || report+=$part$'\n'
 	done
 	[ -z "$report" ] || fail "${report%$'\n'}"
 }
@@ -259,10 +292,10 @@ lab_lag() {
 		fail "tests/lab/lab lag $1 failed"
 }
 
-# lab_pebble_up NAME ADDR [--eab] [VAR=VALUE ...]: another pebble (see
-# tests/lab/README.md), stopped when the test exits. Sets LAB_PEBBLE_URL
-# (its directory), LAB_PEBBLE_MGMT (management) and LAB_PEBBLE_EAB (its
-# "KID HMACKEY" file with --eab, else "").
+# lab_pebble_up NAME ADDR [--eab] [--blocklist NAMES] [VAR=VALUE ...]:
+# another pebble (see tests/lab/README.md), stopped when the test exits.
+# Sets LAB_PEBBLE_URL (its directory), LAB_PEBBLE_MGMT (management) and
+# LAB_PEBBLE_EAB (its "KID HMACKEY" file with --eab, else "").
 # shellcheck disable=SC2034 # for the tests
 lab_pebble_up() {
 	local url

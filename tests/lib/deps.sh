@@ -74,14 +74,15 @@ acmeup_deps_service_running() {
 	fi
 }
 
-# True when pid $1 listens on port 53 on a wildcard or a lab address.
+# True when pid $1 listens on port 53 on a wildcard or a lab address (the
+# lab's ns6 takes [::1]:53, where a system unbound listens by default).
 acmeup_deps_pid_in_way() {
 	ss -Hlnup 2>/dev/null | grep "pid=$1," |
-		grep -qE '(0\.0\.0\.0|\*|\[::\]|127\.53\.0\.[0-9]+):53 '
+		grep -qE '(0\.0\.0\.0|\*|\[::\]|\[::1\]|127\.53\.0\.[0-9]+):53 '
 }
 
 # Stops system named (it listens on every address, new ones included) and a
-# system unbound/knot that listens on a wildcard or lab address.
+# system unbound/knot that listens on a wildcard or lab address or ::1.
 acmeup_deps_quiet_services() {
 	local svc pid in_way
 	for svc in "${ACMEUP_DNS_SERVICES[@]}"; do

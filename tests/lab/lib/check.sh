@@ -115,6 +115,30 @@ check_policies() {
 	! nsupd "$LIMITED_KEY" "$PRIMARY" "$ZONE" "update add $n.$ZONE 60 TXT x" ||
 		die "acmeup-limited may update $n.$ZONE"
 	echo "ok: acmeup-limited may update _acme-challenge.limited.$ZONE only"
+	check_fleet
+}
+
+# acmeup-fleet-N: TXT at _acme-challenge.fleetN only (each key once, and
+# the first and last refused at another's name and for an A record).
+check_fleet() {
+	local i other
+	[ -n "${FLEET_SIZE:-}" ] || die "\$LAB/env has no FLEET_SIZE (restart the lab)"
+	for ((i = 1; i <= FLEET_SIZE; i++)); do
+		nsupd "$KEYS_DIR/fleet-$i.key" "$PRIMARY" "$ZONE" \
+			"update add _acme-challenge.fleet$i.$ZONE 60 TXT \"f$$\"" \
+			"update delete _acme-challenge.fleet$i.$ZONE TXT \"f$$\"" ||
+			die "acmeup-fleet-$i may not update _acme-challenge.fleet$i.$ZONE"
+	done
+	for i in 1 "$FLEET_SIZE"; do
+		other=$((i % FLEET_SIZE + 1))
+		! nsupd "$KEYS_DIR/fleet-$i.key" "$PRIMARY" "$ZONE" \
+			"update add _acme-challenge.fleet$other.$ZONE 60 TXT x" ||
+			die "acmeup-fleet-$i may update _acme-challenge.fleet$other.$ZONE"
+		! nsupd "$KEYS_DIR/fleet-$i.key" "$PRIMARY" "$ZONE" \
+			"update add _acme-challenge.fleet$i.$ZONE 60 A 10.9.9.9" ||
+			die "acmeup-fleet-$i may add an A record"
+	done
+	echo "ok: acmeup-fleet-N (N=1..$FLEET_SIZE) may update TXT at _acme-challenge.fleetN.$ZONE only"
 }
 
 # The CNAME/DNAME data, asked of the primary directly: through the resolver
@@ -128,6 +152,48 @@ check_aliases() {
 	out=$(dig +time=1 +tries=1 +norec +short "@$SECONDARY" "_acme-challenge.chain.$CONTOSO" TXT | head -n 1)
 	[ "$out" = "step1.$CONTOSO." ] || die "_acme-challenge.chain.$CONTOSO answers '$out' at $SECONDARY"
 	echo "ok: trap, DNAME and CNAME chain in place on both servers"
+}
+
+# ns6 on [::1]:53 and nothing else there; v6.test followed over it;
+# stale6.test's static copy; ns6.v6.test has only the address ::1.
+check_v6() {
+	local n=_acme-challenge.check$$ others out
+	others=$(ss -Hlntup 2>/dev/null | awk '$5 == "[::1]:53"' | grep -v "pid=$(svc_pid ns6)," || true)
+	[ -z "$others" ] || die "something besides ns6 listens on [::1]:53: $others"
+	[ "$(ss -Hlntu 2>/dev/null | awk '$5 == "[::1]:53"' | wc -l)" -ge 2 ] ||
+		die "ns6 does not listen on [::1]:53 (UDP and TCP)"
+	out=$(dig +time=1 +tries=1 +norec "@$V6_SERVER" "$V6_ZONE" SOA | grep -c 'flags:.* aa' || true)
+	[ "$out" = 1 ] || die "$V6_SERVER gives no authoritative SOA of $V6_ZONE"
+	echo "ok: [$V6_SERVER]:53 is ns6 alone (TCP and UDP), authoritative for $V6_ZONE"
+	echo "ok: $V6_ZONE $PRIMARY -> [$V6_SERVER]: $(add_and_follow "$TSIG_KEY" "$PRIMARY" "$V6_ZONE" "$V6_SERVER" "$n.$V6_ZONE")"
+	out=$(dig +time=2 +tries=1 +short "@$RESOLVER" "ns6.$V6_ZONE" AAAA)
+	[ "$out" = "$V6_SERVER" ] || die "the resolver answers '$out' for ns6.$V6_ZONE AAAA, want $V6_SERVER"
+	[ -z "$(dig +time=2 +tries=1 +short "@$RESOLVER" "ns6.$V6_ZONE" A)" ] || die "ns6.$V6_ZONE has an A record"
+	out=$(dig +time=1 +tries=1 +norec +short "@$PRIMARY" "$V6_ZONE" NS | sort | tr '\n' ' ')
+	[ "$out" = "ns1.$ZONE. ns6.$V6_ZONE. " ] || die "NS of $V6_ZONE at $PRIMARY: '$out'"
+	echo "ok: NS $V6_ZONE = ns1.$ZONE + ns6.$V6_ZONE, AAAA $V6_SERVER only (via the resolver)"
+	[ "$(soa_serial "$V6_SERVER" "$STALE6_ZONE")" = 1 ] || die "$V6_SERVER: $STALE6_ZONE serial is not 1 (its static copy)"
+	echo "ok: $STALE6_ZONE: [$V6_SERVER] serves its static copy (serial 1)"
+}
+
+# hidden.test: the primary is in no NS set, its MNAME resolves to it, and
+# both secondaries follow it.
+check_hidden() {
+	local n=_acme-challenge.check$$.$HIDDEN_ZONE out s
+	out=$(dig +time=1 +tries=1 +norec +short "@$PRIMARY" "$HIDDEN_ZONE" NS | sort | tr '\n' ' ')
+	[ "$out" = "ns2.$ZONE. ns6.$HIDDEN_ZONE. " ] || die "NS of $HIDDEN_ZONE at $PRIMARY: '$out'"
+	out=$(dig +time=2 +tries=1 +short "@$RESOLVER" "$HIDDEN_PRIMARY" A)
+	[ "$out" = "$PRIMARY" ] || die "the resolver answers '$out' for $HIDDEN_PRIMARY A, want $PRIMARY"
+	nsupd "$TSIG_KEY" "$PRIMARY" "$HIDDEN_ZONE" "update add $n 60 TXT \"lab-check\"" ||
+		die "UPDATE of $HIDDEN_ZONE refused"
+	for s in "$SECONDARY" "$NS6"; do
+		wait_txt "$s" "$n" '"lab-check"' 3000 >/dev/null || die "$s did not serve $n within 3 s"
+	done
+	nsupd "$TSIG_KEY" "$PRIMARY" "$HIDDEN_ZONE" "update delete $n TXT" || die "delete in $HIDDEN_ZONE refused"
+	for s in "$SECONDARY" "$NS6"; do
+		wait_txt "$s" "$n" "" 3000 >/dev/null || die "$s kept $n"
+	done
+	echo "ok: $HIDDEN_ZONE: SOA MNAME $HIDDEN_PRIMARY = $PRIMARY, NS ns2.$ZONE + ns6.$HIDDEN_ZONE follow it"
 }
 
 # The lagging secondary with a lag of 1 s (restored afterwards).
@@ -159,5 +225,7 @@ do_check() {
 	check_keys
 	check_policies
 	check_aliases
+	check_v6
+	check_hidden
 	check_lag
 }

@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2153 # globals come from tests/lab/lab
 # The lab's DNS side (sourced by tests/lab/lab): TSIG keys, zone files and the
-# configurations of BIND (ns1 primary, ns2 secondary, ns3 lagging secondary),
-# Knot (primary of knot.test) and unbound (the CA's resolver).
+# configurations of BIND (ns1 primary, ns2 secondary, ns3 lagging secondary,
+# ns6 secondary also on [::1]:53), Knot (primary of knot.test) and unbound
+# (the CA's resolver).
 
 # --- keys -------------------------------------------------------------------
 
@@ -23,8 +24,16 @@ keygen() {
 	PIDS+=($!)
 }
 
+# fleet_key NAME: an hmac-sha256 key file as tsig-keygen writes it (32 random
+# bytes), without its start-up cost: the lab makes many of these.
+fleet_key() {
+	local secret
+	secret=$(head -c 32 /dev/urandom | base64 -w 0)
+	printf 'key "%s" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$1" "$secret"
+}
+
 write_keys() {
-	local alg k=$LAB/keys pid
+	local alg k=$LAB/keys pid i
 	PIDS=()
 	mkdir -p "$k"
 	keygen hmac-sha256 "$KEY_NAME" "$LAB/update.key"
@@ -34,6 +43,10 @@ write_keys() {
 		keygen "$alg" "acmeup-$alg" "$k/$alg.key"
 	done
 	keygen hmac-sha256 "$LIMITED_KEY_NAME" "$k/limited.key"
+	# One key a host for the fleet tests: acmeup-fleet-N, its own name only.
+	for ((i = 1; i <= FLEET_SIZE; i++)); do
+		fleet_key "acmeup-fleet-$i" >"$k/fleet-$i.key"
+	done
 	# A key no lab server knows (BADKEY).
 	keygen hmac-sha256 acmeup-unknown "$k/unknown.key"
 	keygen hmac-sha256 lab-rndc "$LAB/ns3/rndc.key"
@@ -130,6 +143,31 @@ write_zone_lag() {
 	} >"$LAB/ns1/$LAG_ZONE.db"
 }
 
+# v6.test: NS ns1.example.test (IPv4) and ns6.v6.test, whose only address
+# is ::1 (ns6): a client must query an AAAA address to see every server.
+# stale6.test: the same shape, but ns6 serves a static copy of its own
+# (serial 1, never updated): a client that waits for ::1 times out there.
+write_zone_v6() {
+	local z
+	for z in "$V6_ZONE" "$STALE6_ZONE"; do
+		{
+			soa_ns "$z" "ns1.$ZONE" "ns1.$ZONE" "ns6.$z"
+			printf 'ns6\tIN AAAA\t%s\n' "$V6_IP"
+		} >"$LAB/ns1/$z.db"
+	done
+	cp "$LAB/ns1/$STALE6_ZONE.db" "$LAB/ns6/$STALE6_ZONE.db"
+}
+
+# hidden.test: a hidden primary. SOA MNAME primary.hidden.test (the address
+# of ns1, which takes the UPDATEs); NS ns2.example.test and ns6.hidden.test
+# only, so ns1 is in no NS set.
+write_zone_hidden() {
+	{
+		soa_ns "$HIDDEN_ZONE" "primary.$HIDDEN_ZONE" "ns2.$ZONE" "ns6.$HIDDEN_ZONE"
+		printf 'primary\tIN A\t%s\nns6\tIN A\t%s\n' "$PRIMARY_IP" "$NS6_IP"
+	} >"$LAB/ns1/$HIDDEN_ZONE.db"
+}
+
 write_zone_knot() {
 	{
 		soa_ns "$KNOT_ZONE" "ns1.$KNOT_ZONE" "ns1.$KNOT_ZONE" "ns2.$ZONE"
@@ -139,7 +177,9 @@ write_zone_knot() {
 
 # --- BIND ---------------------------------------------------------------------
 
-# named_common DIR ADDR [CONTROLS]: options every BIND instance shares.
+# named_common DIR ADDR [CONTROLS [V6-ADDR]]: options every BIND instance
+# shares. Queries are logged to DIR/queries.log (at most 2 x 20 MB), so a
+# test can tell which server a client asked.
 named_common() {
 	cat <<-EOF
 		options {
@@ -149,14 +189,15 @@ named_common() {
 			session-keyfile "$1/session.key";
 			managed-keys-directory "$1";
 			listen-on port 53 { $2; };
-			listen-on-v6 { none; };
+			listen-on-v6 port 53 { ${4:-none}; };
+			querylog yes;
 			query-source address $2;
 			notify-source $2;
 			transfer-source $2;
 			recursion no;
 			dnssec-validation no;
-			allow-query { 127.0.0.0/8; };
-			allow-transfer { 127.0.0.0/8; };
+			allow-query { 127.0.0.0/8; ::1; };
+			allow-transfer { 127.0.0.0/8; ::1; };
 			automatic-interface-scan no;
 			serial-query-rate 1000;
 			notify-rate 1000;
@@ -165,6 +206,8 @@ named_common() {
 		controls { ${3:-} };
 		logging {
 			channel lab { file "$1/named.log"; severity info; print-time yes; print-category yes; };
+			channel lab_queries { file "$1/queries.log" versions 2 size 20m; severity info; print-time yes; };
+			category queries { lab_queries; };
 			category default { lab; };
 			category update { lab; };
 			category update-security { lab; };
@@ -176,15 +219,27 @@ named_common() {
 	EOF
 }
 
+# The fleet keys (BIND files; ns1 only): acmeup-fleet-N for N in 1..FLEET_SIZE.
+fleet_key_files() {
+	local i
+	for ((i = 1; i <= FLEET_SIZE; i++)); do
+		echo "$LAB/keys/fleet-$i.key"
+	done
+}
+
 # The grants of example.test: every lab key may change TXT anywhere, except
-# acmeup-limited, which may change TXT at one name only.
+# acmeup-limited and acmeup-fleet-N, which may change TXT at one name only
+# (_acme-challenge.limited, _acme-challenge.fleetN).
 example_policy() {
-	local alg
+	local alg i
 	printf '\t\tgrant %s zonesub TXT;\n' "$KEY_NAME"
 	for alg in $TSIG_ALGS; do
 		printf '\t\tgrant acmeup-%s zonesub TXT;\n' "$alg"
 	done
 	printf '\t\tgrant %s name _acme-challenge.limited.%s. TXT;\n' "$LIMITED_KEY_NAME" "$ZONE"
+	for ((i = 1; i <= FLEET_SIZE; i++)); do
+		printf '\t\tgrant acmeup-fleet-%d name _acme-challenge.fleet%d.%s. TXT;\n' "$i" "$i" "$ZONE"
+	done
 }
 
 # primary_zone ZONE NOTIFY-ADDR|none [POLICY-LINES]: a zone clause of ns1.
@@ -203,7 +258,7 @@ write_named_primary() {
 	local d=$LAB/ns1 f
 	{
 		named_common "$d" "$PRIMARY_IP"
-		for f in $(update_key_files); do
+		for f in $(update_key_files) $(fleet_key_files); do
 			printf 'include "%s";\n' "$f"
 		done
 		primary_zone "$ZONE" "$SECONDARY_IP" "$(example_policy)"
@@ -213,6 +268,13 @@ write_named_primary() {
 			"$(printf '\t\tgrant %s subdomain %s. TXT;' "$KEY_NAME" "$ACME_ZONE")"
 		# No NOTIFY for lag.test: the lagger moves ns3.
 		primary_zone "$LAG_ZONE" none \
+			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
+		primary_zone "$V6_ZONE" "$NS6_IP" \
+			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
+		# Nobody follows: ns6 serves a static copy of its own.
+		primary_zone "$STALE6_ZONE" none \
+			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
+		primary_zone "$HIDDEN_ZONE" "$SECONDARY_IP; $NS6_IP" \
 			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
 	} >"$d/named.conf"
 }
@@ -231,6 +293,20 @@ write_named_secondary() {
 			secondary_zone "$d" "$z" "$PRIMARY_IP"
 		done
 		secondary_zone "$d" "$KNOT_ZONE" "$KNOT_IP"
+		secondary_zone "$d" "$HIDDEN_ZONE" "$PRIMARY_IP"
+	} >"$d/named.conf"
+}
+
+# ns6: secondary of v6.test and hidden.test on NS6_IP (NOTIFY, transfers)
+# and [::1]:53; stale6.test is a static primary copy that never changes.
+write_named_v6() {
+	local d=$LAB/ns6
+	{
+		named_common "$d" "$NS6_IP" "" "$V6_IP"
+		secondary_zone "$d" "$V6_ZONE" "$PRIMARY_IP"
+		secondary_zone "$d" "$HIDDEN_ZONE" "$PRIMARY_IP"
+		printf 'zone "%s" {\n\ttype primary;\n\tfile "%s/%s.db";\n\tnotify no;\n};\n' \
+			"$STALE6_ZONE" "$d" "$STALE6_ZONE"
 	} >"$d/named.conf"
 }
 
@@ -345,7 +421,7 @@ write_unbound() {
 		for z in $LAB_ZONES; do
 			printf '\nstub-zone:\n\tname: "%s."\n' "$z"
 			# shellcheck disable=SC2046 # one address a word
-			printf '\tstub-addr: %s\n' $(zone_servers "$z")
+			printf '\tstub-addr: %s\n' $(stub_addrs "$z")
 		done
 		printf '\nremote-control:\n\tcontrol-enable: no\n'
 	} >"$d/unbound.conf"

@@ -107,10 +107,26 @@ do_pebble_down() {
 	rm -rf "${LAB:?}/pebble-$name"
 }
 
-# pebble-up NAME ADDR [--eab] [VAR=VALUE ...]: prints the directory URL.
+# blocklist_json NAME[,NAME]: the names as a JSON array of strings; dies on
+# anything but letters, digits, '-', '.' and '*'.
+blocklist_json() {
+	local n out=
+	local -a names
+	IFS=, read -r -a names <<<"$1"
+	[ ${#names[@]} -gt 0 ] || die "--blocklist needs NAME[,NAME]"
+	for n in "${names[@]}"; do
+		[[ $n =~ ^[A-Za-z0-9*._-]+$ ]] || die "bad --blocklist name '$n'"
+		out="$out, \"$n\""
+	done
+	echo "[${out#, }]"
+}
+
+# pebble-up NAME ADDR [--eab] [--blocklist NAME[,NAME]] [VAR=VALUE ...]:
+# prints the directory URL. --blocklist sets pebble's domainBlocklist: new
+# orders for those names (and names under them) get rejectedIdentifier.
 do_pebble_up() {
-	local name=${1:-} addr=${2:-} eab=no d a i ok=no
-	[ $# -ge 2 ] || die "usage: lab pebble-up NAME ADDR [--eab] [VAR=VALUE ...]"
+	local name=${1:-} addr=${2:-} eab=no d a i ok=no blocklist=
+	[ $# -ge 2 ] || die "usage: lab pebble-up NAME ADDR [--eab] [--blocklist NAME[,NAME]] [VAR=VALUE ...]"
 	shift 2
 	case $name in '' | *[!A-Za-z0-9_-]*) die "bad pebble name '$name' (letters, digits, - and _)" ;; esac
 	for a in $EXTRA_PEBBLE_IPS; do
@@ -121,9 +137,17 @@ do_pebble_up() {
 		die "the lab is not running: lab start"
 	fi
 	local -a vars=(PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0)
-	for a in "$@"; do
+	while [ $# -gt 0 ]; do
+		a=$1
+		shift
 		case $a in
 		--eab) eab=yes ;;
+		--blocklist)
+			[ $# -gt 0 ] || die "--blocklist needs NAME[,NAME]"
+			blocklist=$(blocklist_json "$1")
+			shift
+			;;
+		--blocklist=*) blocklist=$(blocklist_json "${a#--blocklist=}") ;;
 		[A-Za-z_]*=*)
 			[[ ${a%%=*} =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "bad variable '$a'"
 			for i in "${!vars[@]}"; do
@@ -131,7 +155,7 @@ do_pebble_up() {
 			done
 			vars+=("$a")
 			;;
-		*) die "unexpected argument '$a' (want --eab or VAR=VALUE)" ;;
+		*) die "unexpected argument '$a' (want --eab, --blocklist NAMES or VAR=VALUE)" ;;
 		esac
 	done
 	do_pebble_down "$name"
@@ -147,6 +171,10 @@ do_pebble_up() {
 	else
 		pebble_json "$addr" >"$d/pebble.json"
 	fi
+	if [ -n "$blocklist" ]; then
+		sed -i "s|^\([[:space:]]*\)\"pebble\": *{|&\n\1  \"domainBlocklist\": $blocklist,|" "$d/pebble.json"
+		grep -q '"domainBlocklist"' "$d/pebble.json" || die "could not add domainBlocklist to $d/pebble.json"
+	fi
 	svc_spawn "pebble-$name" env "${vars[@]}" \
 		pebble -config "$d/pebble.json" -dnsserver "$RESOLVER_IP:53"
 	if ! wait_for "pebble-$name" "https://$addr:14000/dir" directory_up "$addr"; then
@@ -158,7 +186,8 @@ do_pebble_up() {
 		printf 'ACME_DIR=https://%s:14000/dir\nPEBBLE_MGMT=https://%s:15000\n' "$addr" "$addr"
 		[ $eab = no ] || printf 'EAB_FILE=%s/eab\n' "$d"
 		printf 'PEBBLE_ENV=%q\n' "${vars[*]}"
+		printf 'PEBBLE_BLOCKLIST=%q\n' "$blocklist"
 	} >"$d/env"
-	log "pebble $name up at $addr: ${vars[*]}$([ $eab = no ] || echo ', EAB required')"
+	log "pebble $name up at $addr: ${vars[*]}$([ $eab = no ] || echo ', EAB required')$([ -z "$blocklist" ] || echo ", domainBlocklist $blocklist")"
 	echo "https://$addr:14000/dir"
 }
