@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "acmeup/cli.h"
+#include "acmeup/config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 
@@ -23,6 +24,11 @@ enum {
 enum {
 	OPT_ZONE_SERVER = 768, OPT_ZONE_KEY, OPT_CHALLENGE_ALIAS,
 	OPT_SKIP_SERVER, OPT_TSIG_QUERIES,
+};
+
+/* Configuration and fleet options (issue 6), numbered apart. */
+enum {
+	OPT_JSON = 1024, OPT_FORCE, OPT_DEPLOY_HOOK, OPT_RENEW_BEFORE,
 };
 
 /* ACME options (issue 5), numbered apart from the others. */
@@ -68,11 +74,20 @@ static const struct option long_opts[] = {
 	{ "challenge-alias", required_argument, NULL, OPT_CHALLENGE_ALIAS },
 	{ "skip-server", required_argument, NULL, OPT_SKIP_SERVER },
 	{ "tsig-queries", no_argument, NULL, OPT_TSIG_QUERIES },
+	{ "config", required_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "deploy-hook", required_argument, NULL, OPT_DEPLOY_HOOK },
+	{ "renew-before", required_argument, NULL, OPT_RENEW_BEFORE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+_Static_assert(sizeof(long_opts) / sizeof(long_opts[0]) <= CLI_MAX_OPTIONS,
+               "raise CLI_MAX_OPTIONS");
 
 void
 cli_usage(void)
@@ -80,11 +95,15 @@ cli_usage(void)
 	fputs(
 "usage: acmeup issue -d NAME [-d NAME...] --server URL\n"
 "                    {--tsig-key FILE | -y [ALG:]NAME:SECRET} [options]\n"
+"       acmeup issue CERT... [-c FILE] [-j N] [options]\n"
+"       acmeup renew [CERT...] [-c FILE] [-j N] [--force] [--json]\n"
 "       acmeup account register|show|update|rollover|deactivate --server URL\n"
 "                    [options]\n"
 "       acmeup revoke --cert FILE --server URL [--reason N] [--cert-key FILE]\n"
 "       acmeup dns-check NAME... [--tsig-key FILE] [DNS options]\n"
 "       acmeup cleanup [--state-dir DIR] [--tsig-key FILE | -y ...]\n"
+"       acmeup list [CERT...] [--json]\n"
+"       acmeup config-check [-c FILE]\n"
 "       acmeup --help | --version\n"
 "\n"
 "Get a certificate from an ACME (RFC 8555) CA through the dns-01 challenge,\n"
@@ -159,8 +178,24 @@ cli_usage(void)
 "  -h, --help               this help\n"
 "  -V, --version            print the version\n"
 "\n"
-"Exit status: 0 certificate issued; 1 failure (one-line reason on stderr);\n"
-"2 usage error.\n", stdout);
+"Configuration and fleet options (every command):\n"
+"  -c, --config FILE        settings file (default " ACMEUP_DEFAULT_CONFIG ";\n"
+"                           a missing default file is fine). Settings are\n"
+"                           named like the long options; the command line\n"
+"                           overrides the file. See acmeup.conf(5)\n"
+"      --json               issue, renew, list: a JSON summary on stdout\n"
+"                           (progress stays on stderr)\n"
+"      --force              renew: renew even what is not due\n"
+"  -j, --jobs N             issue, renew: orders per batch (default 10)\n"
+"      --deploy-hook CMD    run CMD (/bin/sh -c) after a certificate changed\n"
+"      --renew-before DUR   renew this long before expiry: 30d, 720h, or\n"
+"                           seconds (default 30d, a third of the lifetime for\n"
+"                           certificates living less than 90 days)\n"
+"\n"
+"Exit status: 0 success (a certificate issued or renewed, or the command did\n"
+"its job); 1 failure (one-line reason on stderr); 2 usage or configuration\n"
+"error; 3 nothing to do (renew: nothing due); 4 partial failure (some\n"
+"certificates failed, or a deploy hook failed).\n", stdout);
 	fputs(
 "\n"
 "account SUBCOMMAND (the key is --state-dir/account.key):\n"
@@ -184,6 +219,25 @@ cli_usage(void)
 "arrival timed on every authoritative server, removed; problems said in\n"
 "plain words. Takes the DNS options of issue (and -d NAME). Exit 0 when\n"
 "every name is fine.\n"
+"\n"
+"issue CERT...: the cert blocks named, issued now whether due or not.\n"
+"renew [CERT...]: each certificate of the configuration (or those named, or\n"
+"the -d names) that is due: missing or unreadable; inside the CA's renewal\n"
+"window when it offers ARI (RFC 9773; the new order names the certificate\n"
+"it replaces); else renew-before its expiry. --force: all of them. Orders go\n"
+"in batches of -j: one UPDATE per zone and one propagation wait for all the\n"
+"records of a batch; one certificate failing does not stop the others; one\n"
+"whose lock another run holds is skipped and counted as failed.\n"
+"\n"
+"list [CERT...]: each certificate of the configuration (or of -d): its\n"
+"names, whether cert.pem exists, its expiry, when it is due for renewal\n"
+"(renew-before; renew also asks the CA's ARI), and flags: due, missing,\n"
+"names changed. --json for a machine-readable list.\n"
+"\n"
+"config-check: read the configuration file and check it without contacting\n"
+"anything: every setting, the key files (readable, parseable), key types,\n"
+"names, the directories. Prints \"ok: N certificates, M zones\" or the first\n"
+"error as FILE:LINE: SETTING: what (exit 2).\n"
 "\n"
 "cleanup: remove the challenge records that runs killed mid-way (kill -9,\n"
 "power loss) left behind, as listed in the journals under --state-dir\n"
@@ -331,6 +385,34 @@ set_dns_option(int c, const char *arg, struct opts *o)
 	}
 }
 
+/* The options of issue 6: configuration, renew, reports, hooks. */
+static int
+set_fleet_option(int c, const char *arg, struct opts *o)
+{
+	unsigned v = 0;
+
+	switch (c) {
+	case 'c': o->config_file = arg; return 0;
+	case OPT_JSON: o->json = 1; return 0;
+	case OPT_FORCE: o->force = 1; return 0;
+	case 'j':
+		if (parse_seconds("--jobs", arg, 1, 1000, &o->jobs) != 0)
+			return acmeup_fail(ACMEUP_EUSAGE, "--jobs: '%s' is not a "
+			    "number from 1 to 1000", arg);
+		return 0;
+	case OPT_DEPLOY_HOOK: o->deploy_hook = arg; return 0;
+	case OPT_RENEW_BEFORE:
+		if (config_seconds(arg, &v) != 0 || v == 0)
+			return acmeup_fail(ACMEUP_EUSAGE, "--renew-before: '%s' "
+			    "is not a duration such as 30d, 720h or 2592000",
+			    arg);
+		o->renew_before = v;
+		return 0;
+	default:
+		return set_acme_option(c, arg, o);
+	}
+}
+
 static int
 set_option(int c, const char *arg, struct opts *o)
 {
@@ -375,9 +457,34 @@ set_option(int c, const char *arg, struct opts *o)
 		rc = set_dns_option(c, arg, o);
 		break;
 	default:
-		rc = set_acme_option(c, arg, o);
+		rc = set_fleet_option(c, arg, o);
 	}
 	return rc;
+}
+
+/* Index in long_opts of the option getopt_long returned. */
+static int
+option_index(int c, int longindex)
+{
+	int i;
+
+	if (longindex >= 0)
+		return longindex;
+	for (i = 0; long_opts[i].name != NULL; i++)
+		if (long_opts[i].val == c)
+			return i;
+	return -1;
+}
+
+int
+cli_given(const struct opts *o, const char *name)
+{
+	int i;
+
+	for (i = 0; long_opts[i].name != NULL; i++)
+		if (strcmp(long_opts[i].name, name) == 0)
+			return o->given[i];
+	return 0;
 }
 
 /* Options and positional arguments of one command; argv[0] is the
@@ -385,14 +492,18 @@ set_option(int c, const char *arg, struct opts *o)
 static int
 parse_options(int argc, char **argv, struct opts *o)
 {
-	int c, rc = 0;
+	int c, rc = 0, longindex, i;
 
 	opterr = 0;
 	optind = 1;
 	while (rc == 0) {
-		c = getopt_long(argc, argv, "d:y:vhV", long_opts, NULL);
+		longindex = -1;
+		c = getopt_long(argc, argv, "c:d:j:y:vhV", long_opts, &longindex);
 		if (c == -1)
 			break;
+		i = option_index(c, longindex);
+		if (i >= 0)
+			o->given[i] = 1;
 		if (c == 'h' || c == 'V') {
 			o->help |= c == 'h';
 			o->version |= c == 'V';

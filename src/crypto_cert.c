@@ -1,5 +1,6 @@
 /* Certificates: DER of the leaf, ARI identifier (RFC 9773 4.1), validity,
- * key match, issuer names of a chain (RFC 5280 4.1). */
+ * subjectAltName DNS names, key match, issuer names of a chain (RFC 5280
+ * 4.1). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,40 @@ crypto_cert_validity(const char *pem, size_t len, long long *not_before,
 		                   "validity period");
 	*not_before = (long long)nb;
 	*not_after = (long long)na;
+	return 0;
+}
+
+int
+crypto_cert_names(const char *pem, size_t len, char ***names, size_t *n)
+{
+	char buf[256], **list = NULL;
+	size_t size, count = 0;
+	unsigned int i, critical;
+	struct chain c;
+	int ret, type = 0;
+
+	ret = chain_load(pem, len, &c);
+	if (ret < 0)
+		return ret;
+	for (i = 0; ret == 0; i++) {
+		size = sizeof(buf);
+		type = gnutls_x509_crt_get_subject_alt_name(c.crt[0], i, buf,
+		                                            &size, &critical);
+		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (type < 0)
+			ret = acmeup_fail(ACMEUP_ECRYPTO, "certificate: "
+			                  "subjectAltName: %s", gnutls_strerror(type));
+		else if (type == GNUTLS_SAN_DNSNAME)
+			ret = crypto_names_add(&list, &count, buf, size);
+	}
+	chain_free(&c);
+	if (ret < 0) {
+		crypto_names_free(list, count);
+		return ret;
+	}
+	*names = list;
+	*n = count;
 	return 0;
 }
 

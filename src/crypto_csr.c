@@ -115,16 +115,16 @@ crypto_names_free(char **names, size_t n)
 	free(names);
 }
 
-/* Append a lower-cased copy of name unless already present. */
-static int
-names_add(char ***names, size_t *n, const char *name, size_t len)
+int
+crypto_names_add(char ***names, size_t *n, const char *name, size_t len)
 {
 	char **grown, *s;
 	size_t i;
 
 	if (len == 0 || len > 253)
-		return acmeup_fail(ACMEUP_EINVAL, "CSR: a DNS name is empty or "
-		                   "longer than 253 octets");
+		return acmeup_fail(ACMEUP_EINVAL, "a DNS name in the CSR or "
+		                   "certificate is empty or longer than 253 "
+		                   "octets");
 	s = strndup(name, len);
 	if (s == NULL)
 		return acmeup_fail(ACMEUP_ENOMEM, "crypto: out of memory");
@@ -166,7 +166,7 @@ csr_read_names(gnutls_x509_crq_t crq, char ***names, size_t *n)
 			return csr_fail("subjectAltName", NULL, type);
 		if (type != GNUTLS_SAN_DNSNAME)
 			continue;
-		ret = names_add(names, n, buf, size);
+		ret = crypto_names_add(names, n, buf, size);
 		if (ret < 0)
 			return ret;
 	}
@@ -174,7 +174,7 @@ csr_read_names(gnutls_x509_crq_t crq, char ***names, size_t *n)
 	ret = gnutls_x509_crq_get_dn_by_oid(crq, GNUTLS_OID_X520_COMMON_NAME, 0,
 	                                    0, buf, &size);
 	if (ret >= 0 && size > 0)
-		return names_add(names, n, buf, size);
+		return crypto_names_add(names, n, buf, size);
 	return 0;
 }
 

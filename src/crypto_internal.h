@@ -32,4 +32,8 @@ int crypto_key_pubkey(const struct crypto_key *key, gnutls_pubkey_t *out);
 /* Copy d into a new malloc'd buffer with a NUL after d->size octets. */
 int crypto_datum_dup(const gnutls_datum_t *d, uint8_t **out);
 
+/* Append a lower-cased copy of name[0..len) to *names (grown with
+ * realloc) unless already present; free with crypto_names_free(). */
+int crypto_names_add(char ***names, size_t *n, const char *name, size_t len);
+
 #endif

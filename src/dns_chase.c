@@ -291,7 +291,7 @@ ask(const struct dns_ctx *ctx, const struct dns_addr *srv, size_t nsrv,
 	int rc;
 
 	for (i = 0; i < nsrv; i++) {
-		if (dns_ctx_skipped(ctx, &srv[i]))
+		if (dns_ctx_skipped(ctx, asked, &srv[i]))
 			continue;
 		/* QTYPE CNAME: the server answers the CNAME (or the DNAME and
 		 * its synthesized CNAME, RFC 6672 3.1) without chasing it, so

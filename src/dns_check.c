@@ -54,7 +54,8 @@ print_route(FILE *out, const struct dns_route *r, const struct dns_ctx *ctx)
 	fprintf(out, "  servers  ");
 	for (i = 0; i < zi->nservers; i++)
 		fprintf(out, " %s%s", zi->servers[i].text,
-		        dns_ctx_skipped(ctx, &zi->servers[i]) ? " (skipped)" : "");
+		        dns_ctx_skipped(ctx, zi->apex, &zi->servers[i]) ? " (skipped)"
+		        : "");
 	fprintf(out, "\n");
 	free(chain);
 	free(target);

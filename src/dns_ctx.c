@@ -99,17 +99,52 @@ zone_entry(struct dns_ctx *ctx, const char *zone, struct dns_zone_ent **out)
 	return 0;
 }
 
+/* Addresses "ADDR[:PORT]" into a new array; what names them in errors. */
+static int
+parse_skips(const char *const *list, size_t n, const char *what,
+            struct dns_addr **out, size_t *nout)
+{
+	struct dns_addr *a;
+	size_t i;
+
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return 0;
+	a = calloc(n, sizeof(*a));
+	if (a == NULL)
+		return ACMEUP_ENOMEM;
+	*out = a;
+	for (i = 0; i < n; i++) {
+		if (dns_addr_parse(list[i], DNS_PORT, &a[i]) < 0)
+			return acmeup_fail(ACMEUP_EUSAGE, "%sskip-server \"%s\" is "
+			                   "not an address (ADDR, ADDR:PORT, [V6]:PORT)",
+			                   what, list[i]);
+		(*nout)++;
+	}
+	return 0;
+}
+
 static int
 add_zone(struct dns_ctx *ctx, const struct dns_zone_cfg *zc)
 {
 	struct dns_zone_ent *e = NULL;
-	char host[256];
+	char host[256], what[300];
 	uint16_t port;
 	int rc;
 
 	rc = zone_entry(ctx, zc->zone, &e);
 	if (rc < 0)
 		return rc;
+	e->tsig_queries |= zc->tsig_queries;
+	if (zc->n_skip_servers > 0) {
+		free(e->skip);
+		snprintf(what, sizeof(what), "zone %s: ", zc->zone);
+		rc = parse_skips(zc->skip_servers, zc->n_skip_servers, what,
+		                 &e->skip, &e->nskip);
+		if (rc < 0)
+			return rc;
+	}
 	if (zc->server != NULL) {
 		if (dns_hostport_split(zc->server, host, sizeof(host), &port) < 0)
 			return acmeup_fail(ACMEUP_EUSAGE, "zone %s: server \"%s\" is "
@@ -160,8 +195,9 @@ add_alias(struct dns_ctx *ctx, const struct dns_alias *a)
 {
 	struct dns_alias_ent e, *grown;
 
-	e.name = challenge_name(a->name);
+	e.name = a->subtree ? dns_name_new(a->name) : challenge_name(a->name);
 	e.target = dns_name_new(a->target);
+	e.subtree = a->subtree;
 	if (e.name == NULL || e.target == NULL ||
 	    ldns_dname_label_count(e.target) < 2) {
 		ldns_rdf_deep_free(e.name);
@@ -184,22 +220,8 @@ add_alias(struct dns_ctx *ctx, const struct dns_alias *a)
 static int
 add_skips(struct dns_ctx *ctx, const struct dns_config *cfg)
 {
-	size_t i;
-
-	if (cfg->n_skip_servers == 0)
-		return 0;
-	ctx->skip = calloc(cfg->n_skip_servers, sizeof(*ctx->skip));
-	if (ctx->skip == NULL)
-		return ACMEUP_ENOMEM;
-	for (i = 0; i < cfg->n_skip_servers; i++) {
-		if (dns_addr_parse(cfg->skip_servers[i], DNS_PORT,
-		                   &ctx->skip[i]) < 0)
-			return acmeup_fail(ACMEUP_EUSAGE, "--skip-server \"%s\" is not "
-			                   "an address (ADDR, ADDR:PORT, [V6]:PORT)",
-			                   cfg->skip_servers[i]);
-		ctx->nskip++;
-	}
-	return 0;
+	return parse_skips(cfg->skip_servers, cfg->n_skip_servers, "--",
+	                   &ctx->skip, &ctx->nskip);
 }
 
 static int
@@ -270,6 +292,7 @@ dns_ctx_free(struct dns_ctx *ctx)
 		free(ctx->zones[i].server);
 		tsig_key_free(ctx->zones[i].key);
 		free(ctx->zones[i].key_file);
+		free(ctx->zones[i].skip);
 	}
 	free(ctx->zones);
 	for (i = 0; i < ctx->naliases; i++) {
@@ -317,29 +340,56 @@ dns_ctx_key(const struct dns_ctx *ctx, const ldns_rdf *apex,
 const struct tsig_key *
 dns_ctx_query_key(const struct dns_ctx *ctx, const ldns_rdf *apex)
 {
-	if (ctx == NULL || !ctx->tsig_queries)
+	const struct dns_zone_ent *e;
+
+	if (ctx == NULL)
+		return NULL;
+	e = dns_ctx_zone(ctx, apex);
+	if (!ctx->tsig_queries && (e == NULL || !e->tsig_queries))
 		return NULL;
 	return dns_ctx_key(ctx, apex, NULL);
 }
 
+/* An exact alias first; else the deepest subtree alias holding the name
+ * the challenge is for (_acme-challenge.NAME). */
 const ldns_rdf *
 dns_ctx_alias(const struct dns_ctx *ctx, const ldns_rdf *challenge)
 {
+	const struct dns_alias_ent *best = NULL;
+	ldns_rdf *name = NULL;
 	size_t i;
 
 	for (i = 0; i < ctx->naliases; i++)
-		if (ldns_dname_compare(ctx->aliases[i].name, challenge) == 0)
+		if (!ctx->aliases[i].subtree &&
+		    ldns_dname_compare(ctx->aliases[i].name, challenge) == 0)
 			return ctx->aliases[i].target;
-	return NULL;
+	for (i = 0; i < ctx->naliases; i++) {
+		if (!ctx->aliases[i].subtree)
+			continue;
+		if (name == NULL)
+			name = ldns_dname_left_chop(challenge);
+		if (name != NULL && dns_at_or_below(name, ctx->aliases[i].name) &&
+		    (best == NULL || ldns_dname_label_count(best->name) <
+		                     ldns_dname_label_count(ctx->aliases[i].name)))
+			best = &ctx->aliases[i];
+	}
+	ldns_rdf_deep_free(name);
+	return best != NULL ? best->target : NULL;
 }
 
 int
-dns_ctx_skipped(const struct dns_ctx *ctx, const struct dns_addr *a)
+dns_ctx_skipped(const struct dns_ctx *ctx, const ldns_rdf *apex,
+                const struct dns_addr *a)
 {
+	const struct dns_zone_ent *e;
 	size_t i;
 
 	for (i = 0; ctx != NULL && i < ctx->nskip; i++)
 		if (dns_addr_equal(&ctx->skip[i], a))
+			return 1;
+	e = ctx != NULL && apex != NULL ? dns_ctx_zone(ctx, apex) : NULL;
+	for (i = 0; e != NULL && i < e->nskip; i++)
+		if (dns_addr_equal(&e->skip[i], a))
 			return 1;
 	return 0;
 }

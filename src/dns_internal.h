@@ -120,8 +120,9 @@ struct dns_set {
 
 /* An alias from the configuration: challenge name -> target. */
 struct dns_alias_ent {
-	ldns_rdf *name;
+	ldns_rdf *name;            /* subtree: the zone, not a challenge name */
 	ldns_rdf *target;
+	int subtree;
 };
 
 /* A per-zone override; key loaded from key_file. */
@@ -130,6 +131,9 @@ struct dns_zone_ent {
 	char *server;              /* HOST[:PORT] or NULL */
 	struct tsig_key *key;      /* NULL: the default key */
 	char *key_file;
+	struct dns_addr *skip;     /* servers of this zone not waited for */
+	size_t nskip;
+	int tsig_queries;
 };
 
 struct dns_ctx {
@@ -256,7 +260,7 @@ const struct tsig_key *dns_ctx_key(const struct dns_ctx *ctx,
                                    const char **key_file);
 
 /* The key to sign queries to apex's servers with: NULL unless
- * --tsig-queries. */
+ * --tsig-queries (or the zone's tsig-queries). */
 const struct tsig_key *dns_ctx_query_key(const struct dns_ctx *ctx,
                                          const ldns_rdf *apex);
 
@@ -264,8 +268,10 @@ const struct tsig_key *dns_ctx_query_key(const struct dns_ctx *ctx,
 const ldns_rdf *dns_ctx_alias(const struct dns_ctx *ctx,
                               const ldns_rdf *challenge);
 
-/* Whether a is a server to leave out of the proof. */
-int dns_ctx_skipped(const struct dns_ctx *ctx, const struct dns_addr *a);
+/* Whether a is a server to leave out of the proof: --skip-server, or
+ * the skip-server of apex's zone block (apex may be NULL). */
+int dns_ctx_skipped(const struct dns_ctx *ctx, const ldns_rdf *apex,
+                    const struct dns_addr *a);
 
 /* The deepest known zone at or above name, or NULL. */
 struct dns_zinfo *dns_ctx_known_above(struct dns_ctx *ctx,

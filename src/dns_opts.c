@@ -1,20 +1,23 @@
 /* The command line's DNS options as a struct dns_config: NAME=VALUE
  * options split into the config's per-zone entries and aliases, settings
- * for one zone from several options merged into one entry. */
+ * for one zone from several options merged into one entry; the zone blocks
+ * of the configuration file first, so that the command line wins. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "acmeup/cli.h"
+#include "acmeup/config.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 
-/* What dns_config_from_opts() allocates; cfg->owned points here. */
+/* What dns_config_from_opts() allocates; cfg->owned points here. Room for
+ * the command line's entries plus one per zone block. */
 struct dns_opts_store {
-	struct dns_zone_cfg zones[2 * CLI_MAX_DNS];
-	struct dns_alias aliases[CLI_MAX_DNS];
-	char *strs[4 * CLI_MAX_DNS];
-	size_t nstrs;
+	struct dns_zone_cfg *zones;
+	struct dns_alias *aliases;
+	char **strs;
+	size_t nstrs, maxstrs;
 };
 
 /* A copy of s[0..n) kept in the store. */
@@ -23,7 +26,7 @@ keep(struct dns_opts_store *st, const char *s, size_t n)
 {
 	char *c;
 
-	if (st->nstrs == sizeof(st->strs) / sizeof(st->strs[0]))
+	if (st->nstrs == st->maxstrs)
 		return NULL;
 	c = strndup(s, n);
 	if (c != NULL)
@@ -109,13 +112,96 @@ zones_from_opts(const struct opts *o, struct dns_config *cfg,
 	return rc;
 }
 
+/* A zone block's tsig-key-name alone names a key in the global
+ * tsig-key file. */
+static int
+zone_block_key(const struct opts *o, const struct config_block *b,
+               struct dns_zone_cfg *z)
+{
+	const struct config *c = o->config;
+	const struct config_item *key = config_get(c, b, "tsig-key");
+	const struct config_item *name = config_get(c, b, "tsig-key-name");
+
+	if (key == NULL && name == NULL)
+		return 0;
+	z->key_file = key != NULL ? key->values[0] : o->tsig_key;
+	z->key_name = name != NULL ? name->values[0] : NULL;
+	if (z->key_file == NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "%s:%u: tsig-key-name: zone %s "
+		                   "has no tsig-key, and there is no global one",
+		                   c->path, name->line, b->name);
+	return 0;
+}
+
+/* The zone blocks of the configuration file (RFC 2136 primary, TSIG key,
+ * alias-to, skip-server, tsig-queries per zone). */
+static int
+zones_from_config(const struct opts *o, struct dns_config *cfg,
+                  struct dns_opts_store *st)
+{
+	const struct config_block *b;
+	const struct config_item *it;
+	struct dns_zone_cfg *z;
+	char *zone;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && o->config != NULL && i < o->config->n_blocks; i++) {
+		b = &o->config->blocks[i];
+		if (strcmp(b->type, "zone") != 0)
+			continue;
+		zone = keep(st, b->name, strlen(b->name));
+		if (zone == NULL)
+			return ACMEUP_ENOMEM;
+		z = zone_slot(cfg, st, zone);
+		it = config_get(o->config, b, "server");
+		z->server = it != NULL ? it->values[0] : NULL;
+		it = config_get(o->config, b, "skip-server");
+		z->skip_servers = it != NULL ? (const char *const *)it->values : NULL;
+		z->n_skip_servers = it != NULL ? it->n_values : 0;
+		it = config_get(o->config, b, "tsig-queries");
+		z->tsig_queries = it != NULL && config_bool(it->values[0]);
+		it = config_get(o->config, b, "alias-to");
+		if (it != NULL) {
+			st->aliases[cfg->n_aliases].name = zone;
+			st->aliases[cfg->n_aliases].subtree = 1;
+			st->aliases[cfg->n_aliases++].target = it->values[0];
+		}
+		rc = zone_block_key(o, b, z);
+	}
+	return rc;
+}
+
+/* Room for the command line's entries and n zone blocks. */
+static struct dns_opts_store *
+store_new(size_t n)
+{
+	struct dns_opts_store *st = calloc(1, sizeof(*st));
+
+	if (st == NULL)
+		return NULL;
+	st->maxstrs = 4 * CLI_MAX_DNS + n;
+	st->zones = calloc(2 * CLI_MAX_DNS + n, sizeof(*st->zones));
+	st->aliases = calloc(CLI_MAX_DNS + n, sizeof(*st->aliases));
+	st->strs = calloc(st->maxstrs, sizeof(*st->strs));
+	if (st->zones == NULL || st->aliases == NULL || st->strs == NULL) {
+		free(st->zones);
+		free(st->aliases);
+		free(st->strs);
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
 int
 dns_config_from_opts(const struct opts *o, struct dns_config *cfg)
 {
-	struct dns_opts_store *st = calloc(1, sizeof(*st));
+	struct dns_opts_store *st;
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
+	st = store_new(o->config != NULL ? o->config->n_blocks : 0);
 	if (st == NULL)
 		return ACMEUP_ENOMEM;
 	cfg->owned = st;
@@ -131,7 +217,9 @@ dns_config_from_opts(const struct opts *o, struct dns_config *cfg)
 	cfg->timeout_ms = o->propagation_timeout_ms;
 	cfg->zones = st->zones;
 	cfg->aliases = st->aliases;
-	rc = zones_from_opts(o, cfg, st);
+	rc = zones_from_config(o, cfg, st);
+	if (rc == 0)
+		rc = zones_from_opts(o, cfg, st);
 	if (rc < 0)
 		dns_config_clear(cfg);
 	return rc;
@@ -148,6 +236,11 @@ dns_config_clear(struct dns_config *cfg)
 	st = cfg->owned;
 	for (i = 0; st != NULL && i < st->nstrs; i++)
 		free(st->strs[i]);
+	if (st != NULL) {
+		free(st->zones);
+		free(st->aliases);
+		free(st->strs);
+	}
 	free(st);
 	memset(cfg, 0, sizeof(*cfg));
 }

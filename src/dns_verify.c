@@ -231,8 +231,8 @@ wait_prepare(const struct dns_set *set, struct dns_zone *z)
 			rc = dns_zinfo_servers(set->ctx, zi);
 	}
 	for (i = 0; rc == 0 && zi != NULL && i < zi->nservers; i++) {
-		if (dns_ctx_skipped(set->ctx, &zi->servers[i]))
-			log_stage("dns: %s: not waiting for %s (--skip-server)",
+		if (dns_ctx_skipped(set->ctx, z->apex, &zi->servers[i]))
+			log_stage("dns: %s: not waiting for %s (skip-server)",
 			          z->name, zi->servers[i].text);
 		else
 			dns_addr_add(list, &n, DNS_MAX_SERVERS, &zi->servers[i]);

@@ -4,15 +4,15 @@
 
 #include "acmeup/acme_cmd.h"
 #include "acmeup/cli.h"
+#include "acmeup/config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
+#include "acmeup/exitcode.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/issue.h"
 #include "acmeup/log.h"
-
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
+#include "acmeup/report.h"
 
 /* One entry per command; each lives in its own file. */
 static const struct command {
@@ -20,10 +20,13 @@ static const struct command {
 	int (*run)(const struct opts *o);
 } commands[] = {
 	{ "issue", issue_run },
+	{ "renew", renew_run },
 	{ "account", account_run },
 	{ "revoke", revoke_run },
 	{ "dns-check", dns_check_run },
 	{ "cleanup", cleanup_run },
+	{ "list", list_run },
+	{ "config-check", config_check_run },
 };
 
 static const struct command *
@@ -37,10 +40,25 @@ find_command(const char *name)
 	return NULL;
 }
 
+/* ACMEUP_EXIT_* for a command's result (exitcode.h). */
+static int
+exit_status(int rc)
+{
+	if (rc == ACMEUP_DONE_FAILED || rc == ACMEUP_DONE_NOTHING ||
+	    rc == ACMEUP_DONE_PARTIAL)
+		return rc;
+	if (rc == ACMEUP_EUSAGE)
+		return ACMEUP_EXIT_USAGE;
+	if (rc == ACMEUP_EHOOK)
+		return ACMEUP_EXIT_PARTIAL;
+	return rc == 0 ? ACMEUP_EXIT_OK : ACMEUP_EXIT_FAILED;
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct command *cmd = NULL;
+	struct config *cfg = NULL;
 	struct opts opts;
 	int rc;
 
@@ -65,20 +83,28 @@ main(int argc, char **argv)
 			rc = acmeup_fail(ACMEUP_EUSAGE, "unknown command '%s' (see "
 			    "acmeup --help)", opts.command);
 	}
+	if (rc == 0 && opts.json && strcmp(cmd->name, "issue") != 0 &&
+	    strcmp(cmd->name, "renew") != 0 && strcmp(cmd->name, "list") != 0)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "--json goes with issue, renew "
+		    "and list, not %s", cmd->name);
+	if (rc == 0) {
+		log_init(opts.verbosity);
+		rc = config_setup(&opts, &cfg);
+	}
 	if (rc != 0) {
 		fprintf(stderr, "acmeup: %s\n", acmeup_errmsg(rc));
-		return EXIT_USAGE;
+		config_free(cfg);
+		return ACMEUP_EXIT_USAGE;
 	}
-	log_init(opts.verbosity);
 	interrupt_install();
 	rc = crypto_init();
 	if (rc == 0)
 		rc = cmd->run(&opts);
 	crypto_deinit();
-	if (rc != 0) {
+	config_free(cfg);
+	if (rc < 0)
 		fprintf(stderr, "acmeup: error: %s\n", acmeup_errmsg(rc));
-		return rc == ACMEUP_EUSAGE ? EXIT_USAGE : EXIT_FAILED;
-	}
-	log_stage("done");
-	return 0;
+	else if (rc == 0)
+		log_stage("done");
+	return exit_status(rc);
 }

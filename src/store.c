@@ -11,6 +11,7 @@
 
 #include "acmeup/error.h"
 #include "acmeup/store.h"
+#include "store_internal.h"
 
 int
 store_mkdirs(const char *path, mode_t mode)
@@ -34,8 +35,8 @@ store_mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+store_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	ssize_t n;
@@ -44,28 +45,79 @@ write_all(int fd, const void *data, size_t len)
 		n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0)
 			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
 		p += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
 
-static int
-fsync_dir(const char *path)
+int
+store_fsync_dir(const char *dir)
 {
-	char buf[PATH_MAX];
-	int fd, rc = 0;
+	int fd, rc = 0, saved;
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	fd = open(dirname(buf), O_RDONLY | O_DIRECTORY);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (fsync(fd) != 0)
 		rc = -1;
+	saved = errno;
 	close(fd);
+	errno = saved;
 	return rc;
+}
+
+int
+store_io_fail(int err, const char *kind, const char *path, const char *note)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	switch (err) {
+	case EROFS:
+		return acmeup_fail(ACMEUP_EIO, "%s %s is read-only (writing "
+		    "%s)%s", kind, dirname(dir), path, note);
+	case ENOSPC:
+		return acmeup_fail(ACMEUP_EIO, "no space left on device "
+		    "writing %s%s", path, note);
+	case EDQUOT:
+		return acmeup_fail(ACMEUP_EIO, "disk quota exceeded writing "
+		    "%s%s", path, note);
+	default:
+		return acmeup_fail(ACMEUP_EIO, "cannot write %s: %s%s", path,
+		    strerror(err), note);
+	}
+}
+
+int
+store_mkstemp(char *tmpl)
+{
+	int fd = mkstemp(tmpl), saved;
+
+	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+		saved = errno;
+		close(fd);
+		unlink(tmpl);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* The directory of path, for fsync. */
+static int
+fsync_parent(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	return store_fsync_dir(dirname(buf));
 }
 
 int
@@ -77,20 +129,17 @@ store_write(const char *path, const void *data, size_t len, mode_t mode)
 	n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s", path);
-	fd = mkstemp(tmp);
+	fd = store_mkstemp(tmp);
 	if (fd < 0)
-		return acmeup_fail(ACMEUP_EIO, "cannot create a file next to "
-		    "%s: %s", path, strerror(errno));
-	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+		return store_io_fail(errno, "directory", path, "");
+	if (fchmod(fd, mode) != 0 || store_write_all(fd, data, len) != 0 ||
 	    fsync(fd) != 0) {
-		rc = acmeup_fail(ACMEUP_EIO, "cannot write %s: %s", tmp,
-		    strerror(errno));
+		rc = store_io_fail(errno, "directory", path, "");
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		rc = acmeup_fail(ACMEUP_EIO, "cannot write %s: %s", tmp,
-		    strerror(errno));
+		rc = store_io_fail(errno, "directory", path, "");
 		goto out;
 	}
 	fd = -1;
@@ -99,7 +148,7 @@ store_write(const char *path, const void *data, size_t len, mode_t mode)
 		    path, strerror(errno));
 		goto out;
 	}
-	if (fsync_dir(path) != 0)
+	if (fsync_parent(path) != 0)
 		rc = acmeup_fail(ACMEUP_EIO, "cannot sync the directory of "
 		    "%s: %s", path, strerror(errno));
 out:

@@ -10,6 +10,9 @@
 #define CLI_MAX_ARGS 100
 #define CLI_MAX_DNS 32     /* each repeatable DNS option */
 #define CLI_MAX_EMAILS 10
+#define CLI_MAX_OPTIONS 128 /* long options; see cli_given() */
+
+struct config;
 
 struct opts {
 	const char *command;       /* argv[1]; NULL for --help/--version */
@@ -62,10 +65,26 @@ struct opts {
 	size_t n_skip_servers;
 	int tsig_queries;
 	int verbosity;
+	/* Configuration and fleet runs (issue 6) */
+	const char *config_file;   /* -c/--config; NULL: the default file */
+	const struct config *config; /* the loaded file, or NULL (set by main;
+	                            * its strings outlive the command) */
+	int json;                  /* --json: summary on stdout */
+	int force;                 /* --force: renew even when not due */
+	unsigned jobs;             /* -j/--jobs N; 0: the default */
+	const char *deploy_hook;   /* --deploy-hook CMD */
+	unsigned renew_before;     /* --renew-before, seconds; 0: the default */
+	/* given[i]: long option i was on the command line (cli_given()) */
+	unsigned char given[CLI_MAX_OPTIONS];
 };
 
 /* Parse argv into *o. Returns 0, or ACMEUP_EUSAGE with a detail. */
 int cli_parse(int argc, char **argv, struct opts *o);
+
+/* 1 when the long option name (without "--", e.g. "key-type"; its short
+ * form counts) was given on the command line, else 0. Settings of the
+ * configuration file apply only where this is 0. */
+int cli_given(const struct opts *o, const char *name);
 
 void cli_usage(void); /* full help on stdout */
 

@@ -9,6 +9,9 @@
  *       server     ns1.contoso.test:53
  *       tsig-key   /etc/acmeup/acme.key
  *   }
+ *   zone intranet.contoso.test {
+ *       alias-to   _acme-challenge.acme-challenges.contoso.test
+ *   }
  *
  *   cert intranet {
  *       domains    intranet.contoso.test *.intranet.contoso.test
@@ -21,11 +24,19 @@
  * own. config_parse() checks syntax and every setting against the schema
  * (known name, number of values, type); errors name file:line and setting.
  * Every string is owned by the struct and freed by config_free().
+ *
+ * Globals apply where the command line did not give the option
+ * (config_apply); zone blocks become the DNS engine's per-zone settings
+ * (dns_config_from_opts); cert blocks become cert specs (certspec_load).
  */
 #ifndef ACMEUP_CONFIG_H
 #define ACMEUP_CONFIG_H
 
 #include <stddef.h>
+
+#define ACMEUP_DEFAULT_CONFIG "/etc/acmeup/acmeup.conf"
+
+struct opts;
 
 struct config_item {
 	char *key;
@@ -71,5 +82,19 @@ int config_seconds(const char *v, unsigned *out);
 
 /* 1 for yes/true/on, 0 otherwise (values were checked by config_parse). */
 int config_bool(const char *v);
+
+/* The global settings of cfg into o wherever the command line did not
+ * give the option (cli_given); values are checked as the options are
+ * (ranges, key types), errors name file:line: setting. o borrows cfg's
+ * strings. */
+int config_apply(const struct config *cfg, struct opts *o);
+
+/* main's step before every command: load o->config_file, or the default
+ * file when it exists (a missing default is fine: *out NULL), apply it and
+ * set o->config. *out (caller frees after the command) set on success. */
+int config_setup(struct opts *o, struct config **out);
+
+/* The config-check command (src/cmd_config_check.c). */
+int config_check_run(const struct opts *o);
 
 #endif

@@ -121,6 +121,11 @@ int crypto_cert_ari_id(const char *pem, size_t len, char **out);
 int crypto_cert_validity(const char *pem, size_t len, long long *not_before,
                          long long *not_after);
 
+/* The subjectAltName dNSNames of the first certificate, lower-cased, each
+ * once, in order. *names (and each name) caller frees with
+ * crypto_names_free(); *n may be 0. */
+int crypto_cert_names(const char *pem, size_t len, char ***names, size_t *n);
+
 /* 0 when the first certificate's public key is key's; ACMEUP_ECRYPTO with a
  * detail otherwise. */
 int crypto_cert_key_matches(const char *pem, size_t len,

@@ -26,6 +26,10 @@ struct dns_zone_cfg {
 	const char *server;   /* "HOST[:PORT]": UPDATEs go here, not to MNAME */
 	const char *key_file; /* TSIG key for this zone */
 	const char *key_name; /* which key in key_file */
+	const char *const *skip_servers; /* "ADDR[:PORT]" of this zone left
+	                                  * out of the proof */
+	size_t n_skip_servers;
+	int tsig_queries;     /* sign queries to this zone's servers */
 };
 
 /* An explicit alias: the TXT for name goes to target, whatever the DNS
@@ -36,6 +40,8 @@ struct dns_zone_cfg {
 struct dns_alias {
 	const char *name;
 	const char *target;
+	int subtree;          /* 1: name and every name below it (a zone
+	                       * block's alias-to), all to the one target */
 };
 
 struct dns_config {
@@ -61,8 +67,10 @@ struct dns_config {
 /* The DNS options of the command line (--resolver, --dns-server,
  * --tsig-key, --tsig-key-name, -y, --zone-server, --zone-key,
  * --challenge-alias, --skip-server, --tsig-queries, --ttl,
- * --propagation-timeout) as a config; strings borrow o or live in
- * cfg->owned. Usage errors name the option. Free with dns_config_clear(). */
+ * --propagation-timeout) as a config, after the zone blocks of o->config
+ * (the command line wins per zone); strings borrow o and o->config or
+ * live in cfg->owned. Usage errors name the option or file:line. Free
+ * with dns_config_clear(). */
 int dns_config_from_opts(const struct opts *o, struct dns_config *cfg);
 void dns_config_clear(struct dns_config *cfg); /* accepts NULL */
 

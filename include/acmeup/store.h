@@ -30,11 +30,25 @@ struct cert_files {
 	const char *fullchain_pem; /* leaf + issuers */
 };
 
-/* Install a new version of dir/{privkey,cert,chain,fullchain}.pem so that a
- * failure at any point leaves the live files as they were: every new file
- * is written and synced first; the current files are kept in
- * dir/previous/; then the new files replace the live ones. privkey.pem is
- * 0600. A read-only or full disk is a clear error naming the path. */
+/* Install a new version of dir/{privkey,cert,chain,fullchain}.pem (dir is
+ * created 0755 when missing) so that a failure at any point leaves the live
+ * files as they were: every new file is written and synced to a temp file
+ * first; the current files are kept in dir/previous/ (replaced as a whole:
+ * always one complete earlier version); then the new files replace the live
+ * ones, one rename each, with a journal (dir/.acmeup-commit) that lets
+ * store_cert_recover() finish the renames after a crash. privkey.pem is
+ * 0600, the others 0644. A read-only or full disk is a clear error naming
+ * the path. key_pem NULL (--csr): no privkey.pem is written and an existing
+ * one is left alone (a warning when it is not the new certificate's key).
+ * f and its strings are borrowed. The caller holds the certificate's lock
+ * (lock.h). */
 int store_cert_commit(const char *dir, const struct cert_files *f);
+
+/* Finish a store_cert_commit() that a crash interrupted after its commit
+ * point (roll forward to the new files), and remove the temp files of one
+ * interrupted before it. Call it, holding the lock, before reading dir's
+ * certificate (due checks, --reuse-key): otherwise a half-installed update
+ * may pair a new certificate with the old key. 0 when dir is missing. */
+int store_cert_recover(const char *dir);
 
 #endif

@@ -91,6 +91,15 @@ static const struct bad bad[] = {
 	{ "view x {\n}\n", "c.conf:1: unknown block 'view'" },
 	{ "zone {\n}\n", "c.conf:1: zone needs exactly one name before '{'" },
 	{ "server { x\n", "c.conf:1: '{' must end a block's header line" },
+	/* the DNS engine has one TTL and one propagation bound per run */
+	{ "zone z.test {\n ttl 10\n}\n", "c.conf:2: ttl does not belong in a "
+	  "zone block (it goes outside any block)" },
+	{ "zone z.test {\n propagation-timeout 10\n}\n", "c.conf:2: "
+	  "propagation-timeout does not belong in a zone block" },
+	{ "cert a {\n domains a.test\n alias-to b.test\n}\n", "c.conf:3: "
+	  "alias-to does not belong in a cert block (it goes in a zone block)" },
+	{ "wait-rate-limit soon\n", "c.conf:1: wait-rate-limit: 'soon' is not "
+	  "a duration" },
 };
 
 static void

@@ -201,6 +201,42 @@ test_validity_and_der(void **state)
 	free(der);
 }
 
+/* list: the leaf's dNSName SANs, lower-cased, each once, in order; other
+ * SAN types left out; none for a certificate without SANs. */
+static void
+test_cert_names(void **state)
+{
+	static const uint8_t s9[] = { 9 };
+	static const char *const sans[] = { "b.Example.test", "*.a.example.test",
+	    "B.example.test" };
+	struct ca c;
+	char pem[8192] = "", **names = NULL;
+	size_t n = 99, i;
+
+	(void)state;
+	assert_int_equal(crypto_cert_names(chain, strlen(chain), &names, &n), 0);
+	assert_int_equal(n, 0);
+	crypto_names_free(names, n);
+	memset(&c, 0, sizeof(c));
+	make_cert(&c, "san.example.test", NULL, 0, s9, 1, NULL);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(gnutls_x509_crt_set_subject_alt_name(c.crt,
+		    GNUTLS_SAN_DNSNAME, sans[i], (unsigned)strlen(sans[i]),
+		    GNUTLS_FSAN_APPEND), 0);
+	assert_int_equal(gnutls_x509_crt_set_subject_alt_name(c.crt,
+	    GNUTLS_SAN_RFC822NAME, "pki@example.test", 16,
+	    GNUTLS_FSAN_APPEND), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(c.crt, c.crt, c.key,
+	    GNUTLS_DIG_SHA256, 0), 0);
+	append_pem(pem, sizeof(pem), c.crt);
+	assert_int_equal(crypto_cert_names(pem, strlen(pem), &names, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "b.example.test");
+	assert_string_equal(names[1], "*.a.example.test");
+	crypto_names_free(names, n);
+	ca_free(&c);
+}
+
 /* RFC 9773 4.1: a serial with its high bit set keeps a zero octet. */
 static void
 test_ari_id_high_bit_serial(void **state)
@@ -258,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_chain_rank),
 		cmocka_unit_test(test_key_matches),
 		cmocka_unit_test(test_validity_and_der),
+		cmocka_unit_test(test_cert_names),
 		cmocka_unit_test(test_ari_id_high_bit_serial),
 		cmocka_unit_test(test_csr_load),
 	};

@@ -125,12 +125,13 @@ static void
 test_ctx(void **state)
 {
 	static const struct dns_zone_cfg zones[] = {
-		{ "acme-challenges.contoso.test", "127.53.0.10:5300", NULL, NULL },
-		{ "Acme-Challenges.contoso.test.", NULL, key2, NULL },
+		{ "acme-challenges.contoso.test", "127.53.0.10:5300", NULL, NULL,
+		  NULL, 0, 0 },
+		{ "Acme-Challenges.contoso.test.", NULL, key2, NULL, NULL, 0, 0 },
 	};
 	static const struct dns_alias aliases[] = {
-		{ "*.wiki.contoso.test", "wiki.acme.example.net" },
-		{ "_acme-challenge.b.test", "b.acme.example.net" },
+		{ "*.wiki.contoso.test", "wiki.acme.example.net", 0 },
+		{ "_acme-challenge.b.test", "b.acme.example.net", 0 },
 	};
 	static const char *const skip[] = { "127.53.0.13", "[::1]:5300" };
 	struct dns_config cfg = { .resolver = "127.0.0.1", .key_file = key1,
@@ -166,11 +167,11 @@ test_ctx(void **state)
 	assert_non_null(dns_ctx_alias(ctx, chb));
 	assert_null(dns_ctx_alias(ctx, other));
 	assert_int_equal(dns_addr_parse("127.53.0.13:53", 53, &a), 0);
-	assert_true(dns_ctx_skipped(ctx, &a));
+	assert_true(dns_ctx_skipped(ctx, NULL, &a));
 	assert_int_equal(dns_addr_parse("127.53.0.13:54", 53, &a), 0);
-	assert_false(dns_ctx_skipped(ctx, &a));
+	assert_false(dns_ctx_skipped(ctx, NULL, &a));
 	assert_int_equal(dns_addr_parse("[::1]:5300", 53, &a), 0);
-	assert_true(dns_ctx_skipped(ctx, &a));
+	assert_true(dns_ctx_skipped(ctx, NULL, &a));
 	dns_ctx_free(ctx);
 	ldns_rdf_deep_free(apex);
 	ldns_rdf_deep_free(other);
@@ -181,10 +182,10 @@ test_ctx(void **state)
 static void
 test_ctx_errors(void **state)
 {
-	static const struct dns_alias alias[] = { { "x.test", "" } };
+	static const struct dns_alias alias[] = { { "x.test", "", 0 } };
 	static const char *const skip[] = { "ns1.example.test" };
 	static const struct dns_zone_cfg zone[] = {
-		{ "x.test", NULL, "/nonexistent/acmeup.key", NULL },
+		{ "x.test", NULL, "/nonexistent/acmeup.key", NULL, NULL, 0, 0 },
 	};
 	struct dns_config cfg = { .resolver = "127.0.0.1" };
 	struct dns_ctx *ctx = NULL;

@@ -1,0 +1,82 @@
+/* Internals of the issue/renew engine (src/engine.c, src/order_run.c,
+ * src/issue.c, src/cmd_renew.c, src/renew.c):
+ *
+ * issue.c       the issue command: options, the certificates (-d, --csr,
+ *               or cert blocks), batches
+ * cmd_renew.c   the renew command: what is due, batches
+ * renew.c       the due decision (RFC 9773 window or expiry)
+ * engine.c      one batch: orders, one DNS publication and wait, the CA's
+ *               validation, removal, then each certificate finished
+ * order_run.c   one order's ACME steps, its certificate stored and deployed
+ */
+#ifndef ACMEUP_ISSUE_INTERNAL_H
+#define ACMEUP_ISSUE_INTERNAL_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acmeup/acme_types.h"
+#include "acmeup/certspec.h"
+#include "acmeup/cli.h"
+#include "acmeup/issue.h"
+
+struct acme_client;
+
+/* One pending dns-01 challenge. Strings owned. */
+struct pending {
+	char *authz_url;
+	char *challenge_url;
+	char *owner;  /* _acme-challenge.<identifier> */
+	char *value;  /* TXT value */
+};
+
+/* One order in a batch. */
+struct order_run {
+	struct issue_job *job;   /* borrowed */
+	char certdir[PATH_MAX];  /* <out>/<name> */
+	char **names;            /* normalized identifiers; owned */
+	size_t n_names;
+	struct acme_order order;
+	char *order_url;
+	struct pending *pend;
+	size_t n_pend;
+	size_t pub;              /* the publication holding its records */
+};
+
+/* The user's CSR (--csr, one ad-hoc certificate only), set by issue.c. */
+struct issue_csr {
+	uint8_t *der;
+	size_t len;
+};
+
+void order_run_clear(struct order_run *r); /* accepts NULL members */
+
+/* 1 while the job has not failed. */
+int order_alive(const struct order_run *r);
+
+/* Lock, names, "replaces", newOrder, its authorizations and the dns-01
+ * records that answer the pending ones (RFC 8555 7.4, 7.5, 8.4). */
+int order_start(struct acme_client *c, const struct opts *o,
+                struct order_run *r);
+
+/* Key, CSR (or the user's csr, may be NULL), finalize, download, store,
+ * deploy hook (its failure lands in job->hook_error, not in the result). */
+int order_finish(struct acme_client *c, const struct opts *o,
+                 const struct issue_csr *csr, struct order_run *r);
+
+/* --csr: finalize the (only) order with the user's CSR; csr is borrowed
+ * and must outlive the engine. */
+void issue_engine_set_csr(struct issue_engine *e,
+                          const struct issue_csr *csr);
+
+/* --server and a TSIG key are there; cmd names the command in errors. */
+int issue_check_common(const struct opts *o, const char *cmd);
+
+/* The end of issue/renew: a line per certificate and a summary on stderr,
+ * the --json report on stdout; returns the command's result
+ * (issue_exit_code). command is "issue" or "renew". */
+int issue_summary(const struct opts *o, const char *command,
+                  struct issue_job *jobs, size_t n);
+
+#endif

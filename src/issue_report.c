@@ -1,0 +1,99 @@
+/* The end of issue and renew: one line per certificate and a summary on
+ * stderr, the --json report on stdout, the command's result. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "acmeup/acme_ari.h"
+#include "acmeup/certspec.h"
+#include "acmeup/error.h"
+#include "acmeup/issue.h"
+#include "acmeup/log.h"
+#include "acmeup/report.h"
+#include "issue_internal.h"
+
+static enum report_action
+report_action_of(enum issue_action a)
+{
+	switch (a) {
+	case ISSUE_ISSUED: return REPORT_ISSUED;
+	case ISSUE_RENEWED: return REPORT_RENEWED;
+	case ISSUE_FAILED: return REPORT_FAILED;
+	default: return REPORT_SKIPPED;
+	}
+}
+
+/* One job's entry. */
+static int
+report_job(struct report *rep, const struct issue_job *j)
+{
+	struct report_cert *c = NULL;
+	int rc;
+
+	rc = report_add(rep, j->spec, &c);
+	if (rc != 0)
+		return rc;
+	c->action = report_action_of(j->action);
+	c->not_after = j->not_after;
+	c->next_renewal = j->next_renewal;
+	c->present = j->action == ISSUE_ISSUED ||
+	    j->action == ISSUE_RENEWED || j->existed;
+	c->due = j->action != ISSUE_SKIPPED;
+	rc = report_set(&c->error, j->error);
+	if (rc == 0)
+		rc = report_set(&c->hook_error, j->hook_error);
+	if (rc == 0)
+		rc = report_set(&c->why, j->why);
+	return rc;
+}
+
+static void
+log_job(const struct issue_job *j)
+{
+	char when[32];
+
+	if (j->action == ISSUE_FAILED) {
+		log_stage("%s: failed: %s", j->spec->name, j->error != NULL ?
+		    j->error : acmeup_strerror(j->rc));
+		return;
+	}
+	if (j->action == ISSUE_SKIPPED) {
+		ari_format_time(j->next_renewal, when, sizeof(when));
+		log_debug("%s: not due (%s; renewal from %s)", j->spec->name,
+		    j->why != NULL ? j->why : "not due", when);
+		return;
+	}
+	ari_format_time(j->not_after, when, sizeof(when));
+	log_debug("%s: %s, expires %s%s%s", j->spec->name,
+	    j->action == ISSUE_ISSUED ? "issued" : "renewed", when,
+	    j->hook_error != NULL ? "; deploy hook failed: " : "",
+	    j->hook_error != NULL ? j->hook_error : "");
+}
+
+int
+issue_summary(const struct opts *o, const char *command,
+              struct issue_job *jobs, size_t n)
+{
+	struct report rep = { 0 };
+	size_t i, cnt[4] = { 0 }, hooks = 0;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		cnt[jobs[i].action]++;
+		hooks += jobs[i].hook_error != NULL;
+		if (n > 1)
+			log_job(&jobs[i]);
+		if (rc == 0 && o->json)
+			rc = report_job(&rep, &jobs[i]);
+	}
+	if (n > 1 || cnt[ISSUE_SKIPPED] > 0)
+		log_stage("%s: %zu issued, %zu renewed, %zu failed, %zu not "
+		    "due%s", command, cnt[ISSUE_ISSUED], cnt[ISSUE_RENEWED],
+		    cnt[ISSUE_FAILED], cnt[ISSUE_SKIPPED],
+		    hooks > 0 ? ", deploy hook failures" : "");
+	if (rc == 0 && o->json)
+		rc = report_print_json(&rep, command, stdout);
+	report_clear(&rep);
+	if (rc != 0)
+		return rc;
+	return issue_exit_code(jobs, n);
+}

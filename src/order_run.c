@@ -1,0 +1,301 @@
+/* One order of a batch: its ACME steps (RFC 8555 7.4, 7.5), then its
+ * certificate stored and its deploy hook run. The DNS side is the
+ * engine's (src/engine.c), shared by the whole batch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acmeup/acme.h"
+#include "acmeup/acme_issue.h"
+#include "acmeup/crypto.h"
+#include "acmeup/error.h"
+#include "acmeup/hook.h"
+#include "acmeup/lock.h"
+#include "acmeup/log.h"
+#include "acmeup/store.h"
+#include "issue_internal.h"
+
+#define ORDER_TIMEOUT_MS 120000
+#define CHALLENGE_PREFIX "_acme-challenge."
+
+void
+order_run_clear(struct order_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_pend; i++) {
+		free(r->pend[i].authz_url);
+		free(r->pend[i].challenge_url);
+		free(r->pend[i].owner);
+		free(r->pend[i].value);
+	}
+	free(r->pend);
+	for (i = 0; i < r->n_names; i++)
+		free(r->names[i]);
+	free(r->names);
+	acme_order_clear(&r->order);
+	free(r->order_url);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+order_alive(const struct order_run *r)
+{
+	return r->job->action != ISSUE_FAILED;
+}
+
+/* RFC 8555 7.5 / 8.4: for an authorization not yet valid, its dns-01
+ * challenge and the TXT record that answers it. */
+static int
+add_pending(struct acme_client *c, struct order_run *r,
+            const struct acme_authz *a, const char *url)
+{
+	const struct acme_challenge *ch = NULL;
+	struct pending *p = &r->pend[r->n_pend];
+	size_t i, olen;
+
+	for (i = 0; i < a->n_challenges && ch == NULL; i++)
+		if (strcmp(a->challenges[i].type, "dns-01") == 0)
+			ch = &a->challenges[i];
+	if (ch == NULL || ch->token == NULL)
+		return acmeup_fail(ACMEUP_EACME, "the CA offers no dns-01 "
+		    "challenge for %s", a->identifier);
+	olen = strlen(CHALLENGE_PREFIX) + strlen(a->identifier) + 1;
+	p->authz_url = strdup(url);
+	p->challenge_url = strdup(ch->url);
+	p->owner = malloc(olen);
+	r->n_pend++;
+	if (p->authz_url == NULL || p->challenge_url == NULL ||
+	    p->owner == NULL)
+		return ACMEUP_ENOMEM;
+	snprintf(p->owner, olen, "%s%s", CHALLENGE_PREFIX, a->identifier);
+	return acme_dns01_value(c, ch->token, &p->value);
+}
+
+static int
+collect_challenges(struct acme_client *c, struct order_run *r)
+{
+	struct acme_authz a = { 0 };
+	size_t i;
+	int rc = 0;
+
+	r->pend = calloc(r->order.n_authorizations, sizeof(*r->pend));
+	if (r->pend == NULL)
+		return ACMEUP_ENOMEM;
+	for (i = 0; i < r->order.n_authorizations && rc == 0; i++) {
+		rc = acme_authz_get(c, r->order.authorizations[i], &a);
+		if (rc == 0 && strcmp(a.status, "valid") == 0)
+			log_stage("acme: %s is already authorized",
+			    a.identifier);
+		else if (rc == 0 && strcmp(a.status, "pending") != 0)
+			rc = acmeup_fail(ACMEUP_EACME, "authorization for %s "
+			    "is %s", a.identifier, a.status);
+		else if (rc == 0)
+			rc = add_pending(c, r, &a, r->order.authorizations[i]);
+		acme_authz_clear(&a);
+	}
+	return rc;
+}
+
+/* The spec's names, normalized, and the certificate's directory. */
+static int
+order_names(struct order_run *r)
+{
+	const struct cert_spec *s = r->job->spec;
+	size_t i;
+	int n, rc = 0;
+
+	n = snprintf(r->certdir, sizeof(r->certdir), "%s/%s", s->out_dir,
+	    s->name);
+	if (n < 0 || (size_t)n >= sizeof(r->certdir))
+		return acmeup_fail(ACMEUP_EUSAGE, "certificate %s: output "
+		    "path too long", s->name);
+	if (s->n_domains == 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "certificate %s has no "
+		    "names", s->name);
+	r->names = calloc(s->n_domains, sizeof(*r->names));
+	if (r->names == NULL)
+		return ACMEUP_ENOMEM;
+	for (i = 0; i < s->n_domains && rc == 0; i++) {
+		rc = issue_normalize_name(s->domains[i], &r->names[i]);
+		if (rc == 0)
+			r->n_names++;
+	}
+	return rc;
+}
+
+/* 1 when dir/cert.pem exists: the new certificate replaces it. */
+static int
+cert_exists(const char *dir)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/cert.pem", dir);
+
+	return n > 0 && (size_t)n < sizeof(path) && store_exists(path) == 1;
+}
+
+int
+order_start(struct acme_client *c, const struct opts *o, struct order_run *r)
+{
+	struct issue_job *j = r->job;
+	struct acme_order_req req = { 0 };
+	int rc = 0;
+
+	if (j->lock == NULL)
+		rc = lock_cert(o->state_dir, j->spec->name, 0, &j->lock);
+	if (rc == 0)
+		rc = order_names(r);
+	if (rc == 0)
+		rc = store_cert_recover(r->certdir);
+	if (rc == 0)
+		j->existed = cert_exists(r->certdir);
+	if (rc == 0 && !j->replaces_known)
+		rc = acme_issue_replaces(c, r->certdir, &j->replaces);
+	req.names = (const char *const *)r->names;
+	req.n = r->n_names;
+	req.profile = j->spec->profile;
+	req.replaces = j->replaces;
+	if (rc == 0)
+		rc = acme_order_create(c, &req, &r->order, &r->order_url);
+	if (rc == 0)
+		log_stage("acme: %s: order %s for %zu name%s%s%s",
+		    j->spec->name, r->order_url, r->n_names,
+		    r->n_names == 1 ? "" : "s",
+		    req.profile != NULL ? ", profile " : "",
+		    req.profile != NULL ? req.profile : "");
+	if (rc == 0)
+		rc = collect_challenges(c, r);
+	return rc;
+}
+
+/* Split a PEM chain after its first certificate. */
+static const char *
+chain_rest(const char *pem)
+{
+	const char *end = strstr(pem, "-----END CERTIFICATE-----");
+
+	if (end == NULL)
+		return pem + strlen(pem);
+	end += strlen("-----END CERTIFICATE-----");
+	while (*end == '\r' || *end == '\n')
+		end++;
+	return end;
+}
+
+/* The certificate key of the spec: a new one of its key type, or the one
+ * in place with reuse-key. */
+static int
+cert_key(const struct opts *o, const struct order_run *r,
+         struct crypto_key **out)
+{
+	const struct cert_spec *s = r->job->spec;
+	struct opts ko = *o;
+
+	ko.key_type = s->key_type;
+	ko.key_type_set = o->key_type_set || s->key_type != CRYPTO_KEY_P256;
+	ko.reuse_key = s->reuse_key;
+	return acme_issue_cert_key(&ko, r->certdir, out);
+}
+
+/* <certdir>/{privkey,cert,chain,fullchain}.pem as one commit: the live
+ * files stay as they were unless every new one is in place. No
+ * privkey.pem when key is NULL (--csr: the user holds the key). */
+static int
+store_certificate(const char *dir, const struct crypto_key *key,
+                  const char *pem)
+{
+	const char *rest = chain_rest(pem);
+	struct cert_files f = { 0 };
+	char *keypem = NULL, *leaf = NULL;
+	size_t keylen = 0;
+	int rc = 0;
+
+	leaf = strndup(pem, (size_t)(rest - pem));
+	if (leaf == NULL)
+		return ACMEUP_ENOMEM;
+	if (key != NULL)
+		rc = crypto_key_to_pem(key, &keypem, &keylen);
+	f.key_pem = keypem;
+	f.cert_pem = leaf;
+	f.chain_pem = rest;
+	f.fullchain_pem = pem;
+	if (rc == 0)
+		rc = store_cert_commit(dir, &f);
+	if (keypem != NULL) {
+		explicit_bzero(keypem, keylen);
+		free(keypem);
+	}
+	free(leaf);
+	return rc;
+}
+
+/* The new certificate's expiry, for the report. */
+static void
+note_validity(struct issue_job *j, const char *pem)
+{
+	long long nb = 0, na = 0;
+
+	if (crypto_cert_validity(pem, strlen(pem), &nb, &na) != 0) {
+		acmeup_err_clear();
+		return;
+	}
+	j->not_after = na;
+	j->next_renewal = na - (long long)(j->spec->renew_before != 0 ?
+	    j->spec->renew_before : renew_default_before(nb, na));
+}
+
+/* The deploy hook after the certificate changed: a failure is the job's
+ * hook_error, and the certificate stays. */
+static void
+deploy(struct order_run *r)
+{
+	struct issue_job *j = r->job;
+	int rc;
+
+	if (j->spec->deploy_hook == NULL)
+		return;
+	log_stage("hook: %s: running the deploy hook", j->spec->name);
+	rc = hook_run(j->spec->deploy_hook, j->spec, r->certdir, 0);
+	if (rc == 0)
+		return;
+	j->hook_error = strdup(acmeup_errmsg(rc));
+	log_warn("hook: %s: %s", j->spec->name, acmeup_errmsg(rc));
+	acmeup_err_clear();
+}
+
+int
+order_finish(struct acme_client *c, const struct opts *o,
+             const struct issue_csr *csr, struct order_run *r)
+{
+	struct acme_finish_opts fo = { .timeout_ms = ORDER_TIMEOUT_MS,
+	    .preferred_chain = r->job->spec->preferred_chain };
+	struct crypto_key *key = NULL;
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	char *pem = NULL;
+	int rc = 0;
+
+	if (csr == NULL)
+		rc = cert_key(o, r, &key);
+	if (rc == 0 && csr == NULL)
+		rc = crypto_csr_new(key, (const char *const *)r->names,
+		    r->n_names, &der, &der_len);
+	if (rc == 0)
+		rc = acme_order_finalize(c, r->order_url, &r->order,
+		    csr != NULL ? csr->der : der,
+		    csr != NULL ? csr->len : der_len, &fo, &pem);
+	if (rc == 0)
+		rc = store_certificate(r->certdir, key, pem);
+	if (rc == 0) {
+		log_stage("store: %s: certificate written to %s/",
+		    r->job->spec->name, r->certdir);
+		r->job->action = r->job->existed ? ISSUE_RENEWED :
+		    ISSUE_ISSUED;
+		note_validity(r->job, pem);
+		deploy(r);
+	}
+	free(pem);
+	free(der);
+	crypto_key_free(key);
+	return rc;
+}
