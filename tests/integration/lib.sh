@@ -58,8 +58,15 @@ LAB_TXT_ZONES=${LAB_TXT_ZONES:-}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/acmeup-$TEST_NAME.XXXXXX")
 LAB_LAG_RESTORE= # the lag before the test's first lab_lag
 LAB_PEBBLES=()   # extra pebbles the test started
+FRONT_PID=       # the HTTPS front of start_front, if any
+FRONT_ADDED=     # its loopback address, when start_front added it
 cleanup() {
 	local name
+	if [ -n "$FRONT_PID" ]; then
+		kill "$FRONT_PID" 2>/dev/null || true
+		wait "$FRONT_PID" 2>/dev/null || true
+	fi
+	[ -z "$FRONT_ADDED" ] || ip addr del "$FRONT_ADDED/32" dev lo 2>/dev/null || true
 	for name in ${LAB_PEBBLES[@]+"${LAB_PEBBLES[@]}"}; do
 		ACMEUP_LAB_DIR=$ACMEUP_LAB_DIR "$LAB_SCRIPT" pebble-down "$name" || true
 	done
@@ -307,3 +314,41 @@ lab_pebble_up() {
 	LAB_PEBBLE_EAB=
 	[ ! -s "$ACMEUP_LAB_DIR/pebble-$1/eab" ] || LAB_PEBBLE_EAB=$ACMEUP_LAB_DIR/pebble-$1/eab
 }
+
+# --- an HTTPS front before pebble (features pebble 2.4 lacks) ----------------
+
+# start_front SCRIPT ADDR PORT: runs the python3 HTTPS server SCRIPT with the
+# arguments ADDR PORT ACME_DIR CA_BUNDLE CERT KEY STATEDIR (the lab's pebble
+# certificate is valid for 127.53.0.1 and .3-.9), waits (5 s at most) for it
+# to create STATEDIR/ready, and stops it when the test exits.
+start_front() {
+	local script=$1 addr=$2 port=$3 i
+	mkdir -p "$TMP/front"
+	if ! ip -4 addr show dev lo | grep -q "inet $addr/"; then
+		ip addr add "$addr/32" dev lo
+		FRONT_ADDED=$addr
+	fi
+	python3 "$script" "$addr" "$port" "$ACME_DIR" "$ACME_CA_BUNDLE" \
+		"$ACMEUP_LAB_DIR/pebble/cert.pem" "$ACMEUP_LAB_DIR/pebble/key.pem" \
+		"$TMP/front" >"$TMP/front.log" 2>&1 &
+	FRONT_PID=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -e "$TMP/front/ready" ] && return 0
+		sleep 0.1
+	done
+	fail "the front did not start: $(tail -n 5 "$TMP/front.log")"
+}
+
+# cert_id PEM: the RFC 9773 4.1 certificate identifier, computed with
+# openssl: base64url(AKI keyIdentifier) "." base64url(serial content octets,
+# with a leading zero when the high bit is set).
+cert_id() {
+	local aki serial
+	aki=$(openssl x509 -in "$1" -noout -ext authorityKeyIdentifier |
+		sed -n 's/^[[:space:]]*\(keyid:\)\{0,1\}\([0-9A-Fa-f:]\{8,\}\)$/\2/p' | tr -d ':')
+	serial=$(openssl x509 -in "$1" -noout -serial | cut -d= -f2)
+	[ $((${#serial} % 2)) = 0 ] || serial=0$serial
+	case $serial in [89A-Fa-f]*) serial=00$serial ;; esac
+	printf '%s.%s' "$(printf '%s' "$aki" | hex_b64url)" "$(printf '%s' "$serial" | hex_b64url)"
+}
+hex_b64url() { xxd -r -p | basenc --base64url | tr -d '=\n'; }

@@ -81,39 +81,8 @@ srv.socket = sctx.wrap_socket(srv.socket, server_side=True)
 open(os.path.join(state, "ready"), "w").close()
 srv.serve_forever()
 PY
-mkdir -p "$TMP/front"
-ip -4 addr show dev lo | grep -q "inet $FRONT_ADDR/" || {
-	ip addr add "$FRONT_ADDR/32" dev lo
-	FRONT_ADDED=1
-}
-python3 "$TMP/front.py" "$FRONT_ADDR" 16001 "$ACME_DIR" "$ACME_CA_BUNDLE" \
-	"$ACMEUP_LAB_DIR/pebble/cert.pem" "$ACMEUP_LAB_DIR/pebble/key.pem" \
-	"$TMP/front" >"$TMP/front.log" 2>&1 &
-FRONT_PID=$!
-ari_cleanup() {
-	kill "$FRONT_PID" 2>/dev/null || true
-	wait "$FRONT_PID" 2>/dev/null || true
-	[ -z "${FRONT_ADDED:-}" ] || ip addr del "$FRONT_ADDR/32" dev lo 2>/dev/null || true
-	cleanup
-}
-trap ari_cleanup EXIT
-for ((i = 0; i < 50; i++)); do
-	[ -e "$TMP/front/ready" ] && break
-	sleep 0.1
-done
-[ -e "$TMP/front/ready" ] || fail "the front did not start: $(tail -n 5 "$TMP/front.log")"
+start_front "$TMP/front.py" "$FRONT_ADDR" 16001
 
-# RFC 9773 4.1, computed with openssl (as test_acme_ari does).
-b64url() { xxd -r -p | basenc --base64url | tr -d '=\n'; }
-cert_id() {
-	local aki serial
-	aki=$(openssl x509 -in "$1" -noout -ext authorityKeyIdentifier |
-		sed -n 's/^[[:space:]]*\(keyid:\)\{0,1\}\([0-9A-Fa-f:]\{8,\}\)$/\2/p' | tr -d ':')
-	serial=$(openssl x509 -in "$1" -noout -serial | cut -d= -f2)
-	[ $((${#serial} % 2)) = 0 ] || serial=0$serial
-	case $serial in [89A-Fa-f]*) serial=00$serial ;; esac
-	printf '%s.%s' "$(printf '%s' "$aki" | b64url)" "$(printf '%s' "$serial" | b64url)"
-}
 
 CONF=$TMP/acmeup.conf
 cat >"$CONF" <<EOF
