@@ -355,6 +355,18 @@ dns_txt_add(struct dns_ctx *ctx, struct journal *j,
 	return 0;
 }
 
+/* One line per record left behind in z, for the person cleaning up. */
+static void
+warn_left(const struct dns_zone *z)
+{
+	size_t i;
+
+	for (i = 0; i < z->nrecs; i++)
+		log_warn("dns: %s: left at %s: %s TXT \"%s\"", z->name,
+		         z->primary.textport, z->recs[i].owner_text,
+		         z->recs[i].value);
+}
+
 int
 dns_txt_remove(struct dns_set *set)
 {
@@ -373,6 +385,7 @@ dns_txt_remove(struct dns_set *set)
 		/* Go on with the other zones; report the first failure. */
 		log_warn("dns: %s: records not removed: %s", set->zones[i].name,
 		         acmeup_errmsg(rc));
+		warn_left(&set->zones[i]);
 		if (ret == 0) {
 			ret = rc;
 			snprintf(first, sizeof(first), "%s", acmeup_errmsg(rc));

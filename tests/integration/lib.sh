@@ -91,6 +91,17 @@ run_acmeup() {
 	fi
 }
 
+# wait_line FILE PATTERN SECONDS: true once FILE has a line with PATTERN
+# (checked every 0.1 s), false after SECONDS.
+wait_line() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 show_output() {
 	printf -- '--- acmeup %s: stderr ---\n' "$1" >&2
 	tail -n 40 "$TMP/$1.err" >&2 || true

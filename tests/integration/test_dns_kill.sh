@@ -9,15 +9,6 @@
 [ -n "${LAG_SERVER:-}" ] || fail "the lab has no lagging secondary (old lab?)"
 STATE=$TMP/state
 
-wait_line() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # killed NAME TAG: issue NAME in the background, kill -9 it during the wait.
 killed() {
 	local name=$1 tag=$2 pid

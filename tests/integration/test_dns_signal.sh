@@ -8,16 +8,6 @@
 [ -n "${LAG_SERVER:-}" ] || fail "the lab has no lagging secondary (old lab?)"
 lab_lag never
 
-# wait_line FILE PATTERN SECONDS: true once FILE has a line with PATTERN.
-wait_line() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # interrupt SIGNAL: issue in the background, SIGNAL once it waits for ns3.
 interrupt() {
 	local sig=$1 name=n$RANDOM$RANDOM.$LAG_ZONE pid i rc=0 ttl

@@ -10,16 +10,6 @@
 
 lab_pebble_up slowva 127.53.0.8 PEBBLE_VA_NOSLEEP=0 PEBBLE_VA_SLEEPTIME=30
 
-# wait_line FILE PATTERN SECONDS: true once FILE has a line with PATTERN.
-wait_line() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # interrupt SIGNAL: issue in the background, SIGNAL once the CA validates.
 interrupt() {
 	local sig=$1 name=n$RANDOM$RANDOM.$ZONE pid i rc=0 t0 ms

@@ -33,16 +33,6 @@ cert c3 {
 }
 EOF
 
-# wait_line FILE PATTERN SECONDS: true once FILE has a line with PATTERN.
-wait_line() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # start NAME: renew in the background, until it waits for ns3; sets PID.
 start() {
 	"$ACMEUP" renew -c "$CONF" -v >"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null &
