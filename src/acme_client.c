@@ -149,8 +149,7 @@ sleep_seconds(long seconds)
 	struct timespec ts = { .tv_sec = (time_t)seconds, .tv_nsec = 0 };
 
 	if (nanosleep(&ts, NULL) != 0 && interrupt_pending())
-		return acmeup_fail(ACMEUP_EINTR, "interrupted by signal %d",
-		    interrupt_pending());
+		return interrupt_fail();
 	return 0;
 }
 
@@ -254,8 +253,7 @@ acme_poll_sleep(long retry_after, unsigned *attempt, long long deadline_ms)
 		wait_ms = *attempt < 5 ? 50LL << *attempt : 1000;
 	(*attempt)++;
 	if (interrupt_pending())
-		return acmeup_fail(ACMEUP_EINTR, "interrupted by signal %d",
-		    interrupt_pending());
+		return interrupt_fail();
 	if (now >= deadline_ms)
 		return ACMEUP_ETIMEOUT;
 	if (now + wait_ms > deadline_ms)
@@ -263,7 +261,6 @@ acme_poll_sleep(long retry_after, unsigned *attempt, long long deadline_ms)
 	ts.tv_sec = (time_t)(wait_ms / 1000);
 	ts.tv_nsec = (long)(wait_ms % 1000) * 1000000L;
 	if (nanosleep(&ts, NULL) != 0 && interrupt_pending())
-		return acmeup_fail(ACMEUP_EINTR, "interrupted by signal %d",
-		    interrupt_pending());
+		return interrupt_fail();
 	return 0;
 }

@@ -76,11 +76,7 @@ dns_fail_prefix(int rc, const char *prefix)
 int
 dns_interrupted(void)
 {
-	int sig = interrupt_pending();
-
-	return acmeup_fail(ACMEUP_EINTR, "interrupted by %s",
-	                   sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM"
-	                   : sig == SIGHUP ? "SIGHUP" : "a signal");
+	return interrupt_fail();
 }
 
 char *

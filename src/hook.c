@@ -298,8 +298,9 @@ supervise(pid_t pid, const char *name, const char *cmd, unsigned timeout_s)
 		    "been ended: %.*s", name, strsignal(stopped), HOOK_SHOW,
 		    cmd);
 	if (sig != 0)
-		return acmeup_fail(ACMEUP_EINTR, "interrupted by signal %d: "
-		    "the deploy hook for %s has been stopped", sig, name);
+		return acmeup_fail(ACMEUP_EINTR, "interrupted by %s: the "
+		    "deploy hook for %s has been stopped", interrupt_name(),
+		    name);
 	return acmeup_fail(ACMEUP_EHOOK, "deploy hook for %s did not finish "
 	    "within %u s and has been stopped: %.*s", name, timeout_s,
 	    HOOK_SHOW, cmd);

@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "acmeup/error.h"
 #include "acmeup/interrupt.h"
 
 static volatile sig_atomic_t pending;
@@ -29,4 +30,21 @@ int
 interrupt_pending(void)
 {
 	return pending;
+}
+
+const char *
+interrupt_name(void)
+{
+	switch (pending) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	default: return "a signal";
+	}
+}
+
+int
+interrupt_fail(void)
+{
+	return acmeup_fail(ACMEUP_EINTR, "interrupted by %s", interrupt_name());
 }

@@ -101,8 +101,9 @@ take(int fd, const char *name, const char *path, unsigned wait_s)
 			    "%u s for the other run", name, wait_s);
 		sig = interrupt_pending();
 		if (sig != 0)
-			return acmeup_fail(ACMEUP_EINTR, "interrupted by signal "
-			    "%d while waiting for the lock of %s", sig, name);
+			return acmeup_fail(ACMEUP_EINTR, "interrupted by %s "
+			    "while waiting for the lock of %s",
+			    interrupt_name(), name);
 		nanosleep(&nap, NULL);
 		waited_ms += LOCK_POLL_MS;
 	}

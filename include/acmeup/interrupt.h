@@ -6,4 +6,10 @@
 void interrupt_install(void);
 int interrupt_pending(void); /* the signal number, or 0 */
 
+/* "SIGINT", "SIGTERM", "SIGHUP" or "a signal": for messages. Static. */
+const char *interrupt_name(void);
+
+/* Record "interrupted by SIGTERM" (etc.) and return ACMEUP_EINTR. */
+int interrupt_fail(void);
+
 #endif
