@@ -259,7 +259,7 @@ deploy(struct order_run *r)
 	if (rc == 0)
 		return;
 	j->hook_error = strdup(acmeup_errmsg(rc));
-	log_warn("hook: %s: %s", j->spec->name, acmeup_errmsg(rc));
+	log_warn("%s", acmeup_errmsg(rc)); /* names the certificate */
 	acmeup_err_clear();
 }
 
