@@ -12,6 +12,7 @@
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/issue.h"
+#include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
 
@@ -127,6 +128,45 @@ account_key_open(const char *dir, enum crypto_key_type type, int type_given,
 		    "to new keys (change it with 'acmeup account rollover')",
 		    path, desc, crypto_key_type_name(type));
 	*out = key;
+	return 0;
+}
+
+#define STATE_LOCK_WAIT_S 30
+
+int
+account_key_open_locked(const char *dir, enum crypto_key_type type,
+                        int type_given, int keep_exclusive,
+                        struct crypto_key **out, struct lock **lock)
+{
+	struct crypto_key *key = NULL;
+	struct lock *l = NULL;
+	char path[PATH_MAX];
+	int rc, exists;
+
+	rc = account_key_path(dir, NULL, path, sizeof(path));
+	if (rc == 0)
+		rc = lock_state(dir, keep_exclusive, STATE_LOCK_WAIT_S, &l);
+	exists = rc == 0 ? store_exists(path) : rc;
+	if (exists == 0 && !keep_exclusive) {
+		/* No key yet: create it under the exclusive lock (released
+		 * first, so two shared holders never wait for each other). */
+		lock_release(l);
+		l = NULL;
+		rc = lock_state(dir, 1, STATE_LOCK_WAIT_S, &l);
+	} else if (exists < 0) {
+		rc = exists;
+	}
+	if (rc == 0)
+		rc = account_key_open(dir, type, type_given, &key, NULL);
+	if (rc == 0 && !keep_exclusive)
+		rc = lock_share(l);
+	if (rc != 0) {
+		crypto_key_free(key);
+		lock_release(l);
+		return rc;
+	}
+	*out = key;
+	*lock = l;
 	return 0;
 }
 

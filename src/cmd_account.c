@@ -10,11 +10,13 @@
 #include "acmeup/acme_issue.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "acmeup/lock.h"
 #include "acmeup/log.h"
 
 /* One run: the key, the client, the contacts as mailto: URLs. */
 struct account_run {
 	struct crypto_key *key;
+	struct lock *state_lock;
 	struct acme_client *acme;
 	struct acme_contacts ct;
 };
@@ -24,6 +26,7 @@ run_clear(struct account_run *r)
 {
 	acme_client_free(r->acme);
 	crypto_key_free(r->key);
+	lock_release(r->state_lock);
 }
 
 /* Load or create the account key, fetch the directory. */
@@ -37,10 +40,13 @@ start(const struct opts *o, struct account_run *r)
 		    "directory URL with --server");
 	rc = acme_contacts_from_opts(o, &r->ct);
 	if (rc == 0)
-		rc = account_key_open(o->state_dir,
+		rc = account_key_open_locked(o->state_dir,
 		    (enum crypto_key_type)o->account_key_type,
 		    o->account_key_type_set &&
-		    strcmp(o->args[0], "rollover") != 0, &r->key, NULL);
+		    strcmp(o->args[0], "rollover") != 0,
+		    strcmp(o->args[0], "rollover") == 0 ||
+		    strcmp(o->args[0], "deactivate") == 0, &r->key,
+		    &r->state_lock);
 	if (rc == 0)
 		rc = acme_client_open(o->server, o->ca_bundle, r->key,
 		    o->wait_rate_limit, &r->acme);

@@ -29,6 +29,7 @@
 struct issue_engine {
 	const struct opts *o;          /* borrowed */
 	struct crypto_key *account;
+	struct lock *state_lock;       /* shared: the account key stays put */
 	struct acme_client *acme;
 	struct dns_ctx *dns;           /* made by the first batch */
 	int ready;                     /* account opened, DNS set up */
@@ -77,9 +78,9 @@ issue_engine_open(const struct opts *o, struct issue_engine **out)
 	if (e == NULL)
 		return ACMEUP_ENOMEM;
 	e->o = o;
-	rc = account_key_open(o->state_dir,
+	rc = account_key_open_locked(o->state_dir,
 	    (enum crypto_key_type)o->account_key_type,
-	    o->account_key_type_set, &e->account, NULL);
+	    o->account_key_type_set, 0, &e->account, &e->state_lock);
 	if (rc == 0)
 		rc = acme_client_open(o->server, o->ca_bundle, e->account,
 		    o->wait_rate_limit, &e->acme);
@@ -98,6 +99,7 @@ issue_engine_free(struct issue_engine *e)
 		return;
 	acme_client_free(e->acme);
 	crypto_key_free(e->account);
+	lock_release(e->state_lock);
 	dns_ctx_free(e->dns);
 	free(e);
 }

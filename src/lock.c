@@ -1,4 +1,6 @@
-/* Per-certificate locks: flock(2) on state_dir/locks/NAME.lock.
+/* Per-certificate locks: flock(2) on state_dir/locks/NAME.lock; and the
+ * state directory's lock, state_dir/state.lock: shared by runs that use the
+ * account key, exclusive while the key is created or changed.
  *
  * The kernel drops a flock when its holder exits, however it exits, so a
  * crashed run never leaves a stale lock behind; the lock file itself stays
@@ -27,6 +29,7 @@
 
 struct lock {
 	int fd;
+	int exclusive;
 };
 
 /* The holder's PID (0 when the file has none yet) and host ("" when it is
@@ -60,34 +63,40 @@ read_holder(int fd, long *pid, char *host, size_t size)
 		snprintf(host, size, "%s", end + 1);
 }
 
+/* What a lock guards, for messages: "certificate NAME is being issued",
+ * "the state directory DIR is in use". */
+struct what {
+	const char *noun; /* "certificate x", "the state directory /y" */
+	const char *busy; /* "is being issued by", "is in use by" */
+};
+
 static int
-busy(int fd, const char *name, const char *path)
+busy(int fd, const struct what *w, const char *path)
 {
 	char host[HOLDER_MAX];
 	long pid;
 
 	read_holder(fd, &pid, host, sizeof(host));
 	if (pid == 0)
-		return acmeup_fail(ACMEUP_EBUSY, "certificate %s is being "
-		    "issued by another process (lock file %s)", name, path);
+		return acmeup_fail(ACMEUP_EBUSY, "%s %s another process (lock "
+		    "file %s)", w->noun, w->busy, path);
 	if (host[0] != '\0')
-		return acmeup_fail(ACMEUP_EBUSY, "certificate %s is being "
-		    "issued by process %ld on host %s (lock file %s)", name,
-		    pid, host, path);
-	return acmeup_fail(ACMEUP_EBUSY, "certificate %s is being issued by "
-	    "process %ld (lock file %s)", name, pid, path);
+		return acmeup_fail(ACMEUP_EBUSY, "%s %s process %ld on host %s "
+		    "(lock file %s)", w->noun, w->busy, pid, host, path);
+	return acmeup_fail(ACMEUP_EBUSY, "%s %s process %ld (lock file %s)",
+	    w->noun, w->busy, pid, path);
 }
 
-/* flock(fd) exclusively, waiting up to wait_s seconds for the holder. */
+/* flock(fd, op), waiting up to wait_s seconds for the holder. */
 static int
-take(int fd, const char *name, const char *path, unsigned wait_s)
+take(int fd, int op, const struct what *w, const char *path, unsigned wait_s)
 {
 	struct timespec nap = { 0, LOCK_POLL_MS * 1000000L };
 	long long waited_ms = 0;
 	int sig;
 
 	for (;;) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(fd, op | LOCK_NB) == 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
@@ -95,15 +104,15 @@ take(int fd, const char *name, const char *path, unsigned wait_s)
 			return acmeup_fail(ACMEUP_EIO, "cannot lock %s: %s",
 			    path, strerror(errno));
 		if (waited_ms >= (long long)wait_s * 1000)
-			return busy(fd, name, path);
+			return busy(fd, w, path);
 		if (waited_ms == 0)
-			log_stage("lock: certificate %s is busy; waiting up to "
-			    "%u s for the other run", name, wait_s);
+			log_stage("lock: %s is busy; waiting up to %u s for the "
+			    "other run", w->noun, wait_s);
 		sig = interrupt_pending();
 		if (sig != 0)
 			return acmeup_fail(ACMEUP_EINTR, "interrupted by %s "
 			    "while waiting for the lock of %s",
-			    interrupt_name(), name);
+			    interrupt_name(), w->noun);
 		nanosleep(&nap, NULL);
 		waited_ms += LOCK_POLL_MS;
 	}
@@ -135,13 +144,48 @@ check_name(const char *name)
 	return 0;
 }
 
+/* Open (creating) path and take it with op; the holder's PID is recorded
+ * for exclusive locks. */
+static int
+lock_path(const char *path, int op, const struct what *w, unsigned wait_s,
+          struct lock **out)
+{
+	struct lock *l = NULL;
+	int fd, rc;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return acmeup_fail(ACMEUP_EIO, "cannot open lock file %s: %s",
+		    path, strerror(errno));
+	rc = take(fd, op, w, path, wait_s);
+	if (rc != 0)
+		goto out;
+	l = malloc(sizeof(*l));
+	if (l == NULL) {
+		rc = ACMEUP_ENOMEM;
+		goto out;
+	}
+	if (op == LOCK_EX)
+		write_holder(fd);
+	l->fd = fd;
+	l->exclusive = op == LOCK_EX;
+	fd = -1;
+	log_debug("lock: holding %s (%s)", path, op == LOCK_EX ? "exclusive" :
+	    "shared");
+	*out = l;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int
 lock_cert(const char *state_dir, const char *name, unsigned wait_s,
           struct lock **out)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
-	struct lock *l = NULL;
-	int fd = -1, rc, n;
+	char dir[PATH_MAX], path[PATH_MAX], noun[PATH_MAX + 16];
+	struct what w = { noun, "is being issued by" };
+	int rc, n;
 
 	rc = check_name(name);
 	if (rc != 0)
@@ -155,27 +199,39 @@ lock_cert(const char *state_dir, const char *name, unsigned wait_s,
 	rc = store_mkdirs(dir, 0700);
 	if (rc != 0)
 		return rc;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return acmeup_fail(ACMEUP_EIO, "cannot open lock file %s: %s",
-		    path, strerror(errno));
-	rc = take(fd, name, path, wait_s);
+	snprintf(noun, sizeof(noun), "certificate %s", name);
+	return lock_path(path, LOCK_EX, &w, wait_s, out);
+}
+
+int
+lock_state(const char *state_dir, int exclusive, unsigned wait_s,
+           struct lock **out)
+{
+	char path[PATH_MAX], noun[PATH_MAX + 32];
+	struct what w = { noun, "is in use by" };
+	int rc, n;
+
+	n = snprintf(path, sizeof(path), "%s/state.lock", state_dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s/state.lock",
+		    state_dir);
+	rc = store_mkdirs(state_dir, 0700);
 	if (rc != 0)
-		goto out;
-	l = malloc(sizeof(*l));
-	if (l == NULL) {
-		rc = ACMEUP_ENOMEM;
-		goto out;
-	}
-	write_holder(fd);
-	l->fd = fd;
-	fd = -1;
-	log_debug("lock: holding %s", path);
-	*out = l;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
+		return rc;
+	snprintf(noun, sizeof(noun), "the state directory %s", state_dir);
+	return lock_path(path, exclusive ? LOCK_EX : LOCK_SH, &w, wait_s, out);
+}
+
+int
+lock_share(struct lock *l)
+{
+	if (!l->exclusive)
+		return 0;
+	if (ftruncate(l->fd, 0) != 0 || flock(l->fd, LOCK_SH) != 0)
+		return acmeup_fail(ACMEUP_EIO, "cannot share the state lock: "
+		    "%s", strerror(errno));
+	l->exclusive = 0;
+	return 0;
 }
 
 void
@@ -183,7 +239,7 @@ lock_release(struct lock *l)
 {
 	if (l == NULL)
 		return;
-	if (ftruncate(l->fd, 0) != 0)
+	if (l->exclusive && ftruncate(l->fd, 0) != 0)
 		log_debug("lock: cannot clear the lock file: %s",
 		    strerror(errno));
 	close(l->fd); /* drops the flock */

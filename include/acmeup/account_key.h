@@ -15,6 +15,16 @@
 int account_key_open(const char *dir, enum crypto_key_type type,
                      int type_given, struct crypto_key **out, int *created);
 
+/* account_key_open under dir/state.lock (lock.h): shared for the run, so
+ * that the key never changes under a running order, but exclusive while a
+ * new key is created (two first runs never make two keys) and for the whole
+ * run when keep_exclusive (rollover, deactivation). Waits up to 30 s for an
+ * exclusive holder. *lock owned by the caller (lock_release). */
+struct lock;
+int account_key_open_locked(const char *dir, enum crypto_key_type type,
+                            int type_given, int keep_exclusive,
+                            struct crypto_key **out, struct lock **lock);
+
 /* Write key to dir/account.key.new (0600, atomically). */
 int account_key_stage(const char *dir, const struct crypto_key *key);
 

@@ -234,6 +234,36 @@ test_not_inherited(void **state)
 	lock_release(l);
 }
 
+/* The state lock: shared holders coexist; an exclusive one waits for them
+ * and is refused while they stay; lock_share lets shared holders in. */
+static void
+test_state_lock(void **state)
+{
+	struct lock *a = NULL, *b = NULL, *x = NULL;
+	char path[600];
+	int rc;
+
+	(void)state;
+	assert_int_equal(lock_state(state_dir, 0, 0, &a), 0);
+	assert_int_equal(lock_state(state_dir, 0, 0, &b), 0);
+	acmeup_err_clear();
+	rc = lock_state(state_dir, 1, 0, &x);
+	assert_int_equal(rc, ACMEUP_EBUSY);
+	snprintf(path, sizeof(path), "the state directory %s is in use by "
+	    "another process (lock file %s/state.lock)", state_dir, state_dir);
+	assert_string_equal(acmeup_errmsg(rc), path);
+	lock_release(a);
+	lock_release(b);
+	assert_int_equal(lock_state(state_dir, 1, 0, &x), 0);
+	assert_int_equal(lock_state(state_dir, 0, 0, &a), ACMEUP_EBUSY);
+	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EBUSY), "is in use by "
+	    "process"));
+	assert_int_equal(lock_share(x), 0);
+	assert_int_equal(lock_state(state_dir, 0, 0, &a), 0);
+	lock_release(a);
+	lock_release(x);
+}
+
 int
 main(void)
 {
@@ -243,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_holder_text),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_not_inherited),
+		cmocka_unit_test(test_state_lock),
 	};
 	char cmd[128];
 	int rc;
