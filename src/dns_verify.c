@@ -314,6 +314,27 @@ wait_round(const struct dns_set *set, struct dns_zone *z, long long deadline,
 	return 0;
 }
 
+/* The live status line: the first server still awaited, and how many. */
+static void
+wait_progress(const struct dns_set *set, size_t left, long long deadline)
+{
+	const struct dns_wait_srv *s;
+	size_t i, j;
+
+	for (i = 0; i < set->nzones; i++)
+		for (j = 0; j < set->zones[i].nsrv; j++) {
+			s = &set->zones[i].srv[j];
+			if (s->done)
+				continue;
+			log_progress("dns: %s: waiting for %s%s%s (%zu server%s "
+			    "left, %lld s to go)", set->zones[i].name,
+			    s->addr.text, s->why[0] != '\0' ? ": " : "", s->why,
+			    left, left == 1 ? "" : "s",
+			    (deadline - log_elapsed_ms() + 999) / 1000);
+			return;
+		}
+}
+
 /* ETIMEOUT naming each lagging server with its serial vs the primary's. */
 static int
 wait_timeout(const struct dns_set *set)
@@ -372,6 +393,7 @@ dns_txt_wait(struct dns_set *set)
 			rc = wait_timeout(set);
 			break;
 		}
+		wait_progress(set, left, deadline);
 		rc = sleep_ms(delay < deadline - log_elapsed_ms() ? delay
 		              : deadline - log_elapsed_ms());
 		delay = delay * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay * 2;

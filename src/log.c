@@ -2,10 +2,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "acmeup/log.h"
 
 static int verbosity;
+static int progress_shown; /* a log_progress line awaits erasing */
 static struct timespec t0;
 static int started;
 
@@ -45,6 +47,7 @@ vlog(const char *tag, const char *fmt, va_list ap)
 {
 	long long ms = log_elapsed_ms();
 
+	log_progress_clear();
 	fprintf(stderr, "[%4lld.%03llds] %s", ms / 1000, ms % 1000, tag);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -92,4 +95,30 @@ log_trace(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("trace: ", fmt, ap);
 	va_end(ap);
+}
+
+void
+log_progress_clear(void)
+{
+	if (!progress_shown)
+		return;
+	fputs("\r\033[K", stderr);
+	progress_shown = 0;
+}
+
+void
+log_progress(const char *fmt, ...)
+{
+	long long ms;
+	va_list ap;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	ms = log_elapsed_ms();
+	fprintf(stderr, "\r\033[K[%4lld.%03llds] ", ms / 1000, ms % 1000);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	progress_shown = 1;
 }

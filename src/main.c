@@ -102,9 +102,11 @@ main(int argc, char **argv)
 		rc = cmd->run(&opts);
 	crypto_deinit();
 	config_free(cfg);
-	if (rc < 0)
+	if (rc < 0) {
+		log_progress_clear();
 		fprintf(stderr, "acmeup: error: %s\n", acmeup_errmsg(rc));
-	else if (rc == 0)
+	} else if (rc == 0) {
 		log_stage("done");
+	}
 	return exit_status(rc);
 }

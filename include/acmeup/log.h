@@ -19,4 +19,12 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A live status line for long waits, rewritten in place ("\r", erase line)
+ * when stderr is a terminal; nothing otherwise. The next log line replaces
+ * it. */
+void log_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Erase the live status line, if one is shown (before printing elsewhere). */
+void log_progress_clear(void);
+
 #endif

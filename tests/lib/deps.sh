@@ -18,7 +18,7 @@ ACMEUP_DEPS=(
 	pebble bind9 bind9-utils bind9-dnsutils unbound knot knot-dnsutils
 	gnutls-bin openssl iproute2 curl ca-certificates
 	# checks of the fuzz targets, shell scripts, man pages and systemd units
-	clang libclang-rt-14-dev shellcheck groff-base man-db systemd python3
+	clang libclang-rt-14-dev shellcheck groff-base man-db systemd python3 bsdutils
 )
 # The packages whose system service would compete for port 53.
 ACMEUP_DNS_SERVICES=(named unbound knot)
