@@ -114,6 +114,22 @@ show_output() {
 ISSUE=(issue --server "$ACME_DIR" --ca-bundle "$ACME_CA_BUNDLE"
 	--resolver "$RESOLVER" --email admin@example.test --agree-tos)
 
+# lab_conf STATE OUT: the global settings of an acmeup.conf for the lab
+# (CA, resolver, account, the update key), on stdout; cert and zone blocks
+# follow.
+lab_conf() {
+	cat <<EOF
+server      $ACME_DIR
+ca-bundle   $ACME_CA_BUNDLE
+resolver    $RESOLVER
+email       admin@example.test
+agree-tos   yes
+tsig-key    $TSIG_KEY
+state-dir   $1
+out         $2
+EOF
+}
+
 # --- certificates -----------------------------------------------------------
 
 # DNS SANs of a PEM certificate, one a line, sorted.

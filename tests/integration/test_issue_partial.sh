@@ -12,15 +12,9 @@
 
 tag=p$RANDOM$RANDOM
 CONF=$TMP/acmeup.conf
-cat >"$CONF" <<EOF
-server      $ACME_DIR
-ca-bundle   $ACME_CA_BUNDLE
-resolver    $RESOLVER
-email       admin@example.test
-agree-tos   yes
-tsig-key    $TSIG_KEY
-state-dir   $TMP/state
-out         $TMP/out
+{
+	lab_conf "$TMP/state" "$TMP/out"
+	cat <<EOF
 
 cert good1 {
     domains $tag-1.$ZONE *.$tag-1.$ZONE
@@ -35,6 +29,7 @@ cert good2 {
     domains $tag-2.$KNOT_ZONE
 }
 EOF
+} >"$CONF"
 
 ans=$(dig +time=2 +tries=1 "@$RESOLVER" "_acme-challenge.$tag-u.$ZONE" TXT | grep -c NXDOMAIN || true)
 [ "$ans" -ge 1 ] || fail "could not seed the resolver's negative cache for _acme-challenge.$tag-u.$ZONE"

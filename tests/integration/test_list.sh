@@ -17,15 +17,9 @@ CONF=$TMP/acmeup.conf
 OUT=$TMP/out
 
 write_conf() { # extra names for cert a
-	cat >"$CONF" <<EOF
-server $ACME_DIR
-ca-bundle $ACME_CA_BUNDLE
-resolver $RESOLVER
-email admin@example.test
-agree-tos yes
-tsig-key $TSIG_KEY
-state-dir $TMP/state
-out $OUT
+	{
+		lab_conf "$TMP/state" "$OUT"
+		cat <<EOF
 
 zone $ZONE {
     server $PRIMARY
@@ -45,6 +39,7 @@ cert d$R {
     renew-before 3650d
 }
 EOF
+	} >"$CONF"
 }
 write_conf
 

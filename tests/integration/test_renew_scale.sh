@@ -28,16 +28,8 @@ names_of() {
 }
 
 {
+	lab_conf "$TMP/state" "$TMP/out"
 	cat <<EOF
-# acmeup.conf for $TEST_NAME
-server      $ACME_DIR
-ca-bundle   $ACME_CA_BUNDLE
-resolver    $RESOLVER
-email       admin@example.test
-agree-tos   yes
-tsig-key    $TSIG_KEY
-state-dir   $TMP/state
-out         $TMP/out
 jobs        $J
 ttl         1
 EOF

@@ -12,15 +12,9 @@
 [ -n "${LAG_SERVER:-}" ] || fail "the lab has no lagging secondary (old lab?)"
 tag=g$RANDOM$RANDOM
 CONF=$TMP/acmeup.conf
-cat >"$CONF" <<EOF
-server      $ACME_DIR
-ca-bundle   $ACME_CA_BUNDLE
-resolver    $RESOLVER
-email       admin@example.test
-agree-tos   yes
-tsig-key    $TSIG_KEY
-state-dir   $TMP/state
-out         $TMP/out
+{
+	lab_conf "$TMP/state" "$TMP/out"
+	cat <<EOF
 
 cert c1 {
     domains $tag-1.$LAG_ZONE
@@ -32,6 +26,7 @@ cert c3 {
     domains $tag-3.$LAG_ZONE *.$tag-3.$LAG_ZONE
 }
 EOF
+} >"$CONF"
 
 # start NAME: renew in the background, until it waits for ns3; sets PID.
 start() {
