@@ -46,10 +46,25 @@ ok "--profile: $(tail -n 1 "$TMP/profile.err" | cut -c1-100)..."
 run_acmeup http account show --server "http://${ACME_DIR#https://}" "${A[@]}" --state-dir "$TMP/s1"
 [ "$RC" = 1 ] && grep -q 'over HTTPS only' "$TMP/http.err" ||
 	{ show_output http; fail "an http:// directory: exit $RC"; }
-run_acmeup untrusted account show --server "$ACME_DIR" --state-dir "$TMP/s1"
+run_acmeup untrusted account show --server "$ACME_DIR" --state-dir "$TMP/s1" -v
 [ "$RC" = 1 ] && grep -qi 'certificate' "$TMP/untrusted.err" ||
 	{ show_output untrusted; fail "a CA not in the trust store: exit $RC"; }
 ok "http:// refused; an untrusted HTTPS certificate refused ($(tail -n 1 "$TMP/untrusted.err" | cut -c1-80)...)"
+
+# --- without --ca-bundle, the system bundle is trusted ----------------------------
+# acmeup reads the system bundle file alone, not also every file of curl's
+# CA directory. In a private mount namespace the lab CA stands in for it.
+bundle=/etc/ssl/certs/ca-certificates.crt
+grep -q "trusting the CAs in $bundle" "$TMP/untrusted.err" ||
+	{ show_output untrusted; fail "no word of $bundle"; }
+if [ "$(id -u)" = 0 ] && [ -f "$bundle" ] && command -v unshare >/dev/null; then
+	RC=0
+	unshare --mount sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
+		"$ACME_CA_BUNDLE" "$bundle" "$ACMEUP" account show --server "$ACME_DIR" \
+		--state-dir "$TMP/s1" >"$TMP/sysca.out" 2>"$TMP/sysca.err" || RC=$?
+	[ "$RC" = 0 ] || { show_output sysca; fail "the system bundle ($bundle) was not trusted: exit $RC"; }
+	ok "without --ca-bundle, $bundle is the trust store"
+fi
 
 # --- the proxy comes from the environment ------------------------------------------
 # Nothing listens on 127.53.0.59:9: the request must fail there, not at pebble.
