@@ -2,7 +2,7 @@
 # One issuance under valgrind memcheck (--leak-check=full, any error or
 # definite/indirect/possible leak fails): a fresh name, a wildcard with it,
 # the TSIG-signed UPDATE, the wait, the order and its cleanup. Run by
-# tests/sanitize; by hand:
+# ctest (test "valgrind", with the optimised binary); by hand:
 #   ACMEUP=build/acmeup ACMEUP_LAB_DIR=/path/to/lab bash tests/valgrind_issue.sh
 # shellcheck source=tests/integration/lib.sh disable=SC2034
 . "$(dirname "$0")/integration/lib.sh"

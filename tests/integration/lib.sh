@@ -56,12 +56,25 @@ LAB_ZONE_SERVERS=${LAB_ZONE_SERVERS:-$ZONE=$PRIMARY,$SECONDARY}
 LAB_TXT_ZONES=${LAB_TXT_ZONES:-}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/acmeup-$TEST_NAME.XXXXXX")
+# A sanitized acmeup (ACMEUP_SANITIZE=ON; tests/run) writes every ASan or
+# UBSan report here and stops at the first one; the test fails on a report
+# even when it expected acmeup to fail. Other programs ignore these.
+SANITIZER_REPORTS=$TMP/sanitizer
+mkdir -p "$SANITIZER_REPORTS"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$SANITIZER_REPORTS/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SANITIZER_REPORTS/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 LAB_LAG_RESTORE= # the lag before the test's first lab_lag
 LAB_PEBBLES=()   # extra pebbles the test started
 FRONT_PID=       # the HTTPS front of start_front, if any
 FRONT_ADDED=     # its loopback address, when start_front added it
 cleanup() {
-	local name
+	local name report reported=
+	for report in "$SANITIZER_REPORTS"/*; do
+		[ -e "$report" ] || continue
+		printf 'FAIL %s: sanitizer report %s:\n' "$TEST_NAME" "${report##*/}" >&2
+		cat "$report" >&2
+		reported=1
+	done
 	if [ -n "$FRONT_PID" ]; then
 		kill "$FRONT_PID" 2>/dev/null || true
 		wait "$FRONT_PID" 2>/dev/null || true
@@ -74,6 +87,7 @@ cleanup() {
 		ACMEUP_LAB_DIR=$ACMEUP_LAB_DIR "$LAB_SCRIPT" lag "$LAB_LAG_RESTORE" 2>/dev/null || true
 	fi
 	rm -rf "$TMP"
+	[ -z "$reported" ] || exit 1
 }
 trap cleanup EXIT
 
