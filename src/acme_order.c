@@ -178,6 +178,41 @@ acme_authz_wait(struct acme_client *c, const char *url, unsigned timeout_ms)
 	return rc;
 }
 
+int
+acme_order_await(struct acme_client *c, const char *url, unsigned timeout_ms,
+                 int *ready)
+{
+	struct http_response resp = { 0 };
+	struct acme_order o = { 0 };
+	long long deadline = log_elapsed_ms() + timeout_ms;
+	unsigned attempt = 0;
+	int rc;
+
+	*ready = 0;
+	for (;;) {
+		rc = acme_post(c, url, "", &resp);
+		if (rc == 0)
+			rc = acme_json_order(resp.body, &o);
+		if (rc != 0 || strcmp(o.status, "pending") != 0)
+			break;
+		rc = acme_poll_sleep(resp.retry_after, &attempt, deadline);
+		if (rc == ACMEUP_ETIMEOUT)
+			rc = acmeup_fail(rc, "order %s still pending after %u ms",
+			    url, timeout_ms);
+		if (rc != 0)
+			break;
+		acme_order_clear(&o);
+		http_response_clear(&resp);
+	}
+	if (rc == 0)
+		*ready = strcmp(o.status, "ready") == 0 ||
+		    strcmp(o.status, "processing") == 0 ||
+		    strcmp(o.status, "valid") == 0;
+	acme_order_clear(&o);
+	http_response_clear(&resp);
+	return rc;
+}
+
 /* Poll the order while it is "processing" (RFC 8555 7.4); the order must
  * end "valid" with a certificate URL. */
 static int

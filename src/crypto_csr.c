@@ -1,6 +1,9 @@
 /* PKCS#10 certificate signing requests (RFC 2986, RFC 8555 7.4). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gnutls/x509-ext.h>
 
 #include "acmeup/error.h"
 #include "crypto_internal.h"
@@ -16,11 +19,50 @@ csr_fail(const char *what, const char *name, int ret)
 	                   gnutls_strerror(ret));
 }
 
+/* One subjectAltName extension with a dNSName per name, encoded once
+ * (gnutls_x509_crq_set_subject_alt_name re-encodes the whole extension for
+ * every name added). Critical when the subject is empty (RFC 5280
+ * 4.2.1.6). */
+static int
+csr_sans(gnutls_x509_crq_t crq, const char *const *names, size_t n,
+         unsigned critical)
+{
+	gnutls_subject_alt_names_t sans = NULL;
+	gnutls_datum_t der = { NULL, 0 }, d;
+	size_t i;
+	int ret;
+
+	ret = gnutls_subject_alt_names_init(&sans);
+	if (ret < 0)
+		return csr_fail("subjectAltName", NULL, ret);
+	for (i = 0; i < n; i++) {
+		d.data = (unsigned char *)(uintptr_t)names[i];
+		d.size = (unsigned)strlen(names[i]);
+		ret = gnutls_subject_alt_names_set(sans, GNUTLS_SAN_DNSNAME,
+		                                   &d, NULL);
+		if (ret < 0) {
+			ret = csr_fail("subjectAltName", names[i], ret);
+			goto out;
+		}
+	}
+	ret = gnutls_x509_ext_export_subject_alt_names(sans, &der);
+	if (ret >= 0)
+		ret = gnutls_x509_crq_set_extension_by_oid(crq, "2.5.29.17",
+		                                           der.data, der.size,
+		                                           critical);
+	if (ret < 0)
+		ret = csr_fail("subjectAltName", NULL, ret);
+out:
+	gnutls_free(der.data);
+	gnutls_subject_alt_names_deinit(sans);
+	return ret < 0 ? ret : 0;
+}
+
 /* Subject CN = names[0] (when it fits), SAN dNSName for every name. */
 static int
 csr_names(gnutls_x509_crq_t crq, const char *const *names, size_t n)
 {
-	size_t i, len;
+	size_t len;
 	int ret;
 
 	len = strlen(names[0]);
@@ -31,16 +73,7 @@ csr_names(gnutls_x509_crq_t crq, const char *const *names, size_t n)
 		if (ret < 0)
 			return csr_fail("common name", names[0], ret);
 	}
-	for (i = 0; i < n; i++) {
-		len = strlen(names[i]);
-		ret = gnutls_x509_crq_set_subject_alt_name(crq,
-		                                           GNUTLS_SAN_DNSNAME,
-		                                           names[i], (unsigned)len,
-		                                           GNUTLS_FSAN_APPEND);
-		if (ret < 0)
-			return csr_fail("subjectAltName", names[i], ret);
-	}
-	return 0;
+	return csr_sans(crq, names, n, len > CN_MAX);
 }
 
 static int

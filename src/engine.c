@@ -342,16 +342,29 @@ respond_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 	return 0;
 }
 
-/* Poll every authorization of the live orders until it is valid. */
+/* Poll each live order until its authorizations are done; when one is not
+ * valid, ask every authorization, for the CA's reason. */
 static int
 await_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 {
 	size_t i, k, ok = 0, all = 0;
-	int rc;
+	int rc, ready;
 
 	for (i = 0; i < n; i++) {
 		all += runs[i].n_pend > 0;
-		for (k = 0; k < runs[i].n_pend && order_alive(&runs[i]); k++) {
+		ready = 0;
+		if (runs[i].n_pend > 0 && order_alive(&runs[i])) {
+			rc = acme_order_await(e->acme, runs[i].order_url,
+			    AUTHZ_TIMEOUT_MS, &ready);
+			if (rc == ACMEUP_EINTR) {
+				fail_runs(runs, n, ALL, rc);
+				return rc;
+			}
+			if (rc != 0)
+				issue_job_fail(runs[i].job, rc);
+		}
+		for (k = 0; !ready && k < runs[i].n_pend &&
+		    order_alive(&runs[i]); k++) {
 			rc = acme_authz_wait(e->acme, runs[i].pend[k].authz_url,
 			    AUTHZ_TIMEOUT_MS);
 			if (rc == ACMEUP_EINTR) {

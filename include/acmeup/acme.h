@@ -130,6 +130,14 @@ int acme_challenge_respond(struct acme_client *c, const char *url);
 int acme_authz_wait(struct acme_client *c, const char *url,
                     unsigned timeout_ms);
 
+/* Poll the order at url while it is "pending" (RFC 8555 7.1.6: it leaves
+ * that state once every authorization is valid, or one is not), bounded by
+ * timeout_ms. *ready is 1 when the order went on ("ready" or later: every
+ * authorization valid), 0 when it did not (the caller asks each
+ * authorization why). One request per poll instead of one per name. */
+int acme_order_await(struct acme_client *c, const char *url,
+                     unsigned timeout_ms, int *ready);
+
 struct acme_finish_opts {
 	unsigned timeout_ms;         /* bound on polling the order */
 	const char *preferred_chain; /* issuer CN (RFC 8555 7.4.2 alternate

@@ -530,8 +530,10 @@ csr_parse(const uint8_t *der, size_t len)
 	return crq;
 }
 
+/* The SANs are names[0..n), critical only when the subject is empty. */
 static void
-csr_check_sans(gnutls_x509_crq_t crq, const char *const *names, size_t n)
+csr_check_sans(gnutls_x509_crq_t crq, const char *const *names, size_t n,
+               unsigned want_critical)
 {
 	char buf[300];
 	size_t i, len;
@@ -544,6 +546,7 @@ csr_check_sans(gnutls_x509_crq_t crq, const char *const *names, size_t n)
 		                 GNUTLS_SAN_DNSNAME);
 		assert_int_equal(len, strlen(names[i]));
 		assert_memory_equal(buf, names[i], len);
+		assert_int_equal(critical, want_critical);
 	}
 	len = sizeof(buf);
 	assert_int_equal(gnutls_x509_crq_get_subject_alt_name(crq, (unsigned)n,
@@ -589,7 +592,7 @@ test_csr_two_names(void **state)
 	assert_int_equal(gnutls_x509_crq_get_dn_by_oid(crq,
 	                 GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &cnlen), 0);
 	assert_string_equal(cn, names[0]);
-	csr_check_sans(crq, names, 2);
+	csr_check_sans(crq, names, 2, 0);
 	csr_check_key(crq, key);
 	gnutls_x509_crq_deinit(crq);
 	free(der);
@@ -597,7 +600,7 @@ test_csr_two_names(void **state)
 }
 
 /* A first name longer than ub-common-name (64) is left out of the subject;
- * the CA reads the SANs (RFC 8555 7.4). */
+ * the CA reads the SANs (RFC 8555 7.4), then critical (RFC 5280 4.2.1.6). */
 static void
 test_csr_long_name_rsa(void **state)
 {
@@ -619,7 +622,7 @@ test_csr_long_name_rsa(void **state)
 	assert_int_equal(gnutls_x509_crq_get_dn_by_oid(crq,
 	                 GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &cnlen),
 	                 GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE);
-	csr_check_sans(crq, names, 1);
+	csr_check_sans(crq, names, 1, 1);
 	csr_check_key(crq, key);
 	gnutls_x509_crq_deinit(crq);
 	free(der);
