@@ -117,6 +117,7 @@ cli_usage(void)
 "                           wildcard)\n"
 "      --server URL         ACME directory URL\n"
 "      --ca-bundle FILE     PEM file of CAs to trust for the ACME server\n"
+"                           (default /etc/ssl/certs/ca-certificates.crt)\n"
 "      --tsig-key FILE      TSIG key file: BIND's key \"name\" { ... }; (tsig-keygen)\n"
 "                           or Knot's key: section (keymgr -t)\n"
 "      --tsig-key-name N    which key, when FILE holds several\n"
@@ -245,8 +246,9 @@ cli_usage(void)
 "file and key name that added it; a key given with -y, or a key file that is\n"
 "gone, must be given again (--tsig-key, -y, --zone-key).\n"
 "\n"
-"HTTPS to the CA is always verified (--ca-bundle adds a private CA); a proxy\n"
-"is taken from https_proxy / all_proxy (no_proxy honoured).\n", stdout);
+"HTTPS to the CA is always verified (--ca-bundle: a private CA instead of the\n"
+"system's); a proxy is taken from https_proxy / all_proxy (no_proxy\n"
+"honoured).\n", stdout);
 }
 
 /* Whole number of seconds in [lo, hi]. */
