@@ -63,7 +63,16 @@ if [ "$(id -u)" = 0 ] && [ -f "$bundle" ] && command -v unshare >/dev/null; then
 		"$ACME_CA_BUNDLE" "$bundle" "$ACMEUP" account show --server "$ACME_DIR" \
 		--state-dir "$TMP/s1" >"$TMP/sysca.out" 2>"$TMP/sysca.err" || RC=$?
 	[ "$RC" = 0 ] || { show_output sysca; fail "the system bundle ($bundle) was not trusted: exit $RC"; }
-	ok "without --ca-bundle, $bundle is the trust store"
+	# --ca-bundle replaces the system bundle: with another file given,
+	# the CA that the system bundle trusts is not trusted.
+	RC=0
+	unshare --mount sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
+		"$ACME_CA_BUNDLE" "$bundle" "$ACMEUP" account show --server "$ACME_DIR" \
+		--ca-bundle "$TMP/out/$name/cert.pem" --state-dir "$TMP/s1" \
+		>"$TMP/replaced.out" 2>"$TMP/replaced.err" || RC=$?
+	[ "$RC" = 1 ] && grep -q 'certificate verification' "$TMP/replaced.err" ||
+		{ show_output replaced; fail "--ca-bundle did not replace the system bundle: exit $RC"; }
+	ok "without --ca-bundle, $bundle is the trust store; --ca-bundle replaces it"
 fi
 
 # --- the proxy comes from the environment ------------------------------------------
