@@ -202,13 +202,22 @@ tsig_failure(const struct dns_zone *z, int trc, unsigned rcode,
 /* A verified reply with an error rcode (RFC 2136 2.2, 3.8). */
 static int
 rcode_failure(const struct dns_set *set, const struct dns_zone *z,
-              unsigned rcode, const char *ede)
+              enum dns_update_op op, unsigned rcode, const char *ede)
 {
 	const char *srv = z->primary.text, *key = tsig_key_name(z->key);
 	char owners[300], hint[400];
 
 	owners_text(z, owners, sizeof(owners));
 	route_hint(set, z, hint, sizeof(hint));
+	/* A removal refused: the key could add (this run, or the run that
+	 * journalled the records), so the policy is not the first suspect. */
+	if (op == DNS_UPDATE_DELETE && (rcode == LDNS_RCODE_REFUSED ||
+	    rcode == LDNS_RCODE_NOTAUTH))
+		return acmeup_fail(ACMEUP_EDNS, "%s%s from %s for zone %s: it "
+		                   "does not let key %s remove %s (the zone frozen, "
+		                   "rndc freeze? its update-policy changed?)%s",
+		                   dns_rcode_name(rcode), ede, srv, z->name, key,
+		                   owners, hint);
 	switch (rcode) {
 	case LDNS_RCODE_REFUSED:
 		return acmeup_fail(ACMEUP_EDNS, "REFUSED%s from %s for zone %s: key "
@@ -239,8 +248,8 @@ rcode_failure(const struct dns_set *set, const struct dns_zone *z,
  * server declared: then it did nothing, RFC 8945 5.2). */
 static int
 check_reply(const struct dns_set *set, const struct dns_zone *z,
-            const uint8_t *reply, size_t rlen, const struct tsig_ctx *ctx,
-            int *known, int *no_edns)
+            enum dns_update_op op, const uint8_t *reply, size_t rlen,
+            const struct tsig_ctx *ctx, int *known, int *no_edns)
 {
 	struct tsig_result res;
 	unsigned opcode = (reply[2] >> 3) & 0x0f, rcode = reply[3] & 0x0f;
@@ -266,7 +275,7 @@ check_reply(const struct dns_set *set, const struct dns_zone *z,
 	*no_edns = rcode == LDNS_RCODE_FORMERR && p != NULL &&
 	           ldns_pkt_edns_udp_size(p) == 0;
 	ldns_pkt_free(p);
-	return rcode_failure(set, z, rcode, ede);
+	return rcode_failure(set, z, op, rcode, ede);
 }
 
 /* One signed UPDATE exchange; *known and *no_edns as check_reply(). */
@@ -304,7 +313,7 @@ update_once(const struct dns_set *set, struct dns_zone *z,
 		rc = dns_fail_prefix(rc, prefix);
 	}
 	if (rc == 0)
-		rc = check_reply(set, z, reply, rlen, &ctx, known, no_edns);
+		rc = check_reply(set, z, op, reply, rlen, &ctx, known, no_edns);
 out:
 	free(wire);
 	free(msg);

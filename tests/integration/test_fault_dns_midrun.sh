@@ -7,9 +7,12 @@
 #   drop    the primary is silent (no reply);
 #   badsig  the primary refuses: the MAC arrives spoiled, as if the key had
 #           changed on the primary mid-run (NOTAUTH, BADSIG: RFC 8945 5.2.2);
+#   refuse  the primary refuses for real: the relay freezes the zone on it
+#           (rndc freeze) and passes the removal on, which BIND answers
+#           REFUSED (thawed afterwards);
 #   pass    the primary works again.
 # Queries pass, so the CA validates as usual; the shared primary itself is
-# never stopped. Each time acmeup must exit 1, name the records it could not
+# never stopped (only frozen for a moment). Each time acmeup must exit 1, name the records it could not
 # remove and the journal that keeps them, leave the certificate issued before
 # unchanged; once the primary works again, `acmeup cleanup` removes them.
 # shellcheck source=tests/integration/lib.sh
@@ -21,6 +24,7 @@ snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort -k 2); }
 cat >"$TMP/relay.py" <<'PY'
 import os, socket, struct, sys, threading
 listen, upstream, modefile = sys.argv[1], sys.argv[2], sys.argv[3]
+rndc_conf, zone = sys.argv[4], sys.argv[5]
 host, port = listen.rsplit(":", 1)
 uhost, uport = upstream.rsplit(":", 1)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -66,6 +70,12 @@ while True:
         if mode == "drop":
             print("dropped a removal", flush=True)
             continue
+        if mode == "refuse":
+            import subprocess
+            subprocess.run(["rndc", "-c", rndc_conf, "freeze", zone], check=True)
+            print("froze the zone before a removal", flush=True)
+            threading.Thread(target=relay, args=(msg, peer), daemon=True).start()
+            continue
         # badsig: as if the key changed on the primary: the last octet of
         # the TSIG MAC (before original ID, error, other len) flipped
         msg = msg[:-7] + bytes([msg[-7] ^ 0xFF]) + msg[-6:]
@@ -73,12 +83,19 @@ while True:
     threading.Thread(target=relay, args=(msg, peer), daemon=True).start()
 PY
 echo pass >"$TMP/mode"
-python3 "$TMP/relay.py" "$RELAY" "$PRIMARY:53" "$TMP/mode" >"$TMP/relay.log" 2>&1 &
+python3 "$TMP/relay.py" "$RELAY" "$PRIMARY:53" "$TMP/mode" "$PRIMARY_RNDC_CONF" "$ZONE" \
+	>"$TMP/relay.log" 2>&1 &
 RELAY_PID=$!
+FROZEN= # the zone is frozen on the primary (mode refuse)
+thaw() {
+	[ -z "$FROZEN" ] || rndc -c "$PRIMARY_RNDC_CONF" thaw "$ZONE" >/dev/null || return 1
+	FROZEN=
+}
 stop_relay() {
 	# On a failure midway the records are still there: the relay passes
-	# again, and cleanup removes what the journals list.
+	# again, the zone is thawed, and cleanup removes what the journals list.
 	echo pass >"$TMP/mode"
+	thaw || true
 	local d
 	for d in "$TMP"/state-*; do
 		[ -d "$d/journal" ] || continue
@@ -105,9 +122,11 @@ midrun() {
 
 	# A new account, so that the first one's authorization is not reused.
 	echo "$mode" >"$TMP/mode"
+	[ "$mode" != refuse ] || FROZEN=1
 	run_acmeup "$mode" "${ISSUE[@]}" -d "$name" --tsig-key "$TSIG_KEY" \
 		--state-dir "$st" --out "$TMP/out" --zone-server "$ZONE=$RELAY" --ttl 1 -v
 	echo pass >"$TMP/mode"
+	thaw || fail "$mode: rndc thaw $ZONE failed"
 	grep -q "$logline" "$TMP/relay.log" || { show_output "$mode"; fail "$mode: the relay did nothing"; }
 	[ "$RC" = 1 ] || { show_output "$mode"; fail "$mode: exit $RC, want 1"; }
 	grep -q "UPDATE adding 1 TXT accepted by $RELAY" "$TMP/$mode.err" ||
@@ -139,6 +158,7 @@ midrun() {
 
 midrun drop "dropped a removal" "no reply from $RELAY"
 midrun badsig "spoiled a removal" "$RELAY"
+midrun refuse "froze the zone" "REFUSED from $RELAY for zone $ZONE: it does not let key [^ ]* remove .*zone frozen"
 
 assert_no_challenge_records
 ok "no challenge records left in any zone"

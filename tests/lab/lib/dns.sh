@@ -256,8 +256,17 @@ primary_zone() {
 
 write_named_primary() {
 	local d=$LAB/ns1 f
+	# A control channel (key lab-rndc, $PRIMARY_IP:953) for fault tests
+	# that freeze a zone mid-run ($PRIMARY_RNDC_CONF).
 	{
-		named_common "$d" "$PRIMARY_IP"
+		cat "$LAB/ns3/rndc.key"
+		printf 'options { default-server %s; default-port 953; default-key "lab-rndc"; };\n' "$PRIMARY_IP"
+	} >"$d/rndc.conf"
+	chmod 600 "$d/rndc.conf"
+	{
+		printf 'include "%s/ns3/rndc.key";\n' "$LAB"
+		named_common "$d" "$PRIMARY_IP" \
+			"inet $PRIMARY_IP port 953 allow { 127.0.0.0/8; } keys { \"lab-rndc\"; };"
 		for f in $(update_key_files) $(fleet_key_files); do
 			printf 'include "%s";\n' "$f"
 		done
