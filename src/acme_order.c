@@ -178,9 +178,12 @@ acme_authz_wait(struct acme_client *c, const char *url, unsigned timeout_ms)
 	return rc;
 }
 
-int
-acme_order_await(struct acme_client *c, const char *url, unsigned timeout_ms,
-                 int *ready)
+/* POST-as-GET the order at url while its status is still (honouring
+ * Retry-After, bounded by timeout_ms); *out gets the order as it left that
+ * status. */
+static int
+order_poll(struct acme_client *c, const char *url, const char *still,
+           unsigned timeout_ms, struct acme_order *out)
 {
 	struct http_response resp = { 0 };
 	struct acme_order o = { 0 };
@@ -188,28 +191,44 @@ acme_order_await(struct acme_client *c, const char *url, unsigned timeout_ms,
 	unsigned attempt = 0;
 	int rc;
 
-	*ready = 0;
 	for (;;) {
 		rc = acme_post(c, url, "", &resp);
 		if (rc == 0)
 			rc = acme_json_order(resp.body, &o);
-		if (rc != 0 || strcmp(o.status, "pending") != 0)
+		if (rc != 0 || strcmp(o.status, still) != 0)
 			break;
 		rc = acme_poll_sleep(resp.retry_after, &attempt, deadline);
 		if (rc == ACMEUP_ETIMEOUT)
-			rc = acmeup_fail(rc, "order %s still pending after %u ms",
-			    url, timeout_ms);
+			rc = acmeup_fail(rc, "order %s still %s after %u ms",
+			    url, still, timeout_ms);
 		if (rc != 0)
 			break;
 		acme_order_clear(&o);
 		http_response_clear(&resp);
 	}
+	if (rc == 0) {
+		*out = o;
+		memset(&o, 0, sizeof(o));
+	}
+	acme_order_clear(&o);
+	http_response_clear(&resp);
+	return rc;
+}
+
+int
+acme_order_await(struct acme_client *c, const char *url, unsigned timeout_ms,
+                 int *ready)
+{
+	struct acme_order o = { 0 };
+	int rc;
+
+	*ready = 0;
+	rc = order_poll(c, url, "pending", timeout_ms, &o);
 	if (rc == 0)
 		*ready = strcmp(o.status, "ready") == 0 ||
 		    strcmp(o.status, "processing") == 0 ||
 		    strcmp(o.status, "valid") == 0;
 	acme_order_clear(&o);
-	http_response_clear(&resp);
 	return rc;
 }
 
@@ -219,34 +238,14 @@ static int
 order_wait(struct acme_client *c, const char *url, unsigned timeout_ms,
            struct acme_order *out)
 {
-	struct http_response resp = { 0 };
 	struct acme_order o = { 0 };
-	long long deadline = log_elapsed_ms() + timeout_ms;
-	unsigned attempt = 0;
 	int rc;
 
-	for (;;) {
-		rc = acme_post(c, url, "", &resp);
-		if (rc == 0)
-			rc = acme_json_order(resp.body, &o);
-		if (rc != 0 || strcmp(o.status, "valid") == 0)
-			break;
-		if (strcmp(o.status, "processing") != 0) {
-			rc = o.error.type != NULL ?
-			    acme_fail_problem(&o.error, "order failed") :
-			    acmeup_fail(ACMEUP_EACME, "order %s is %s", url,
-			    o.status);
-			break;
-		}
-		rc = acme_poll_sleep(resp.retry_after, &attempt, deadline);
-		if (rc == ACMEUP_ETIMEOUT)
-			rc = acmeup_fail(rc, "order %s still processing after "
-			    "%u ms", url, timeout_ms);
-		if (rc != 0)
-			break;
-		acme_order_clear(&o);
-		http_response_clear(&resp);
-	}
+	rc = order_poll(c, url, "processing", timeout_ms, &o);
+	if (rc == 0 && strcmp(o.status, "valid") != 0)
+		rc = o.error.type != NULL ?
+		    acme_fail_problem(&o.error, "order failed") :
+		    acmeup_fail(ACMEUP_EACME, "order %s is %s", url, o.status);
 	if (rc == 0 && o.certificate == NULL)
 		rc = acmeup_fail(ACMEUP_EPROTO, "order %s is valid but has no "
 		    "certificate URL", url);
@@ -255,7 +254,6 @@ order_wait(struct acme_client *c, const char *url, unsigned timeout_ms,
 		memset(&o, 0, sizeof(o));
 	}
 	acme_order_clear(&o);
-	http_response_clear(&resp);
 	return rc;
 }
 
