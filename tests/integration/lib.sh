@@ -8,13 +8,15 @@
 # The lab's resolver (unbound, which pebble asks) caches like a real one: a
 # TXT answer for _acme-challenge.NAME is kept for the record's TTL, an
 # NXDOMAIN for the zone's negative TTL (300 s). Within one lab run every test
-# must use names no other test uses: fresh random ones, e.g.
-# n$RANDOM$RANDOM.$ZONE (pebble does not need the host to exist). The older
-# tests hold host1..host9.example.test:
-#   test_issue    host1, host2
-#   test_bad_tsig host3
-#   test_wildcard host4 (and *.host4)
-#   test_fail_cleanup host5
+# must therefore use names no other test uses, and the same script run twice
+# (integration.test_issue and plain.test_issue) must too: build them from
+# $RUN_TAG, a label fresh for each run of a test script, e.g.
+# host1-$RUN_TAG.$ZONE (pebble does not need the host to exist). Names the
+# lab itself fixes (intranet.contoso.test, limited.example.test, the trap)
+# belong to one test each. The check: unbound logs every query it gets; when
+# a test exits, the _acme-challenge names the CA looked up during it are
+# recorded in $ACMEUP_LAB_DIR/ca-names, and the test fails if another test
+# of this lab run looked up one of them (check_ca_names).
 #
 # The lab's zones, servers and keys are in $ACMEUP_LAB_DIR/env (sourced
 # below; see tests/lab/README.md). Helpers for them:
@@ -56,6 +58,12 @@ LAB_ZONE_SERVERS=${LAB_ZONE_SERVERS:-$ZONE=$PRIMARY,$SECONDARY}
 LAB_TXT_ZONES=${LAB_TXT_ZONES:-}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/acmeup-$TEST_NAME.XXXXXX")
+# A label no other run of any test uses (8 hex digits).
+RUN_TAG=t$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')
+# Where the CA's lookups of this test start in the resolver's query log.
+CA_LOG=${RESOLVER_QUERYLOG:-}
+CA_LOG_START=0
+[ -z "$CA_LOG" ] || CA_LOG_START=$(stat -c %s "$CA_LOG" 2>/dev/null || echo 0)
 # A sanitized acmeup (ACMEUP_SANITIZE=ON; tests/run) writes every ASan or
 # UBSan report here and stops at the first one; the test fails on a report
 # even when it expected acmeup to fail. Other programs ignore these.
@@ -86,10 +94,41 @@ cleanup() {
 	if [ -n "$LAB_LAG_RESTORE" ]; then
 		ACMEUP_LAB_DIR=$ACMEUP_LAB_DIR "$LAB_SCRIPT" lag "$LAB_LAG_RESTORE" 2>/dev/null || true
 	fi
+	check_ca_names || reported=1
 	rm -rf "$TMP"
 	[ -z "$reported" ] || exit 1
 }
 trap cleanup EXIT
+
+# ca_names: the _acme-challenge names (and names below them) that anyone
+# asked the lab's resolver for since this test started, lowercased, one a
+# line. unbound logs "info: ADDR NAME. TYPE CLASS" per query (log-queries).
+ca_names() {
+	[ -n "$CA_LOG" ] && [ -f "$CA_LOG" ] || return 0
+	tail -c "+$((CA_LOG_START + 1))" "$CA_LOG" |
+		sed -n 's/.* info: [0-9a-fA-F.:]* \([^ ]*_acme-challenge[^ ]*\)\. [A-Z0-9]* IN$/\1/p' |
+		tr '[:upper:]' '[:lower:]' | sort -u
+}
+
+# check_ca_names: records this test's CA lookups in $ACMEUP_LAB_DIR/ca-names
+# ("NAME TEST PID" lines) and fails, naming both tests, when another test of
+# this lab run looked up the same name (see the header).
+check_ca_names() {
+	local reg=$ACMEUP_LAB_DIR/ca-names name other clash=
+	[ -n "$CA_LOG" ] || return 0
+	while read -r name; do
+		[ -n "$name" ] || continue
+		other=$(awk -v n="$name" -v me="$TEST_NAME $$" \
+			'$1 == n && $2 " " $3 != me { print $2; exit }' "$reg" 2>/dev/null)
+		if [ -n "$other" ]; then
+			printf 'FAIL %s: the CA looked up %s in this test and in %s (same lab run): its resolver caches the answer, so one order can meet the other'"'"'s record; use names of your own ($RUN_TAG)\n' \
+				"$TEST_NAME" "$name" "$other" >&2
+			clash=1
+		fi
+		printf '%s %s %s\n' "$name" "$TEST_NAME" "$$" >>"$reg"
+	done < <(ca_names)
+	[ -z "$clash" ]
+}
 
 # run_acmeup NAME ARGS...: runs acmeup with its stdout/stderr in
 # $TMP/NAME.out / $TMP/NAME.err; sets RC. Never fails by itself.

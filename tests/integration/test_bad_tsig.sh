@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 OUT=$TMP/out
-run_acmeup badkey "${ISSUE[@]}" -d host3.example.test --tsig-key "$WRONG_KEY" \
+run_acmeup badkey "${ISSUE[@]}" -d "host3-$RUN_TAG.$ZONE" --tsig-key "$WRONG_KEY" \
 	--state-dir "$TMP/state" --out "$OUT"
 if [ "$RC" = 0 ]; then
 	show_output badkey

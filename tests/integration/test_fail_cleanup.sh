@@ -7,7 +7,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-NAME=host5.example.test
+NAME=host5-$RUN_TAG.$ZONE
 ans=$(dig +time=2 +tries=1 "@$RESOLVER" "_acme-challenge.$NAME" TXT | grep -c NXDOMAIN || true)
 [ "$ans" -ge 1 ] || fail "could not seed the resolver's negative cache for _acme-challenge.$NAME"
 

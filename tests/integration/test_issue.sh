@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
-# Issue a certificate for host1.example.test from the lab's pebble over DNS-01
+# Issue a certificate for host1-TAG.example.test from the lab's pebble over DNS-01
 # (TSIG-signed UPDATE to the BIND primary), check it as its user would, check
-# the zone is clean afterwards, then issue for host2 with the same state dir
+# the zone is clean afterwards, then issue for host2-TAG with the same state dir
 # and check the account key was reused.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+
+# Names of this run alone: integration.test_issue and plain.test_issue run
+# this script within the record TTL of each other (lib.sh: RUN_TAG).
+H1=host1-$RUN_TAG.$ZONE
+H2=host2-$RUN_TAG.$ZONE
 
 STATE=$TMP/state
 OUT=$TMP/out
 
 # --- first issuance ---------------------------------------------------------
-run_acmeup issue1 "${ISSUE[@]}" -d host1.example.test --tsig-key "$TSIG_KEY" \
+run_acmeup issue1 "${ISSUE[@]}" -d "$H1" --tsig-key "$TSIG_KEY" \
 	--state-dir "$STATE" --out "$OUT"
 if [ "$RC" != 0 ]; then
 	show_output issue1
-	fail "acmeup issue -d host1.example.test exited $RC"
+	fail "acmeup issue -d "$H1" exited $RC"
 fi
-ok "issue for host1.example.test exited 0"
+ok "issue for $H1 exited 0"
 
-dir=$OUT/host1.example.test
+dir=$OUT/$H1
 for f in privkey.pem cert.pem chain.pem fullchain.pem; do
 	[ -s "$dir/$f" ] || fail "$dir/$f missing or empty (out dir holds: $(cd "$OUT" && find . -type f | tr '\n' ' '))"
 done
@@ -29,9 +34,9 @@ mode=$(file_mode "$dir/privkey.pem")
 ok "privkey.pem mode 0600"
 
 sans=$(cert_dns_sans "$dir/cert.pem")
-[ "$sans" = host1.example.test ] || fail "cert SANs are '$(echo "$sans" | tr '\n' ' ')', want exactly host1.example.test"
+[ "$sans" = "$H1" ] || fail "cert SANs are '$(echo "$sans" | tr '\n' ' ')', want exactly $H1"
 [ -z "$(cert_ip_sans "$dir/cert.pem")" ] || fail "cert has IP SANs: $(cert_ip_sans "$dir/cert.pem")"
-ok "cert SAN is exactly host1.example.test"
+ok "cert SAN is exactly $H1"
 
 # The key in privkey.pem is the certificate's.
 cert_pub=$(openssl x509 -noout -pubkey -in "$dir/cert.pem") || fail "cannot read cert.pem"
@@ -69,15 +74,15 @@ state_keys() {
 keys_before=$(state_keys)
 [ -n "$keys_before" ] || fail "no private key under the state dir $STATE after issuing (files: $(cd "$STATE" 2>/dev/null && find . -type f | tr '\n' ' '))"
 
-run_acmeup issue2 "${ISSUE[@]}" -d host2.example.test --tsig-key "$TSIG_KEY" \
+run_acmeup issue2 "${ISSUE[@]}" -d "$H2" --tsig-key "$TSIG_KEY" \
 	--state-dir "$STATE" --out "$OUT"
 if [ "$RC" != 0 ]; then
 	show_output issue2
-	fail "second acmeup issue -d host2.example.test exited $RC"
+	fail "second acmeup issue -d "$H2" exited $RC"
 fi
-[ "$(cert_dns_sans "$OUT/host2.example.test/cert.pem")" = host2.example.test ] ||
-	fail "second cert's SANs are not exactly host2.example.test"
-ok "second issuance (host2.example.test) with the same state dir"
+[ "$(cert_dns_sans "$OUT/$H2/cert.pem")" = "$H2" ] ||
+	fail "second cert's SANs are not exactly $H2"
+ok "second issuance ($H2) with the same state dir"
 
 keys_after=$(state_keys)
 [ "$keys_before" = "$keys_after" ] || fail "account key changed or was added to:
@@ -86,7 +91,7 @@ after:  $keys_after"
 ok "account key reused unchanged"
 
 # The first certificate is untouched by the second run.
-[ "$(cert_dns_sans "$dir/cert.pem")" = host1.example.test ] ||
+[ "$(cert_dns_sans "$dir/cert.pem")" = "$H1" ] ||
 	fail "host1's cert.pem changed after issuing host2"
 
 assert_no_challenge_records

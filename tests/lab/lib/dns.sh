@@ -405,6 +405,7 @@ write_unbound() {
 		cat <<-EOF
 			server:
 				verbosity: 1
+				log-queries: yes
 				interface: $RESOLVER_IP
 				port: 53
 				do-ip4: yes
