@@ -12,6 +12,7 @@
 #include "acmeup/hook.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
+#include "acmeup/name.h"
 #include "acmeup/store.h"
 #include "issue_internal.h"
 
@@ -102,6 +103,7 @@ static int
 order_names(struct order_run *r)
 {
 	const struct cert_spec *s = r->job->spec;
+	char where[300];
 	size_t i;
 	int n, rc = 0;
 
@@ -116,8 +118,9 @@ order_names(struct order_run *r)
 	r->names = calloc(s->n_domains, sizeof(*r->names));
 	if (r->names == NULL)
 		return ACMEUP_ENOMEM;
+	snprintf(where, sizeof(where), "certificate %s", s->name);
 	for (i = 0; i < s->n_domains && rc == 0; i++) {
-		rc = issue_normalize_name(s->domains[i], &r->names[i]);
+		rc = name_check(s->domains[i], NAME_CERT, where, &r->names[i]);
 		if (rc == 0)
 			r->n_names++;
 	}
