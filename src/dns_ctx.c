@@ -7,6 +7,7 @@
 
 #include "acmeup/error.h"
 #include "acmeup/log.h"
+#include "acmeup/name.h"
 #include "dns_internal.h"
 #include "tsig.h"
 
@@ -190,13 +191,57 @@ challenge_name(const char *name)
 	return dns_name_new(buf);
 }
 
+/* The alias's names by the rules of name.h, normalised into name and
+ * target (NAME_BUF bytes each): NAME as dns-check takes it ("x", "*.x",
+ * "_acme-challenge.x"), or an owner name for a subtree (a zone block);
+ * TARGET an owner name ('_' allowed, no wildcard). */
+static int
+alias_names(const struct dns_alias *a, char *name, char *target)
+{
+	const char *bad = a->name != NULL ? a->name : "";
+	char n[100], t[100], b[100];
+	enum name_rule r;
+
+	r = name_normalize(bad, a->subtree ? NAME_OWNER : NAME_CHALLENGE_OF,
+	                   name, NULL);
+	if (r == NAME_OK) {
+		bad = a->target != NULL ? a->target : "";
+		r = name_normalize(bad, NAME_OWNER, target, NULL);
+	}
+	if (r == NAME_OK)
+		return 0;
+	name_printable(a->name, n, sizeof(n));
+	name_printable(a->target, t, sizeof(t));
+	name_printable(bad, b, sizeof(b));
+	return acmeup_fail(ACMEUP_EUSAGE, "challenge alias \"%s\" -> \"%s\": "
+	                   "both must be DNS names (NAME=TARGET): '%s' is not a "
+	                   "DNS name (%s)", n, t, b, name_rule_text(r));
+}
+
+int
+dns_config_check_names(const struct dns_config *cfg)
+{
+	char name[NAME_BUF], target[NAME_BUF];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < cfg->n_aliases; i++)
+		rc = alias_names(&cfg->aliases[i], name, target);
+	return rc;
+}
+
 static int
 add_alias(struct dns_ctx *ctx, const struct dns_alias *a)
 {
 	struct dns_alias_ent e, *grown;
+	char name[NAME_BUF], target[NAME_BUF];
+	int rc;
 
-	e.name = a->subtree ? dns_name_new(a->name) : challenge_name(a->name);
-	e.target = dns_name_new(a->target);
+	rc = alias_names(a, name, target);
+	if (rc != 0)
+		return rc;
+	e.name = a->subtree ? dns_name_new(name) : challenge_name(name);
+	e.target = dns_name_new(target);
 	e.subtree = a->subtree;
 	if (e.name == NULL || e.target == NULL ||
 	    ldns_dname_label_count(e.target) < 2) {

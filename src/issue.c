@@ -9,6 +9,7 @@
 #include "acmeup/certspec.h"
 #include "acmeup/config.h"
 #include "acmeup/crypto.h"
+#include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/issue.h"
@@ -43,6 +44,21 @@ config_has_zone_key(const struct config *cfg)
 	return 0;
 }
 
+/* The alias names and targets (--challenge-alias, alias-to), checked
+ * before the CA is asked anything (name.h). */
+static int
+check_dns_names(const struct opts *o)
+{
+	struct dns_config cfg;
+	int rc;
+
+	rc = dns_config_from_opts(o, &cfg);
+	if (rc == 0)
+		rc = dns_config_check_names(&cfg);
+	dns_config_clear(&cfg);
+	return rc;
+}
+
 /* What every run over certificates needs: a CA and a way to write DNS. */
 int
 issue_check_common(const struct opts *o, const char *cmd)
@@ -63,7 +79,7 @@ issue_check_common(const struct opts *o, const char *cmd)
 	if (o->tsig_secret != NULL && o->tsig_key_name != NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: --tsig-key-name goes "
 		    "with --tsig-key; -y names the key itself", cmd);
-	return 0;
+	return check_dns_names(o);
 }
 
 static int

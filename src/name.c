@@ -107,12 +107,31 @@ labels_copy(const char *in, size_t start, size_t len, unsigned flags,
 	}
 }
 
+/* NAME_CHALLENGE_OF: "x", "*.x" or "_acme-challenge.x" -> x. */
+static enum name_rule
+challenge_of(const char *in, char *out, size_t *at)
+{
+	size_t plen = strlen(NAME_CHALLENGE_PREFIX), skip = 0;
+	enum name_rule r;
+
+	if (strncmp(in, "*.", 2) == 0)
+		skip = 2;
+	else if (strncasecmp(in, NAME_CHALLENGE_PREFIX, plen) == 0)
+		skip = plen;
+	r = name_normalize(in + skip, NAME_CHALLENGE, out, at);
+	if (at != NULL && r != NAME_OK)
+		*at += skip;
+	return r;
+}
+
 enum name_rule
 name_normalize(const char *in, unsigned flags, char *out, size_t *at)
 {
 	size_t len, start = 0, where = 0;
 	enum name_rule r = NAME_OK;
 
+	if (flags & NAME_CHALLENGE_OF)
+		return challenge_of(in, out, at);
 	out[0] = '\0';
 	len = strnlen(in, NAME_TEXT_MAX + 2);
 	if (len > 0 && in[len - 1] == '.' && len <= NAME_TEXT_MAX + 1)
@@ -145,22 +164,6 @@ name_normalize(const char *in, unsigned flags, char *out, size_t *at)
 		out[0] = '\0';
 	if (at != NULL)
 		*at = where;
-	return r;
-}
-
-enum name_rule
-name_challenge_base(const char *in, char *out, size_t *at)
-{
-	size_t plen = strlen(NAME_CHALLENGE_PREFIX), skip = 0;
-	enum name_rule r;
-
-	if (strncmp(in, "*.", 2) == 0)
-		skip = 2;
-	else if (strncasecmp(in, NAME_CHALLENGE_PREFIX, plen) == 0)
-		skip = plen;
-	r = name_normalize(in + skip, NAME_CHALLENGE, out, at);
-	if (at != NULL)
-		*at += skip;
 	return r;
 }
 

@@ -35,6 +35,10 @@
 #define NAME_WILDCARD   0x1 /* "*." as the whole first label */
 #define NAME_UNDERSCORE 0x2 /* '_' in labels (an owner, not a host) */
 #define NAME_CHALLENGE  0x4 /* _acme-challenge.<name> fits in 255 octets */
+#define NAME_CHALLENGE_OF 0x8 /* "x", "*.x" or "_acme-challenge.x" (any
+                               * case), as dns-check and --challenge-alias
+                               * take a name: out is x, checked with
+                               * NAME_CHALLENGE; other flags ignored */
 /* A certificate's name: -d, cert blocks, CSRs, the order's names. */
 #define NAME_CERT (NAME_WILDCARD | NAME_CHALLENGE)
 /* Where a challenge record may be sent: an alias target. */
@@ -72,11 +76,6 @@ const char *name_rule_text(enum name_rule r);
  * caller frees. where may be NULL. */
 int name_check(const char *in, unsigned flags, const char *where,
                char **out);
-
-/* "x", "*.x" or "_acme-challenge.x" (any case, as dns-check and
- * --challenge-alias take a name): x, checked as a certificate name
- * (NAME_CERT without the wildcard), into out (NAME_BUF bytes). Pure. */
-enum name_rule name_challenge_base(const char *in, char *out, size_t *at);
 
 /* in as printable ASCII for a message or a log line: '\\' and bytes
  * outside 0x20..0x7e as \xNN; cut with "..." to fit len. Returns buf. */

@@ -231,25 +231,40 @@ test_check_message(void **state)
 }
 
 static void
-test_challenge_base(void **state)
+test_challenge_of(void **state)
 {
-	char out[NAME_BUF];
-	size_t at = 0;
+	char out[NAME_BUF], big[300];
+	size_t at = 0, i;
 
 	(void)state;
-	assert_int_equal(name_challenge_base("Www.Test", out, NULL), NAME_OK);
-	assert_string_equal(out, "www.test");
-	assert_int_equal(name_challenge_base("*.www.test", out, NULL), NAME_OK);
-	assert_string_equal(out, "www.test");
-	assert_int_equal(name_challenge_base("_ACME-Challenge.www.test.", out,
+	assert_int_equal(name_normalize("Www.Test", NAME_CHALLENGE_OF, out,
 	    NULL), NAME_OK);
 	assert_string_equal(out, "www.test");
-	assert_int_equal(name_challenge_base("_acme-challenge.w_w.test", out,
-	    &at), NAME_CHAR);
+	assert_int_equal(name_normalize("*.www.test", NAME_CHALLENGE_OF, out,
+	    NULL), NAME_OK);
+	assert_string_equal(out, "www.test");
+	assert_int_equal(name_normalize("_ACME-Challenge.www.test.",
+	    NAME_CHALLENGE_OF, out, NULL), NAME_OK);
+	assert_string_equal(out, "www.test");
+	assert_int_equal(name_normalize("_acme-challenge.w_w.test",
+	    NAME_CHALLENGE_OF, out, &at), NAME_CHAR);
 	assert_int_equal(at, 17);
-	assert_int_equal(name_challenge_base("*.", out, NULL), NAME_EMPTY);
-	assert_int_equal(name_challenge_base("*.*.a.test", out, NULL),
-	    NAME_STAR);
+	assert_int_equal(name_normalize("*.", NAME_CHALLENGE_OF, out, NULL),
+	    NAME_EMPTY);
+	assert_int_equal(name_normalize("*.*.a.test", NAME_CHALLENGE_OF, out,
+	    NULL), NAME_STAR);
+	/* 237 characters after the prefix fit, 238 do not */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "_acme-challenge.", 16);
+	for (i = 16 + 63; i < 16 + 238; i += 64)
+		big[i] = '.';
+	big[16 + 237] = '\0';
+	assert_int_equal(name_normalize(big, NAME_CHALLENGE_OF, out, NULL),
+	    NAME_OK);
+	big[16 + 237] = 'a';
+	big[16 + 238] = '\0';
+	assert_int_equal(name_normalize(big, NAME_CHALLENGE_OF, out, NULL),
+	    NAME_CHALLENGE_LONG);
 }
 
 static void
@@ -288,7 +303,7 @@ main(void)
 		cmocka_unit_test(test_ip),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_check_message),
-		cmocka_unit_test(test_challenge_base),
+		cmocka_unit_test(test_challenge_of),
 		cmocka_unit_test(test_printable),
 	};
 
