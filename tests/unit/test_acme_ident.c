@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "acmeup/acme_ident.h"
+#include "acmeup/acme_json.h"
 #include "acmeup/error.h"
 
 #define URL "https://ca.test/order/17"
@@ -270,6 +271,56 @@ test_token(void **state)
 	refused(acme_ident_check_token("", &want), NULL, NULL);
 }
 
+/* Pebble's layout (tests/fuzz/corpus/fuzz_acme_json): the order's
+ * identifiers and the authorization's type reach the checks. */
+static const char order_json[] =
+    "{\"status\": \"pending\", \"identifiers\": ["
+    "{\"type\": \"dns\", \"value\": \"n1.example.test\"},"
+    "{\"type\": \"dns\", \"value\": \"*.n1.example.test\"}],"
+    "\"finalize\": \"https://ca.test/finalize/1\","
+    "\"authorizations\": [\"https://ca.test/a/1\", \"https://ca.test/a/2\"]}";
+static const char authz_json[] =
+    "{\"status\": \"pending\", \"identifier\": {\"type\": \"dns\","
+    "\"value\": \"n1.example.test\"}, \"wildcard\": true, \"challenges\":"
+    "[{\"type\": \"dns-01\", \"url\": \"https://ca.test/c/1\", "
+    "\"token\": \"WmJ8cXn2Y4eLk0aRz7sTq1uVb6oPj3hG9fDw5iNc8yM\", "
+    "\"status\": \"pending\"}]}";
+
+static void
+test_from_json(void **state)
+{
+	static const char *const two[] = { "n1.example.test",
+	    "*.n1.example.test" };
+	const struct acme_ident_want w = { two, 2, URL };
+	unsigned char taken[2] = { 0 };
+	struct acme_order o = { 0 };
+	struct acme_authz a = { 0 };
+	size_t k = 0;
+
+	(void)state;
+	assert_int_equal(acme_json_order(order_json, &o), 0);
+	assert_int_equal(o.n_identifiers, 2);
+	assert_string_equal(o.identifiers[1].type, "dns");
+	assert_string_equal(o.identifiers[1].value, "*.n1.example.test");
+	assert_int_equal(acme_ident_check_order(&o, &w), 0);
+	acme_order_clear(&o);
+	assert_int_equal(acme_json_authz(authz_json, &a), 0);
+	assert_string_equal(a.identifier_type, "dns");
+	assert_int_equal(acme_ident_match_authz(&a, &w, taken, &k), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(acme_ident_check_token(a.challenges[0].token, &w), 0);
+	acme_authz_clear(&a);
+	/* a malformed identifier is an error, not skipped */
+	assert_int_equal(acme_json_order("{\"status\": \"pending\", "
+	    "\"finalize\": \"f\", \"identifiers\": [{\"type\": \"dns\"}]}",
+	    &o), ACMEUP_EPROTO);
+	assert_int_equal(acme_json_order("{\"status\": \"pending\", "
+	    "\"finalize\": \"f\", \"identifiers\": [\"a.test\"]}", &o),
+	    ACMEUP_EPROTO);
+	assert_int_equal(acme_json_order("{\"status\": \"pending\", "
+	    "\"finalize\": \"f\", \"identifiers\": {}}", &o), ACMEUP_EPROTO);
+}
+
 int
 main(void)
 {
@@ -283,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_duplicate),
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_token),
+		cmocka_unit_test(test_from_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
