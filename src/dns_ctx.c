@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "acmeup/error.h"
 #include "acmeup/log.h"
@@ -13,7 +12,6 @@
 
 #define DEFAULT_TTL 10          /* the CA's resolver keeps the TXT this long */
 #define DEFAULT_TIMEOUT_MS 120000
-#define CHALLENGE_LABEL "_acme-challenge"
 
 /* The file's absolute path, for the journal (read from another working
  * directory later); the name as given when it has none. */
@@ -170,22 +168,14 @@ add_zone(struct dns_ctx *ctx, const struct dns_zone_cfg *zc)
 	return rc;
 }
 
-/* "x", "*.x" or "_acme-challenge.x" -> _acme-challenge.x (RFC 8555 8.4). */
+/* x (normalised, name.h) -> _acme-challenge.x (RFC 8555 8.4). */
 static ldns_rdf *
 challenge_name(const char *name)
 {
-	char buf[300];
-	size_t len;
+	char buf[NAME_BUF + sizeof(NAME_CHALLENGE_PREFIX)];
 	int n;
 
-	if (name == NULL || name[0] == '\0')
-		return NULL;
-	if (strncmp(name, "*.", 2) == 0)
-		name += 2;
-	len = strlen(CHALLENGE_LABEL);
-	if (strncasecmp(name, CHALLENGE_LABEL, len) == 0 && name[len] == '.')
-		return dns_name_new(name);
-	n = snprintf(buf, sizeof(buf), "%s.%s", CHALLENGE_LABEL, name);
+	n = snprintf(buf, sizeof(buf), "%s%s", NAME_CHALLENGE_PREFIX, name);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return NULL;
 	return dns_name_new(buf);

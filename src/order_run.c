@@ -98,6 +98,7 @@ collect_challenges(struct acme_client *c, struct order_run *r)
 {
 	struct acme_authz a = { 0 };
 	struct acme_ident_want w;
+	char status[40];
 	unsigned char *taken;
 	size_t i, k = 0;
 	int rc = 0;
@@ -116,7 +117,8 @@ collect_challenges(struct acme_client *c, struct order_run *r)
 			    r->names[k]);
 		else if (rc == 0 && strcmp(a.status, "pending") != 0)
 			rc = acmeup_fail(ACMEUP_EACME, "authorization for %s "
-			    "is %s", r->names[k], a.status);
+			    "is %s", r->names[k], name_printable(a.status,
+			    status, sizeof(status)));
 		else if (rc == 0)
 			rc = add_pending(c, r, &a, r->order.authorizations[i],
 			    r->names[k]);
