@@ -277,6 +277,43 @@ out:
 	return rc;
 }
 
+/* RFC 8555 7.1.3: "identifiers", each {"type", "value"}; a member that
+ * is not such an object is an error, not skipped. Absent: none. */
+static int
+order_identifiers(json_object *o, struct acme_order *r)
+{
+	json_object *arr, *v;
+	size_t i, len;
+	int rc = 0;
+
+	if (!json_object_object_get_ex(o, "identifiers", &arr))
+		return 0;
+	len = json_object_is_type(arr, json_type_array) ?
+	    json_object_array_length(arr) : MAX_ARRAY + 1;
+	if (len > MAX_ARRAY)
+		return acmeup_fail(ACMEUP_EPROTO, "the CA's order has "
+		    "\"identifiers\" that are not a list of at most %d",
+		    MAX_ARRAY);
+	if (len == 0)
+		return 0;
+	r->identifiers = calloc(len, sizeof(*r->identifiers));
+	if (r->identifiers == NULL)
+		return ACMEUP_ENOMEM;
+	for (i = 0; i < len && rc == 0; i++) {
+		v = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(v, json_type_object))
+			return acmeup_fail(ACMEUP_EPROTO, "the CA's order has an "
+			    "identifier that is not an object");
+		r->n_identifiers++;
+		rc = need_str(v, "type", &r->identifiers[i].type,
+		    "order identifier");
+		if (rc == 0)
+			rc = need_str(v, "value", &r->identifiers[i].value,
+			    "order identifier");
+	}
+	return rc;
+}
+
 /* RFC 8555 7.1.3 */
 int
 acme_json_order(const char *body, struct acme_order *out)
@@ -293,6 +330,8 @@ acme_json_order(const char *body, struct acme_order *out)
 		rc = need_str(o, "finalize", &r.finalize, "order");
 	if (rc == 0)
 		rc = get_str(o, "certificate", &r.certificate);
+	if (rc == 0)
+		rc = order_identifiers(o, &r);
 	if (rc == 0)
 		rc = get_str_array(o, "authorizations", &r.authorizations,
 		    &r.n_authorizations);
@@ -395,6 +434,8 @@ acme_json_authz(const char *body, struct acme_authz *out)
 		goto out;
 	}
 	rc = need_str(id, "value", &a.identifier, "authorization");
+	if (rc == 0)
+		rc = get_str(id, "type", &a.identifier_type);
 	if (rc == 0)
 		rc = need_str(o, "status", &a.status, "authorization");
 	if (rc == 0 && json_object_object_get_ex(o, "wildcard", &w))

@@ -63,9 +63,16 @@ acme_account_clear(struct acme_account *a)
 void
 acme_order_clear(struct acme_order *o)
 {
+	size_t i;
+
 	if (o == NULL)
 		return;
 	free(o->status);
+	for (i = 0; i < o->n_identifiers; i++) {
+		free(o->identifiers[i].type);
+		free(o->identifiers[i].value);
+	}
+	free(o->identifiers);
 	free_list(o->authorizations, o->n_authorizations);
 	free(o->finalize);
 	free(o->certificate);
@@ -94,6 +101,7 @@ acme_authz_clear(struct acme_authz *a)
 	if (a == NULL)
 		return;
 	free(a->identifier);
+	free(a->identifier_type);
 	free(a->status);
 	for (i = 0; i < a->n_challenges; i++)
 		acme_challenge_clear(&a->challenges[i]);

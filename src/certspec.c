@@ -12,6 +12,7 @@
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/issue.h"
+#include "acmeup/name.h"
 
 /* Where a setting comes from, for one spec: the block is NULL for -d. */
 struct source {
@@ -78,7 +79,7 @@ pick_values(const struct source *src, struct cert_spec *s)
 	return 0;
 }
 
-/* Normalized names (issue_normalize_name), each once; where names the
+/* Normalized names (name_check, name.h), each once; where names the
  * origin in errors ("file:line: domains" or "-d"). */
 static int
 take_domains(struct cert_spec *s, const char *const *in, size_t n,
@@ -94,10 +95,9 @@ take_domains(struct cert_spec *s, const char *const *in, size_t n,
 	if (s->domains == NULL)
 		return ACMEUP_ENOMEM;
 	for (i = 0; i < n; i++) {
-		rc = issue_normalize_name(in[i], &s->domains[i]);
+		rc = name_check(in[i], NAME_CERT, where, &s->domains[i]);
 		if (rc != 0)
-			return acmeup_fail(rc, "%s: %s", where,
-			    acmeup_errmsg(rc));
+			return rc;
 		s->n_domains++;
 		for (j = 0; j < i; j++)
 			if (strcmp(s->domains[j], s->domains[i]) == 0)

@@ -2,12 +2,14 @@
  * an admin arranging delegation with the DNS team. Report on stdout,
  * progress on stderr; exit 0 only when every name is fine. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "acmeup/cli.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/journal.h"
 #include "acmeup/log.h"
+#include "acmeup/name.h"
 
 static int
 run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
@@ -37,6 +39,25 @@ run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
 	                   "(see above); first: %s", bad, total, detail);
 }
 
+/* Every name by the rules of name.h ("x", "*.x" or "_acme-challenge.x")
+ * before anything is asked or written. */
+static int
+check_names(const struct opts *o)
+{
+	const char *name;
+	char *norm = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < o->n_args + o->n_domains; i++) {
+		name = i < o->n_args ? o->args[i] : o->domains[i - o->n_args];
+		rc = name_check(name, NAME_CHALLENGE_OF, "dns-check", &norm);
+		free(norm);
+		norm = NULL;
+	}
+	return rc;
+}
+
 int
 dns_check_run(const struct opts *o)
 {
@@ -48,6 +69,9 @@ dns_check_run(const struct opts *o)
 	if (o->n_args + o->n_domains == 0)
 		return acmeup_fail(ACMEUP_EUSAGE, "dns-check: give the names to "
 		                   "check (acmeup dns-check NAME...)");
+	rc = check_names(o);
+	if (rc < 0)
+		return rc;
 	rc = dns_config_from_opts(o, &cfg);
 	if (rc == 0)
 		rc = dns_ctx_new(&cfg, &ctx);

@@ -5,30 +5,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
+#include "acmeup/name.h"
 #include "dns_internal.h"
 #include "tsig.h"
 
-#define CHALLENGE "_acme-challenge."
-
-/* "x", "*.x" or "_acme-challenge.x" -> "_acme-challenge.x". */
+/* "x", "*.x" or "_acme-challenge.x" -> "_acme-challenge.x", x checked by
+ * the rules of name.h. */
 static int
 challenge_of(const char *name, char *buf, size_t len)
 {
-	int n;
+	char *base = NULL;
+	int n, rc;
 
-	if (strncmp(name, "*.", 2) == 0)
-		name += 2;
-	if (strncasecmp(name, CHALLENGE, strlen(CHALLENGE)) == 0)
-		n = snprintf(buf, len, "%s", name);
-	else
-		n = snprintf(buf, len, CHALLENGE "%s", name);
-	if (n < 0 || (size_t)n >= len || name[0] == '\0')
-		return acmeup_fail(ACMEUP_EUSAGE, "'%s' is not a DNS name", name);
+	rc = name_check(name, NAME_CHALLENGE_OF, NULL, &base);
+	if (rc != 0)
+		return rc;
+	n = snprintf(buf, len, "%s%s", NAME_CHALLENGE_PREFIX, base);
+	free(base);
+	if (n < 0 || (size_t)n >= len)
+		return acmeup_fail(ACMEUP_EUSAGE, "'%s' is too long", name);
 	return 0;
 }
 

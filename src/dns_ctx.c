@@ -3,16 +3,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "acmeup/error.h"
 #include "acmeup/log.h"
+#include "acmeup/name.h"
 #include "dns_internal.h"
 #include "tsig.h"
 
 #define DEFAULT_TTL 10          /* the CA's resolver keeps the TXT this long */
 #define DEFAULT_TIMEOUT_MS 120000
-#define CHALLENGE_LABEL "_acme-challenge"
 
 /* The file's absolute path, for the journal (read from another working
  * directory later); the name as given when it has none. */
@@ -169,34 +168,70 @@ add_zone(struct dns_ctx *ctx, const struct dns_zone_cfg *zc)
 	return rc;
 }
 
-/* "x", "*.x" or "_acme-challenge.x" -> _acme-challenge.x (RFC 8555 8.4). */
+/* x (normalised, name.h) -> _acme-challenge.x (RFC 8555 8.4). */
 static ldns_rdf *
 challenge_name(const char *name)
 {
-	char buf[300];
-	size_t len;
+	char buf[NAME_BUF + sizeof(NAME_CHALLENGE_PREFIX)];
 	int n;
 
-	if (name == NULL || name[0] == '\0')
-		return NULL;
-	if (strncmp(name, "*.", 2) == 0)
-		name += 2;
-	len = strlen(CHALLENGE_LABEL);
-	if (strncasecmp(name, CHALLENGE_LABEL, len) == 0 && name[len] == '.')
-		return dns_name_new(name);
-	n = snprintf(buf, sizeof(buf), "%s.%s", CHALLENGE_LABEL, name);
+	n = snprintf(buf, sizeof(buf), "%s%s", NAME_CHALLENGE_PREFIX, name);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return NULL;
 	return dns_name_new(buf);
+}
+
+/* The alias's names by the rules of name.h, normalised into name and
+ * target (NAME_BUF bytes each): NAME as dns-check takes it ("x", "*.x",
+ * "_acme-challenge.x"), or an owner name for a subtree (a zone block);
+ * TARGET an owner name ('_' allowed, no wildcard). */
+static int
+alias_names(const struct dns_alias *a, char *name, char *target)
+{
+	const char *bad = a->name != NULL ? a->name : "";
+	char n[100], t[100], b[100];
+	enum name_rule r;
+
+	r = name_normalize(bad, a->subtree ? NAME_OWNER : NAME_CHALLENGE_OF,
+	                   name, NULL);
+	if (r == NAME_OK) {
+		bad = a->target != NULL ? a->target : "";
+		r = name_normalize(bad, NAME_OWNER, target, NULL);
+	}
+	if (r == NAME_OK)
+		return 0;
+	name_printable(a->name, n, sizeof(n));
+	name_printable(a->target, t, sizeof(t));
+	name_printable(bad, b, sizeof(b));
+	return acmeup_fail(ACMEUP_EUSAGE, "challenge alias \"%s\" -> \"%s\": "
+	                   "both must be DNS names (NAME=TARGET): '%s' is not a "
+	                   "DNS name (%s)", n, t, b, name_rule_text(r));
+}
+
+int
+dns_config_check_names(const struct dns_config *cfg)
+{
+	char name[NAME_BUF], target[NAME_BUF];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < cfg->n_aliases; i++)
+		rc = alias_names(&cfg->aliases[i], name, target);
+	return rc;
 }
 
 static int
 add_alias(struct dns_ctx *ctx, const struct dns_alias *a)
 {
 	struct dns_alias_ent e, *grown;
+	char name[NAME_BUF], target[NAME_BUF];
+	int rc;
 
-	e.name = a->subtree ? dns_name_new(a->name) : challenge_name(a->name);
-	e.target = dns_name_new(a->target);
+	rc = alias_names(a, name, target);
+	if (rc != 0)
+		return rc;
+	e.name = a->subtree ? dns_name_new(name) : challenge_name(name);
+	e.target = dns_name_new(target);
 	e.subtree = a->subtree;
 	if (e.name == NULL || e.target == NULL ||
 	    ldns_dname_label_count(e.target) < 2) {

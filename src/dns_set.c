@@ -9,14 +9,18 @@
 #include "acmeup/error.h"
 #include "acmeup/journal.h"
 #include "acmeup/log.h"
+#include "acmeup/name.h"
 #include "dns_internal.h"
 #include "tsig.h"
 
 #define MAX_RECORDS 1000
 
+/* Accepts NULL and a zeroed record. */
 void
 dns_rec_clear(struct dns_rec *r)
 {
+	if (r == NULL)
+		return;
 	ldns_rdf_deep_free(r->owner);
 	free(r->owner_text);
 	free(r->value);
@@ -79,23 +83,28 @@ dns_zone_take_rec(struct dns_zone *z, struct dns_rec *rec)
 
 /* Checked copy of t: a name with a parent, a TXT string of <= 255 octets
  * (RFC 1035 3.3.14; dns-01 values are 43). owner is the challenge name
- * until the route says where it goes. */
+ * until the route says where it goes. *out is zeroed first, so that a
+ * failure leaves it safe to clear. */
 static int
 rec_init(const struct dns_txt *t, struct dns_rec *out)
 {
 	struct dns_rec r;
+	char shown[100];
 
+	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
+	name_printable(t->owner != NULL ? t->owner : "(null)", shown,
+	               sizeof(shown));
 	if (t->owner == NULL || t->value == NULL || t->value[0] == '\0' ||
 	    strlen(t->value) > 255)
 		return acmeup_fail(ACMEUP_EINVAL, "TXT record for %s: missing owner "
 		                   "or value, or value longer than 255 octets",
-		                   t->owner ? t->owner : "(null)");
+		                   shown);
 	r.owner = dns_name_new(t->owner);
 	if (r.owner == NULL || ldns_dname_label_count(r.owner) < 2) {
 		dns_rec_clear(&r);
 		return acmeup_fail(ACMEUP_EINVAL, "\"%s\" is not a DNS name below "
-		                   "a zone", t->owner);
+		                   "a zone", shown);
 	}
 	r.challenge = dns_name_text(r.owner);
 	r.value = strdup(t->value);
@@ -209,6 +218,7 @@ group_records(struct dns_set *set, const struct dns_txt *recs, size_t n)
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < n; i++) {
+		memset(&rec, 0, sizeof(rec));
 		rc = rec_init(&recs[i], &rec);
 		if (rc == 0)
 			rc = apply_route(set, &rec, &z);

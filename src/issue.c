@@ -1,6 +1,5 @@
 /* The issue command: the certificates of -d (or --csr), or the cert blocks
  * named on the command line, issued now in batches of -j orders. */
-#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,38 +9,13 @@
 #include "acmeup/certspec.h"
 #include "acmeup/config.h"
 #include "acmeup/crypto.h"
+#include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/issue.h"
 #include "acmeup/log.h"
+#include "acmeup/name.h"
 #include "issue_internal.h"
-
-int
-issue_normalize_name(const char *in, char **out)
-{
-	size_t len = strlen(in), i;
-	char *s;
-
-	if (len > 0 && in[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253)
-		return acmeup_fail(ACMEUP_EUSAGE, "'%s' is not a DNS name", in);
-	s = strndup(in, len);
-	if (s == NULL)
-		return ACMEUP_ENOMEM;
-	for (i = 0; i < len; i++) {
-		s[i] = (char)tolower((unsigned char)s[i]);
-		if (isalnum((unsigned char)s[i]) || s[i] == '-' ||
-		    (s[i] == '.' && i > 0 && s[i - 1] != '.') ||
-		    (s[i] == '*' && i == 0 && len > 2 && s[1] == '.'))
-			continue;
-		free(s);
-		return acmeup_fail(ACMEUP_EUSAGE, "'%s' is not a DNS name "
-		    "(character %zu)", in, i + 1);
-	}
-	*out = s;
-	return 0;
-}
 
 int
 issue_cert_dirname(const char *name, char *buf, size_t len)
@@ -70,6 +44,21 @@ config_has_zone_key(const struct config *cfg)
 	return 0;
 }
 
+/* The alias names and targets (--challenge-alias, alias-to), checked
+ * before the CA is asked anything (name.h). */
+static int
+check_dns_names(const struct opts *o)
+{
+	struct dns_config cfg;
+	int rc;
+
+	rc = dns_config_from_opts(o, &cfg);
+	if (rc == 0)
+		rc = dns_config_check_names(&cfg);
+	dns_config_clear(&cfg);
+	return rc;
+}
+
 /* What every run over certificates needs: a CA and a way to write DNS. */
 int
 issue_check_common(const struct opts *o, const char *cmd)
@@ -90,7 +79,7 @@ issue_check_common(const struct opts *o, const char *cmd)
 	if (o->tsig_secret != NULL && o->tsig_key_name != NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: --tsig-key-name goes "
 		    "with --tsig-key; -y names the key itself", cmd);
-	return 0;
+	return check_dns_names(o);
 }
 
 static int
@@ -120,6 +109,29 @@ own_spec_clear(struct cert_spec *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The CSR's names normalised in place (name.h), each once. */
+static int
+csr_names_check(const char *path, char **names, size_t n)
+{
+	char where[300], *norm;
+	size_t i, j;
+	int rc;
+
+	snprintf(where, sizeof(where), "--csr %s", path);
+	for (i = 0; i < n; i++) {
+		rc = name_check(names[i], NAME_CERT, where, &norm);
+		if (rc != 0)
+			return rc;
+		free(names[i]);
+		names[i] = norm;
+		for (j = 0; j < i; j++)
+			if (strcmp(names[j], names[i]) == 0)
+				return acmeup_fail(ACMEUP_EUSAGE, "%s: %s is "
+				    "listed twice", where, names[i]);
+	}
+	return 0;
+}
+
 /* --csr: one certificate, the CSR's names, named by --cert-name or the
  * first name. */
 static int
@@ -134,6 +146,8 @@ csr_spec(const struct opts *o, struct cert_spec *s, struct issue_csr *csr)
 	if (rc == 0 && n == 0)
 		rc = acmeup_fail(ACMEUP_EUSAGE, "--csr %s names no DNS name",
 		    o->csr);
+	if (rc == 0)
+		rc = csr_names_check(o->csr, names, n);
 	if (rc == 0)
 		rc = issue_cert_dirname(o->cert_name != NULL ? o->cert_name :
 		    names[0], buf, sizeof(buf));

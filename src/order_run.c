@@ -6,17 +6,18 @@
 #include <string.h>
 
 #include "acmeup/acme.h"
+#include "acmeup/acme_ident.h"
 #include "acmeup/acme_issue.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/hook.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
+#include "acmeup/name.h"
 #include "acmeup/store.h"
 #include "issue_internal.h"
 
 #define ORDER_TIMEOUT_MS 120000
-#define CHALLENGE_PREFIX "_acme-challenge."
 
 void
 order_run_clear(struct order_run *r)
@@ -44,23 +45,41 @@ order_alive(const struct order_run *r)
 	return r->job->action != ISSUE_FAILED;
 }
 
+/* What the order asked for, for acme_ident.h. */
+static void
+want_of(const struct order_run *r, struct acme_ident_want *w)
+{
+	w->names = (const char *const *)r->names;
+	w->n = r->n_names;
+	w->order_url = r->order_url;
+}
+
 /* RFC 8555 7.5 / 8.4: for an authorization not yet valid, its dns-01
- * challenge and the TXT record that answers it. */
+ * challenge and the TXT record that answers it. The owner is built from
+ * name, ours (acme_ident_match_authz), never from the CA's text. */
 static int
 add_pending(struct acme_client *c, struct order_run *r,
-            const struct acme_authz *a, const char *url)
+            const struct acme_authz *a, const char *url, const char *name)
 {
 	const struct acme_challenge *ch = NULL;
 	struct pending *p = &r->pend[r->n_pend];
+	struct acme_ident_want w;
 	size_t i, olen;
+	int rc;
 
 	for (i = 0; i < a->n_challenges && ch == NULL; i++)
 		if (strcmp(a->challenges[i].type, "dns-01") == 0)
 			ch = &a->challenges[i];
 	if (ch == NULL || ch->token == NULL)
 		return acmeup_fail(ACMEUP_EACME, "the CA offers no dns-01 "
-		    "challenge for %s", a->identifier);
-	olen = strlen(CHALLENGE_PREFIX) + strlen(a->identifier) + 1;
+		    "challenge for %s", name);
+	want_of(r, &w);
+	rc = acme_ident_check_token(ch->token, &w);
+	if (rc != 0)
+		return rc;
+	if (strncmp(name, "*.", 2) == 0)
+		name += 2;
+	olen = strlen(NAME_CHALLENGE_PREFIX) + strlen(name) + 1;
 	p->authz_url = strdup(url);
 	p->challenge_url = strdup(ch->url);
 	p->owner = malloc(olen);
@@ -68,32 +87,46 @@ add_pending(struct acme_client *c, struct order_run *r,
 	if (p->authz_url == NULL || p->challenge_url == NULL ||
 	    p->owner == NULL)
 		return ACMEUP_ENOMEM;
-	snprintf(p->owner, olen, "%s%s", CHALLENGE_PREFIX, a->identifier);
+	snprintf(p->owner, olen, "%s%s", NAME_CHALLENGE_PREFIX, name);
 	return acme_dns01_value(c, ch->token, &p->value);
 }
 
+/* Each authorization of the order, matched to one of its names
+ * (acme_ident.h): a pending one gets its record, a valid one none. */
 static int
 collect_challenges(struct acme_client *c, struct order_run *r)
 {
 	struct acme_authz a = { 0 };
-	size_t i;
+	struct acme_ident_want w;
+	char status[40];
+	unsigned char *taken;
+	size_t i, k = 0;
 	int rc = 0;
 
+	want_of(r, &w);
 	r->pend = calloc(r->order.n_authorizations, sizeof(*r->pend));
-	if (r->pend == NULL)
-		return ACMEUP_ENOMEM;
+	taken = calloc(r->n_names, 1);
+	if (r->pend == NULL || taken == NULL)
+		rc = ACMEUP_ENOMEM;
 	for (i = 0; i < r->order.n_authorizations && rc == 0; i++) {
 		rc = acme_authz_get(c, r->order.authorizations[i], &a);
+		if (rc == 0)
+			rc = acme_ident_match_authz(&a, &w, taken, &k);
 		if (rc == 0 && strcmp(a.status, "valid") == 0)
 			log_stage("acme: %s is already authorized",
-			    a.identifier);
+			    r->names[k]);
 		else if (rc == 0 && strcmp(a.status, "pending") != 0)
 			rc = acmeup_fail(ACMEUP_EACME, "authorization for %s "
-			    "is %s", a.identifier, a.status);
+			    "is %s", r->names[k], name_printable(a.status,
+			    status, sizeof(status)));
 		else if (rc == 0)
-			rc = add_pending(c, r, &a, r->order.authorizations[i]);
+			rc = add_pending(c, r, &a, r->order.authorizations[i],
+			    r->names[k]);
 		acme_authz_clear(&a);
 	}
+	if (rc == 0)
+		rc = acme_ident_all_taken(taken, &w);
+	free(taken);
 	return rc;
 }
 
@@ -102,6 +135,7 @@ static int
 order_names(struct order_run *r)
 {
 	const struct cert_spec *s = r->job->spec;
+	char where[300];
 	size_t i;
 	int n, rc = 0;
 
@@ -116,8 +150,9 @@ order_names(struct order_run *r)
 	r->names = calloc(s->n_domains, sizeof(*r->names));
 	if (r->names == NULL)
 		return ACMEUP_ENOMEM;
+	snprintf(where, sizeof(where), "certificate %s", s->name);
 	for (i = 0; i < s->n_domains && rc == 0; i++) {
-		rc = issue_normalize_name(s->domains[i], &r->names[i]);
+		rc = name_check(s->domains[i], NAME_CERT, where, &r->names[i]);
 		if (rc == 0)
 			r->n_names++;
 	}
@@ -139,6 +174,7 @@ order_start(struct acme_client *c, const struct opts *o, struct order_run *r)
 {
 	struct issue_job *j = r->job;
 	struct acme_order_req req = { 0 };
+	struct acme_ident_want w;
 	int rc = 0;
 
 	if (j->lock == NULL)
@@ -163,6 +199,10 @@ order_start(struct acme_client *c, const struct opts *o, struct order_run *r)
 		    r->n_names == 1 ? "" : "s",
 		    req.profile != NULL ? ", profile " : "",
 		    req.profile != NULL ? req.profile : "");
+	if (rc == 0) {
+		want_of(r, &w);
+		rc = acme_ident_check_order(&r->order, &w);
+	}
 	if (rc == 0)
 		rc = collect_challenges(c, r);
 	return rc;

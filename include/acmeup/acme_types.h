@@ -42,9 +42,17 @@ struct acme_account {
 	char *orders;
 };
 
+/* RFC 8555 7.1.3 / 9.7.7: an identifier object. */
+struct acme_identifier {
+	char *type;  /* "dns" */
+	char *value; /* as the CA sent it: check it (acme_ident.h) */
+};
+
 /* RFC 8555 7.1.3 */
 struct acme_order {
 	char *status;
+	struct acme_identifier *identifiers; /* as the CA sent them */
+	size_t n_identifiers;
 	char **authorizations;
 	size_t n_authorizations;
 	char *finalize;
@@ -63,7 +71,9 @@ struct acme_challenge {
 
 /* RFC 8555 7.1.4 */
 struct acme_authz {
-	char *identifier; /* identifier value (DNS name, without "*.") */
+	char *identifier; /* identifier value (DNS name, without "*."), as
+	                   * the CA sent it: check it (acme_ident.h) */
+	char *identifier_type; /* "dns", or NULL when the CA sent none */
 	int wildcard;
 	char *status;
 	struct acme_challenge *challenges;

@@ -74,6 +74,12 @@ struct dns_config {
 int dns_config_from_opts(const struct opts *o, struct dns_config *cfg);
 void dns_config_clear(struct dns_config *cfg); /* accepts NULL */
 
+/* The names of cfg's aliases by the rules of name.h (NAME as "x", "*.x"
+ * or "_acme-challenge.x", or a zone for a subtree; TARGET an owner name),
+ * without loading anything: ACMEUP_EUSAGE naming the alias and the rule.
+ * dns_ctx_new() checks the same. */
+int dns_config_check_names(const struct dns_config *cfg);
+
 struct dns_ctx; /* the config made usable: keys loaded, addresses parsed */
 
 /* Load and check every key, parse every address and name in cfg (which is

@@ -32,11 +32,6 @@ int account_key_load(const char *dir, struct crypto_key **out);
  * that could leave the output directory. buf receives the result. */
 int issue_cert_dirname(const char *name, char *buf, size_t len);
 
-/* Lower-case copy of a DNS name without a trailing dot; letters, digits,
- * '-', '.', and '*' only as the whole first label (RFC 8555 7.1.3).
- * *out owned by the caller. */
-int issue_normalize_name(const char *in, char **out);
-
 /* What became of one certificate. */
 enum issue_action {
 	ISSUE_SKIPPED = 0, /* not due (renew), or never started */

@@ -164,7 +164,8 @@ static const struct bad bad[] = {
 	{ "cert a {\n domains x.test\n key-type dsa\n}\n", { "renew" },
 	  "c.conf:3: key-type: " },
 	{ "cert a {\n domains \"a b.test\"\n}\n", { "renew" }, "c.conf:2: "
-	  "domains: 'a b.test' is not a DNS name (character 2)" },
+	  "domains: 'a b.test' is not a DNS name (character 2: a label holds "
+	  "only letters, digits and '-'" },
 	{ "cert a {\n domains x.test X.test.\n}\n", { "renew" }, "c.conf:2: "
 	  "domains: x.test is listed twice" },
 	{ "cert a {\n domains x.test\n renew-before 0\n}\n", { "renew" },
