@@ -56,7 +56,9 @@ load_key(const char *file, const char *name, struct tsig_key **out)
 	int rc, trc;
 
 	rc = dns_key_file_load(file, name, out, &trc, err, sizeof(err));
-	if (rc == ACMEUP_ETSIG)
+	if (rc == ACMEUP_EIO)
+		snprintf(err, sizeof(err), "%s", acmeup_errmsg(rc));
+	if (rc == ACMEUP_ETSIG || rc == ACMEUP_EIO)
 		return acmeup_fail(ACMEUP_ETSIG, "TSIG key: %s", err);
 	if (rc != 0)
 		return rc;
