@@ -224,6 +224,24 @@ store_read_at(int dfd, const char *dpath, const char *name, const char *kind,
 }
 
 int
+store_dir_check(const char *path, const char *kind)
+{
+	char msg[PATH_MAX + 128];
+	struct stat st;
+	int fd = -1, rc;
+
+	if (stat(path, &st) != 0 && errno == ENOENT)
+		return 0;
+	rc = fsafe_open_top(path, kind, 0, 0, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (rc != ACMEUP_EIO)
+		return rc;
+	snprintf(msg, sizeof(msg), "%s", acmeup_errmsg(rc));
+	return acmeup_fail(ACMEUP_EUSAGE, "%s", msg);
+}
+
+int
 store_dir_open(const char *top, const char *sub, const char *kind,
                int create, mode_t mode, int *fd)
 {

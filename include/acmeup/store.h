@@ -44,6 +44,12 @@ int store_dir_open(const char *top, const char *sub, const char *kind,
 /* 1 when path exists, 0 when it does not; negative on other errors. */
 int store_exists(const char *path);
 
+/* When path exists: it is a directory that store_dir_open() accepts (not
+ * writable by group or others, owned by this user or root); else
+ * ACMEUP_EUSAGE naming it, its mode, owner and the fix. 0 when missing
+ * (it is made 0700/0755 when first used). */
+int store_dir_check(const char *path, const char *kind);
+
 /* A certificate's files, PEM text; key_pem NULL when the key is the user's
  * (--csr). Borrowed. */
 struct cert_files {
