@@ -361,6 +361,8 @@ store_cert_read(const char *dir, const char *name, int flags, size_t max,
 	*len = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	rc = cert_dir_open(dir, 0, &d.fd);
+	if (rc == 1)
+		return 0;
 	if (rc == 0)
 		rc = fsafe_exists_at(d.fd, name, path);
 	if (rc == 1)
