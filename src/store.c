@@ -16,28 +16,6 @@
 #include "store_internal.h"
 
 int
-store_mkdirs(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path), i;
-
-	if (len == 0 || len >= sizeof(buf))
-		return acmeup_fail(ACMEUP_EINVAL, "bad directory name '%s'",
-		    path);
-	memcpy(buf, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return acmeup_fail(ACMEUP_EIO, "cannot create directory "
-			    "%s: %s", buf, strerror(errno));
-		buf[i] = i == len ? '\0' : '/';
-	}
-	return 0;
-}
-
-int
 store_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;

@@ -43,7 +43,7 @@
  * directory at once would remove each other's temp files.
  *
  * Files we did not create are hostile: DIR is opened once
- * (store_cert_dir_open: OUT checked for mode and owner, NAME never a
+ * (cert_dir_open: OUT checked for mode and owner, NAME never a
  * symbolic link) and everything below it is reached from that descriptor
  * with the *at() calls, following no symbolic link: a link planted as
  * DIR, previous/ or a live file is refused or replaced, never written
@@ -161,7 +161,9 @@ split_dir(const char *dir, char *top, size_t size, const char **name)
 	return 0;
 }
 
-/* store_cert_dir_open(), 1 when dir (or OUT) is missing and !create. */
+/* DIR = OUT/NAME opened: OUT checked as store_dir_open() does; NAME a
+ * directory, not a symbolic link, made 0755 when missing and create is
+ * set. 1 when dir (or OUT) is missing and !create. */
 static int
 cert_dir_open(const char *dir, int create, int *fd)
 {
@@ -183,18 +185,6 @@ cert_dir_open(const char *dir, int create, int *fd)
 		    create, 0755, fd);
 	if (tfd >= 0)
 		close(tfd);
-	return rc;
-}
-
-int
-store_cert_dir_open(const char *dir, int create, int *fd)
-{
-	int rc = cert_dir_open(dir, create, fd);
-
-	if (rc == 1) {
-		errno = ENOENT;
-		return acmeup_fail(ACMEUP_EIO, "%s: no such directory", dir);
-	}
 	return rc;
 }
 

@@ -5,10 +5,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Create path and its missing parents with mode (existing ones are left
- * as they are). */
-int store_mkdirs(const char *path, mode_t mode);
-
 /* Replace path atomically: temp file in the same directory (mkstemp), fchmod
  * to mode, write, fsync, rename over path, fsync the directory. On error the
  * old file is untouched and the temp file removed. */
@@ -80,16 +76,10 @@ int store_cert_commit(const char *dir, const struct cert_files *f);
  * may pair a new certificate with the old key. 0 when dir is missing. */
 int store_cert_recover(const char *dir);
 
-/* A certificate directory DIR = OUT/NAME: OUT is checked as store_dir_open()
- * does; NAME must be a directory, not a symbolic link (refused, naming
- * it), and is made 0755 when missing and create is set. Every file of the
- * store_cert_* functions is reached from this descriptor without following
- * a symbolic link. Missing and !create: ACMEUP_EIO, errno ENOENT. */
-int store_cert_dir_open(const char *dir, int create, int *fd);
-
-/* name (cert.pem, privkey.pem, ...) of the certificate directory dir into
- * *data as store_read_at() does; flags FSAFE_STRICT for the key. 0 and
- * *data NULL when dir or the file is missing. */
+/* name (cert.pem, privkey.pem, ...) of the certificate directory dir
+ * (OUT/NAME: OUT checked as store_dir_open() does, NAME never a symbolic
+ * link) into *data as store_read_at() does; flags FSAFE_STRICT for the
+ * key. 0 and *data NULL when dir or the file is missing. */
 int store_cert_read(const char *dir, const char *name, int flags, size_t max,
                     char **data, size_t *len);
 
