@@ -600,7 +600,7 @@ journal_read(const struct journal *j, struct journal_rec **recs, size_t *n,
 	int rc;
 
 	rc = store_read_at(j->dfd, j->dir, base_of(j->path),
-	                   "journal", 0, MAX_BYTES, &text, &len);
+	                   "journal", FSAFE_STRICT, MAX_BYTES, &text, &len);
 	if (rc == 0 && strlen(text) != len)
 		rc = acmeup_fail(ACMEUP_EINVAL, "%s: NUL byte in a journal",
 		                 j->path);

@@ -287,8 +287,8 @@ roll_forward(const struct cdir *d)
 	unsigned lineno = 0;
 	int rc;
 
-	rc = store_read_at(d->fd, d->path, JOURNAL_NAME, "commit journal", 0,
-	    4096, &text, &len);
+	rc = store_read_at(d->fd, d->path, JOURNAL_NAME, "commit journal",
+	    FSAFE_STRICT, 4096, &text, &len);
 	for (line = text; rc == 0 && line != NULL && *line != '\0';
 	    line = nl) {
 		nl = strchr(line, '\n');
