@@ -11,6 +11,7 @@
 #include "acmeup/acme.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 #include "acmeup/issue.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
@@ -33,9 +34,18 @@ account_key_path(const char *dir, const char *suffix, char *buf, size_t len)
 	return 0;
 }
 
-/* PEM of key to path, 0600, atomically; the PEM is wiped. */
+/* The state directory, opened (made 0700 when missing) and checked
+ * (fsafe.h); the key files are reached from it, never through a link. */
 static int
-write_key(const char *path, const struct crypto_key *key)
+state_open(const char *dir, int *dfd)
+{
+	return store_dir_open(dir, NULL, "state directory", 1, 0700, dfd);
+}
+
+/* PEM of key to dir/name, 0600, atomically; the PEM is wiped. */
+static int
+write_key(int dfd, const char *dir, const char *name,
+          const struct crypto_key *key)
 {
 	char *pem = NULL;
 	size_t len = 0;
@@ -43,7 +53,7 @@ write_key(const char *path, const struct crypto_key *key)
 
 	rc = crypto_key_to_pem(key, &pem, &len);
 	if (rc == 0)
-		rc = store_write(path, pem, len, 0600);
+		rc = store_write_at(dfd, dir, name, pem, len, 0600);
 	if (pem != NULL) {
 		explicit_bzero(pem, len);
 		free(pem);
@@ -52,7 +62,7 @@ write_key(const char *path, const struct crypto_key *key)
 }
 
 static int
-create_key(const char *path, enum crypto_key_type type,
+create_key(int dfd, const char *dir, enum crypto_key_type type,
            struct crypto_key **out)
 {
 	struct crypto_key *key = NULL;
@@ -60,10 +70,10 @@ create_key(const char *path, enum crypto_key_type type,
 
 	rc = crypto_key_generate(type, &key);
 	if (rc == 0)
-		rc = write_key(path, key);
+		rc = write_key(dfd, dir, KEY_FILE, key);
 	if (rc == 0) {
-		log_stage("account: new %s key saved in %s",
-		    crypto_key_type_name(type), path);
+		log_stage("account: new %s key saved in %s/" KEY_FILE,
+		    crypto_key_type_name(type), dir);
 		*out = key;
 		key = NULL;
 	}
@@ -71,20 +81,23 @@ create_key(const char *path, enum crypto_key_type type,
 	return rc;
 }
 
+/* The key file: a regular file (no link, no FIFO), not writable by group
+ * or others, owned by us or root. */
 static int
-read_key(const char *path, struct crypto_key **out)
+read_key(int dfd, const char *dir, struct crypto_key **out)
 {
 	char *pem = NULL;
 	size_t len = 0;
 	int rc;
 
-	rc = store_read(path, KEY_MAX, &pem, &len);
+	rc = store_read_at(dfd, dir, KEY_FILE, "account key", FSAFE_STRICT,
+	    KEY_MAX, &pem, &len);
 	if (rc == 0)
 		rc = crypto_key_from_pem(pem, len, out);
-	if (rc != 0 && rc != ACMEUP_EIO)
-		rc = acme_err_prefix(rc, "account key %s", path);
+	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
+		rc = acme_err_prefix(rc, "account key %s/" KEY_FILE, dir);
 	if (rc == 0)
-		log_debug("account: key loaded from %s", path);
+		log_debug("account: key loaded from %s/" KEY_FILE, dir);
 	if (pem != NULL) {
 		explicit_bzero(pem, len);
 		free(pem);
@@ -92,43 +105,66 @@ read_key(const char *path, struct crypto_key **out)
 	return rc;
 }
 
+static int
+open_at(int dfd, const char *dir, enum crypto_key_type type,
+        struct crypto_key **out, int *created)
+{
+	char staged[PATH_MAX];
+	int rc;
+
+	rc = account_key_path(dir, NEW_SUFFIX, staged, sizeof(staged));
+	if (rc == 0)
+		rc = fsafe_exists_at(dfd, KEY_FILE, dir);
+	if (rc < 0)
+		return rc;
+	if (fsafe_exists_at(dfd, KEY_FILE NEW_SUFFIX, staged) == 1)
+		log_warn("%s exists: a key rollover did not finish; if the CA "
+		    "already switched, that file holds the account's key",
+		    staged);
+	*created = !rc;
+	if (rc == 1)
+		return read_key(dfd, dir, out);
+	return create_key(dfd, dir, type, out);
+}
+
 int
 account_key_open(const char *dir, enum crypto_key_type type, int type_given,
                  struct crypto_key **out, int *created)
 {
-	char path[PATH_MAX], staged[PATH_MAX], desc[32];
 	struct crypto_key *key = NULL;
-	int rc, exists;
+	char desc[32];
+	int rc, dfd = -1, made = 0;
 
-	rc = account_key_path(dir, NULL, path, sizeof(path));
+	rc = state_open(dir, &dfd);
 	if (rc == 0)
-		rc = account_key_path(dir, NEW_SUFFIX, staged, sizeof(staged));
-	if (rc == 0)
-		rc = store_mkdirs(dir, 0700);
-	if (rc == 0)
-		rc = store_exists(path);
-	if (rc < 0)
-		return rc;
-	if (store_exists(staged) == 1)
-		log_warn("%s exists: a key rollover did not finish; if the CA "
-		    "already switched, that file holds the account's key",
-		    staged);
-	exists = rc;
-	if (exists)
-		rc = read_key(path, &key);
-	else
-		rc = create_key(path, type, &key);
+		rc = open_at(dfd, dir, type, &key, &made);
+	if (dfd >= 0)
+		close(dfd);
 	if (rc != 0)
 		return rc;
 	if (created != NULL)
-		*created = !exists;
+		*created = made;
 	crypto_key_describe(key, desc, sizeof(desc));
 	if (type_given && !crypto_key_is_type(key, type))
-		log_warn("account key %s is %s; --account-key-type %s applies "
-		    "to new keys (change it with 'acmeup account rollover')",
-		    path, desc, crypto_key_type_name(type));
+		log_warn("account key %s/" KEY_FILE " is %s; --account-key-type "
+		    "%s applies to new keys (change it with 'acmeup account "
+		    "rollover')", dir, desc, crypto_key_type_name(type));
 	*out = key;
 	return 0;
+}
+
+/* 1 when dir/account.key exists (not followed), 0 when not. */
+static int
+key_exists(const char *dir)
+{
+	int rc, dfd = -1;
+
+	rc = state_open(dir, &dfd);
+	if (rc == 0)
+		rc = fsafe_exists_at(dfd, KEY_FILE, dir);
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
 }
 
 #define STATE_LOCK_WAIT_S 30
@@ -140,13 +176,10 @@ account_key_open_locked(const char *dir, enum crypto_key_type type,
 {
 	struct crypto_key *key = NULL;
 	struct lock *l = NULL;
-	char path[PATH_MAX];
 	int rc, exists;
 
-	rc = account_key_path(dir, NULL, path, sizeof(path));
-	if (rc == 0)
-		rc = lock_state(dir, keep_exclusive, STATE_LOCK_WAIT_S, &l);
-	exists = rc == 0 ? store_exists(path) : rc;
+	rc = lock_state(dir, keep_exclusive, STATE_LOCK_WAIT_S, &l);
+	exists = rc == 0 ? key_exists(dir) : rc;
 	if (exists == 0 && !keep_exclusive) {
 		/* No key yet: create it under the exclusive lock (released
 		 * first, so two shared holders never wait for each other). */
@@ -179,45 +212,46 @@ account_key_load(const char *dir, struct crypto_key **out)
 int
 account_key_stage(const char *dir, const struct crypto_key *key)
 {
-	char path[PATH_MAX];
-	int rc;
+	int rc, dfd = -1;
 
-	rc = account_key_path(dir, NEW_SUFFIX, path, sizeof(path));
+	rc = state_open(dir, &dfd);
 	if (rc == 0)
-		rc = write_key(path, key);
+		rc = write_key(dfd, dir, KEY_FILE NEW_SUFFIX, key);
+	if (dfd >= 0)
+		close(dfd);
 	return rc;
 }
 
 int
 account_key_commit(const char *dir)
 {
-	char from[PATH_MAX], to[PATH_MAX];
-	int rc, fd;
+	int rc, dfd = -1;
 
-	rc = account_key_path(dir, NEW_SUFFIX, from, sizeof(from));
-	if (rc == 0)
-		rc = account_key_path(dir, NULL, to, sizeof(to));
+	rc = state_open(dir, &dfd);
 	if (rc != 0)
 		return rc;
-	if (rename(from, to) != 0)
-		return acmeup_fail(ACMEUP_EIO, "rename %s to %s: %s; the "
-		    "account now uses the key in %s", from, to, strerror(errno),
-		    from);
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		if (fsync(fd) != 0)
-			log_warn("fsync %s: %s", dir, strerror(errno));
-		close(fd);
+	if (renameat(dfd, KEY_FILE NEW_SUFFIX, dfd, KEY_FILE) != 0) {
+		rc = acmeup_fail(ACMEUP_EIO, "rename %s/" KEY_FILE NEW_SUFFIX
+		    " to %s/" KEY_FILE ": %s; the account now uses the key in "
+		    "%s/" KEY_FILE NEW_SUFFIX, dir, dir, strerror(errno), dir);
+	} else if (fsync(dfd) != 0) {
+		log_warn("fsync %s: %s", dir, strerror(errno));
 	}
-	return 0;
+	close(dfd);
+	return rc;
 }
 
 void
 account_key_unstage(const char *dir)
 {
-	char path[PATH_MAX];
+	int dfd = -1;
 
-	if (account_key_path(dir, NEW_SUFFIX, path, sizeof(path)) == 0 &&
-	    unlink(path) != 0 && errno != ENOENT)
-		log_warn("could not remove %s: %s", path, strerror(errno));
+	if (state_open(dir, &dfd) != 0) {
+		acmeup_err_clear();
+		return;
+	}
+	if (unlinkat(dfd, KEY_FILE NEW_SUFFIX, 0) != 0 && errno != ENOENT)
+		log_warn("could not remove %s/" KEY_FILE NEW_SUFFIX ": %s", dir,
+		    strerror(errno));
+	close(dfd);
 }

@@ -11,6 +11,7 @@
 #include "acmeup/acme_issue.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
 
@@ -81,10 +82,11 @@ acme_issue_csr_file(const char *path, uint8_t **der, size_t *len,
 	size_t dlen = 0;
 	int rc;
 
-	rc = store_read(path, FILE_MAX, &data, &dlen);
+	rc = fsafe_read(path, "CSR file", FSAFE_STRICT | FSAFE_FOLLOW,
+	    FILE_MAX, &data, &dlen);
 	if (rc == 0)
 		rc = crypto_csr_load(data, dlen, der, len, names, n);
-	if (rc != 0 && rc != ACMEUP_EIO)
+	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
 		rc = acme_err_prefix(rc, "--csr %s", path);
 	if (rc == 0)
 		log_stage("csr: %s names %zu DNS name%s", path, *n,
@@ -105,18 +107,23 @@ cert_path(const char *certdir, const char *file, char *buf, size_t len)
 	return 0;
 }
 
-/* --reuse-key: the key in certdir/privkey.pem, if there is one. */
+/* --reuse-key: the key in certdir/privkey.pem, if there is one (*out
+ * NULL when not): no link followed below --out, not writable by group or
+ * others (fsafe.h). */
 static int
-reuse_key(const char *path, struct crypto_key **out)
+reuse_key(const char *certdir, const char *path, struct crypto_key **out)
 {
 	char *pem = NULL, desc[32];
 	size_t len = 0;
 	int rc;
 
-	rc = store_read(path, FILE_MAX, &pem, &len);
+	rc = store_cert_read(certdir, "privkey.pem", FSAFE_STRICT, FILE_MAX,
+	    &pem, &len);
+	if (rc == 0 && pem == NULL)
+		return 0;
 	if (rc == 0)
 		rc = crypto_key_from_pem(pem, len, out);
-	if (rc != 0 && rc != ACMEUP_EIO)
+	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
 		rc = acme_err_prefix(rc, "--reuse-key %s", path);
 	if (rc == 0) {
 		crypto_key_describe(*out, desc, sizeof(desc));
@@ -138,12 +145,15 @@ acme_issue_cert_key(const struct opts *o, const char *certdir,
 	char path[PATH_MAX], desc[32];
 	int rc;
 
+	*out = NULL;
 	rc = cert_path(certdir, "privkey.pem", path, sizeof(path));
 	if (rc != 0)
 		return rc;
-	if (o->reuse_key && store_exists(path) == 1) {
-		rc = reuse_key(path, out);
-		if (rc == 0 && o->key_type_set && !crypto_key_is_type(*out, t)) {
+	rc = o->reuse_key ? reuse_key(certdir, path, out) : 0;
+	if (rc != 0)
+		return rc;
+	if (*out != NULL) {
+		if (o->key_type_set && !crypto_key_is_type(*out, t)) {
 			crypto_key_describe(*out, desc, sizeof(desc));
 			log_warn("--reuse-key keeps the %s key; --key-type %s "
 			    "is ignored", desc, crypto_key_type_name(t));
@@ -190,9 +200,11 @@ acme_issue_replaces(struct acme_client *c, const char *certdir,
 	if (acme_client_directory(c)->renewal_info == NULL)
 		return 0;
 	rc = cert_path(certdir, "cert.pem", path, sizeof(path));
-	if (rc != 0 || store_exists(path) != 1)
-		return rc;
-	rc = store_read(path, FILE_MAX, &pem, &len);
+	if (rc == 0)
+		rc = store_cert_read(certdir, "cert.pem", 0, FILE_MAX, &pem,
+		    &len);
+	if (rc == 0 && pem == NULL)
+		return 0;
 	if (rc == 0)
 		rc = crypto_cert_ari_id(pem, len, cert_id);
 	free(pem);

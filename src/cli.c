@@ -195,8 +195,11 @@ cli_usage(void)
 "\n"
 "Exit status: 0 success (a certificate issued or renewed, or the command did\n"
 "its job); 1 failure (one-line reason on stderr); 2 usage or configuration\n"
-"error; 3 nothing to do (renew: nothing due); 4 partial failure (some\n"
-"certificates failed, or a deploy hook failed).\n", stdout);
+"error, including a state/out directory, config or key file that group or\n"
+"others can write, or a symbolic link or FIFO where a key, journal or\n"
+"certificate directory belongs (see SECURITY in acmeup(1)); 3 nothing to\n"
+"do (renew: nothing due); 4 partial failure (some certificates failed, or\n"
+"a deploy hook failed).\n", stdout);
 	fputs(
 "\n"
 "account SUBCOMMAND (the key is --state-dir/account.key):\n"

@@ -35,13 +35,20 @@ check_key(const struct config *cfg, const struct config_item *file,
 {
 	struct tsig_key *key = NULL;
 	char err[512] = "", at[600];
-	int rc;
+	int rc, trc;
 
-	rc = tsig_key_load(file->values[0], name != NULL ? name->values[0] :
-	    NULL, &key, err, sizeof(err));
+	rc = dns_key_file_load(file->values[0], name != NULL ?
+	    name->values[0] : NULL, &key, &trc, err, sizeof(err));
 	tsig_key_free(key);
 	if (rc == 0)
 		return 0;
+	if (rc != ACMEUP_ETSIG) {
+		/* The file itself refused or unreadable (fsafe.h). */
+		snprintf(err, sizeof(err), "%s", acmeup_errmsg(rc));
+		where(cfg, file, "tsig-key", at, sizeof(at));
+		return acmeup_fail(ACMEUP_EUSAGE, "%s: %s", at, err);
+	}
+	rc = trc;
 	where(cfg, rc == TSIG_ENOTFOUND && name != NULL ? name : file,
 	    "tsig-key", at, sizeof(at));
 	return acmeup_fail(ACMEUP_EUSAGE, "%s: %s", at, err[0] != '\0' ? err :

@@ -146,6 +146,8 @@ renew_run(const struct opts *o)
 		    "-d NAME..., or cert blocks in %s", o->config != NULL ?
 		    o->config->path : o->config_file != NULL ? o->config_file :
 		    ACMEUP_DEFAULT_CONFIG " (missing)");
+	if (rc == 0)
+		rc = issue_check_dirs(o, &specs);
 	if (rc == 0) {
 		jobs = calloc(specs.n, sizeof(*jobs));
 		rc = jobs == NULL ? ACMEUP_ENOMEM : 0;

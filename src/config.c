@@ -8,6 +8,7 @@
 
 #include "acmeup/config.h"
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 #include "acmeup/store.h"
 
 #define CONFIG_MAX (1024 * 1024)
@@ -480,7 +481,10 @@ config_load(const char *path, struct config **out)
 	size_t len = 0;
 	int rc;
 
-	rc = store_read(path, CONFIG_MAX, &text, &len);
+	/* It names hooks that run as this user: a file others can write
+	 * is refused, as is a link or a FIFO (fsafe.h). */
+	rc = fsafe_read(path, "config file", FSAFE_STRICT, CONFIG_MAX, &text,
+	    &len);
 	if (rc == 0)
 		rc = config_parse(path, text, len, out);
 	free(text);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"
 #include "dns_internal.h"
@@ -23,17 +24,43 @@ abs_path(const char *file)
 	return p != NULL ? p : strdup(file);
 }
 
+#define KEYFILE_MAX (1024 * 1024) /* tsig_key_parse()'s own limit */
+
+int
+dns_key_file_load(const char *file, const char *name, struct tsig_key **out,
+                  int *trc, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*trc = 0;
+	rc = fsafe_read(file, "TSIG key file", FSAFE_STRICT, KEYFILE_MAX,
+	                &text, &len);
+	if (rc != 0)
+		return rc;
+	*trc = tsig_key_parse(text, len, file, name, out, err, errlen);
+	if (*trc != 0 && err != NULL && errlen > 0 && err[0] == '\0')
+		snprintf(err, errlen, "%s", tsig_strerror(*trc));
+	explicit_bzero(text, len);
+	free(text);
+	return *trc != 0 ? ACMEUP_ETSIG : 0;
+}
+
 /* A key from a file (BIND or Knot format), logged without its secret. */
 static int
 load_key(const char *file, const char *name, struct tsig_key **out)
 {
 	char err[512] = "";
-	int rc;
+	int rc, trc;
 
-	rc = tsig_key_load(file, name, out, err, sizeof(err));
+	rc = dns_key_file_load(file, name, out, &trc, err, sizeof(err));
+	if (rc == ACMEUP_EIO)
+		snprintf(err, sizeof(err), "%s", acmeup_errmsg(rc));
+	if (rc == ACMEUP_ETSIG || rc == ACMEUP_EIO)
+		return acmeup_fail(ACMEUP_ETSIG, "TSIG key: %s", err);
 	if (rc != 0)
-		return acmeup_fail(ACMEUP_ETSIG, "TSIG key: %s",
-		                   err[0] != '\0' ? err : tsig_strerror(rc));
+		return rc;
 	log_stage("dns: TSIG key %s (%s) from %s", tsig_key_name(*out),
 	          tsig_key_algorithm(*out), file);
 	if (tsig_key_file_insecure(file) == 1)

@@ -62,6 +62,7 @@ keyring_get(struct keyring *kr, const char *file, const char *name)
 	const struct tsig_key *k;
 	char err[512] = "";
 	size_t i;
+	int trc;
 
 	for (i = 0; i < kr->n; i++)
 		if (strcmp(kr->ent[i].file, file) == 0 &&
@@ -78,8 +79,12 @@ keyring_get(struct keyring *kr, const char *file, const char *name)
 		return NULL;
 	}
 	if (strcmp(file, "-") != 0 &&
-	    tsig_key_load(file, name, &kr->ent[kr->n].key, err, sizeof(err)) != 0)
-		log_warn("dns: key %s from %s: %s", name, file, err);
+	    dns_key_file_load(file, name, &kr->ent[kr->n].key, &trc, err,
+	                      sizeof(err)) != 0) {
+		log_warn("dns: key %s from %s: %s", name, file, trc != 0 ? err :
+		         acmeup_errmsg(ACMEUP_EIO));
+		acmeup_err_clear();
+	}
 	k = kr->ent[kr->n].key != NULL ? kr->ent[kr->n].key
 	    : ctx_key_named(kr->ctx, name);
 	kr->n++;

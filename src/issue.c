@@ -15,6 +15,7 @@
 #include "acmeup/issue.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"
+#include "acmeup/store.h"
 #include "issue_internal.h"
 
 int
@@ -80,6 +81,18 @@ issue_check_common(const struct opts *o, const char *cmd)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: --tsig-key-name goes "
 		    "with --tsig-key; -y names the key itself", cmd);
 	return check_dns_names(o);
+}
+
+int
+issue_check_dirs(const struct opts *o, const struct certspec_list *l)
+{
+	size_t i;
+	int rc;
+
+	rc = store_dir_check(o->state_dir, "state directory");
+	for (i = 0; rc == 0 && i < l->n; i++)
+		rc = store_dir_check(l->specs[i].out_dir, "output directory");
+	return rc;
 }
 
 static int
@@ -220,6 +233,8 @@ issue_run(const struct opts *o)
 	}
 	for (i = 0; rc == 0 && i < specs.n; i++)
 		jobs[i].spec = &specs.specs[i];
+	if (rc == 0)
+		rc = issue_check_dirs(o, &specs);
 	if (rc == 0) {
 		(void)run_batches(o, jobs, specs.n, o->csr ? &csr : NULL);
 		rc = issue_summary(o, "issue", jobs, specs.n);

@@ -73,6 +73,11 @@ void issue_engine_set_csr(struct issue_engine *e,
 /* --server and a TSIG key are there; cmd names the command in errors. */
 int issue_check_common(const struct opts *o, const char *cmd);
 
+/* The state directory and every certificate's output directory, where
+ * they exist, are safe to use (store_dir_check): a refusal is
+ * ACMEUP_EUSAGE before anything is ordered. */
+int issue_check_dirs(const struct opts *o, const struct certspec_list *l);
+
 /* The end of issue/renew: a line per certificate and a summary on stderr,
  * the --json report on stdout; returns the command's result
  * (issue_exit_code). command is "issue" or "renew". */

@@ -12,10 +12,12 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 #include "acmeup/journal.h"
 #include "acmeup/store.h"
 
@@ -29,6 +31,8 @@
 struct journal {
 	char path[PATH_MAX];
 	char lock[PATH_MAX];
+	char dir[PATH_MAX]; /* STATE/journal, for messages */
+	int dfd;         /* STATE/journal: every file is reached from it */
 	int fd;          /* the lock, flock()ed */
 	int has_file;    /* the journal file exists (as far as we know) */
 	pid_t pid;
@@ -276,15 +280,49 @@ journal_parse(const char *text, const char *path, struct journal_rec **recs,
 	return 0;
 }
 
-/* STATE/journal, created 0700 when missing. */
+/* STATE/journal, created 0700 when missing, into buf; opened into *dfd
+ * (STATE checked for mode and owner, journal never a symbolic link). */
 static int
-journal_dir(const char *state_dir, char *buf, size_t len, int create)
+journal_dir(const char *state_dir, char *buf, size_t len, int create,
+            int *dfd)
 {
 	int n = snprintf(buf, len, "%s/journal", state_dir);
 
 	if (n < 0 || (size_t)n >= len)
 		return acmeup_fail(ACMEUP_EINVAL, "state directory path too long");
-	return create ? store_mkdirs(buf, 0700) : 0;
+	return store_dir_open(state_dir, "journal", "state directory", create,
+	                      0700, dfd);
+}
+
+/* The base name of a path of ours. */
+static const char *
+base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+/* The lock file name under j->dfd, created when create (exclusively when
+ * excl): a regular file, never a link, never blocking. */
+static int
+open_lock_at(struct journal *j, int create, int excl)
+{
+	struct stat st;
+	int fl = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+
+	if (create)
+		fl |= O_CREAT | (excl ? O_EXCL : 0);
+	j->fd = openat(j->dfd, base_of(j->lock), fl, 0600);
+	if (j->fd < 0)
+		return -1;
+	if (fstat(j->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(j->fd);
+		j->fd = -1;
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -298,7 +336,9 @@ journal_open(const char *state_dir, struct journal **out)
 	if (j == NULL)
 		return ACMEUP_ENOMEM;
 	j->fd = -1;
-	rc = journal_dir(state_dir, dir, sizeof(dir), 1);
+	j->dfd = -1;
+	rc = journal_dir(state_dir, dir, sizeof(dir), 1, &j->dfd);
+	snprintf(j->dir, sizeof(j->dir), "%s", dir);
 	if (rc < 0)
 		goto out;
 	if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
@@ -312,10 +352,9 @@ journal_open(const char *state_dir, struct journal **out)
 		rc = acmeup_fail(ACMEUP_EINVAL, "state directory path too long");
 		goto out;
 	}
-	j->fd = open(j->lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	/* Blocking: a cleanup that found the new lock file before our flock
-	 * lets go at once, seeing no journal yet. */
-	if (j->fd < 0 || flock(j->fd, LOCK_EX) != 0) {
+	/* Blocking flock: a cleanup that found the new lock file before our
+	 * flock lets go at once, seeing no journal yet. */
+	if (open_lock_at(j, 1, 1) != 0 || flock(j->fd, LOCK_EX) != 0) {
 		rc = acmeup_fail(ACMEUP_EIO, "cannot create and lock %s: %s",
 		                 j->lock, strerror(errno));
 		goto out;
@@ -324,8 +363,10 @@ out:
 	if (rc < 0) {
 		if (j->fd >= 0) {
 			close(j->fd);
-			unlink(j->lock);
+			unlinkat(j->dfd, base_of(j->lock), 0);
 		}
+		if (j->dfd >= 0)
+			close(j->dfd);
 		free(j);
 		return rc;
 	}
@@ -341,7 +382,7 @@ journal_write(struct journal *j, const struct journal_rec *recs, size_t n)
 	int rc;
 
 	if (n == 0) {
-		if (unlink(j->path) != 0 && errno != ENOENT)
+		if (unlinkat(j->dfd, base_of(j->path), 0) != 0 && errno != ENOENT)
 			return acmeup_fail(ACMEUP_EIO, "cannot remove %s: %s", j->path,
 			                   strerror(errno));
 		j->has_file = 0;
@@ -349,7 +390,8 @@ journal_write(struct journal *j, const struct journal_rec *recs, size_t n)
 	}
 	rc = journal_format(recs, n, j->pid, j->started, &text, &len);
 	if (rc == 0)
-		rc = store_write(j->path, text, len, 0600);
+		rc = store_write_at(j->dfd, j->dir, base_of(j->path),
+		                    text, len, 0600);
 	if (rc == 0)
 		j->has_file = 1;
 	free(text);
@@ -361,10 +403,11 @@ journal_close(struct journal *j)
 {
 	if (j == NULL)
 		return;
-	if (store_exists(j->path) == 0)
-		unlink(j->lock);
+	if (fsafe_exists_at(j->dfd, base_of(j->path), j->path) == 0)
+		unlinkat(j->dfd, base_of(j->lock), 0);
 	if (j->fd >= 0)
 		close(j->fd); /* releases the flock */
+	close(j->dfd);
 	free(j);
 }
 
@@ -397,19 +440,25 @@ journal_list(const char *state_dir, char ***paths, size_t *n)
 {
 	char dir[PATH_MAX], **list = NULL, **grown;
 	struct dirent *e;
+	struct stat st;
 	size_t cnt = 0;
 	DIR *d;
-	int rc;
+	int rc, dfd = -1;
 
 	*paths = NULL;
 	*n = 0;
-	rc = journal_dir(state_dir, dir, sizeof(dir), 0);
+	if (snprintf(dir, sizeof(dir), "%s/journal", state_dir) <
+	    (int)sizeof(dir) && lstat(dir, &st) != 0 && errno == ENOENT)
+		return 0;
+	rc = journal_dir(state_dir, dir, sizeof(dir), 0, &dfd);
 	if (rc < 0)
 		return rc;
-	d = opendir(dir);
-	if (d == NULL)
-		return errno == ENOENT ? 0 : acmeup_fail(ACMEUP_EIO, "cannot read "
-		       "%s: %s", dir, strerror(errno));
+	d = fdopendir(dfd);
+	if (d == NULL) {
+		close(dfd);
+		return acmeup_fail(ACMEUP_EIO, "cannot read %s: %s", dir,
+		                   strerror(errno));
+	}
 	for (e = readdir(d); rc == 0 && e != NULL; e = readdir(d)) {
 		if (e->d_name[0] == '.' || !has_suffix(e->d_name, SUFFIX))
 			continue;
@@ -448,13 +497,37 @@ open_lock(struct journal *j)
 		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s", j->path);
 	memcpy(j->lock, j->path, len);
 	snprintf(j->lock + len, sizeof(j->lock) - len, LOCK_SUFFIX);
-	j->fd = open(j->lock, O_RDWR | O_CLOEXEC);
-	if (j->fd < 0 && errno == ENOENT)
-		j->fd = open(j->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (open_lock_at(j, 0, 0) != 0 && errno == ENOENT)
+		open_lock_at(j, 1, 0);
 	if (j->fd < 0)
 		return acmeup_fail(ACMEUP_EIO, "cannot open %s: %s", j->lock,
 		                   strerror(errno));
 	return 0;
+}
+
+/* j->dfd: the directory of j->path (STATE/journal, from journal_list),
+ * opened as journal_dir() does. */
+static int
+open_parent(struct journal *j)
+{
+	char top[PATH_MAX], *slash;
+	const char *sub;
+
+	snprintf(top, sizeof(top), "%s", j->path);
+	slash = strrchr(top, '/');
+	if (slash == NULL || slash == top)
+		return acmeup_fail(ACMEUP_EINVAL, "%s is not a journal of a "
+		                   "state directory", j->path);
+	*slash = '\0';
+	snprintf(j->dir, sizeof(j->dir), "%s", top);
+	slash = strrchr(top, '/');
+	if (slash == NULL)
+		return store_dir_open(".", top, "state directory", 0, 0700,
+		                      &j->dfd);
+	*slash = '\0';
+	sub = slash + 1;
+	return store_dir_open(top[0] != '\0' ? top : "/", sub,
+	                      "state directory", 0, 0700, &j->dfd);
 }
 
 /* A living run holds the lock: whose journal is it? */
@@ -485,10 +558,13 @@ journal_claim(const char *path, struct journal **out, pid_t *pid)
 	if (j == NULL)
 		return ACMEUP_ENOMEM;
 	j->fd = -1;
+	j->dfd = -1;
 	if (strlen(path) >= sizeof(j->path) || !has_suffix(path, SUFFIX))
 		rc = acmeup_fail(ACMEUP_EINVAL, "%s is not a journal", path);
 	else
 		memcpy(j->path, path, strlen(path) + 1);
+	if (rc == 0)
+		rc = open_parent(j);
 	if (rc == 0)
 		rc = open_lock(j);
 	if (rc == 0 && flock(j->fd, LOCK_EX | LOCK_NB) != 0) {
@@ -496,11 +572,14 @@ journal_claim(const char *path, struct journal **out, pid_t *pid)
 		skip = 1;
 	}
 	/* Gone between listing and locking: its run finished it. */
-	if (rc == 0 && !skip && store_exists(path) != 1)
+	if (rc == 0 && !skip &&
+	    fsafe_exists_at(j->dfd, base_of(j->path), j->path) != 1)
 		skip = 1;
 	if (rc < 0 || skip) {
 		if (j->fd >= 0)
 			close(j->fd);
+		if (j->dfd >= 0)
+			close(j->dfd);
 		free(j);
 		return rc;
 	}
@@ -520,7 +599,8 @@ journal_read(const struct journal *j, struct journal_rec **recs, size_t *n,
 	size_t len = 0;
 	int rc;
 
-	rc = store_read(j->path, MAX_BYTES, &text, &len);
+	rc = store_read_at(j->dfd, j->dir, base_of(j->path),
+	                   "journal", FSAFE_STRICT, MAX_BYTES, &text, &len);
 	if (rc == 0 && strlen(text) != len)
 		rc = acmeup_fail(ACMEUP_EINVAL, "%s: NUL byte in a journal",
 		                 j->path);

@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
@@ -144,19 +146,50 @@ check_name(const char *name)
 	return 0;
 }
 
-/* Open (creating) path and take it with op; the holder's PID is recorded
- * for exclusive locks. */
+/* Open (creating) name under dfd (path in messages) without following a
+ * link or blocking: a regular file of ours only. */
 static int
-lock_path(const char *path, int op, const struct what *w, unsigned wait_s,
-          struct lock **out)
+open_lock_file(int dfd, const char *name, const char *path, int *out)
 {
-	struct lock *l = NULL;
-	int fd, rc;
+	struct stat st;
+	int fd, rc = 0;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0600);
+	if (fd < 0 && errno == ELOOP)
+		return acmeup_fail(ACMEUP_EUSAGE, "lock file %s is a symbolic "
+		    "link: refused", path);
 	if (fd < 0)
 		return acmeup_fail(ACMEUP_EIO, "cannot open lock file %s: %s",
 		    path, strerror(errno));
+	if (fstat(fd, &st) != 0)
+		rc = acmeup_fail(ACMEUP_EIO, "cannot stat lock file %s: %s",
+		    path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = acmeup_fail(ACMEUP_EUSAGE, "lock file %s is not a regular "
+		    "file: refused", path);
+	else
+		rc = fsafe_check(path, &st, "lock file");
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	*out = fd;
+	return 0;
+}
+
+/* Open (creating) name under dfd and take it with op; the holder's PID is
+ * recorded for exclusive locks. */
+static int
+lock_path(int dfd, const char *name, const char *path, int op,
+          const struct what *w, unsigned wait_s, struct lock **out)
+{
+	struct lock *l = NULL;
+	int fd = -1, rc;
+
+	rc = open_lock_file(dfd, name, path, &fd);
+	if (rc != 0)
+		return rc;
 	rc = take(fd, op, w, path, wait_s);
 	if (rc != 0)
 		goto out;
@@ -184,8 +217,9 @@ lock_cert(const char *state_dir, const char *name, unsigned wait_s,
           struct lock **out)
 {
 	char dir[PATH_MAX], path[PATH_MAX], noun[PATH_MAX + 16];
+	char base[NAME_MAX + 1];
 	struct what w = { noun, "is being issued by" };
-	int rc, n;
+	int rc, n, dfd = -1;
 
 	rc = check_name(name);
 	if (rc != 0)
@@ -193,14 +227,18 @@ lock_cert(const char *state_dir, const char *name, unsigned wait_s,
 	n = snprintf(dir, sizeof(dir), "%s/locks", state_dir);
 	if (n < 0 || (size_t)n >= sizeof(dir) ||
 	    snprintf(path, sizeof(path), "%s/%s.lock", dir, name) >=
-	    (int)sizeof(path))
+	    (int)sizeof(path) || strlen(name) + 6 > sizeof(base))
 		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s/%s.lock",
 		    dir, name);
-	rc = store_mkdirs(dir, 0700);
+	rc = store_dir_open(state_dir, "locks", "state directory", 1, 0700,
+	    &dfd);
 	if (rc != 0)
 		return rc;
 	snprintf(noun, sizeof(noun), "certificate %s", name);
-	return lock_path(path, LOCK_EX, &w, wait_s, out);
+	snprintf(base, sizeof(base), "%s.lock", name);
+	rc = lock_path(dfd, base, path, LOCK_EX, &w, wait_s, out);
+	close(dfd);
+	return rc;
 }
 
 int
@@ -209,17 +247,20 @@ lock_state(const char *state_dir, int exclusive, unsigned wait_s,
 {
 	char path[PATH_MAX], noun[PATH_MAX + 32];
 	struct what w = { noun, "is in use by" };
-	int rc, n;
+	int rc, n, dfd = -1;
 
 	n = snprintf(path, sizeof(path), "%s/state.lock", state_dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s/state.lock",
 		    state_dir);
-	rc = store_mkdirs(state_dir, 0700);
+	rc = store_dir_open(state_dir, NULL, "state directory", 1, 0700, &dfd);
 	if (rc != 0)
 		return rc;
 	snprintf(noun, sizeof(noun), "the state directory %s", state_dir);
-	return lock_path(path, exclusive ? LOCK_EX : LOCK_SH, &w, wait_s, out);
+	rc = lock_path(dfd, "state.lock", path, exclusive ? LOCK_EX : LOCK_SH,
+	    &w, wait_s, out);
+	close(dfd);
+	return rc;
 }
 
 int

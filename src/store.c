@@ -7,33 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 #include "acmeup/store.h"
 #include "store_internal.h"
-
-int
-store_mkdirs(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path), i;
-
-	if (len == 0 || len >= sizeof(buf))
-		return acmeup_fail(ACMEUP_EINVAL, "bad directory name '%s'",
-		    path);
-	memcpy(buf, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return acmeup_fail(ACMEUP_EIO, "cannot create directory "
-			    "%s: %s", buf, strerror(errno));
-		buf[i] = i == len ? '\0' : '/';
-	}
-	return 0;
-}
 
 int
 store_write_all(int fd, const void *data, size_t len)
@@ -58,22 +38,6 @@ store_write_all(int fd, const void *data, size_t len)
 }
 
 int
-store_fsync_dir(const char *dir)
-{
-	int fd, rc = 0, saved;
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (fsync(fd) != 0)
-		rc = -1;
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
-int
 store_io_fail(int err, const char *kind, const char *path, const char *note)
 {
 	char dir[PATH_MAX];
@@ -95,41 +59,80 @@ store_io_fail(int err, const char *kind, const char *path, const char *note)
 	}
 }
 
-int
-store_mkstemp(char *tmpl)
+/* Six random characters from [A-Za-z0-9] (mkstemp's alphabet). */
+static void
+random_suffix(char out[7])
 {
-	int fd = mkstemp(tmpl), saved;
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[6];
+	int i;
 
-	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
-		saved = errno;
-		close(fd);
-		unlink(tmpl);
-		errno = saved;
-		return -1;
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		for (i = 0; i < 6; i++)
+			r[i] = (unsigned char)rand();
+	for (i = 0; i < 6; i++)
+		out[i] = abc[r[i] % (sizeof(abc) - 1)];
+	out[6] = '\0';
+}
+
+int
+store_mktemp_at(int dfd, const char *prefix, char *name, size_t size)
+{
+	char sfx[7];
+	int fd = -1, tries, n;
+
+	for (tries = 0; fd < 0 && tries < 100; tries++) {
+		random_suffix(sfx);
+		n = snprintf(name, size, "%s%s", prefix, sfx);
+		if (n < 0 || (size_t)n >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return -1;
 	}
 	return fd;
 }
 
-/* The directory of path, for fsync. */
-static int
-fsync_parent(const char *path)
+int
+store_mkdtemp_at(int dfd, const char *prefix, char *name, size_t size)
 {
-	char buf[PATH_MAX];
+	char sfx[7];
+	int tries, n;
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	return store_fsync_dir(dirname(buf));
+	for (tries = 0; tries < 100; tries++) {
+		random_suffix(sfx);
+		n = snprintf(name, size, "%s%s", prefix, sfx);
+		if (n < 0 || (size_t)n >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (mkdirat(dfd, name, 0700) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
 }
 
 int
-store_write(const char *path, const void *data, size_t len, mode_t mode)
+store_write_at(int dfd, const char *dpath, const char *name,
+               const void *data, size_t len, mode_t mode)
 {
-	char tmp[PATH_MAX];
+	char tmp[NAME_MAX + 1], prefix[NAME_MAX + 1], path[PATH_MAX];
 	int fd = -1, rc = 0, n;
 
-	n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s", path);
-	fd = store_mkstemp(tmp);
+	n = snprintf(path, sizeof(path), "%s/%s", dpath, name);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    snprintf(prefix, sizeof(prefix), "%s.", name) >=
+	    (int)sizeof(prefix) - 6)
+		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s/%s",
+		    dpath, name);
+	tmp[0] = '\0';
+	fd = store_mktemp_at(dfd, prefix, tmp, sizeof(tmp));
 	if (fd < 0)
 		return store_io_fail(errno, "directory", path, "");
 	if (fchmod(fd, mode) != 0 || store_write_all(fd, data, len) != 0 ||
@@ -137,73 +140,101 @@ store_write(const char *path, const void *data, size_t len, mode_t mode)
 		rc = store_io_fail(errno, "directory", path, "");
 		goto out;
 	}
-	if (close(fd) != 0) {
-		fd = -1;
+	n = close(fd);
+	fd = -1;
+	if (n != 0) {
 		rc = store_io_fail(errno, "directory", path, "");
 		goto out;
 	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		rc = acmeup_fail(ACMEUP_EIO, "cannot rename %s to %s: %s", tmp,
-		    path, strerror(errno));
+	if (renameat(dfd, tmp, dfd, name) != 0) {
+		rc = acmeup_fail(ACMEUP_EIO, "cannot rename %s/%s to %s: %s",
+		    dpath, tmp, path, strerror(errno));
 		goto out;
 	}
-	if (fsync_parent(path) != 0)
+	if (fsync(dfd) != 0)
 		rc = acmeup_fail(ACMEUP_EIO, "cannot sync the directory of "
 		    "%s: %s", path, strerror(errno));
 out:
 	if (fd >= 0)
 		close(fd);
 	if (rc != 0)
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
+	return rc;
+}
+
+int
+store_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char dir[PATH_MAX], base[PATH_MAX];
+	int dfd, rc;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(base, sizeof(base), "%s", path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return store_io_fail(errno, "directory", path, "");
+	rc = store_write_at(dfd, dir, basename(base), data, len, mode);
+	close(dfd);
 	return rc;
 }
 
 int
 store_read(const char *path, size_t max, char **data, size_t *len)
 {
-	char *buf = NULL;
-	size_t used = 0;
-	ssize_t n;
-	int fd, rc = 0;
+	return fsafe_read(path, "file", FSAFE_FOLLOW, max, data, len);
+}
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return acmeup_fail(ACMEUP_EIO, "cannot open %s: %s", path,
-		    strerror(errno));
-	buf = malloc(max + 1);
-	if (buf == NULL) {
-		rc = ACMEUP_ENOMEM;
-		goto out;
+int
+store_read_at(int dfd, const char *dpath, const char *name, const char *kind,
+              int flags, size_t max, char **data, size_t *len)
+{
+	char path[PATH_MAX];
+	int fd = -1, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dpath, name);
+	rc = fsafe_open_read(dfd, name, path, kind, flags & ~FSAFE_FOLLOW,
+	    &fd);
+	if (rc == 0)
+		rc = fsafe_read_fd(fd, path, max, data, len);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int
+store_dir_check(const char *path, const char *kind)
+{
+	char msg[PATH_MAX + 128];
+	struct stat st;
+	int fd = -1, rc;
+
+	if (stat(path, &st) != 0 && errno == ENOENT)
+		return 0;
+	rc = fsafe_open_top(path, kind, 0, 0, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (rc != ACMEUP_EIO)
+		return rc;
+	snprintf(msg, sizeof(msg), "%s", acmeup_errmsg(rc));
+	return acmeup_fail(ACMEUP_EUSAGE, "%s", msg);
+}
+
+int
+store_dir_open(const char *top, const char *sub, const char *kind,
+               int create, mode_t mode, int *fd)
+{
+	char path[PATH_MAX];
+	int tfd = -1, rc;
+
+	rc = fsafe_open_top(top, kind, create, mode, &tfd);
+	if (rc != 0 || sub == NULL) {
+		if (rc == 0)
+			*fd = tfd;
+		return rc;
 	}
-	for (;;) {
-		n = read(fd, buf + used, max + 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = acmeup_fail(ACMEUP_EIO, "cannot read %s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-		if (used > max) {
-			rc = acmeup_fail(ACMEUP_EIO, "%s is larger than %zu "
-			    "bytes", path, max);
-			goto out;
-		}
-	}
-	buf[used] = '\0';
-	*data = buf;
-	*len = used;
-	buf = NULL;
-out:
-	if (buf != NULL) {
-		explicit_bzero(buf, max + 1);
-		free(buf);
-	}
-	close(fd);
+	snprintf(path, sizeof(path), "%s/%s", top, sub);
+	rc = fsafe_open_sub(tfd, sub, path, kind, create, mode, fd);
+	close(tfd);
 	return rc;
 }
 

@@ -41,6 +41,13 @@
  *
  * The caller holds the certificate's lock (lock.h): two commits on one
  * directory at once would remove each other's temp files.
+ *
+ * Files we did not create are hostile: DIR is opened once
+ * (cert_dir_open: OUT checked for mode and owner, NAME never a
+ * symbolic link) and everything below it is reached from that descriptor
+ * with the *at() calls, following no symbolic link: a link planted as
+ * DIR, previous/ or a live file is refused or replaced, never written
+ * through.
  */
 #define _GNU_SOURCE /* renameat2(), RENAME_EXCHANGE */
 #include <dirent.h>
@@ -55,6 +62,7 @@
 
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
 #include "store_internal.h"
@@ -84,22 +92,17 @@ struct staged {
 	char tmp[N_FILES][64];
 };
 
+/* DIR, opened once: every file below is reached from fd. */
+struct cdir {
+	int fd;
+	const char *path; /* for messages */
+};
+
 static void
 step(const char *what)
 {
 	if (store_cert_step_hook != NULL)
 		store_cert_step_hook(what);
-}
-
-static int
-join(char *buf, size_t size, const char *dir, const char *name)
-{
-	int n = snprintf(buf, size, "%s/%s", dir, name);
-
-	if (n < 0 || (size_t)n >= size)
-		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s/%s", dir,
-		    name);
-	return 0;
 }
 
 /* name is prefix followed by exactly six more characters (mkstemp's). */
@@ -130,186 +133,278 @@ is_staged_name(const char *name, const char **live)
 	return 0;
 }
 
-/* Remove the files in dir (one level: we never make subdirectories), then
- * dir. Best effort: what cannot be removed is reported and left. */
+/* OUT/NAME split at the last '/': OUT ("." when none) and NAME. */
+static int
+split_dir(const char *dir, char *top, size_t size, const char **name)
+{
+	const char *slash = strrchr(dir, '/');
+	size_t n;
+
+	if (slash == NULL) {
+		snprintf(top, size, ".");
+		*name = dir;
+	} else {
+		n = (size_t)(slash - dir);
+		if (n >= size)
+			return acmeup_fail(ACMEUP_EINVAL, "path too long: %s",
+			    dir);
+		memcpy(top, dir, n);
+		top[n] = '\0';
+		if (n == 0)
+			snprintf(top, size, "/");
+		*name = slash + 1;
+	}
+	if (**name == '\0' || strcmp(*name, ".") == 0 ||
+	    strcmp(*name, "..") == 0)
+		return acmeup_fail(ACMEUP_EINVAL, "'%s' cannot be a "
+		    "certificate directory", dir);
+	return 0;
+}
+
+/* DIR = OUT/NAME opened: OUT checked as store_dir_open() does; NAME a
+ * directory, not a symbolic link, made 0755 when missing and create is
+ * set. 1 when dir (or OUT) is missing and !create. */
+static int
+cert_dir_open(const char *dir, int create, int *fd)
+{
+	char top[PATH_MAX];
+	const char *name;
+	struct stat st;
+	int tfd = -1, rc;
+
+	rc = split_dir(dir, top, sizeof(top), &name);
+	if (rc != 0)
+		return rc;
+	if (!create && stat(top, &st) != 0 && errno == ENOENT)
+		return 1;
+	rc = fsafe_open_top(top, "output directory", create, 0755, &tfd);
+	if (rc == 0 && !create && fsafe_exists_at(tfd, name, dir) == 0)
+		rc = 1;
+	if (rc == 0)
+		rc = fsafe_open_sub(tfd, name, dir, "certificate directory",
+		    create, 0755, fd);
+	if (tfd >= 0)
+		close(tfd);
+	return rc;
+}
+
+/* Remove the files in the directory name of d (one level: we never make
+ * subdirectories), then the directory; a symbolic link there is only
+ * unlinked. Best effort: what cannot be removed is reported and left. */
 static void
-remove_dir_flat(const char *dir)
+remove_dir_flat(const struct cdir *d, const char *name)
 {
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	DIR *sub;
+	int fd;
 
-	if (d == NULL)
+	fd = openat(d->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			unlinkat(d->fd, name, 0);
 		return;
-	for (de = readdir(d); de != NULL; de = readdir(d)) {
+	}
+	sub = fdopendir(fd);
+	if (sub == NULL) {
+		close(fd);
+		return;
+	}
+	for (de = readdir(sub); de != NULL; de = readdir(sub)) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) != 0)
-			log_warn("store: cannot remove %s/%s: %s", dir,
-			    de->d_name, strerror(errno));
+		if (unlinkat(dirfd(sub), de->d_name, 0) != 0)
+			log_warn("store: cannot remove %s/%s/%s: %s", d->path,
+			    name, de->d_name, strerror(errno));
 	}
-	closedir(d);
-	if (rmdir(dir) != 0)
-		log_warn("store: cannot remove %s: %s", dir, strerror(errno));
+	closedir(sub);
+	if (unlinkat(d->fd, name, AT_REMOVEDIR) != 0)
+		log_warn("store: cannot remove %s/%s: %s", d->path, name,
+		    strerror(errno));
 }
 
 /* Leftovers of a commit that died before its journal: staged temps, a
  * half-built .previous.XXXXXX, a journal's own temp. Best effort. */
 static void
-remove_strays(const char *dir)
+remove_strays(const struct cdir *d)
 {
-	char path[PATH_MAX];
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	DIR *dir;
+	int fd;
 
-	if (d == NULL)
+	fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (dir == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return;
-	for (de = readdir(d); de != NULL; de = readdir(d)) {
-		if (join(path, sizeof(path), dir, de->d_name) != 0)
-			continue;
+	}
+	for (de = readdir(dir); de != NULL; de = readdir(dir)) {
 		if (is_temp_of(de->d_name, PREVIOUS_TMP)) {
-			log_debug("store: removing %s, left by an earlier run",
-			    path);
-			remove_dir_flat(path);
+			log_debug("store: removing %s/%s, left by an earlier "
+			    "run", d->path, de->d_name);
+			remove_dir_flat(d, de->d_name);
 		} else if (is_staged_name(de->d_name, NULL) ||
 		    is_temp_of(de->d_name, JOURNAL_NAME ".")) {
-			log_debug("store: removing %s, left by an earlier run",
-			    path);
-			if (unlink(path) != 0)
-				log_warn("store: cannot remove %s: %s", path,
-				    strerror(errno));
+			log_debug("store: removing %s/%s, left by an earlier "
+			    "run", d->path, de->d_name);
+			if (unlinkat(d->fd, de->d_name, 0) != 0)
+				log_warn("store: cannot remove %s/%s: %s",
+				    d->path, de->d_name, strerror(errno));
 		}
 	}
-	closedir(d);
+	closedir(dir);
 }
 
 /* One journal line "TEMP LIVE": rename TEMP over LIVE unless that was
  * done already (TEMP gone). line is modified. */
 static int
-redo_line(const char *dir, const char *jpath, char *line, unsigned lineno)
+redo_line(const struct cdir *d, char *line, unsigned lineno)
 {
-	char tmp[PATH_MAX], live[PATH_MAX];
 	char *sp = strchr(line, ' ');
 	const char *name = NULL;
-	int rc;
 
 	if (sp != NULL)
 		*sp = '\0';
 	if (sp == NULL || !is_staged_name(line, &name) ||
 	    strcmp(sp + 1, name) != 0)
-		return acmeup_fail(ACMEUP_EIO, "%s:%u: not a line acmeup "
-		    "wrote; remove the file if no acmeup is running", jpath,
-		    lineno);
-	rc = join(tmp, sizeof(tmp), dir, line);
-	if (rc == 0)
-		rc = join(live, sizeof(live), dir, name);
-	if (rc != 0)
-		return rc;
-	if (rename(tmp, live) != 0 && errno != ENOENT)
+		return acmeup_fail(ACMEUP_EIO, "%s/" JOURNAL_NAME ":%u: not a "
+		    "line acmeup wrote; remove the file if no acmeup is "
+		    "running", d->path, lineno);
+	if (renameat(d->fd, line, d->fd, name) != 0 && errno != ENOENT)
 		return acmeup_fail(ACMEUP_EIO, "cannot finish an interrupted "
-		    "certificate update: rename %s to %s: %s", tmp, live,
-		    strerror(errno));
+		    "certificate update: rename %s/%s to %s/%s: %s", d->path,
+		    line, d->path, name, strerror(errno));
 	return 0;
 }
 
-/* Redo the renames a journal lists, then remove it. */
+/* Redo the renames the journal lists, then remove it. */
 static int
-roll_forward(const char *dir, const char *jpath)
+roll_forward(const struct cdir *d)
 {
 	char *text = NULL, *line, *nl;
 	size_t len = 0;
 	unsigned lineno = 0;
 	int rc;
 
-	rc = store_read(jpath, 4096, &text, &len);
+	rc = store_read_at(d->fd, d->path, JOURNAL_NAME, "commit journal",
+	    FSAFE_STRICT, 4096, &text, &len);
 	for (line = text; rc == 0 && line != NULL && *line != '\0';
 	    line = nl) {
 		nl = strchr(line, '\n');
 		if (nl != NULL)
 			*nl++ = '\0';
-		rc = redo_line(dir, jpath, line, ++lineno);
+		rc = redo_line(d, line, ++lineno);
 	}
-	if (rc == 0 && store_fsync_dir(dir) != 0)
+	if (rc == 0 && fsync(d->fd) != 0)
 		rc = acmeup_fail(ACMEUP_EIO, "cannot sync directory %s: %s",
-		    dir, strerror(errno));
-	if (rc == 0 && unlink(jpath) != 0)
-		rc = acmeup_fail(ACMEUP_EIO, "cannot remove %s: %s", jpath,
-		    strerror(errno));
+		    d->path, strerror(errno));
+	if (rc == 0 && unlinkat(d->fd, JOURNAL_NAME, 0) != 0)
+		rc = acmeup_fail(ACMEUP_EIO, "cannot remove %s/" JOURNAL_NAME
+		    ": %s", d->path, strerror(errno));
 	if (rc == 0) {
-		store_fsync_dir(dir);
+		fsync(d->fd);
 		log_warn("store: %s: finished installing the certificate that "
-		    "an interrupted run left half-installed", dir);
+		    "an interrupted run left half-installed", d->path);
 	}
 	free(text);
+	return rc;
+}
+
+static int
+recover(const struct cdir *d)
+{
+	int rc = fsafe_exists_at(d->fd, JOURNAL_NAME, d->path);
+
+	if (rc == 1)
+		rc = roll_forward(d);
+	if (rc == 0)
+		remove_strays(d);
 	return rc;
 }
 
 int
 store_cert_recover(const char *dir)
 {
-	char jpath[PATH_MAX];
+	struct cdir d = { -1, dir };
 	int rc;
 
-	rc = join(jpath, sizeof(jpath), dir, JOURNAL_NAME);
-	if (rc == 0)
-		rc = store_exists(jpath);
+	rc = cert_dir_open(dir, 0, &d.fd);
 	if (rc == 1)
-		rc = roll_forward(dir, jpath);
+		return 0;
 	if (rc == 0)
-		remove_strays(dir);
+		rc = recover(&d);
+	if (d.fd >= 0)
+		close(d.fd);
 	return rc;
 }
 
-/* Write data to a new temp file next to live file i; its base name goes
- * to st. */
-static int
-stage_one(const char *dir, int i, const char *data, struct staged *st)
+int
+store_cert_read(const char *dir, const char *name, int flags, size_t max,
+                char **data, size_t *len)
 {
-	char tmp[PATH_MAX], live[PATH_MAX];
-	size_t len = strlen(data);
-	int fd = -1, rc, n;
+	struct cdir d = { -1, dir };
+	char path[PATH_MAX];
+	int rc;
 
-	rc = join(live, sizeof(live), dir, files[i].name);
-	if (rc != 0)
-		return rc;
-	n = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, files[i].name);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s", live);
-	fd = store_mkstemp(tmp);
-	if (fd < 0)
+	*data = NULL;
+	*len = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	rc = cert_dir_open(dir, 0, &d.fd);
+	if (rc == 1)
+		return 0;
+	if (rc == 0)
+		rc = fsafe_exists_at(d.fd, name, path);
+	if (rc == 1)
+		rc = store_read_at(d.fd, dir, name, (flags & FSAFE_STRICT) ?
+		    "private key" : "certificate file", flags, max, data, len);
+	if (d.fd >= 0)
+		close(d.fd);
+	return rc < 0 ? rc : 0;
+}
+
+/* Write data to a new temp file next to live file i; its name goes to
+ * st. */
+static int
+stage_one(const struct cdir *d, int i, const char *data, struct staged *st)
+{
+	char live[PATH_MAX], prefix[32];
+	size_t len = strlen(data);
+	int fd, rc = 0, n;
+
+	snprintf(live, sizeof(live), "%s/%s", d->path, files[i].name);
+	snprintf(prefix, sizeof(prefix), ".%s.", files[i].name);
+	fd = store_mktemp_at(d->fd, prefix, st->tmp[i], sizeof(st->tmp[i]));
+	if (fd < 0) {
+		st->tmp[i][0] = '\0';
 		return store_io_fail(errno, "output directory", live,
 		    UNCHANGED);
-	snprintf(st->tmp[i], sizeof(st->tmp[i]), "%s", strrchr(tmp, '/') + 1);
+	}
 	if (fchmod(fd, files[i].mode) != 0 ||
 	    store_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		rc = store_io_fail(errno, "output directory", live, UNCHANGED);
-		goto out;
+		close(fd);
+		return rc;
 	}
 	n = close(fd);
-	fd = -1;
 	if (n != 0)
 		rc = store_io_fail(errno, "output directory", live, UNCHANGED);
-out:
-	if (fd >= 0)
-		close(fd);
 	return rc;
 }
 
 static void
-unlink_staged(const char *dir, const struct staged *st)
+unlink_staged(const struct cdir *d, const struct staged *st)
 {
-	char path[PATH_MAX];
 	int i;
 
-	for (i = 0; i < N_FILES; i++) {
-		if (st->tmp[i][0] == '\0')
-			continue;
-		if (join(path, sizeof(path), dir, st->tmp[i]) == 0)
-			unlink(path);
-	}
+	for (i = 0; i < N_FILES; i++)
+		if (st->tmp[i][0] != '\0')
+			unlinkat(d->fd, st->tmp[i], 0);
 }
 
 static int
-stage_all(const char *dir, const struct cert_files *f, struct staged *st)
+stage_all(const struct cdir *d, const struct cert_files *f,
+          struct staged *st)
 {
 	const char *data[N_FILES];
 	int i, rc = 0;
@@ -320,27 +415,34 @@ stage_all(const char *dir, const struct cert_files *f, struct staged *st)
 	data[F_CHAIN] = f->chain_pem;
 	for (i = 0; rc == 0 && i < N_FILES; i++) {
 		if (data[i] != NULL)
-			rc = stage_one(dir, i, data[i], st);
+			rc = stage_one(d, i, data[i], st);
 	}
 	return rc;
 }
 
-/* Copy src to a new file dst with src's permissions, synced. */
+/* Copy the live file name of d to a new file name in pfd (the fresh
+ * previous, kept names it) with its permissions, synced. */
 static int
-copy_file(const char *src, const char *dst)
+copy_file(const struct cdir *d, int pfd, const char *name, const char *kept)
 {
 	char buf[8192];
 	struct stat st;
 	ssize_t n = 0;
 	int in, out = -1, rc = 0;
 
-	in = open(src, O_RDONLY | O_CLOEXEC);
+	in = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
 	if (in < 0)
-		return acmeup_fail(ACMEUP_EIO, "cannot read %s: %s", src,
-		    strerror(errno));
+		return acmeup_fail(ACMEUP_EIO, "cannot read %s/%s: %s", d->path,
+		    name, strerror(errno));
 	if (fstat(in, &st) != 0)
 		goto fail;
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	out = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
 	if (out < 0 || fchmod(out, st.st_mode & 07777) != 0)
 		goto fail;
 	for (;;) {
@@ -356,7 +458,7 @@ copy_file(const char *src, const char *dst)
 		goto fail;
 	goto out;
 fail:
-	rc = store_io_fail(errno, "output directory", dst, UNCHANGED);
+	rc = store_io_fail(errno, "output directory", kept, UNCHANGED);
 out:
 	if (out >= 0)
 		close(out);
@@ -364,116 +466,135 @@ out:
 	return rc;
 }
 
-/* dst as another name of src; a copy where the file system has no hard
- * links. Live files are only ever replaced by rename, never written in
- * place, so a link keeps the old content. */
+/* The live file name as another name in pfd; a copy where the file system
+ * has no hard links. Live files are only ever replaced by rename, never
+ * written in place, so a link keeps the old content. linkat() without
+ * AT_SYMLINK_FOLLOW links a symbolic link itself, never its target. */
 static int
-link_or_copy(const char *src, const char *dst)
+link_or_copy(const struct cdir *d, int pfd, const char *name,
+             const char *kept)
 {
-	if (link(src, dst) == 0)
+	if (linkat(d->fd, name, pfd, name, 0) == 0)
 		return 0;
 	if (errno == EPERM || errno == EXDEV || errno == EMLINK ||
 	    errno == ENOTSUP || errno == EOPNOTSUPP)
-		return copy_file(src, dst);
-	return store_io_fail(errno, "output directory", dst, UNCHANGED);
+		return copy_file(d, pfd, name, kept);
+	return store_io_fail(errno, "output directory", kept, UNCHANGED);
 }
 
-/* Put the fully built directory fresh in the place of prev. */
+/* Put the fully built directory fresh in the place of previous/. */
 static int
-swap_in(const char *dir, const char *fresh, const char *prev)
+swap_in(const struct cdir *d, const char *fresh)
 {
-	char old[PATH_MAX];
-	int n;
+	char old[64], prev[PATH_MAX];
 
-	if (renameat2(AT_FDCWD, fresh, AT_FDCWD, prev, RENAME_EXCHANGE) == 0) {
-		remove_dir_flat(fresh); /* now the version before previous */
+	snprintf(prev, sizeof(prev), "%s/" PREVIOUS, d->path);
+	if (renameat2(d->fd, fresh, d->fd, PREVIOUS, RENAME_EXCHANGE) == 0) {
+		remove_dir_flat(d, fresh); /* now the version before previous */
 		return 0;
 	}
-	if (errno == ENOENT && rename(fresh, prev) == 0)
+	if (errno == ENOENT && renameat(d->fd, fresh, d->fd, PREVIOUS) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
 		return store_io_fail(errno, "output directory", prev,
 		    UNCHANGED);
 	/* No RENAME_EXCHANGE here: move the old one aside, then rename. */
-	n = snprintf(old, sizeof(old), "%s/" PREVIOUS_TMP "XXXXXX", dir);
-	if (n < 0 || (size_t)n >= sizeof(old) || mkdtemp(old) == NULL ||
-	    rename(prev, old) != 0 || rename(fresh, prev) != 0)
+	if (store_mkdtemp_at(d->fd, PREVIOUS_TMP, old, sizeof(old)) != 0 ||
+	    renameat(d->fd, PREVIOUS, d->fd, old) != 0 ||
+	    renameat(d->fd, fresh, d->fd, PREVIOUS) != 0)
 		return store_io_fail(errno, "output directory", prev,
 		    UNCHANGED);
-	remove_dir_flat(old);
+	remove_dir_flat(d, old);
 	return 0;
 }
 
-/* Snapshot the live files into a fresh dir (mode of dir) under a temp
- * name; *have set when there was a certificate to keep. */
+/* The live files linked into pfd, synced. */
 static int
-build_previous(const char *dir, char *fresh, size_t size, int *have)
+fill_previous(const struct cdir *d, int pfd, const char *fresh)
 {
-	char live[PATH_MAX], kept[PATH_MAX];
+	char kept[PATH_MAX];
 	struct stat st;
-	int rc = 0, i, n;
+	int rc = 0, i;
+
+	for (i = 0; rc == 0 && i < N_FILES; i++) {
+		snprintf(kept, sizeof(kept), "%s/%s/%s", d->path, fresh,
+		    files[i].name);
+		if (fstatat(d->fd, files[i].name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0)
+			rc = link_or_copy(d, pfd, files[i].name, kept);
+	}
+	if (rc == 0 && fsync(pfd) != 0)
+		rc = store_io_fail(errno, "output directory", kept, UNCHANGED);
+	return rc;
+}
+
+/* Snapshot the live files into a fresh dir (mode of DIR) under a temp
+ * name (fresh, size bytes); *have set when there was a certificate to
+ * keep. */
+static int
+build_previous(const struct cdir *d, char *fresh, size_t size, int *have)
+{
+	struct stat st;
+	int pfd, rc, i;
 
 	/* A certificate to keep: cert.pem or fullchain.pem. */
 	*have = 0;
 	for (i = 0; i < N_FILES; i++) {
 		if (i == F_KEY || i == F_CHAIN)
 			continue;
-		if (join(live, sizeof(live), dir, files[i].name) == 0 &&
-		    lstat(live, &st) == 0)
+		if (fstatat(d->fd, files[i].name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0)
 			*have = 1;
 	}
 	if (!*have)
 		return 0;
-	n = snprintf(fresh, size, "%s/" PREVIOUS_TMP "XXXXXX", dir);
-	if (n < 0 || (size_t)n >= size)
-		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s", dir);
-	if (mkdtemp(fresh) == NULL) {
+	if (store_mkdtemp_at(d->fd, PREVIOUS_TMP, fresh, size) != 0) {
 		fresh[0] = '\0';
-		return store_io_fail(errno, "output directory", dir, UNCHANGED);
+		return store_io_fail(errno, "output directory", d->path,
+		    UNCHANGED);
 	}
-	if (stat(dir, &st) == 0)
-		chmod(fresh, st.st_mode & 07777);
-	for (i = 0; rc == 0 && i < N_FILES; i++) {
-		rc = join(live, sizeof(live), dir, files[i].name);
-		if (rc == 0)
-			rc = join(kept, sizeof(kept), fresh, files[i].name);
-		if (rc == 0 && lstat(live, &st) == 0)
-			rc = link_or_copy(live, kept);
-	}
-	if (rc == 0 && store_fsync_dir(fresh) != 0)
-		rc = store_io_fail(errno, "output directory", fresh, UNCHANGED);
+	pfd = openat(d->fd, fresh, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (pfd < 0)
+		return store_io_fail(errno, "output directory", d->path,
+		    UNCHANGED);
+	if (fstat(d->fd, &st) == 0)
+		fchmod(pfd, st.st_mode & 07777);
+	rc = fill_previous(d, pfd, fresh);
+	close(pfd);
 	return rc;
 }
 
 /* DIR/previous/ becomes a copy of the live files, in one step. */
 static int
-keep_previous(const char *dir)
+keep_previous(const struct cdir *d)
 {
-	char fresh[PATH_MAX] = "", prev[PATH_MAX];
+	char fresh[64] = "";
 	struct stat st;
-	int rc, have = 0;
+	int rc = 0, have = 0;
 
-	rc = join(prev, sizeof(prev), dir, PREVIOUS);
-	if (rc == 0 && lstat(prev, &st) == 0 && !S_ISDIR(st.st_mode))
-		rc = acmeup_fail(ACMEUP_EIO, "%s is not a directory, so the "
-		    "current certificate cannot be kept there; move it "
-		    "away%s", prev, UNCHANGED);
+	if (fstatat(d->fd, PREVIOUS, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISDIR(st.st_mode))
+		rc = acmeup_fail(ACMEUP_EIO, "%s/" PREVIOUS " is not a "
+		    "directory, so the current certificate cannot be kept "
+		    "there; move it away%s", d->path, UNCHANGED);
 	if (rc == 0)
-		rc = build_previous(dir, fresh, sizeof(fresh), &have);
+		rc = build_previous(d, fresh, sizeof(fresh), &have);
 	if (rc == 0 && have)
-		rc = swap_in(dir, fresh, prev);
-	if (rc == 0 && have && store_fsync_dir(dir) != 0)
-		rc = store_io_fail(errno, "output directory", prev, UNCHANGED);
+		rc = swap_in(d, fresh);
+	if (rc == 0 && have && fsync(d->fd) != 0)
+		rc = store_io_fail(errno, "output directory", d->path,
+		    UNCHANGED);
 	if (rc != 0 && fresh[0] != '\0')
-		remove_dir_flat(fresh);
+		remove_dir_flat(d, fresh);
 	return rc;
 }
 
 /* The commit point: DIR/.acmeup-commit lists what install() renames. */
 static int
-write_journal(const char *dir, const struct staged *st)
+write_journal(const struct cdir *d, const struct staged *st)
 {
-	char path[PATH_MAX], text[512];
+	char text[512];
 	size_t used = 0;
 	int i, n;
 
@@ -486,61 +607,57 @@ write_journal(const char *dir, const struct staged *st)
 			return acmeup_fail(ACMEUP_EINVAL, "journal too long");
 		used += (size_t)n;
 	}
-	n = join(path, sizeof(path), dir, JOURNAL_NAME);
-	if (n != 0)
-		return n;
-	return store_write(path, text, used, 0600);
+	return store_write_at(d->fd, d->path, JOURNAL_NAME, text, used, 0600);
 }
 
 /* Rename the staged files over the live ones in files[] order. */
 static int
-install(const char *dir, const struct staged *st)
+install(const struct cdir *d, const struct staged *st)
 {
-	char tmp[PATH_MAX], live[PATH_MAX], what[64];
+	char what[64];
 	int i, rc = 0;
 
 	for (i = 0; rc == 0 && i < N_FILES; i++) {
 		if (st->tmp[i][0] == '\0')
 			continue;
-		rc = join(tmp, sizeof(tmp), dir, st->tmp[i]);
-		if (rc == 0)
-			rc = join(live, sizeof(live), dir, files[i].name);
-		if (rc == 0 && rename(tmp, live) != 0)
-			rc = acmeup_fail(ACMEUP_EIO, "cannot rename %s to %s: "
-			    "%s; the next run finishes the update (%s/"
-			    JOURNAL_NAME ")", tmp, live, strerror(errno), dir);
+		if (renameat(d->fd, st->tmp[i], d->fd, files[i].name) != 0)
+			rc = acmeup_fail(ACMEUP_EIO, "cannot rename %s/%s to "
+			    "%s/%s: %s; the next run finishes the update (%s/"
+			    JOURNAL_NAME ")", d->path, st->tmp[i], d->path,
+			    files[i].name, strerror(errno), d->path);
 		snprintf(what, sizeof(what), "renamed %s", files[i].name);
 		if (rc == 0)
 			step(what);
 	}
-	if (rc == 0 && store_fsync_dir(dir) != 0)
+	if (rc == 0 && fsync(d->fd) != 0)
 		rc = acmeup_fail(ACMEUP_EIO, "cannot sync directory %s: %s",
-		    dir, strerror(errno));
-	if (rc == 0 && join(tmp, sizeof(tmp), dir, JOURNAL_NAME) == 0 &&
-	    (unlink(tmp) != 0 || store_fsync_dir(dir) != 0))
-		log_warn("store: cannot remove %s: %s", tmp, strerror(errno));
+		    d->path, strerror(errno));
+	if (rc == 0 && (unlinkat(d->fd, JOURNAL_NAME, 0) != 0 ||
+	    fsync(d->fd) != 0))
+		log_warn("store: cannot remove %s/" JOURNAL_NAME ": %s",
+		    d->path, strerror(errno));
 	return rc;
 }
 
 /* --csr: say so when the privkey.pem left in place is not the new
  * certificate's key. Never fails the commit. */
 static void
-check_kept_key(const char *dir, const struct cert_files *f)
+check_kept_key(const struct cdir *d, const struct cert_files *f)
 {
-	char path[PATH_MAX];
 	struct crypto_key *key = NULL;
 	char *pem = NULL;
 	size_t len = 0;
 
-	if (join(path, sizeof(path), dir, files[F_KEY].name) != 0 ||
-	    store_exists(path) != 1)
+	if (fsafe_exists_at(d->fd, files[F_KEY].name, d->path) != 1)
 		goto out;
-	if (store_read(path, KEY_MAX, &pem, &len) != 0 ||
+	if (store_read_at(d->fd, d->path, files[F_KEY].name, "private key",
+	    FSAFE_STRICT, KEY_MAX, &pem, &len) != 0 ||
 	    crypto_key_from_pem(pem, len, &key) != 0 ||
 	    crypto_cert_key_matches(f->cert_pem, strlen(f->cert_pem),
 	    key) != 0)
-		log_warn("store: %s is not the key of the new certificate "
-		    "(issued for your CSR); it was left as it was", path);
+		log_warn("store: %s/%s is not the key of the new certificate "
+		    "(issued for your CSR); it was left as it was", d->path,
+		    files[F_KEY].name);
 out:
 	acmeup_err_clear();
 	crypto_key_free(key);
@@ -553,6 +670,7 @@ out:
 int
 store_cert_commit(const char *dir, const struct cert_files *f)
 {
+	struct cdir d = { -1, dir };
 	struct staged st;
 	int rc, committed = 0;
 
@@ -562,28 +680,30 @@ store_cert_commit(const char *dir, const struct cert_files *f)
 	    f->chain_pem == NULL)
 		return acmeup_fail(ACMEUP_EINVAL, "no certificate to store in "
 		    "%s", dir);
-	rc = store_mkdirs(dir, 0755);
+	rc = cert_dir_open(dir, 1, &d.fd);
 	if (rc == 0)
-		rc = store_cert_recover(dir);
+		rc = recover(&d);
 	if (rc == 0)
-		rc = stage_all(dir, f, &st);
+		rc = stage_all(&d, f, &st);
 	if (rc != 0)
 		goto out;
 	step("staged");
-	rc = keep_previous(dir);
+	rc = keep_previous(&d);
 	if (rc == 0)
 		step("previous");
 	if (rc == 0)
-		rc = write_journal(dir, &st);
+		rc = write_journal(&d, &st);
 	if (rc != 0)
 		goto out;
 	committed = 1;
 	step("journal");
-	rc = install(dir, &st);
+	rc = install(&d, &st);
 	if (rc == 0 && f->key_pem == NULL)
-		check_kept_key(dir, f);
+		check_kept_key(&d, f);
 out:
-	if (!committed)
-		unlink_staged(dir, &st);
+	if (!committed && d.fd >= 0)
+		unlink_staged(&d, &st);
+	if (d.fd >= 0)
+		close(d.fd);
 	return rc;
 }

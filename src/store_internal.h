@@ -8,12 +8,14 @@
 /* write(2) all of data, retrying on EINTR; -1 with errno set on error. */
 int store_write_all(int fd, const void *data, size_t len);
 
-/* mkstemp(tmpl) with FD_CLOEXEC set (hooks must not inherit it); -1 with
- * errno set on error. */
-int store_mkstemp(char *tmpl);
+/* mkstemp under dfd: a new file PREFIX + six random characters (name,
+ * size bytes), O_CREAT|O_EXCL|O_NOFOLLOW, 0600, close-on-exec (hooks must
+ * not inherit it). The fd, or -1 with errno set. */
+int store_mktemp_at(int dfd, const char *prefix, char *name, size_t size);
 
-/* fsync the directory dir itself; -1 with errno set on error. */
-int store_fsync_dir(const char *dir);
+/* mkdtemp under dfd: a new directory PREFIX + six random characters, 0700;
+ * 0 or -1 with errno set. */
+int store_mkdtemp_at(int dfd, const char *prefix, char *name, size_t size);
 
 /* Record ACMEUP_EIO for errno err met while writing path, naming a
  * read-only file system ("<kind> DIR is read-only") or a full disk ("no

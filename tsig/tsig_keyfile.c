@@ -217,7 +217,9 @@ read_file(const char *path, char **out, size_t *len, char *err,
 	ssize_t r;
 	int fd, rc = TSIG_EFILE;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named as a key file is refused below (not a
+	 * regular file), never waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		tsig_seterr(err, errlen, "%s: cannot open key file: %s", path,
 		            strerror(errno));

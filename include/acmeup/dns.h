@@ -141,6 +141,18 @@ int dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
                    FILE *out);
 
 /* Commands (src/cmd_dns_check.c, src/cmd_cleanup.c). */
+struct tsig_key;
+
+/* The TSIG key name (NULL: the only one) of file, the file opened as
+ * fsafe.h says (a regular file: no symbolic link, no FIFO; not writable by
+ * group or others; owned by this user or root) and its text given to
+ * tsig_key_parse(), then wiped. 0; a refusal of the file (ACMEUP_EUSAGE or
+ * ACMEUP_EIO, recorded); or ACMEUP_ETSIG with *trc the tsig code and err
+ * its message. *out owned by the caller. */
+int dns_key_file_load(const char *file, const char *name,
+                      struct tsig_key **out, int *trc, char *err,
+                      size_t errlen);
+
 int dns_check_run(const struct opts *o);
 int cleanup_run(const struct opts *o);
 

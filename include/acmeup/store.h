@@ -5,21 +5,46 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Create path and its missing parents with mode (existing ones are left
- * as they are). */
-int store_mkdirs(const char *path, mode_t mode);
-
 /* Replace path atomically: temp file in the same directory (mkstemp), fchmod
  * to mode, write, fsync, rename over path, fsync the directory. On error the
  * old file is untouched and the temp file removed. */
 int store_write(const char *path, const void *data, size_t len, mode_t mode);
 
+/* store_write() of name in the directory dfd (named dpath in messages):
+ * the temp file is made with O_CREAT|O_EXCL|O_NOFOLLOW, and renameat()
+ * replaces name itself, never what a symbolic link there points to. */
+int store_write_at(int dfd, const char *dpath, const char *name,
+                   const void *data, size_t len, mode_t mode);
+
 /* Read at most max bytes of path into *data (NUL-terminated; the caller
- * frees). A larger file is an error. */
+ * frees). A larger file is an error; so is anything but a regular file
+ * (a FIFO is refused, never waited on). For files the user names (a
+ * certificate to revoke): a symbolic link is followed. */
 int store_read(const char *path, size_t max, char **data, size_t *len);
+
+/* store_read() of name under dfd (dpath/name in messages), not following
+ * a symbolic link; flags as fsafe_open_read() (FSAFE_STRICT for keys). */
+int store_read_at(int dfd, const char *dpath, const char *name,
+                  const char *kind, int flags, size_t max, char **data,
+                  size_t *len);
+
+/* The directory top (--state-dir, --out; a symbolic link in its path is
+ * followed), or top/sub when sub is not NULL (one component, never a
+ * symbolic link), created with mode when missing and create is set,
+ * opened, and checked (fsafe.h: not writable by group or others, owned by
+ * this user or root). *fd is the caller's. kind names it in messages
+ * ("state directory"). */
+int store_dir_open(const char *top, const char *sub, const char *kind,
+                   int create, mode_t mode, int *fd);
 
 /* 1 when path exists, 0 when it does not; negative on other errors. */
 int store_exists(const char *path);
+
+/* When path exists: it is a directory that store_dir_open() accepts (not
+ * writable by group or others, owned by this user or root); else
+ * ACMEUP_EUSAGE naming it, its mode, owner and the fix. 0 when missing
+ * (it is made 0700/0755 when first used). */
+int store_dir_check(const char *path, const char *kind);
 
 /* A certificate's files, PEM text; key_pem NULL when the key is the user's
  * (--csr). Borrowed. */
@@ -50,5 +75,12 @@ int store_cert_commit(const char *dir, const struct cert_files *f);
  * certificate (due checks, --reuse-key): otherwise a half-installed update
  * may pair a new certificate with the old key. 0 when dir is missing. */
 int store_cert_recover(const char *dir);
+
+/* name (cert.pem, privkey.pem, ...) of the certificate directory dir
+ * (OUT/NAME: OUT checked as store_dir_open() does, NAME never a symbolic
+ * link) into *data as store_read_at() does; flags FSAFE_STRICT for the
+ * key. 0 and *data NULL when dir or the file is missing. */
+int store_cert_read(const char *dir, const char *name, int flags, size_t max,
+                    char **data, size_t *len);
 
 #endif

@@ -119,9 +119,14 @@ n_extra(const char *dir)
 static int
 setup(void **state)
 {
-	char *dir = strdup("/tmp/acmeup-test-store.XXXXXX");
+	char top[] = "/tmp/acmeup-test-store.XXXXXX", *dir;
 
-	assert_non_null(mkdtemp(dir));
+	/* The certificate directory one level down: its parent (the --out
+	 * directory) must not be world-writable like /tmp itself. */
+	assert_non_null(mkdtemp(top));
+	dir = malloc(sizeof(top) + 2);
+	assert_non_null(dir);
+	snprintf(dir, sizeof(top) + 2, "%s/c", top);
 	*state = dir;
 	return 0;
 }
@@ -132,6 +137,8 @@ teardown(void **state)
 	char cmd[600];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", (char *)*state);
+	assert_non_null(strrchr(cmd, '/'));
+	snprintf(strrchr(cmd, '/'), 2, "'");
 	assert_int_equal(system(cmd), 0);
 	free(*state);
 	return 0;
@@ -346,6 +353,7 @@ test_recover_strays(void **state)
 	int rc;
 
 	snprintf(sub, sizeof(sub), "%s/.previous.abcDEF", dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
 	assert_int_equal(mkdir(sub, 0700), 0);
 	assert_int_equal(store_write(path_of(sub, "cert.pem"), "x", 1, 0644),
 	    0);
