@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "acme_internal.h"
 #include "acmeup/acme_json.h"
+#include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 
@@ -257,10 +259,12 @@ order_wait(struct acme_client *c, const char *url, unsigned timeout_ms,
 	return rc;
 }
 
-/* RFC 8555 7.4.2: POST-as-GET the chain as PEM; *links gets the
- * alternate chains' URLs (the response's, moved out). */
+/* RFC 8555 7.4.2: POST-as-GET the chain as PEM, checked against want
+ * before it is taken; *links gets the alternate chains' URLs (the
+ * response's, moved out). */
 static int
-download(struct acme_client *c, const char *url, char **pem,
+download(struct acme_client *c, const char *url,
+         const struct crypto_chain_expect *want, char **pem,
          struct http_response *links)
 {
 	struct http_response resp = { 0 };
@@ -274,6 +278,11 @@ download(struct acme_client *c, const char *url, char **pem,
 		rc = acmeup_fail(ACMEUP_EPROTO, "the certificate at %s is not "
 		    "%s (Content-Type %s)", url, PEM_CHAIN,
 		    resp.content_type != NULL ? resp.content_type : "none");
+		goto out;
+	}
+	rc = crypto_chain_check(resp.body, resp.body_len, want);
+	if (rc != 0) {
+		rc = acme_err_prefix(rc, "certificate from %s", url);
 		goto out;
 	}
 	*pem = resp.body;
@@ -304,19 +313,19 @@ chain_rank(const char *pem, const char *cn)
  * issuer (else any issuer) is the preferred CN. */
 static int
 download_preferred(struct acme_client *c, const char *url, const char *cn,
-                   char **pem)
+                   const struct crypto_chain_expect *want, char **pem)
 {
 	struct http_response links = { 0 };
 	char *best = NULL, *alt = NULL, *top = NULL;
 	int rc, best_rank, rank;
 	size_t i;
 
-	rc = download(c, url, &best, &links);
+	rc = download(c, url, want, &best, &links);
 	if (rc != 0 || cn == NULL)
 		goto out;
 	best_rank = chain_rank(best, cn);
 	for (i = 0; i < links.n_links_alternate && best_rank < 2; i++) {
-		rc = download(c, links.links_alternate[i], &alt, NULL);
+		rc = download(c, links.links_alternate[i], want, &alt, NULL);
 		if (rc != 0)
 			goto out;
 		rank = chain_rank(alt, cn);
@@ -355,6 +364,8 @@ acme_order_finalize(struct acme_client *c, const char *order_url,
                     size_t csr_len, const struct acme_finish_opts *o,
                     char **pem)
 {
+	struct crypto_chain_expect want = { .csr = csr, .csr_len = csr_len,
+	    .names = o->names, .n_names = o->n_names };
 	struct http_response resp = { 0 };
 	struct acme_order done = { 0 };
 	char *csr64 = NULL, *payload = NULL;
@@ -369,9 +380,10 @@ acme_order_finalize(struct acme_client *c, const char *order_url,
 		log_stage("acme: order finalized, waiting for the certificate");
 	if (rc == 0)
 		rc = order_wait(c, order_url, o->timeout_ms, &done);
+	want.now = (long long)time(NULL);
 	if (rc == 0)
 		rc = download_preferred(c, done.certificate, o->preferred_chain,
-		    pem);
+		    &want, pem);
 	free(csr64);
 	free(payload);
 	acme_order_clear(&done);

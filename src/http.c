@@ -1,4 +1,10 @@
-/* HTTPS to the CA through libcurl (GnuTLS flavour). */
+/* HTTPS to the CA through libcurl (GnuTLS flavour).
+ *
+ * The CA is untrusted input: a response is refused, without reading on,
+ * when its body exceeds HTTP_MAX_BODY (HTTP_MAX_JSON for a JSON body), its
+ * headers HTTP_MAX_HEADERS, when it is slower than HTTP_LOW_SPEED bytes/s
+ * for HTTP_LOW_SPEED_TIME s or takes longer than HTTP_TIMEOUT s in all, or
+ * when it is a redirect (ACME needs none; docs/acme.md). HTTPS only. */
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -17,8 +23,24 @@
 /* Trusted without --ca-bundle: the system bundle (Debian's, also GnuTLS's
  * default trust file). Where it is missing, curl's default CA directory. */
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
-#define HTTP_MAX_BODY (4 * 1024 * 1024)
+#define HTTP_MAX_BODY (1024 * 1024) /* a chain is 256 KiB at most (crypto.h) */
+#define HTTP_MAX_JSON (128 * 1024)  /* an order of 100 names is ~20 KiB */
+#define HTTP_MAX_HEADERS (64 * 1024) /* all header lines of a response */
+#define HTTP_MAX_LINKS 10           /* alternate chains taken (RFC 8555 7.4.2) */
+#define HTTP_TIMEOUT 60L            /* s, one request, connection included */
+#define HTTP_LOW_SPEED 64L          /* bytes/s ... */
+#define HTTP_LOW_SPEED_TIME 30L     /* ... for this long: a stalled peer */
 #define RETRY_AFTER_MAX 86400
+
+/* One transfer: the response being filled and what stopped it. */
+struct xfer {
+	struct http_response *resp;
+	size_t cap;          /* bytes allocated for resp->body */
+	size_t max;          /* body limit, set at the first body byte */
+	size_t header_bytes;
+	const char *over;    /* "body", "headers" or "memory": why it
+	                      * stopped */
+};
 
 struct http_client {
 	CURL *curl;
@@ -129,22 +151,52 @@ http_response_clear(struct http_response *r)
 	r->retry_after = -1;
 }
 
+/* 1 when the Content-Type is JSON (RFC 8555 6.2, RFC 7807). */
+static int
+is_json(const char *ct)
+{
+	size_t i;
+
+	for (i = 0; ct != NULL && ct[i] != '\0' && ct[i] != ';'; i++)
+		if (strncasecmp(ct + i, "json", 4) == 0)
+			return 1;
+	return 0;
+}
+
+/* Append to the body, growing it geometrically up to the limit; past the
+ * limit, stop the transfer (curl reads no more). */
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct http_response *r = arg;
-	size_t n = size * nmemb;
+	struct xfer *x = arg;
+	struct http_response *r = x->resp;
+	size_t n = size * nmemb, cap;
 	char *p;
 
-	if (r->body_len + n > HTTP_MAX_BODY)
+	if (x->max == 0)
+		x->max = is_json(r->content_type) ? HTTP_MAX_JSON :
+		    HTTP_MAX_BODY;
+	if (n > x->max - r->body_len) {
+		x->over = "body";
 		return 0;
-	p = realloc(r->body, r->body_len + n + 1);
-	if (p == NULL)
-		return 0;
-	memcpy(p + r->body_len, data, n);
-	r->body = p;
+	}
+	if (r->body_len + n + 1 > x->cap) {
+		cap = x->cap < 4096 ? 4096 : x->cap * 2;
+		while (cap < r->body_len + n + 1)
+			cap *= 2;
+		if (cap > x->max + 1)
+			cap = x->max + 1;
+		p = realloc(r->body, cap);
+		if (p == NULL) {
+			x->over = "memory";
+			return 0;
+		}
+		r->body = p;
+		x->cap = cap;
+	}
+	memcpy(r->body + r->body_len, data, n);
 	r->body_len += n;
-	p[r->body_len] = '\0';
+	r->body[r->body_len] = '\0';
 	return n;
 }
 
@@ -201,7 +253,8 @@ parse_link(struct http_response *r, const char *v)
 	if (lt == NULL)
 		return;
 	gt = strchr(lt, '>');
-	if (gt == NULL || strstr(gt, "rel=\"alternate\"") == NULL)
+	if (gt == NULL || strstr(gt, "rel=\"alternate\"") == NULL ||
+	    r->n_links_alternate >= HTTP_MAX_LINKS)
 		return;
 	links = realloc(r->links_alternate,
 	    (r->n_links_alternate + 1) * sizeof(*links));
@@ -216,12 +269,18 @@ parse_link(struct http_response *r, const char *v)
 static size_t
 on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct http_response *r = arg;
+	struct xfer *x = arg;
+	struct http_response *r = x->resp;
 	size_t n = size * nmemb;
 	const char *colon = memchr(data, ':', n);
 	size_t klen, vlen;
 	char *v;
 
+	if (n > HTTP_MAX_HEADERS - x->header_bytes) {
+		x->over = "headers";
+		return 0;
+	}
+	x->header_bytes += n;
 	if (colon == NULL)
 		return n;
 	klen = (size_t)(colon - data);
@@ -250,26 +309,22 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static int
-perform(struct http_client *c, const char *method, const char *url,
-        struct curl_slist *hdrs, struct http_response *resp)
+/* Options of one request (curl_easy_reset clears them after it). */
+static void
+set_options(struct http_client *c, const char *url, struct curl_slist *hdrs,
+            struct xfer *x)
 {
 	CURL *h = c->curl;
-	CURLcode cc;
-	int rc = 0;
 
-	memset(resp, 0, sizeof(*resp));
-	resp->retry_after = -1;
-	if (strncasecmp(url, "https://", 8) != 0) {
-		rc = acmeup_fail(ACMEUP_EHTTP, "%s: acmeup talks to ACME "
-		    "servers over HTTPS only", url);
-		goto out;
-	}
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	/* HTTPS only, verified; no redirect may leave it either. Proxies come
-	 * from https_proxy / all_proxy / no_proxy (curl's defaults). */
+	/* HTTPS only, verified. No redirect is followed (ACME needs none;
+	 * a 3xx is an error, see finish()), and none could leave HTTPS.
+	 * Proxies come from https_proxy / all_proxy / no_proxy (curl's
+	 * defaults). */
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 0L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "acmeup/" ACMEUP_VERSION);
 	/* ACME is a sequence of small requests on one connection: HTTP/2
 	 * would only add nghttp2's set-up. */
@@ -282,28 +337,101 @@ perform(struct http_client *c, const char *method, const char *url,
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle);
 		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 	}
+	/* Bounds: time, speed, an announced Content-Length (on_body checks
+	 * what actually comes); bodies are taken as sent, never decoded. */
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, HTTP_TIMEOUT);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, HTTP_LOW_SPEED);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, HTTP_LOW_SPEED_TIME);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)HTTP_MAX_BODY);
+	curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
 	c->errbuf[0] = '\0';
-	log_trace("http: %s %s", method, url);
-	cc = curl_easy_perform(h);
-	if (cc != CURLE_OK) {
-		rc = acmeup_fail(ACMEUP_EHTTP, "%s %s: %s", method, url,
-		    c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
-		http_response_clear(resp);
+}
+
+/* A transfer curl did not complete: a limit of ours, or curl's words. */
+static int
+transfer_fail(struct http_client *c, const char *method, const char *url,
+              const struct xfer *x, CURLcode cc)
+{
+	if (x->over != NULL && strcmp(x->over, "memory") == 0)
+		return acmeup_fail(ACMEUP_ENOMEM, "%s %s: out of memory",
+		    method, url);
+	if (x->over != NULL && strcmp(x->over, "body") == 0)
+		return acmeup_fail(ACMEUP_EHTTP, "%s %s: the response body is "
+		    "larger than %zu bytes; acmeup stopped reading it", method,
+		    url, x->max);
+	if (x->over != NULL)
+		return acmeup_fail(ACMEUP_EHTTP, "%s %s: the response headers "
+		    "are larger than %d bytes; acmeup stopped reading them",
+		    method, url, HTTP_MAX_HEADERS);
+	if (cc == CURLE_FILESIZE_EXCEEDED)
+		return acmeup_fail(ACMEUP_EHTTP, "%s %s: the response body "
+		    "announced is larger than %d bytes; not read", method, url,
+		    HTTP_MAX_BODY);
+	return acmeup_fail(ACMEUP_EHTTP, "%s %s: %s", method, url,
+	    c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
+}
+
+/* RFC 8555 needs no redirect, and one would move a signed request (its
+ * JWS "url" is the old one) elsewhere: a 3xx is an error showing where it
+ * pointed, in printable characters. */
+static int
+redirect_fail(const char *method, const char *url,
+              const struct http_response *r)
+{
+	char where[201];
+	size_t i;
+
+	where[0] = '\0';
+	for (i = 0; r->location != NULL && r->location[i] != '\0' &&
+	    i + 1 < sizeof(where); i++)
+		where[i] = isprint((unsigned char)r->location[i]) ?
+		    r->location[i] : '?';
+	where[i] = '\0';
+	return acmeup_fail(ACMEUP_EHTTP, "%s %s: the server redirects (HTTP "
+	    "%ld) to %s; acmeup follows no redirects (ACME needs none): give "
+	    "the final https:// URL", method, url, r->status,
+	    where[0] != '\0' ? where : "nowhere");
+}
+
+static int
+perform(struct http_client *c, const char *method, const char *url,
+        struct curl_slist *hdrs, struct http_response *resp)
+{
+	struct xfer x = { .resp = resp };
+	CURLcode cc;
+	int rc = 0;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
+	if (strncasecmp(url, "https://", 8) != 0) {
+		rc = acmeup_fail(ACMEUP_EHTTP, "%s: acmeup talks to ACME "
+		    "servers over HTTPS only", url);
 		goto out;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	set_options(c, url, hdrs, &x);
+	log_trace("http: %s %s", method, url);
+	cc = curl_easy_perform(c->curl);
+	if (cc != CURLE_OK) {
+		rc = transfer_fail(c, method, url, &x, cc);
+		goto out;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
 	log_trace("http: %ld from %s", resp->status, url);
+	if (resp->status >= 300 && resp->status < 400)
+		rc = redirect_fail(method, url, resp);
 out:
-	curl_easy_reset(h);
+	if (rc != 0)
+		http_response_clear(resp);
+	curl_easy_reset(c->curl);
 	return rc;
 }
 

@@ -308,7 +308,8 @@ order_finish(struct acme_client *c, const struct opts *o,
              const struct issue_csr *csr, struct order_run *r)
 {
 	struct acme_finish_opts fo = { .timeout_ms = ORDER_TIMEOUT_MS,
-	    .preferred_chain = r->job->spec->preferred_chain };
+	    .preferred_chain = r->job->spec->preferred_chain,
+	    .names = (const char *const *)r->names, .n_names = r->n_names };
 	struct crypto_key *key = NULL;
 	uint8_t *der = NULL;
 	size_t der_len = 0;

@@ -142,11 +142,17 @@ struct acme_finish_opts {
 	unsigned timeout_ms;         /* bound on polling the order */
 	const char *preferred_chain; /* issuer CN (RFC 8555 7.4.2 alternate
 	                              * chains), or NULL for the default */
+	const char *const *names;    /* the order's DNS names, which every
+	                              * chain's leaf must name exactly;
+	                              * NULL: the CSR's names */
+	size_t n_names;
 };
 
 /* RFC 8555 7.4: finalize with a DER CSR, poll the order until "valid", and
  * download the certificate chain (PEM), following Link rel="alternate"
- * when a preferred chain is asked for. *pem owned by the caller. */
+ * when a preferred chain is asked for. Every chain downloaded, default or
+ * alternate, must pass crypto_chain_check() against the CSR and o->names,
+ * else ACMEUP_ECRYPTO naming its URL. *pem owned by the caller. */
 int acme_order_finalize(struct acme_client *c, const char *order_url,
                         const struct acme_order *order, const uint8_t *csr,
                         size_t csr_len, const struct acme_finish_opts *o,

@@ -141,6 +141,39 @@ int crypto_chain_issuer_rank(const char *pem, size_t len, const char *cn,
  * caller frees ("?" when the issuer has no CN). */
 int crypto_chain_top_issuer(const char *pem, size_t len, char **out);
 
+/* Limits on a certificate chain from the CA (crypto_chain_check). */
+#define CRYPTO_CHAIN_MAX_CERTS 10            /* certificates, leaf included */
+#define CRYPTO_CHAIN_MAX_CERT_PEM (64 * 1024) /* one PEM block, lines included */
+#define CRYPTO_CHAIN_MAX_PEM (256 * 1024)     /* the whole body */
+#define CRYPTO_CHAIN_SKEW 300                 /* s the leaf's notBefore may be
+                                               * ahead of our clock */
+
+/* What a downloaded chain must match. Borrowed. */
+struct crypto_chain_expect {
+	const uint8_t *csr;        /* the DER CSR sent to finalize */
+	size_t csr_len;
+	const char *const *names;  /* the order's DNS names; NULL: the CSR's */
+	size_t n_names;
+	long long now;             /* seconds since the epoch */
+};
+
+/* The check of a chain from the CA before anything is stored (RFC 8555
+ * 7.4.2, 9.1). 0 when all of these hold, else ACMEUP_ECRYPTO with a detail
+ * saying what did not match (the caller adds the URL):
+ * - the body is PEM CERTIFICATE blocks (RFC 7468 3, no headers) and white
+ *   space, nothing else; at most CRYPTO_CHAIN_MAX_CERTS blocks, each at most
+ *   CRYPTO_CHAIN_MAX_CERT_PEM bytes, CRYPTO_CHAIN_MAX_PEM in all; each parses;
+ * - the first (leaf) certificate's SubjectPublicKeyInfo is the CSR's;
+ * - its subjectAltNames are exactly the names, as a set, case-insensitive,
+ *   and all dNSNames (no IP, e-mail, URI or other names);
+ * - notBefore <= now + CRYPTO_CHAIN_SKEW and now <= notAfter;
+ * - each certificate's issuer DN is the next one's subject and its
+ *   signature verifies with the next one's key (the next must be a CA;
+ *   dates of the others are not checked; the last need not be a root).
+ * pem is borrowed and need not be NUL-terminated. */
+int crypto_chain_check(const char *pem, size_t len,
+                       const struct crypto_chain_expect *e);
+
 /* A PKCS#10 CSR from a file's contents (PEM "CERTIFICATE REQUEST" or DER):
  * its self-signature is verified, and its DNS names are returned: every
  * subjectAltName dNSName, plus the subject CN when it is not among them

@@ -30,9 +30,13 @@ struct http_response {
 int http_client_new(const char *ca_bundle, struct http_client **out);
 void http_client_free(struct http_client *c); /* accepts NULL */
 
-/* GET, HEAD or POST url. resp is filled on success (any HTTP status counts as
- * success; the caller judges the status) and must be cleared by the caller.
- * For POST, body is sent with the given content type. */
+/* GET, HEAD or POST url. resp is filled on success (any HTTP status but a
+ * 3xx counts as success; the caller judges the status) and must be cleared
+ * by the caller. For POST, body is sent with the given content type.
+ * ACMEUP_EHTTP naming the URL for a transport error, a redirect (none is
+ * followed), a body over 1 MiB (128 KiB when JSON), headers over 64 KiB, a
+ * peer slower than 64 bytes/s for 30 s or a request over 60 s; only the
+ * first 10 Link rel="alternate" are kept. */
 int http_get(struct http_client *c, const char *url, struct http_response *resp);
 int http_head(struct http_client *c, const char *url, struct http_response *resp);
 int http_post(struct http_client *c, const char *url, const char *content_type,
