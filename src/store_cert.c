@@ -168,7 +168,7 @@ static int
 cert_dir_open(const char *dir, int create, int *fd)
 {
 	char top[PATH_MAX];
-	const char *name;
+	const char *name = NULL;
 	struct stat st;
 	int tfd = -1, rc;
 
