@@ -3,10 +3,11 @@
 passes messages on to a real server (the lab primary or resolver) and
 forges, mangles or drops per mode. Standard library only.
 
-    fake_dns.py LISTEN UPSTREAM MODEFILE LOGFILE     (ADDR:PORT each)
+    fake_dns.py MODEDIR LOGFILE LISTEN=UPSTREAM...     (ADDR:PORT each)
 
-The mode is read from MODEFILE for every message (missing: pass). LOGFILE
-gets one line per message: "SECONDS KIND MODE ACTION", KIND "update",
+A relay per LISTEN=UPSTREAM pair, UDP and TCP. The mode of the one on port
+P is read from MODEDIR/P for every message (missing: pass). LOGFILE gets
+one line per message: "SECONDS PORT KIND MODE ACTION", KIND "update",
 "query-signed" (carries a TSIG RR) or "query". Modes:
   pass       relay everything
   drop       answer nothing at all
@@ -31,24 +32,29 @@ import sys
 import threading
 import time
 
-listen, upstream, modefile, logfile = sys.argv[1:5]
-LHOST, LPORT = listen.rsplit(":", 1)
-UHOST, UPORT = upstream.rsplit(":", 1)
-UP = (UHOST, int(UPORT))
+MODEDIR, LOGFILE = sys.argv[1:3]
 lock = threading.Lock()
 
 
-def mode():
-    try:
-        with open(modefile) as f:
-            return f.read().strip() or "pass"
-    except OSError:
-        return "pass"
+class Relay:
+    def __init__(self, pair):
+        listen, upstream = pair.split("=")
+        self.host, port = listen.rsplit(":", 1)
+        self.port = int(port)
+        uhost, uport = upstream.rsplit(":", 1)
+        self.up = (uhost, int(uport))
 
+    def mode(self):
+        try:
+            with open(os.path.join(MODEDIR, str(self.port))) as f:
+                return f.read().strip() or "pass"
+        except OSError:
+            return "pass"
 
-def log(kind, m, action):
-    with lock, open(logfile, "a") as f:
-        f.write("%.3f %s %s %s\n" % (time.time(), kind, m, action))
+    def log(self, kind, m, action):
+        with lock, open(LOGFILE, "a") as f:
+            f.write("%.3f %d %s %s %s\n" % (time.time(), self.port, kind, m,
+                                            action))
 
 
 def skip_name(m, i):
@@ -104,8 +110,9 @@ def question(m):
 
 
 def forged_txt(m):
-    rr = b"\xc0\x0c" + struct.pack("!HHIH", 16, 1, 60, 21) + \
-        b"\x14forged-never-pubbed"
+    txt = b"forged-never-published"
+    rr = b"\xc0\x0c" + struct.pack("!HHIH", 16, 1, 60, len(txt) + 1) + \
+        bytes([len(txt)]) + txt
     return header(m, 0, 1) + question(m) + rr
 
 
@@ -150,11 +157,12 @@ def garbage(m, how):
     return None
 
 
-def relay_udp(m):
+def relay_udp(m, rl):
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.settimeout(3)
     try:
-        u.sendto(m, UP)
+        u.bind((rl.host, 0))
+        u.sendto(m, rl.up)
         return u.recv(65535)
     except OSError:
         return None
@@ -162,9 +170,10 @@ def relay_udp(m):
         u.close()
 
 
-def relay_tcp(m):
+def relay_tcp(m, rl):
     try:
-        with socket.create_connection(UP, timeout=3) as c:
+        with socket.create_connection(rl.up, timeout=3,
+                                      source_address=(rl.host, 0)) as c:
             c.sendall(struct.pack("!H", len(m)) + m)
             n = struct.unpack("!H", recv_all(c, 2))[0]
             return recv_all(c, n)
@@ -182,10 +191,11 @@ def recv_all(c, n):
     return b
 
 
-def answer(m, tcp):
+def answer(rl, m, tcp):
     """The list of replies to send for m (may be empty), by the mode."""
-    md = mode()
+    md = rl.mode()
     k = kind(m)
+    log = rl.log
     if md == "drop":
         log(k, md, "dropped")
         return []
@@ -207,7 +217,7 @@ def answer(m, tcp):
         if tcp:
             return [b"TCPSHORT"]
         return [header(m, 0, 0, tc=True) + question(m)]
-    real = relay_tcp(m) if tcp else relay_udp(m)
+    real = relay_tcp(m, rl) if tcp else relay_udp(m, rl)
     out = []
     if md == "wrongid":
         f = bytearray(header(m, 0, 0) + question(m))
@@ -220,27 +230,27 @@ def answer(m, tcp):
     return out
 
 
-def serve_udp(s):
+def serve_udp(rl, s):
     while True:
         m, peer = s.recvfrom(65535)
-        threading.Thread(target=udp_one, args=(s, m, peer),
+        threading.Thread(target=udp_one, args=(rl, s, m, peer),
                          daemon=True).start()
 
 
-def udp_one(s, m, peer):
+def udp_one(rl, s, m, peer):
     if len(m) < 12:
         return
-    for r in answer(m, False):
+    for r in answer(rl, m, False):
         s.sendto(r, peer)
 
 
-def tcp_one(c):
+def tcp_one(rl, c):
     with c:
         try:
             c.settimeout(10)
             n = struct.unpack("!H", recv_all(c, 2))[0]
             m = recv_all(c, n)
-            for r in answer(m, True):
+            for r in answer(rl, m, True):
                 if r == b"TCPSHORT":
                     c.sendall(b"\xff\xff" + m[0:2] + b"\x80" + b"\x00" * 7)
                     return
@@ -249,18 +259,26 @@ def tcp_one(c):
             pass
 
 
-def serve_tcp(s):
+def serve_tcp(rl, s):
     while True:
         c, _ = s.accept()
-        threading.Thread(target=tcp_one, args=(c,), daemon=True).start()
+        threading.Thread(target=tcp_one, args=(rl, c), daemon=True).start()
 
 
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.bind((LHOST, int(LPORT)))
-tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-tcp.bind((LHOST, int(LPORT)))
-tcp.listen(16)
-threading.Thread(target=serve_tcp, args=(tcp,), daemon=True).start()
-print("ready", flush=True)
-serve_udp(udp)
+def main():
+    for pair in sys.argv[3:]:
+        rl = Relay(pair)
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind((rl.host, rl.port))
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tcp.bind((rl.host, rl.port))
+        tcp.listen(16)
+        threading.Thread(target=serve_tcp, args=(rl, tcp), daemon=True).start()
+        threading.Thread(target=serve_udp, args=(rl, udp), daemon=True).start()
+    print("ready", flush=True)
+    while True:
+        time.sleep(3600)
+
+
+main()

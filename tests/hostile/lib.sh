@@ -148,3 +148,19 @@ hostile_soft() {
 hostile_done() {
 	[ ${#HOSTILE_FAILED[@]} = 0 ] || fail "hostile modes that failed: ${HOSTILE_FAILED[*]}"
 }
+
+# start_fake_dns LISTEN=UPSTREAM...: fake_dns.py relays (ADDR:PORT each);
+# the mode of the one on port P is in $TMP/dnsmode/P (dns_mode P MODE), its
+# log in $TMP/dns.log ("SECONDS PORT KIND MODE ACTION").
+start_fake_dns() {
+	mkdir -p "$TMP/dnsmode"
+	"$PYTHON" "$HOSTILE_DIR/fake_dns.py" "$TMP/dnsmode" "$TMP/dns.log" "$@" \
+		>"$TMP/fake_dns.out" 2>&1 &
+	HOSTILE_PIDS+=($!)
+	wait_line "$TMP/fake_dns.out" ready 10 ||
+		fail "the DNS relay did not start: $(tail -n 5 "$TMP/fake_dns.out")"
+}
+dns_mode() { echo "$2" >"$TMP/dnsmode/$1"; }
+
+# relay_log PORT: the relay log's lines for PORT.
+relay_log() { awk -v p="$1" '$2 == p' "$TMP/dns.log" 2>/dev/null || true; }
