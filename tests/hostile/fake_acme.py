@@ -25,11 +25,14 @@ label; the victim is "v" + N1's first label + "." + ZONE):
   backslash      the first authorization's identifier is "x\\." + N1
   long           the first authorization's identifier has 5000 characters
   ip             the first authorization's identifier is of type ip
+  dupauthz       20 authorizations for N1 (each its own token)
+  escapeauthz    the validation fails with the problem of "escape"
   garbage        (valid authorizations) the certificate body is not DER
   otherkey       a certificate for another key
   extrasan       a certificate for the names and the victim
   missingsan     a certificate for N1 only
   expired        a certificate that expired in 2020
+  future         a certificate valid from 2035 only
   badchain       the intermediate sent is not the one that signed the leaf
   hugechain      the chain repeats the intermediate up to 3.7 MB
   endless        the certificate body never ends (chunked, fast)
@@ -140,10 +143,11 @@ def issue(oid, mode, names, csr_der):
         sans.append(victim)
     elif mode == "missingsan":
         sans = sans[:1]
-    elif mode == "expired":
+    elif mode == "expired" or mode == "future":
+        y = 2020 if mode == "expired" else 2035
         extra = ('tls_www_server\nsigning_key\n'
-                 'activation_date = "2020-01-01 00:00:00 UTC"\n'
-                 'expiration_date = "2020-04-01 00:00:00 UTC"\n')
+                 'activation_date = "%d-01-01 00:00:00 UTC"\n'
+                 'expiration_date = "%d-04-01 00:00:00 UTC"\n' % (y, y))
     t = os.path.join(d, "leaf.tmpl")
     template(t, sans, extra)
     key = ["--load-privkey", os.path.join(CA, "other.key")] \
@@ -196,8 +200,10 @@ def authz_for(oid, mode, names):
         first["value"] = "b" * (5000 - len(first["value"])) + first["value"]
     elif mode == "ip":
         out[0]["identifier"] = {"type": "ip", "value": "127.0.0.1"}
+    elif mode == "dupauthz":
+        out += [dict(out[0]) for _ in range(19)]
     pre_valid = mode not in ("baseline", "victim", "extra", "backslash",
-                             "long", "ip")
+                             "long", "ip", "dupauthz", "escapeauthz")
     for i, a in enumerate(out):
         a["status"] = "valid" if pre_valid else "pending"
         a["token"] = secrets.token_urlsafe(32)
@@ -314,6 +320,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         u = "%s/%s/" % (BASE, mode)
         if o["finalized"]:
             status = "processing" if mode == "retry0" else "valid"
+        elif any(a["status"] == "invalid" for a in o["authz"]):
+            status = "invalid"
         elif all(a["status"] == "valid" for a in o["authz"]):
             status = "ready"
         else:
@@ -347,21 +355,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         oid, o = self.order_of(rest)
         a = o["authz"][int(rest[1])]
         u = "%s/%s/chall/%d/%s" % (BASE, mode, oid, rest[1])
+        dns01 = {"type": "dns-01", "url": u, "token": a["token"],
+                 "status": a["status"]}
+        if a["status"] == "invalid":
+            dns01["error"] = {"type": "urn:ietf:params:acme:error:dns",
+                              "detail": FORGED}
         self.send(200, json.dumps({
             "identifier": a["identifier"], "status": a["status"],
             "wildcard": a["wildcard"], "expires": "2031-01-01T00:00:00Z",
             "challenges": [
                 {"type": "http-01", "url": u + "/http", "status": "pending",
-                 "token": a["token"]},
-                {"type": "dns-01", "url": u, "token": a["token"],
-                 "status": "valid" if a["status"] == "valid" else "pending"}]}))
+                 "token": a["token"]}, dns01]}))
 
     def post_chall(self, mode, rest, pl):
         oid, o = self.order_of(rest)
         a = o["authz"][int(rest[1])]
-        a["status"] = "valid"  # no DNS check: the CA is not the subject
+        # No DNS check: the CA is not what is tested.
+        a["status"] = "invalid" if mode == "escapeauthz" else "valid"
         self.send(200, json.dumps({
-            "type": "dns-01", "status": "valid", "token": a["token"],
+            "type": "dns-01", "status": "processing", "token": a["token"],
             "url": "%s/%s/chall/%d/%s" % (BASE, mode, oid, rest[1])}))
 
     def post_finalize(self, mode, rest, pl):

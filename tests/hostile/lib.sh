@@ -25,6 +25,7 @@ NAMED_LOG=$ACMEUP_LAB_DIR/ns1/named.log
 # about acmeup's own memory (a use after free is still found).
 export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=1"
 # The RSS bound of a hostile run: the first good run's RSS plus this.
+# shellcheck disable=SC2034 # for the tests
 RSS_SLACK_KB=32768
 HOSTILE_PIDS=()
 
@@ -46,7 +47,8 @@ start_fake_ca() {
 	mkdir -p "$TMP/ca"
 	if ! ip -4 addr show dev lo | grep -q "inet $addr/"; then
 		ip addr add "$addr/32" dev lo
-		FRONT_ADDED=$addr # lib.sh's cleanup removes it
+		# shellcheck disable=SC2034 # lib.sh's cleanup removes it
+		FRONT_ADDED=$addr
 	fi
 	"$PYTHON" "$HOSTILE_DIR/fake_acme.py" "$addr" "$port" \
 		"$ACMEUP_LAB_DIR/pebble/cert.pem" "$ACMEUP_LAB_DIR/pebble/key.pem" \
@@ -54,6 +56,7 @@ start_fake_ca() {
 	HOSTILE_PIDS+=($!)
 	for ((i = 0; i < 100; i++)); do
 		if [ -e "$TMP/ca/ready" ]; then
+			# shellcheck disable=SC2034 # for the tests
 			CA_URL=https://$addr:$port
 			return 0
 		fi
@@ -114,7 +117,7 @@ hostile_load() {
 # does not exist, and every name the primary changed since MARK is one of
 # ALLOWED (owner names, lower case). Every broken rule is named.
 hostile_check() {
-	local name=$1 want=$2 secs=$3 rss=$4 mark=$5 out=$6 before=$7 hook=$8 n bad= why=
+	local name=$1 want=$2 secs=$3 rss=$4 mark=$5 out=$6 before=$7 hook=$8 n bad='' why=''
 	shift 8
 	case $RC in
 	"$want") ;;
@@ -132,7 +135,7 @@ hostile_check() {
 		[ -n "$n" ] || continue
 		case " $* " in *" $n "*) ;; *) bad+=" $n" ;; esac
 	done < <(updates_since "$mark")
-	[ -z "$bad" ] || why+="; UPDATEs at names outside the order:$bad"
+	[ -z "$bad" ] || why+="; UPDATEs at names this run may not write:$bad"
 	[ -n "$why" ] || return 0
 	[ "$RC" = "$want" ] || show_output "$name"
 	fail "$name: ${why#; }"
@@ -164,3 +167,14 @@ dns_mode() { echo "$2" >"$TMP/dnsmode/$1"; }
 
 # relay_log PORT: the relay log's lines for PORT.
 relay_log() { awk -v p="$1" '$2 == p' "$TMP/dns.log" 2>/dev/null || true; }
+
+# assert_printable NAME: the stderr of run NAME holds no control
+# characters but newlines and tabs (the CA's ESC, BEL, CR stay out of the
+# terminal), and no line the CA forged ("acmeup: certificate issued").
+assert_printable() {
+	local ctl
+	ctl=$(LC_ALL=C tr -dc '\000-\010\013-\037\177' <"$TMP/$1.err" | wc -c)
+	[ "$ctl" = 0 ] || fail "$1: $ctl control characters (ESC, BEL, CR) from the CA reach the terminal"
+	! grep -q '^acmeup: certificate issued' "$TMP/$1.err" ||
+		fail "$1: the CA forged a line \"acmeup: certificate issued ...\" on stderr"
+}
