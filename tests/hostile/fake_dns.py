@@ -12,11 +12,15 @@ one line per message: "SECONDS PORT KIND MODE ACTION", KIND "update",
   pass       relay everything
   drop       answer nothing at all
   wrongid    before each real reply, a forged one with another ID
+  wrongsrc   before each real reply over UDP, a forged REFUSED with the
+             right ID from another address (127.0.0.1)
   noerror    answer UPDATEs with an unsigned NOERROR, never pass them on
   forgetxt   answer TXT queries (right ID, AA) with a value never published
   badkey     answer signed queries with an unsigned NOTAUTH/BADKEY (what a
              server that does not know the key says, and anyone can forge)
   loop       replies to queries: an answer owner that points at itself
+  txtloop    replies to TXT queries only (the proof, after the UPDATE):
+             as loop
   pastend    replies to queries: a compression pointer past the end
   trunc      replies to queries: the header promises 5 answers, none follow
   huge       replies to queries: 65000 octets, answers of random bytes
@@ -209,6 +213,9 @@ def answer(rl, m, tcp):
     if md == "forgetxt" and k != "update" and qtype(m) == 16:
         log(k, md, "forged TXT")
         return [forged_txt(m)]
+    if md == "txtloop" and k != "update" and qtype(m) == 16:
+        log(k, md, "garbage loop")
+        return [garbage(m, "loop")]
     if k != "update" and md in ("loop", "pastend", "trunc", "huge"):
         log(k, md, "garbage " + md)
         return [garbage(m, md)]
@@ -240,6 +247,11 @@ def serve_udp(rl, s):
 def udp_one(rl, s, m, peer):
     if len(m) < 12:
         return
+    if rl.mode() == "wrongsrc":
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as f:
+            f.bind(("127.0.0.1", 0))
+            f.sendto(header(m, 5, 0) + question(m), peer)
+        rl.log(kind(m), "wrongsrc", "forged from 127.0.0.1")
     for r in answer(rl, m, False):
         s.sendto(r, peer)
 

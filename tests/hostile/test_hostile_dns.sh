@@ -7,12 +7,16 @@
 # added, its arrival proved, removed). Every mode runs side by side:
 #   zone server  pass (control, exit 0); wrongid (forged replies with
 #                another ID before each real one: ignored, exit 0);
+#                wrongsrc (a forged REFUSED with the right ID from another
+#                address before each real reply: ignored, exit 0);
 #                noerror (UPDATEs answered by an unsigned NOERROR and never
 #                passed on: not believed); forgetxt (TXT answered with a
 #                value never published); badkey (--tsig-queries: signed
 #                queries answered by a forged unsigned BADKEY: no unsigned
-#                query may follow); loop, pastend, trunc, huge, tcpshort
-#                (malformed replies to queries). (A silent primary:
+#                query may follow); txtloop (a compression loop in the
+#                replies to the proof's TXT queries, after the UPDATE);
+#                loop, pastend, trunc, huge, tcpshort (malformed replies
+#                to every query). (A silent primary:
 #                tests/integration/test_fault_dns_down.sh, test_fault_dns_midrun.sh.)
 #   resolver     loop, pastend, trunc, huge, tcpshort, drop (silence)
 # Each hostile one must fail (exit 1) within a time and memory bound, with
@@ -22,7 +26,7 @@
 . "$(dirname "$0")/lib.sh"
 
 R=$RANDOM$RANDOM
-ZMODES=(pass wrongid noerror forgetxt badkey loop pastend trunc huge tcpshort)
+ZMODES=(pass wrongid wrongsrc noerror forgetxt badkey txtloop loop pastend trunc huge tcpshort)
 RMODES=(loop pastend trunc huge tcpshort drop)
 declare -A PORT
 pairs=()
@@ -91,6 +95,17 @@ check_z_wrongid() {
 	relay_log "${PORT[z-wrongid]}" | grep -q ' update wrongid relayed' ||
 		fail "z-wrongid: the relay passed no UPDATE"
 }
+check_z_wrongsrc() {
+	relay_log "${PORT[z-wrongsrc]}" | grep -q 'forged from 127.0.0.1' ||
+		fail "z-wrongsrc: the relay forged nothing"
+}
+# The proof failed after the record was added: it must be removed again.
+check_z_txtloop() {
+	[ "$(relay_log "${PORT[z-txtloop]}" | grep -c ' update txtloop relayed')" -ge 2 ] ||
+		fail "z-txtloop: not both UPDATEs (add, remove) went through the relay"
+	[ -z "$(zone_txt "$PRIMARY" "_acme-challenge.z-txtloop$R.$ZONE")" ] ||
+		fail "z-txtloop: the record was left on the primary"
+}
 check_z_noerror() {
 	relay_log "${PORT[z-noerror]}" | grep -q 'forged unsigned NOERROR' ||
 		fail "z-noerror: the relay forged nothing"
@@ -107,8 +122,9 @@ check_z_badkey() {
 
 verdict z-pass 0 20
 verdict z-wrongid 0 20
+verdict z-wrongsrc 0 20
 # A silent server costs 2 x 2 s per question asked of it.
-for m in noerror forgetxt badkey loop pastend trunc huge tcpshort; do
+for m in noerror forgetxt badkey txtloop loop pastend trunc huge tcpshort; do
 	hostile_soft verdict "z-$m" 1 20
 done
 for m in "${RMODES[@]}"; do
