@@ -53,7 +53,7 @@ for mode in "${MODES[@]}"; do
 	cp -a "$TMP/out-first" "$TMP/out-$mode"
 	case $mode in
 	endless | hugejson) run_mode "$mode" 55 & ;;
-	slow) run_mode slow 45 & ;;
+	slow) run_mode slow 55 & ;;
 	escape) run_mode escape 40 --json & ;;
 	retry0) HOSTILE_TERM=1 run_mode retry0 7 & ;;
 	*) run_mode "$mode" 40 & ;;
@@ -111,7 +111,7 @@ for mode in "${MODES[@]}"; do
 	# 4 MB read (or parsed) under ASan on a loaded machine: up to 22 s seen.
 	endless | hugejson) hostile_soft check_mode "$mode" 45 ;;
 	# A byte a second must be cut well before the 60 s a request may take.
-	slow) hostile_soft check_mode slow 40 ;;
+	slow) hostile_soft check_mode slow 50 ;;
 	retry0) hostile_soft check_mode retry0 15 ;;
 	*) hostile_soft check_mode "$mode" 30 ;;
 	esac
