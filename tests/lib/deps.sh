@@ -19,6 +19,8 @@ ACMEUP_DEPS=(
 	gnutls-bin openssl iproute2 curl ca-certificates
 	# checks of the fuzz targets, shell scripts, man pages and systemd units
 	clang libclang-rt-14-dev shellcheck groff-base man-db systemd python3 bsdutils
+	# the hostile-peer tests: GNU time's max RSS (/usr/bin/time)
+	time
 )
 # The packages whose system service would compete for port 53.
 ACMEUP_DNS_SERVICES=(named unbound knot)
