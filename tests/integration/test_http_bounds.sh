@@ -25,7 +25,7 @@ certtool --generate-privkey --key-type ecdsa --outfile "$TMP/front.key" 2>/dev/n
 certtool --generate-self-signed --load-privkey "$TMP/front.key" \
 	--template "$TMP/cert.cfg" --outfile "$TMP/front.pem" 2>/dev/null
 cat >"$TMP/front.py" <<'PY'
-import http.server, ssl, sys, time
+import http.server, ssl, sys
 addr, cert, key, mode = sys.argv[1:5]
 host, port = addr.rsplit(":", 1)
 class H(http.server.BaseHTTPRequestHandler):
