@@ -1,10 +1,13 @@
 /* Command-line parsing (getopt_long) and help text. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "acmeup/cli.h"
 #include "acmeup/config.h"
@@ -36,6 +39,7 @@ enum {
 	OPT_EAB_KID = 512, OPT_EAB_HMAC_KEY, OPT_EAB_ALG, OPT_ACCOUNT_KEY_TYPE,
 	OPT_KEY_TYPE, OPT_REUSE_KEY, OPT_CSR, OPT_PREFERRED_CHAIN, OPT_PROFILE,
 	OPT_CERT, OPT_CERT_KEY, OPT_REASON, OPT_WAIT_RATE_LIMIT, OPT_YES,
+	OPT_EAB_HMAC_KEY_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +53,7 @@ static const struct option long_opts[] = {
 	{ "agree-tos", no_argument, NULL, OPT_AGREE_TOS },
 	{ "eab-kid", required_argument, NULL, OPT_EAB_KID },
 	{ "eab-hmac-key", required_argument, NULL, OPT_EAB_HMAC_KEY },
+	{ "eab-hmac-key-file", required_argument, NULL, OPT_EAB_HMAC_KEY_FILE },
 	{ "eab-alg", required_argument, NULL, OPT_EAB_ALG },
 	{ "account-key-type", required_argument, NULL, OPT_ACCOUNT_KEY_TYPE },
 	{ "key-type", required_argument, NULL, OPT_KEY_TYPE },
@@ -130,7 +135,10 @@ cli_usage(void)
 "      --agree-tos          agree to the CA's terms of service (the URL is\n"
 "                           shown)\n"
 "      --eab-kid KID        External Account Binding key ID from the CA\n"
-"      --eab-hmac-key KEY   its MAC key, base64url as the CA gives it\n"
+"      --eab-hmac-key KEY   its MAC key, base64url as the CA gives it (hidden\n"
+"                           from the process list once parsed; briefly\n"
+"                           visible before: prefer --eab-hmac-key-file)\n"
+"      --eab-hmac-key-file FILE  read that key from FILE (mode 600 or 400)\n"
 "      --eab-alg ALG        HS256 (default), HS384 or HS512\n"
 "      --account-key-type T key type of a new account key: p256 (default),\n"
 "                           p384, rsa2048, rsa3072, rsa4096\n"
@@ -319,7 +327,7 @@ set_acme_option(int c, const char *arg, struct opts *o)
 {
 	switch (c) {
 	case OPT_EAB_KID: o->eab_kid = arg; return 0;
-	case OPT_EAB_HMAC_KEY: o->eab_hmac_key = arg; return 0;
+	case OPT_EAB_HMAC_KEY_FILE: o->eab_hmac_key_file = arg; return 0;
 	case OPT_EAB_ALG:
 		if (strcmp(arg, "HS256") != 0 && strcmp(arg, "HS384") != 0 &&
 		    strcmp(arg, "HS512") != 0)
@@ -432,7 +440,6 @@ set_option(int c, const char *arg, struct opts *o)
 	case OPT_CA_BUNDLE: o->ca_bundle = arg; break;
 	case OPT_TSIG_KEY: o->tsig_key = arg; break;
 	case OPT_TSIG_KEY_NAME: o->tsig_key_name = arg; break;
-	case 'y': o->tsig_secret = arg; break;
 	case OPT_EMAIL:
 		if (o->n_emails == CLI_MAX_EMAILS)
 			return acmeup_fail(ACMEUP_EUSAGE, "at most %d --email",
@@ -489,6 +496,25 @@ cli_given(const struct opts *o, const char *name)
 	return 0;
 }
 
+/* Keep a copy of the secret arg in *slot (and *field), then overwrite the
+ * argv bytes so /proc/PID/cmdline no longer shows it. */
+static int
+take_secret(char *arg, char **slot, const char **field)
+{
+	char *copy = strdup(arg);
+
+	if (copy == NULL)
+		return ACMEUP_ENOMEM;
+	if (*slot != NULL) {
+		explicit_bzero(*slot, strlen(*slot));
+		free(*slot);
+	}
+	*slot = copy;
+	*field = copy;
+	memset(arg, '*', strlen(arg));
+	return 0;
+}
+
 /* Options and positional arguments of one command; argv[0] is the
  * command's name. GNU getopt permutes, so options and arguments mix. */
 static int
@@ -514,7 +540,13 @@ parse_options(int argc, char **argv, struct opts *o)
 		if (c == '?' || c == ':')
 			return acmeup_fail(ACMEUP_EUSAGE, "bad or incomplete "
 			    "option '%s' (see acmeup --help)", argv[optind - 1]);
-		rc = set_option(c, optarg, o);
+		if (c == 'y')
+			rc = take_secret(optarg, &o->secrets[0], &o->tsig_secret);
+		else if (c == OPT_EAB_HMAC_KEY)
+			rc = take_secret(optarg, &o->secrets[1],
+			    &o->eab_hmac_key);
+		else
+			rc = set_option(c, optarg, o);
 	}
 	for (; rc == 0 && optind < argc; optind++) {
 		if (o->n_args == CLI_MAX_ARGS)
@@ -523,6 +555,99 @@ parse_options(int argc, char **argv, struct opts *o)
 		o->args[o->n_args++] = argv[optind];
 	}
 	return rc;
+}
+
+#define SECRET_FILE_MAX 4096
+
+/* Read a small secret file of ours: a regular file (no FIFO to hang on),
+ * not open to group or others (a local check; OpenSSH refuses such
+ * private key files too). *out gets the text without trailing white
+ * space. */
+static int
+read_secret_file(const char *path, char **out)
+{
+	char *buf = NULL;
+	struct stat st;
+	ssize_t n = 0, r;
+	int fd, rc = ACMEUP_EUSAGE;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "--eab-hmac-key-file %s: %s",
+		    path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		rc = acmeup_fail(rc, "--eab-hmac-key-file %s: not a regular "
+		    "file", path);
+	else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		rc = acmeup_fail(rc, "--eab-hmac-key-file %s: mode %04o lets "
+		    "group or others at the key: chmod 600 it", path,
+		    (unsigned)(st.st_mode & 07777));
+	else if (st.st_size <= 0 || st.st_size > SECRET_FILE_MAX)
+		rc = acmeup_fail(rc, "--eab-hmac-key-file %s: empty or over "
+		    "%d bytes", path, SECRET_FILE_MAX);
+	else if ((buf = calloc(1, (size_t)st.st_size + 1)) == NULL)
+		rc = ACMEUP_ENOMEM;
+	while (buf != NULL && n < st.st_size) {
+		r = read(fd, buf + n, (size_t)(st.st_size - n));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	if (buf == NULL)
+		return rc;
+	if (n != st.st_size)
+		n = 0; /* a short read: no key */
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	if (n == 0 || strlen(buf) != (size_t)n) {
+		explicit_bzero(buf, (size_t)st.st_size);
+		free(buf);
+		return acmeup_fail(ACMEUP_EUSAGE, "--eab-hmac-key-file %s: no "
+		    "key in it (or a short read, or a NUL byte)", path);
+	}
+	*out = buf;
+	return 0;
+}
+
+int
+cli_load_secrets(struct opts *o)
+{
+	int rc;
+
+	if (o->eab_hmac_key_file == NULL)
+		return 0;
+	if (o->eab_hmac_key != NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "--eab-hmac-key and "
+		    "--eab-hmac-key-file (or eab-hmac-key-file in the "
+		    "configuration file): give one");
+	if (o->secrets[2] != NULL) {
+		o->eab_hmac_key = o->secrets[2];
+		return 0;
+	}
+	rc = read_secret_file(o->eab_hmac_key_file, &o->secrets[2]);
+	if (rc == 0)
+		o->eab_hmac_key = o->secrets[2];
+	return rc;
+}
+
+void
+cli_clear(struct opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(o->secrets) / sizeof(o->secrets[0]); i++) {
+		if (o->secrets[i] == NULL)
+			continue;
+		explicit_bzero(o->secrets[i], strlen(o->secrets[i]));
+		free(o->secrets[i]);
+		o->secrets[i] = NULL;
+	}
+	o->tsig_secret = NULL;
+	o->eab_hmac_key = NULL;
 }
 
 int
