@@ -15,6 +15,7 @@
 #include "acmeup/issue.h"
 #include "acmeup/report.h"
 #include "acmeup/store.h"
+#include "acmeup/text.h"
 
 #define CERT_MAX (1024 * 1024)
 
@@ -145,7 +146,7 @@ print_table(const struct report *rep, long long now)
 	fflush(stdout);
 	for (i = 0; i < rep->n; i++)
 		if (rep->certs[i].error != NULL)
-			fprintf(stderr, "acmeup: %s: %s\n", rep->certs[i].name,
+			text_printf(stderr, "acmeup: %s: %s\n", rep->certs[i].name,
 			    rep->certs[i].error);
 }
 

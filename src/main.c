@@ -13,6 +13,7 @@
 #include "acmeup/issue.h"
 #include "acmeup/log.h"
 #include "acmeup/report.h"
+#include "acmeup/text.h"
 
 /* One entry per command; each lives in its own file. */
 static const struct command {
@@ -94,7 +95,7 @@ run(int argc, char **argv, struct opts *o)
 	if (rc == 0)
 		rc = cli_load_secrets(o);
 	if (rc != 0) {
-		fprintf(stderr, "acmeup: %s\n", acmeup_errmsg(rc));
+		text_printf(stderr, "acmeup: %s\n", acmeup_errmsg(rc));
 		config_free(cfg);
 		return ACMEUP_EXIT_USAGE;
 	}
@@ -106,7 +107,7 @@ run(int argc, char **argv, struct opts *o)
 	config_free(cfg);
 	if (rc < 0) {
 		log_progress_clear();
-		fprintf(stderr, "acmeup: error: %s\n", acmeup_errmsg(rc));
+		text_printf(stderr, "acmeup: error: %s\n", acmeup_errmsg(rc));
 	} else if (rc == 0) {
 		log_stage("done");
 	}
