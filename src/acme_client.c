@@ -171,11 +171,13 @@ judge(struct acme_client *c, const struct http_response *resp,
 		*again = 1;
 	} else if (acme_may_wait(resp->status, resp->retry_after,
 	    c->wait_limit, *waits)) {
+		/* a Retry-After of 0 still waits 1 s (no request storm) */
 		log_stage("acme: %s answered HTTP %ld; waiting %ld s as "
 		    "--wait-rate-limit allows", url, resp->status,
-		    resp->retry_after);
+		    resp->retry_after > 0 ? resp->retry_after : 1);
 		(*waits)++;
-		rc = sleep_seconds(resp->retry_after);
+		rc = sleep_seconds(resp->retry_after > 0 ? resp->retry_after :
+		    1);
 		*again = rc == 0;
 	}
 	return rc;

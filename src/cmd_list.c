@@ -139,8 +139,8 @@ print_table(const struct report *rep, long long now)
 			snprintf(next, sizeof(next), "now");
 		printf("%-*s  %-17s  %-17s  %-13s ", (int)w, c->name, exp, next,
 		    status(c, now));
-		for (j = 0; j < c->n_domains; j++)
-			printf(" %s", c->domains[j]);
+		for (j = 0; j < c->n_domains; j++) /* maybe the cert's SANs */
+			text_printf(stdout, " %s", c->domains[j]);
 		printf("\n");
 	}
 	fflush(stdout);
