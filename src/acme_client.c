@@ -171,11 +171,13 @@ judge(struct acme_client *c, const struct http_response *resp,
 		*again = 1;
 	} else if (acme_may_wait(resp->status, resp->retry_after,
 	    c->wait_limit, *waits)) {
+		/* a Retry-After of 0 still waits 1 s (no request storm) */
 		log_stage("acme: %s answered HTTP %ld; waiting %ld s as "
 		    "--wait-rate-limit allows", url, resp->status,
-		    resp->retry_after);
+		    resp->retry_after > 0 ? resp->retry_after : 1);
 		(*waits)++;
-		rc = sleep_seconds(resp->retry_after);
+		rc = sleep_seconds(resp->retry_after > 0 ? resp->retry_after :
+		    1);
 		*again = rc == 0;
 	}
 	return rc;
@@ -241,23 +243,47 @@ acme_post(struct acme_client *c, const char *url, const char *payload,
 	return rc;
 }
 
+/* RFC 8555 7.4 / 8.2: how long to wait before poll attempt+1. A CA's
+ * Retry-After is honoured but never below POLL_RA_MIN_MS (Retry-After: 0
+ * must not become a request storm) nor above POLL_RA_MAX_MS; without one,
+ * POLL_FIRST_MS doubling up to POLL_MAX_MS. Never past deadline_ms. */
+long long
+acme_poll_wait_ms(unsigned attempt, long retry_after, long long now_ms,
+                  long long deadline_ms)
+{
+	long long wait_ms;
+
+	if (now_ms >= deadline_ms)
+		return -1;
+	if (retry_after >= 0) {
+		wait_ms = retry_after > POLL_RA_MAX_MS / 1000 ? POLL_RA_MAX_MS
+		    : retry_after * 1000LL;
+		if (wait_ms < POLL_RA_MIN_MS)
+			wait_ms = POLL_RA_MIN_MS;
+	} else {
+		wait_ms = attempt < 16 ? (long long)POLL_FIRST_MS << attempt
+		    : POLL_MAX_MS;
+		if (wait_ms > POLL_MAX_MS)
+			wait_ms = POLL_MAX_MS;
+	}
+	return wait_ms > deadline_ms - now_ms ? deadline_ms - now_ms : wait_ms;
+}
+
 int
 acme_poll_sleep(long retry_after, unsigned *attempt, long long deadline_ms)
 {
-	long long wait_ms, now = log_elapsed_ms();
+	long long wait_ms;
 	struct timespec ts;
 
-	if (retry_after >= 0)
-		wait_ms = retry_after * 1000LL;
-	else
-		wait_ms = *attempt < 5 ? 50LL << *attempt : 1000;
+	wait_ms = acme_poll_wait_ms(*attempt, retry_after, log_elapsed_ms(),
+	    deadline_ms);
 	(*attempt)++;
 	if (interrupt_pending())
 		return interrupt_fail();
-	if (now >= deadline_ms)
+	if (wait_ms < 0)
 		return ACMEUP_ETIMEOUT;
-	if (now + wait_ms > deadline_ms)
-		wait_ms = deadline_ms - now;
+	log_debug("acme: next poll in %lld ms (Retry-After %ld)", wait_ms,
+	    retry_after);
 	ts.tv_sec = (time_t)(wait_ms / 1000);
 	ts.tv_nsec = (long)(wait_ms % 1000) * 1000000L;
 	if (nanosleep(&ts, NULL) != 0 && interrupt_pending())

@@ -61,9 +61,23 @@ int acme_jws_new(const struct crypto_key *key, const struct crypto_jwk *jwk,
 int acme_post(struct acme_client *c, const char *url, const char *payload,
               struct http_response *resp);
 
-/* Wait before the next poll: Retry-After when given (RFC 8555 8.2),
- * else a short growing interval. Returns ACMEUP_ETIMEOUT past deadline_ms
- * (on log_elapsed_ms's clock). */
+/* Polling an order or authorization (RFC 8555 7.4, 7.5.1, 8.2). */
+#define POLL_FIRST_MS 50      /* our first interval: a fast CA stays fast */
+#define POLL_MAX_MS 4000      /* our own backoff stops growing here */
+#define POLL_RA_MIN_MS 1000   /* floor for the CA's Retry-After */
+#define POLL_RA_MAX_MS 600000 /* ceiling for the CA's Retry-After */
+#define POLL_MAX_REQUESTS 100 /* requests per wait for one order/authz */
+
+/* The wait in ms before the next poll after attempt earlier waits (0 for
+ * the first), given the CA's Retry-After in seconds (-1 when absent) and
+ * the time now and the deadline (log_elapsed_ms's clock): the CA's value
+ * clamped to [POLL_RA_MIN_MS, POLL_RA_MAX_MS], else POLL_FIRST_MS << attempt
+ * up to POLL_MAX_MS; never beyond the deadline; -1 at or past it. Pure. */
+long long acme_poll_wait_ms(unsigned attempt, long retry_after,
+                            long long now_ms, long long deadline_ms);
+
+/* Sleep acme_poll_wait_ms() and count the attempt. Returns ACMEUP_ETIMEOUT
+ * past deadline_ms, or the interrupt's code on a signal. */
 int acme_poll_sleep(long retry_after, unsigned *attempt, long long deadline_ms);
 
 /* Record a detail for a problem document: "<context>: <type>: <detail>"

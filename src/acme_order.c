@@ -145,6 +145,28 @@ fail_authz(const struct acme_authz *a)
 	    a->status);
 }
 
+/* Between two polls of url (an order or authorization still in status):
+ * fail after POLL_MAX_REQUESTS requests or past the deadline, naming url
+ * and the count; else sleep as acme_poll_sleep. */
+static int
+poll_next(const char *what, const char *url, const char *status,
+          long retry_after, unsigned *attempt, long long deadline,
+          unsigned timeout_ms)
+{
+	unsigned sent = *attempt + 1;
+	int rc;
+
+	if (sent >= POLL_MAX_REQUESTS)
+		return acmeup_fail(ACMEUP_ETIMEOUT, "%s %s still %s after %u "
+		    "requests (at most %d per wait): giving up", what, url,
+		    status, sent, POLL_MAX_REQUESTS);
+	rc = acme_poll_sleep(retry_after, attempt, deadline);
+	if (rc == ACMEUP_ETIMEOUT)
+		rc = acmeup_fail(rc, "%s %s still %s after %u ms (%u requests)",
+		    what, url, status, timeout_ms, sent);
+	return rc;
+}
+
 int
 acme_authz_wait(struct acme_client *c, const char *url, unsigned timeout_ms)
 {
@@ -166,10 +188,8 @@ acme_authz_wait(struct acme_client *c, const char *url, unsigned timeout_ms)
 			rc = fail_authz(&a);
 			break;
 		}
-		rc = acme_poll_sleep(resp.retry_after, &attempt, deadline);
-		if (rc == ACMEUP_ETIMEOUT)
-			rc = acmeup_fail(rc, "authorization for %s still "
-			    "pending after %u ms", a.identifier, timeout_ms);
+		rc = poll_next("authorization", url, "pending",
+		    resp.retry_after, &attempt, deadline, timeout_ms);
 		if (rc != 0)
 			break;
 		acme_authz_clear(&a);
@@ -199,10 +219,8 @@ order_poll(struct acme_client *c, const char *url, const char *still,
 			rc = acme_json_order(resp.body, &o);
 		if (rc != 0 || strcmp(o.status, still) != 0)
 			break;
-		rc = acme_poll_sleep(resp.retry_after, &attempt, deadline);
-		if (rc == ACMEUP_ETIMEOUT)
-			rc = acmeup_fail(rc, "order %s still %s after %u ms",
-			    url, still, timeout_ms);
+		rc = poll_next("order", url, still, resp.retry_after,
+		    &attempt, deadline, timeout_ms);
 		if (rc != 0)
 			break;
 		acme_order_clear(&o);

@@ -9,6 +9,7 @@
 #include "acmeup/acme_ari.h"
 #include "acmeup/acme_json.h"
 #include "acmeup/error.h"
+#include "acmeup/text.h"
 
 #define PROBLEM_TYPE "urn:ietf:params:acme:error:"
 
@@ -119,23 +120,33 @@ validation_hint(const char *type)
 	return hint_for(type);
 }
 
+/* The CA's strings enter the message clipped to TEXT_FIELD_MAX each; they
+ * are escaped where the message is shown (text.h), not here: --json keeps
+ * them exact. */
 static int
 render(const struct acme_problem *p, const char *context, int validation)
 {
-	char buf[2048];
+	char buf[2048], c1[TEXT_FIELD_MAX + 4], c2[TEXT_FIELD_MAX + 4];
+	char c3[TEXT_FIELD_MAX + 4];
 	const char *type = short_type(p->type), *hint;
 	size_t i, used = 0;
 
-	append(buf, sizeof(buf), &used, "%s: %s: %s", context, type,
-	    p->detail != NULL ? p->detail : "(no detail)");
+	append(buf, sizeof(buf), &used, "%s: %s: %s", context,
+	    text_clip(type, TEXT_FIELD_MAX, c1, sizeof(c1)), p->detail != NULL ?
+	    text_clip(p->detail, TEXT_FIELD_MAX, c2, sizeof(c2)) :
+	    "(no detail)");
 	if (p->instance != NULL)
-		append(buf, sizeof(buf), &used, " (see %s)", p->instance);
+		append(buf, sizeof(buf), &used, " (see %s)",
+		    text_clip(p->instance, TEXT_FIELD_MAX, c1, sizeof(c1)));
 	/* RFC 8555 6.7.1: which name failed, and how */
 	for (i = 0; i < p->n_sub; i++)
 		append(buf, sizeof(buf), &used, "; %s: %s: %s",
-		    p->sub[i].identifier != NULL ? p->sub[i].identifier : "?",
-		    short_type(p->sub[i].type),
-		    p->sub[i].detail != NULL ? p->sub[i].detail : "");
+		    p->sub[i].identifier != NULL ? text_clip(p->sub[i].identifier,
+		    TEXT_FIELD_MAX, c1, sizeof(c1)) : "?",
+		    text_clip(short_type(p->sub[i].type), TEXT_FIELD_MAX, c2,
+		    sizeof(c2)), p->sub[i].detail != NULL ?
+		    text_clip(p->sub[i].detail, TEXT_FIELD_MAX, c3, sizeof(c3)) :
+		    "");
 	hint = validation ? validation_hint(type) : hint_for(type);
 	if (hint != NULL)
 		append(buf, sizeof(buf), &used, " (%s)", hint);

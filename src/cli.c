@@ -1,15 +1,19 @@
 /* Command-line parsing (getopt_long) and help text. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "acmeup/cli.h"
 #include "acmeup/config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/acmeup"
 #define DEFAULT_OUT_DIR "/etc/acmeup/certs"
@@ -36,6 +40,7 @@ enum {
 	OPT_EAB_KID = 512, OPT_EAB_HMAC_KEY, OPT_EAB_ALG, OPT_ACCOUNT_KEY_TYPE,
 	OPT_KEY_TYPE, OPT_REUSE_KEY, OPT_CSR, OPT_PREFERRED_CHAIN, OPT_PROFILE,
 	OPT_CERT, OPT_CERT_KEY, OPT_REASON, OPT_WAIT_RATE_LIMIT, OPT_YES,
+	OPT_EAB_HMAC_KEY_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "agree-tos", no_argument, NULL, OPT_AGREE_TOS },
 	{ "eab-kid", required_argument, NULL, OPT_EAB_KID },
 	{ "eab-hmac-key", required_argument, NULL, OPT_EAB_HMAC_KEY },
+	{ "eab-hmac-key-file", required_argument, NULL, OPT_EAB_HMAC_KEY_FILE },
 	{ "eab-alg", required_argument, NULL, OPT_EAB_ALG },
 	{ "account-key-type", required_argument, NULL, OPT_ACCOUNT_KEY_TYPE },
 	{ "key-type", required_argument, NULL, OPT_KEY_TYPE },
@@ -123,14 +129,17 @@ cli_usage(void)
 "      --tsig-key-name N    which key, when FILE holds several\n"
 "  -y, --tsig-secret [ALG:]NAME:SECRET\n"
 "                           the key itself, as for nsupdate -y; ALG defaults\n"
-"                           to hmac-sha256 (nsupdate's is hmac-md5). Other\n"
-"                           users can read it in the process list: prefer\n"
-"                           --tsig-key\n"
+"                           to hmac-sha256 (nsupdate's is hmac-md5). Hidden\n"
+"                           from the process list once parsed, visible\n"
+"                           before: prefer --tsig-key\n"
 "      --email ADDR         account contact (mailto:; repeatable)\n"
 "      --agree-tos          agree to the CA's terms of service (the URL is\n"
 "                           shown)\n"
 "      --eab-kid KID        External Account Binding key ID from the CA\n"
-"      --eab-hmac-key KEY   its MAC key, base64url as the CA gives it\n"
+"      --eab-hmac-key KEY   its MAC key, base64url as the CA gives it (hidden\n"
+"                           from the process list once parsed; briefly\n"
+"                           visible before: prefer --eab-hmac-key-file)\n"
+"      --eab-hmac-key-file FILE  read that key from FILE (mode 600 or 400)\n"
 "      --eab-alg ALG        HS256 (default), HS384 or HS512\n"
 "      --account-key-type T key type of a new account key: p256 (default),\n"
 "                           p384, rsa2048, rsa3072, rsa4096\n"
@@ -170,7 +179,8 @@ cli_usage(void)
 "      --skip-server ADDR   do not wait for this authoritative server (one the\n"
 "                           CA cannot reach); repeatable\n"
 "      --tsig-queries       sign the queries to authoritative servers with the\n"
-"                           zone's key too (BIND views matched by key)\n"
+"                           zone's key too (BIND views matched by key); each\n"
+"                           must know the key: BADKEY is an error\n"
 "\n"
 "  acmeup follows CNAME/DNAME chains from _acme-challenge.NAME (8 links at\n"
 "  most) by asking the authoritative servers directly: the challenge name is\n"
@@ -322,7 +332,7 @@ set_acme_option(int c, const char *arg, struct opts *o)
 {
 	switch (c) {
 	case OPT_EAB_KID: o->eab_kid = arg; return 0;
-	case OPT_EAB_HMAC_KEY: o->eab_hmac_key = arg; return 0;
+	case OPT_EAB_HMAC_KEY_FILE: o->eab_hmac_key_file = arg; return 0;
 	case OPT_EAB_ALG:
 		if (strcmp(arg, "HS256") != 0 && strcmp(arg, "HS384") != 0 &&
 		    strcmp(arg, "HS512") != 0)
@@ -435,7 +445,6 @@ set_option(int c, const char *arg, struct opts *o)
 	case OPT_CA_BUNDLE: o->ca_bundle = arg; break;
 	case OPT_TSIG_KEY: o->tsig_key = arg; break;
 	case OPT_TSIG_KEY_NAME: o->tsig_key_name = arg; break;
-	case 'y': o->tsig_secret = arg; break;
 	case OPT_EMAIL:
 		if (o->n_emails == CLI_MAX_EMAILS)
 			return acmeup_fail(ACMEUP_EUSAGE, "at most %d --email",
@@ -492,6 +501,25 @@ cli_given(const struct opts *o, const char *name)
 	return 0;
 }
 
+/* Keep a copy of the secret arg in *slot (and *field), then overwrite the
+ * argv bytes so /proc/PID/cmdline no longer shows it. */
+static int
+take_secret(char *arg, char **slot, const char **field)
+{
+	char *copy = strdup(arg);
+
+	if (copy == NULL)
+		return ACMEUP_ENOMEM;
+	if (*slot != NULL) {
+		explicit_bzero(*slot, strlen(*slot));
+		free(*slot);
+	}
+	*slot = copy;
+	*field = copy;
+	memset(arg, '*', strlen(arg));
+	return 0;
+}
+
 /* Options and positional arguments of one command; argv[0] is the
  * command's name. GNU getopt permutes, so options and arguments mix. */
 static int
@@ -517,7 +545,13 @@ parse_options(int argc, char **argv, struct opts *o)
 		if (c == '?' || c == ':')
 			return acmeup_fail(ACMEUP_EUSAGE, "bad or incomplete "
 			    "option '%s' (see acmeup --help)", argv[optind - 1]);
-		rc = set_option(c, optarg, o);
+		if (c == 'y')
+			rc = take_secret(optarg, &o->secrets[0], &o->tsig_secret);
+		else if (c == OPT_EAB_HMAC_KEY)
+			rc = take_secret(optarg, &o->secrets[1],
+			    &o->eab_hmac_key);
+		else
+			rc = set_option(c, optarg, o);
 	}
 	for (; rc == 0 && optind < argc; optind++) {
 		if (o->n_args == CLI_MAX_ARGS)
@@ -526,6 +560,85 @@ parse_options(int argc, char **argv, struct opts *o)
 		o->args[o->n_args++] = argv[optind];
 	}
 	return rc;
+}
+
+#define SECRET_FILE_MAX 4096
+
+/* Read a small secret file of ours (fsafe: a regular file, no link, no
+ * FIFO to hang on, not writable by others), not readable by group or
+ * others either (OpenSSH refuses such private key files too). *out gets
+ * the text without trailing white space. */
+static int
+read_secret_file(const char *path, char **out)
+{
+	const char *kind = "--eab-hmac-key-file";
+	char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+	int fd = -1, rc;
+
+	rc = fsafe_open_read(AT_FDCWD, path, path, kind, FSAFE_STRICT, &fd);
+	if (rc == 0 && fstat(fd, &st) != 0)
+		rc = acmeup_fail(ACMEUP_EIO, "%s %s: %s", kind, path,
+		    strerror(errno));
+	else if (rc == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "%s %s: mode %04o lets group "
+		    "or others at the key: chmod 600 it", kind, path,
+		    (unsigned)(st.st_mode & 07777));
+	if (rc == 0)
+		rc = fsafe_read_fd(fd, path, SECRET_FILE_MAX, &buf, &n);
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		return rc == ACMEUP_ENOMEM ? rc : ACMEUP_EUSAGE;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	if (n == 0 || strlen(buf) != n) {
+		explicit_bzero(buf, n);
+		free(buf);
+		return acmeup_fail(ACMEUP_EUSAGE, "%s %s: no key in it (or a "
+		    "NUL byte)", kind, path);
+	}
+	*out = buf;
+	return 0;
+}
+
+int
+cli_load_secrets(struct opts *o)
+{
+	int rc;
+
+	if (o->eab_hmac_key_file == NULL)
+		return 0;
+	if (o->eab_hmac_key != NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "--eab-hmac-key and "
+		    "--eab-hmac-key-file (or eab-hmac-key-file in the "
+		    "configuration file): give one");
+	if (o->secrets[2] != NULL) {
+		o->eab_hmac_key = o->secrets[2];
+		return 0;
+	}
+	rc = read_secret_file(o->eab_hmac_key_file, &o->secrets[2]);
+	if (rc == 0)
+		o->eab_hmac_key = o->secrets[2];
+	return rc;
+}
+
+void
+cli_clear(struct opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(o->secrets) / sizeof(o->secrets[0]); i++) {
+		if (o->secrets[i] == NULL)
+			continue;
+		explicit_bzero(o->secrets[i], strlen(o->secrets[i]));
+		free(o->secrets[i]);
+		o->secrets[i] = NULL;
+	}
+	o->tsig_secret = NULL;
+	o->eab_hmac_key = NULL;
 }
 
 int

@@ -12,6 +12,7 @@
 #include "acmeup/error.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
+#include "acmeup/text.h"
 
 /* One run: the key, the client, the contacts as mailto: URLs. */
 struct account_run {
@@ -80,15 +81,15 @@ print_account(const struct opts *o, const struct account_run *r,
 	crypto_key_describe(r->key, desc, sizeof(desc));
 	if (account_key_path(o->state_dir, NULL, path, sizeof(path)) != 0)
 		path[0] = '\0';
-	printf("account: %s\n", acme_account_url(r->acme));
-	printf("status: %s\n", a->status);
+	text_printf(stdout, "account: %s\n", acme_account_url(r->acme));
+	text_printf(stdout, "status: %s\n", a->status);
 	for (i = 0; i < a->n_contacts; i++)
-		printf("contact: %s\n", a->contacts[i]);
-	printf("key: %s (%s)\n", desc, path);
+		text_printf(stdout, "contact: %s\n", a->contacts[i]);
+	text_printf(stdout, "key: %s (%s)\n", desc, path);
 	if (d->terms_of_service != NULL)
-		printf("terms-of-service: %s\n", d->terms_of_service);
+		text_printf(stdout, "terms-of-service: %s\n", d->terms_of_service);
 	if (a->orders != NULL)
-		printf("orders: %s\n", a->orders);
+		text_printf(stdout, "orders: %s\n", a->orders);
 	fflush(stdout);
 }
 

@@ -15,6 +15,7 @@
 #include "acmeup/issue.h"
 #include "acmeup/report.h"
 #include "acmeup/store.h"
+#include "acmeup/text.h"
 
 #define CERT_MAX (1024 * 1024)
 
@@ -138,14 +139,14 @@ print_table(const struct report *rep, long long now)
 			snprintf(next, sizeof(next), "now");
 		printf("%-*s  %-17s  %-17s  %-13s ", (int)w, c->name, exp, next,
 		    status(c, now));
-		for (j = 0; j < c->n_domains; j++)
-			printf(" %s", c->domains[j]);
+		for (j = 0; j < c->n_domains; j++) /* maybe the cert's SANs */
+			text_printf(stdout, " %s", c->domains[j]);
 		printf("\n");
 	}
 	fflush(stdout);
 	for (i = 0; i < rep->n; i++)
 		if (rep->certs[i].error != NULL)
-			fprintf(stderr, "acmeup: %s: %s\n", rep->certs[i].name,
+			text_printf(stderr, "acmeup: %s: %s\n", rep->certs[i].name,
 			    rep->certs[i].error);
 }
 

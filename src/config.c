@@ -32,6 +32,7 @@ static const struct setting {
 	{ "agree-tos", K_BOOL, IN_GLOBAL },
 	{ "eab-kid", K_STR, IN_GLOBAL },
 	{ "eab-hmac-key", K_STR, IN_GLOBAL },
+	{ "eab-hmac-key-file", K_STR, IN_GLOBAL },
 	{ "eab-alg", K_STR, IN_GLOBAL },
 	{ "wait-rate-limit", K_DURATION, IN_GLOBAL },
 	{ "account-key-type", K_STR, IN_GLOBAL },

@@ -19,6 +19,7 @@ static const struct {
 	{ "ca-bundle", offsetof(struct opts, ca_bundle) },
 	{ "eab-kid", offsetof(struct opts, eab_kid) },
 	{ "eab-hmac-key", offsetof(struct opts, eab_hmac_key) },
+	{ "eab-hmac-key-file", offsetof(struct opts, eab_hmac_key_file) },
 	{ "state-dir", offsetof(struct opts, state_dir) },
 	{ "out", offsetof(struct opts, out_dir) },
 	{ "preferred-chain", offsetof(struct opts, preferred_chain) },
@@ -165,6 +166,11 @@ config_apply(const struct config *cfg, struct opts *o)
 			*(int *)(void *)((char *)o + bool_settings[i].off) =
 			    config_bool(it->values[0]);
 	}
+	/* either form of the EAB key on the command line replaces the file's */
+	if (cli_given(o, "eab-hmac-key-file") && !cli_given(o, "eab-hmac-key"))
+		o->eab_hmac_key = NULL;
+	if (cli_given(o, "eab-hmac-key") && !cli_given(o, "eab-hmac-key-file"))
+		o->eab_hmac_key_file = NULL;
 	if (o->tsig_secret != NULL) { /* -y replaces the file's key */
 		if (!cli_given(o, "tsig-key"))
 			o->tsig_key = NULL;

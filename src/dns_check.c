@@ -10,6 +10,7 @@
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"
+#include "acmeup/text.h"
 #include "dns_internal.h"
 #include "tsig.h"
 
@@ -38,24 +39,24 @@ print_route(FILE *out, const struct dns_route *r, const struct dns_ctx *ctx)
 	char *chain = dns_route_chain_text(r), *target = dns_name_text(r->target);
 	size_t i;
 
-	fprintf(out, "  chain     %s%s\n", chain ? chain : "?",
+	text_printf(out, "  chain     %s%s\n", chain ? chain : "?",
 	        r->nlinks == 0 ? " (no CNAME: the record goes here)" : "");
-	fprintf(out, "  record    TXT at %s\n", target ? target : "?");
-	fprintf(out, "  zone      %s\n", zi->name);
-	fprintf(out, "  primary   %s (%s)\n", zi->nprimaries > 0 ?
+	text_printf(out, "  record    TXT at %s\n", target ? target : "?");
+	text_printf(out, "  zone      %s\n", zi->name);
+	text_printf(out, "  primary   %s (%s)\n", zi->nprimaries > 0 ?
 	        zi->primaries[0].text : "no address", zi->from);
 	if (zi->key != NULL)
-		fprintf(out, "  key       %s (%s, from %s)\n", tsig_key_name(zi->key),
+		text_printf(out, "  key       %s (%s, from %s)\n", tsig_key_name(zi->key),
 		        tsig_key_algorithm(zi->key), strcmp(zi->key_file, "-") == 0
 		        ? "-y" : zi->key_file);
 	else
-		fprintf(out, "  key       none for this zone\n");
-	fprintf(out, "  servers  ");
+		text_printf(out, "  key       none for this zone\n");
+	text_printf(out, "  servers  ");
 	for (i = 0; i < zi->nservers; i++)
-		fprintf(out, " %s%s", zi->servers[i].text,
+		text_printf(out, " %s%s", zi->servers[i].text,
 		        dns_ctx_skipped(ctx, zi->apex, &zi->servers[i]) ? " (skipped)"
 		        : "");
-	fprintf(out, "\n");
+	text_printf(out, "\n");
 	free(chain);
 	free(target);
 }
@@ -69,20 +70,20 @@ print_proof(FILE *out, const struct dns_set *set)
 	for (k = 0; k < set->nzones; k++) {
 		const struct dns_zone *z = &set->zones[k];
 
-		fprintf(out, "  update    accepted by %s, serial %u -> %u\n",
+		text_printf(out, "  update    accepted by %s, serial %u -> %u\n",
 		        z->primary.text, (unsigned)z->serial_before,
 		        (unsigned)z->serial);
 		for (i = 0; i < z->nsrv; i++) {
 			if (z->srv[i].done)
-				fprintf(out, "  arrival   %-15s %6lld ms after the UPDATE\n",
+				text_printf(out, "  arrival   %-15s %6lld ms after the UPDATE\n",
 				        z->srv[i].addr.text, z->srv[i].ms);
 			else if (z->srv[i].has_serial)
-				fprintf(out, "  arrival   %-15s not yet: serial %u, the "
+				text_printf(out, "  arrival   %-15s not yet: serial %u, the "
 				        "primary has %u (%s)\n", z->srv[i].addr.text,
 				        (unsigned)z->srv[i].serial, (unsigned)z->serial,
 				        z->srv[i].why);
 			else
-				fprintf(out, "  arrival   %-15s not yet: %s\n",
+				text_printf(out, "  arrival   %-15s not yet: %s\n",
 				        z->srv[i].addr.text, z->srv[i].why);
 		}
 	}
@@ -118,8 +119,8 @@ report_failure(FILE *out, const char *stage, int rc)
 	char detail[1024];
 
 	snprintf(detail, sizeof(detail), "%s", acmeup_errmsg(rc));
-	fprintf(out, "  PROBLEM   %s\n  advice    %s\n", detail,
-	        advice(stage, rc, detail));
+	text_printf(out, "  PROBLEM   %s\n", detail);
+	text_printf(out, "  advice    %s\n", advice(stage, rc, detail));
 	return acmeup_fail(rc, "%s", detail);
 }
 
@@ -137,7 +138,7 @@ probe(struct dns_ctx *ctx, struct journal *j, const char *challenge,
 	         dns_random_id(), dns_random_id());
 	txt.owner = challenge;
 	txt.value = value;
-	fprintf(out, "  probe     TXT \"%s\"\n", value);
+	text_printf(out, "  probe     TXT \"%s\"\n", value);
 	rc = dns_txt_add(ctx, j, &txt, 1, &set);
 	if (rc < 0)
 		return report_failure(out, "update", rc);
@@ -147,7 +148,7 @@ probe(struct dns_ctx *ctx, struct journal *j, const char *challenge,
 		rc = report_failure(out, "wait", rc);
 	rc2 = dns_txt_remove(set);
 	if (rc2 == 0)
-		fprintf(out, "  removed   the probe is gone from %s\n",
+		text_printf(out, "  removed   the probe is gone from %s\n",
 		        set->zones[0].primary.text);
 	else if (rc == 0)
 		rc = report_failure(out, "remove", rc2);
@@ -165,7 +166,7 @@ dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
 	int rc;
 
 	memset(&route, 0, sizeof(route));
-	fprintf(out, "%s\n", name);
+	text_printf(out, "%s\n", name);
 	rc = challenge_of(name, challenge, sizeof(challenge));
 	if (rc == 0) {
 		owner = dns_name_new(challenge);
@@ -181,7 +182,7 @@ dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
 		rc = probe(ctx, j, challenge, out);
 	}
 	if (rc == 0)
-		fprintf(out, "  OK        acmeup can publish and prove the "
+		text_printf(out, "  OK        acmeup can publish and prove the "
 		        "challenge for %s\n", name);
 	fflush(out);
 	dns_route_clear(&route);

@@ -47,6 +47,35 @@ dns_key_file_load(const char *file, const char *name, struct tsig_key **out,
 	return *trc != 0 ? ACMEUP_ETSIG : 0;
 }
 
+/* Warnings, once per key, for a weak key: RFC 8945 6 says hmac-md5 MUST
+ * NOT be used; a secret shorter than the MAC output weakens the HMAC
+ * (RFC 2104 3: keys shorter than the output are strongly discouraged). */
+static void
+warn_weak_key(const struct tsig_key *key, const char *source)
+{
+	static char warned[16][256]; /* names warned about in this run */
+	static size_t nwarned;
+	size_t i, have = tsig_key_secret_len(key), want = tsig_key_mac_len(key);
+
+	for (i = 0; i < nwarned; i++)
+		if (strcmp(warned[i], tsig_key_name(key)) == 0)
+			return;
+	if (nwarned < sizeof(warned) / sizeof(warned[0]))
+		snprintf(warned[nwarned++], sizeof(warned[0]), "%s",
+		         tsig_key_name(key));
+	if (strcmp(tsig_key_algorithm(key), "hmac-md5") == 0)
+		log_warn("TSIG key %s (from %s) uses hmac-md5, which RFC 8945 "
+		         "says must not be used: make an hmac-sha256 key "
+		         "(tsig-keygen -a hmac-sha256)", tsig_key_name(key),
+		         source);
+	if (have < want)
+		log_warn("TSIG key %s (from %s) has a %zu-octet secret, shorter "
+		         "than the %zu-octet %s MAC: make a key with a secret "
+		         "of at least %zu octets (tsig-keygen does)",
+		         tsig_key_name(key), source, have, want,
+		         tsig_key_algorithm(key), want);
+}
+
 /* A key from a file (BIND or Knot format), logged without its secret. */
 static int
 load_key(const char *file, const char *name, struct tsig_key **out)
@@ -63,6 +92,7 @@ load_key(const char *file, const char *name, struct tsig_key **out)
 		return rc;
 	log_stage("dns: TSIG key %s (%s) from %s", tsig_key_name(*out),
 	          tsig_key_algorithm(*out), file);
+	warn_weak_key(*out, file);
 	if (tsig_key_file_insecure(file) == 1)
 		log_warn("TSIG key file %s is readable by group or others; chmod "
 		         "600 it", file);
@@ -82,6 +112,7 @@ default_key(struct dns_ctx *ctx, const struct dns_config *cfg)
 			                   err[0] != '\0' ? err : tsig_strerror(rc));
 		log_stage("dns: TSIG key %s (%s) from -y", tsig_key_name(ctx->key),
 		          tsig_key_algorithm(ctx->key));
+		warn_weak_key(ctx->key, "-y");
 		ctx->key_file = strdup("-");
 		return ctx->key_file == NULL ? ACMEUP_ENOMEM : 0;
 	}

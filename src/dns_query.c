@@ -488,12 +488,13 @@ out:
 	return rc;
 }
 
-/* Verify a signed query's reply (RFC 8945 5.3). A server that does not
- * know the key (BADKEY) gets the query again unsigned: *badkey. */
+/* Verify a signed query's reply (RFC 8945 5.3). No fallback to unsigned
+ * queries: a BADKEY reply is unsigned by definition (RFC 8945 5.3.2), so
+ * anyone on the path could forge one to strip the signatures. */
 static int
 query_verify(const struct dns_addr *srv, const struct tsig_key *key,
              const uint8_t *reply, size_t rlen, const struct tsig_ctx *tctx,
-             const char *what, int *badkey)
+             const char *what)
 {
 	struct tsig_result res;
 	int trc;
@@ -502,7 +503,15 @@ query_verify(const struct dns_addr *srv, const struct tsig_key *key,
 	trc = tsig_verify(key, reply, rlen, tctx, &res);
 	if (trc == TSIG_OK)
 		return 0;
-	*badkey = trc == TSIG_EBADKEY;
+	if (trc == TSIG_EBADKEY)
+		return acmeup_fail(ACMEUP_ETSIG, "%s answered %s (signed with "
+		                   "key %s, --tsig-queries) with BADKEY: the "
+		                   "server does not know key %s; acmeup does not "
+		                   "fall back to unsigned queries (an unsigned "
+		                   "BADKEY can be forged): give this server the "
+		                   "key, or drop --tsig-queries",
+		                   srv->text, what, tsig_key_name(key),
+		                   tsig_key_name(key));
 	return acmeup_fail(ACMEUP_ETSIG, "the reply from %s to %s (signed with "
 	                   "key %s, --tsig-queries) does not verify: %s",
 	                   srv->text, what, tsig_key_name(key),
@@ -513,8 +522,7 @@ query_verify(const struct dns_addr *srv, const struct tsig_key *key,
 static int
 query_once(const struct dns_addr *srv, const ldns_rdf *name,
            ldns_rr_type type, int rd, const struct tsig_key *key, int edns,
-           unsigned timeout_ms, int tries, const char *what, ldns_pkt **out,
-           int *badkey)
+           unsigned timeout_ms, int tries, const char *what, ldns_pkt **out)
 {
 	uint8_t *wire = NULL, *msg = NULL, *reply = NULL;
 	size_t wlen = 0, mlen = 0, rlen = 0;
@@ -535,7 +543,7 @@ query_once(const struct dns_addr *srv, const ldns_rdf *name,
 		rc = acmeup_fail(ACMEUP_ETIMEOUT, "no reply from %s to %s after "
 		                 "%d x %u ms", srv->textport, what, tries, timeout_ms);
 	if (rc == 0 && key != NULL)
-		rc = query_verify(srv, key, reply, rlen, &tctx, what, badkey);
+		rc = query_verify(srv, key, reply, rlen, &tctx, what);
 	if (rc < 0)
 		goto out;
 	if (ldns_wire2pkt(&r, reply, rlen) != LDNS_STATUS_OK ||
@@ -562,22 +570,14 @@ dns_query(const struct dns_addr *srv, const ldns_rdf *name,
 	char *text = dns_name_text(name), what[300];
 	ldns_pkt *r = NULL;
 	unsigned rcode;
-	int rc, badkey = 0;
+	int rc;
 
 	if (text == NULL)
 		return ACMEUP_ENOMEM;
 	snprintf(what, sizeof(what), "%s %s?", text, dns_type_name(type));
 	free(text);
-	rc = query_once(srv, name, type, rd, key, 1, timeout_ms, tries, what, &r,
-	                &badkey);
-	if (rc < 0 && badkey) {
-		/* --tsig-queries: signed where the server knows the key. */
-		log_debug("dns: %s does not know key %s: asking unsigned",
-		          srv->text, tsig_key_name(key));
-		key = NULL;
-		rc = query_once(srv, name, type, rd, NULL, 1, timeout_ms, tries,
-		                what, &r, &badkey);
-	}
+	rc = query_once(srv, name, type, rd, key, 1, timeout_ms, tries, what,
+	                &r);
 	if (rc < 0)
 		return rc;
 	rcode = ldns_pkt_get_rcode(r);
@@ -589,7 +589,7 @@ dns_query(const struct dns_addr *srv, const ldns_rdf *name,
 		log_debug("dns: %s answered %s to EDNS: asking without",
 		          srv->text, dns_rcode_name(rcode));
 		rc = query_once(srv, name, type, rd, key, 0, timeout_ms, tries,
-		                what, &r, &badkey);
+		                what, &r);
 		if (rc < 0)
 			return rc;
 	}

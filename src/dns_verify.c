@@ -299,7 +299,8 @@ wait_round(const struct dns_set *set, struct dns_zone *z, long long deadline,
 		if (!s->done && ms > 0) {
 			rc = server_round(z, s, qkey, ms < WAIT_QUERY_MS ? (unsigned)ms
 			                  : WAIT_QUERY_MS);
-			if (rc == ACMEUP_EINTR)
+			/* a key the server refuses does not heal by waiting */
+			if (rc == ACMEUP_EINTR || rc == ACMEUP_ETSIG)
 				return rc;
 			if (rc < 0)
 				snprintf(s->why, sizeof(s->why), "%s", rc == ACMEUP_ETIMEOUT

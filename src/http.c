@@ -220,26 +220,24 @@ header_value(const char *v, size_t len)
 	return s;
 }
 
-/* RFC 9110 10.2.3: Retry-After is delta-seconds or an HTTP-date; both
- * become seconds from now, capped at a day. Unreadable: 10 s. */
-static long
-parse_retry_after(const char *v)
+long
+http_retry_after(const char *v, long long now)
 {
 	char *end = NULL;
-	time_t when, now;
+	time_t when;
 	long n;
 
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (errno == 0 && end != v && *end == '\0' && n >= 0)
-		return n > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : n;
+	if (end != v && *end == '\0') /* a number, maybe out of range */
+		return n < 0 ? 10 : errno != 0 || n > RETRY_AFTER_MAX ?
+		    RETRY_AFTER_MAX : n;
 	when = curl_getdate(v, NULL);
-	now = time(NULL);
 	if (when == (time_t)-1)
 		return 10;
 	if (when <= now)
 		return 0;
-	return when - now > RETRY_AFTER_MAX ? RETRY_AFTER_MAX :
+	return (long long)when - now > RETRY_AFTER_MAX ? RETRY_AFTER_MAX :
 	    (long)(when - now);
 }
 
@@ -298,7 +296,7 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 		free(r->content_type);
 		r->content_type = v;
 	} else if (klen == 11 && strncasecmp(data, "Retry-After", klen) == 0) {
-		r->retry_after = parse_retry_after(v);
+		r->retry_after = http_retry_after(v, (long long)time(NULL));
 		free(v);
 	} else if (klen == 4 && strncasecmp(data, "Link", klen) == 0) {
 		parse_link(r, v);

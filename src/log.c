@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "acmeup/log.h"
+#include "acmeup/text.h"
 
 static int verbosity;
 static int progress_shown; /* a log_progress line awaits erasing */
@@ -49,7 +50,7 @@ vlog(const char *tag, const char *fmt, va_list ap)
 
 	log_progress_clear();
 	fprintf(stderr, "[%4lld.%03llds] %s", ms / 1000, ms % 1000, tag);
-	vfprintf(stderr, fmt, ap);
+	text_vprintf(stderr, fmt, ap); /* peers' text: printable only */
 	fputc('\n', stderr);
 }
 
@@ -117,7 +118,7 @@ log_progress(const char *fmt, ...)
 	ms = log_elapsed_ms();
 	fprintf(stderr, "\r\033[K[%4lld.%03llds] ", ms / 1000, ms % 1000);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text_vprintf(stderr, fmt, ap);
 	va_end(ap);
 	fflush(stderr);
 	progress_shown = 1;

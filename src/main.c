@@ -13,6 +13,7 @@
 #include "acmeup/issue.h"
 #include "acmeup/log.h"
 #include "acmeup/report.h"
+#include "acmeup/text.h"
 
 /* One entry per command; each lives in its own file. */
 static const struct command {
@@ -54,59 +55,72 @@ exit_status(int rc)
 	return rc == 0 ? ACMEUP_EXIT_OK : ACMEUP_EXIT_FAILED;
 }
 
-int
-main(int argc, char **argv)
+/* Parse, load the configuration, run the command; an exit status. */
+static int
+run(int argc, char **argv, struct opts *o)
 {
 	const struct command *cmd = NULL;
 	struct config *cfg = NULL;
-	struct opts opts;
 	int rc;
 
-	rc = cli_parse(argc, argv, &opts);
-	if (rc == 0 && opts.help) {
+	rc = cli_parse(argc, argv, o);
+	if (rc == 0 && o->help) {
 		cli_usage();
 		return 0;
 	}
-	if (rc == 0 && opts.version) {
+	if (rc == 0 && o->version) {
 		printf("acmeup %s\n", ACMEUP_VERSION);
 		return 0;
 	}
-	if (rc == 0 && opts.command != NULL && strcmp(opts.command, "help") == 0) {
+	if (rc == 0 && o->command != NULL && strcmp(o->command, "help") == 0) {
 		cli_usage();
 		return 0;
 	}
-	if (rc == 0 && opts.command == NULL)
+	if (rc == 0 && o->command == NULL)
 		rc = acmeup_fail(ACMEUP_EUSAGE, "no command (see acmeup --help)");
 	if (rc == 0) {
-		cmd = find_command(opts.command);
+		cmd = find_command(o->command);
 		if (cmd == NULL)
 			rc = acmeup_fail(ACMEUP_EUSAGE, "unknown command '%s' (see "
-			    "acmeup --help)", opts.command);
+			    "acmeup --help)", o->command);
 	}
-	if (rc == 0 && opts.json && strcmp(cmd->name, "issue") != 0 &&
+	if (rc == 0 && o->json && strcmp(cmd->name, "issue") != 0 &&
 	    strcmp(cmd->name, "renew") != 0 && strcmp(cmd->name, "list") != 0)
 		rc = acmeup_fail(ACMEUP_EUSAGE, "--json goes with issue, renew "
 		    "and list, not %s", cmd->name);
 	if (rc == 0) {
-		log_init(opts.verbosity);
-		rc = config_setup(&opts, &cfg);
+		log_init(o->verbosity);
+		rc = config_setup(o, &cfg);
 	}
+	if (rc == 0)
+		rc = cli_load_secrets(o);
 	if (rc != 0) {
-		fprintf(stderr, "acmeup: %s\n", acmeup_errmsg(rc));
+		text_printf(stderr, "acmeup: %s\n", acmeup_errmsg(rc));
 		config_free(cfg);
 		return ACMEUP_EXIT_USAGE;
 	}
 	interrupt_install();
 	rc = crypto_init();
 	if (rc == 0)
-		rc = cmd->run(&opts);
+		rc = cmd->run(o);
 	crypto_deinit();
 	config_free(cfg);
 	if (rc < 0) {
 		log_progress_clear();
-		fprintf(stderr, "acmeup: error: %s\n", acmeup_errmsg(rc));
+		text_printf(stderr, "acmeup: error: %s\n", acmeup_errmsg(rc));
 	} else if (rc == 0) {
 		log_stage("done");
 	}
 	return exit_status(rc);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts opts;
+	int status;
+
+	status = run(argc, argv, &opts);
+	cli_clear(&opts);
+	return status;
 }

@@ -94,6 +94,12 @@ void tsig_key_free(struct tsig_key *key); /* accepts NULL; wipes the secret */
 const char *tsig_key_name(const struct tsig_key *key);
 const char *tsig_key_algorithm(const struct tsig_key *key);
 
+/* Octets of the key's secret, and of its algorithm's full MAC output
+ * (0 for NULL). A secret shorter than the MAC weakens it (RFC 2104 3;
+ * RFC 8945 6 lists hmac-md5 as "MUST NOT" use). */
+size_t tsig_key_secret_len(const struct tsig_key *key);
+size_t tsig_key_mac_len(const struct tsig_key *key);
+
 /* State kept between signing a request and verifying its reply. The caller
  * sets time_offset and fudge (zero them for the defaults) before
  * tsig_sign(), which fills in the rest. */

@@ -327,6 +327,18 @@ tsig_key_algorithm(const struct tsig_key *key)
 	return key != NULL ? key->alg->name : NULL;
 }
 
+size_t
+tsig_key_secret_len(const struct tsig_key *key)
+{
+	return key != NULL ? key->secret_len : 0;
+}
+
+size_t
+tsig_key_mac_len(const struct tsig_key *key)
+{
+	return key != NULL ? key->alg->mac_len : 0;
+}
+
 /* Copies arg[0..len) into buf[0..size) as a string; 0 when it fits. */
 static int
 copy_part(const char *arg, size_t len, char *buf, size_t size)

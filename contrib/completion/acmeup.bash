@@ -13,7 +13,8 @@
 # Options that take a value (the next word, or --opt=value).
 _acmeup_arg_opts="-c --config -d --domain -j --jobs -y --tsig-secret
 	--server --ca-bundle --tsig-key --tsig-key-name --email --eab-kid
-	--eab-hmac-key --eab-alg --account-key-type --key-type --csr
+	--eab-hmac-key --eab-hmac-key-file --eab-alg --account-key-type
+	--key-type --csr
 	--preferred-chain --profile --cert --cert-key --reason --wait-rate-limit
 	--out --state-dir --cert-name --dns-server --resolver
 	--propagation-timeout --ttl --zone-server --zone-key --challenge-alias
@@ -22,8 +23,8 @@ _acmeup_arg_opts="-c --config -d --domain -j --jobs -y --tsig-secret
 # Option groups; each command offers the groups that apply to it.
 _acmeup_common_opts="-c --config -v --verbose -h --help"
 _acmeup_ca_opts="--server --ca-bundle --email --agree-tos --eab-kid
-	--eab-hmac-key --eab-alg --account-key-type --state-dir
-	--wait-rate-limit"
+	--eab-hmac-key --eab-hmac-key-file --eab-alg --account-key-type
+	--state-dir --wait-rate-limit"
 _acmeup_cert_opts="--out --key-type --reuse-key --preferred-chain --profile
 	--deploy-hook --renew-before --json"
 _acmeup_dns_opts="--tsig-key --tsig-key-name -y --tsig-secret --dns-server
@@ -113,7 +114,8 @@ _acmeup_domains() {
 _acmeup_complete_value() {
 	local opt=$1 cur=$2
 	case $opt in
-	-c | --config | --tsig-key | --ca-bundle | --csr | --cert | --cert-key)
+	-c | --config | --tsig-key | --ca-bundle | --csr | --cert | --cert-key | \
+		--eab-hmac-key-file)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	--out | --state-dir)

@@ -34,6 +34,7 @@ struct opts {
 	/* ACME accounts, keys, chains, revocation (issue 5) */
 	const char *eab_kid;       /* --eab-kid (RFC 8555 7.3.4) */
 	const char *eab_hmac_key;  /* --eab-hmac-key, base64url */
+	const char *eab_hmac_key_file; /* --eab-hmac-key-file FILE */
 	const char *eab_alg;       /* --eab-alg HS256|HS384|HS512 */
 	int account_key_type;      /* enum crypto_key_type (P-256 default) */
 	int account_key_type_set;  /* --account-key-type given */
@@ -76,10 +77,23 @@ struct opts {
 	unsigned renew_before;     /* --renew-before, seconds; 0: the default */
 	/* given[i]: long option i was on the command line (cli_given()) */
 	unsigned char given[CLI_MAX_OPTIONS];
+	/* owned copies: -y, --eab-hmac-key, the key read from the file */
+	char *secrets[3];
 };
 
-/* Parse argv into *o. Returns 0, or ACMEUP_EUSAGE with a detail. */
+/* Parse argv into *o. Returns 0, or ACMEUP_EUSAGE with a detail (or
+ * ACMEUP_ENOMEM). Overwrites the argv bytes of -y and --eab-hmac-key with
+ * '*' (argv must be writable). Call cli_clear() after, whatever it returned. */
 int cli_parse(int argc, char **argv, struct opts *o);
+
+/* Wipe and free the secrets o owns; o's secret fields become NULL. */
+void cli_clear(struct opts *o);
+
+/* --eab-hmac-key-file (or the file's eab-hmac-key-file): read the key into
+ * o->eab_hmac_key. The file must be a regular file that group and others
+ * cannot read or write, at most 4 KiB; trailing white space is dropped.
+ * ACMEUP_EUSAGE when both the key and a key file are set. */
+int cli_load_secrets(struct opts *o);
 
 /* 1 when the long option name (without "--", e.g. "key-type"; its short
  * form counts) was given on the command line, else 0. Settings of the

@@ -25,6 +25,11 @@ struct http_response {
 	size_t n_links_alternate;
 };
 
+/* RFC 9110 10.2.3: a Retry-After value, delta-seconds or an HTTP-date,
+ * as seconds after now (Unix time), capped at a day; a date in the past is
+ * 0; anything unreadable (garbage, a negative number) is 10. Pure. */
+long http_retry_after(const char *v, long long now);
+
 /* ca_bundle may be NULL (system store). Borrowed only during the call.
  * *out owned by the caller. */
 int http_client_new(const char *ca_bundle, struct http_client **out);

@@ -236,8 +236,9 @@ test_apply(void **state)
 	    "state-dir /s\n";
 	const char *argv[] = { "acmeup", "issue", "-c", "x.conf", "--server",
 	    "https://cli/dir", "-j", "3", NULL };
+	char secret[] = "k2:c2VjcmV0"; /* writable: cli_parse overwrites it */
 	const char *argv2[] = { "acmeup", "issue", "--email", "c@x.test", "-y",
-	    "k2:c2VjcmV0", NULL };
+	    secret, NULL };
 	struct config *cfg;
 	struct opts o;
 
@@ -264,6 +265,46 @@ test_apply(void **state)
 	assert_null(o.tsig_key);
 	assert_null(o.tsig_key_name);
 	assert_int_equal(o.jobs, 20);
+	/* the secret is kept, its argv bytes are gone (/proc/PID/cmdline) */
+	assert_string_equal(o.tsig_secret, "k2:c2VjcmV0");
+	assert_string_equal(secret, "***********");
+	cli_clear(&o);
+	assert_null(o.tsig_secret);
+	config_free(cfg);
+}
+
+/* --eab-hmac-key: copied, argv overwritten in each spelling; the command
+ * line's key or key file replaces the file's, both at once is an error. */
+static void
+test_eab_key_sources(void **state)
+{
+	const char *text = "eab-kid kid-1\neab-hmac-key-file /nonexistent\n";
+	char k1[] = "--eab-hmac-key=c2VjcmV0", k2[] = "c2VjcmV0";
+	const char *argv1[] = { "acmeup", "issue", k1, NULL };
+	const char *argv2[] = { "acmeup", "issue", "--eab-hmac-key", k2, NULL };
+	const char *argv3[] = { "acmeup", "issue", "--eab-hmac-key-file",
+	    "/k", NULL };
+	const char *text2 = "eab-hmac-key c2VjcmV0\n";
+	struct config *cfg;
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(load(text, argv1, &cfg, &o, NULL), 0);
+	assert_string_equal(o.eab_hmac_key, "c2VjcmV0");
+	assert_null(o.eab_hmac_key_file); /* the file's is replaced */
+	assert_string_equal(k1, "--eab-hmac-key=********");
+	assert_int_equal(cli_load_secrets(&o), 0);
+	cli_clear(&o);
+	config_free(cfg);
+	assert_int_equal(load(NULL, argv2, &cfg, &o, NULL), 0);
+	assert_string_equal(k2, "********");
+	cli_clear(&o);
+	assert_int_equal(load(text2, argv3, &cfg, &o, NULL), 0);
+	assert_null(o.eab_hmac_key); /* the file's key is replaced */
+	assert_string_equal(o.eab_hmac_key_file, "/k");
+	assert_int_equal(cli_load_secrets(&o), ACMEUP_EUSAGE); /* no /k */
+	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EUSAGE), "/k"));
+	cli_clear(&o);
 	config_free(cfg);
 }
 
@@ -273,6 +314,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_precedence_file),
 		cmocka_unit_test(test_precedence_cli),
+		cmocka_unit_test(test_eab_key_sources),
 		cmocka_unit_test(test_domains_spec),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_apply),

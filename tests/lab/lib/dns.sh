@@ -298,6 +298,8 @@ write_named_secondary() {
 	local d=$LAB/ns2 z
 	{
 		named_common "$d" "$SECONDARY_IP"
+		# acmeup-update, for the queries --tsig-queries signs (no UPDATE here)
+		printf 'include "%s";\n' "$LAB/update.key"
 		for z in "$ZONE" "$CONTOSO" "$ACME_ZONE"; do
 			secondary_zone "$d" "$z" "$PRIMARY_IP"
 		done

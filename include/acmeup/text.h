@@ -1,0 +1,39 @@
+/* Text for a person: what the CA, DNS servers and files we did not create
+ * say is shown only as printable ASCII, bounded in length.
+ *
+ * The error detail (acmeup_fail) and the --json summary keep the exact
+ * text (json-c escapes it); escaping happens where a line is written for a
+ * person: log lines, the final error, reports on stdout. Every byte outside
+ * 0x20..0x7e becomes \xHH, so an escape sequence or a newline from a peer
+ * can neither drive the terminal nor forge a log line.
+ */
+#ifndef ACMEUP_TEXT_H
+#define ACMEUP_TEXT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define TEXT_FIELD_MAX 512  /* one peer string within a message */
+#define TEXT_LINE_MAX 4096  /* one written line, escaped */
+
+/* Escape in[0..len) into out[0..size) (size >= 4; always NUL-terminated):
+ * bytes outside 0x20..0x7e as \xHH. When it does not fit, as much as fits
+ * followed by "...". Returns the length written. Pure. */
+size_t text_printable(const char *in, size_t len, char *out, size_t size);
+
+/* A peer string for a message: in itself when at most max bytes, else its
+ * first bytes (not splitting a UTF-8 sequence) and "..." in buf[0..size),
+ * size > max + 3. NULL stays NULL. Pure; does not escape. */
+const char *text_clip(const char *in, size_t max, char *buf, size_t size);
+
+/* printf to f, escaped as text_printable, but for one newline at the end
+ * of the formatted text; at most TEXT_LINE_MAX bytes. Returns 0, or -1 on
+ * a write error. */
+int text_printf(FILE *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* As text_printf, with a va_list. */
+int text_vprintf(FILE *f, const char *fmt, va_list ap);
+
+#endif

@@ -1,0 +1,86 @@
+/* Printable, bounded text from untrusted peers (see text.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "acmeup/text.h"
+
+#define ELLIPSIS "..."
+
+size_t
+text_printable(const char *in, size_t len, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0, room = size - sizeof(ELLIPSIS); /* keep "...\0" */
+	unsigned char b;
+
+	for (i = 0; i < len; i++) {
+		b = (unsigned char)in[i];
+		if (b >= 0x20 && b <= 0x7e) {
+			if (o + 1 > room)
+				break;
+			out[o++] = (char)b;
+			continue;
+		}
+		if (o + 4 > room)
+			break;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[b >> 4];
+		out[o++] = hex[b & 0xf];
+	}
+	if (i < len) {
+		memcpy(out + o, ELLIPSIS, sizeof(ELLIPSIS) - 1);
+		o += sizeof(ELLIPSIS) - 1;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+const char *
+text_clip(const char *in, size_t max, char *buf, size_t size)
+{
+	size_t n;
+
+	if (in == NULL || strnlen(in, max + 1) <= max || size < max + 4)
+		return in;
+	n = max;
+	/* back off over UTF-8 continuation bytes to the start of a sequence */
+	while (n > 0 && ((unsigned char)in[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(buf, in, n);
+	memcpy(buf + n, ELLIPSIS, sizeof(ELLIPSIS));
+	return buf;
+}
+
+int
+text_vprintf(FILE *f, const char *fmt, va_list ap)
+{
+	char raw[TEXT_LINE_MAX], safe[TEXT_LINE_MAX];
+	size_t len, flen = strlen(fmt);
+	int n, nl, cut;
+
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	if (n < 0)
+		return -1;
+	nl = flen > 0 && fmt[flen - 1] == '\n';
+	cut = (size_t)n >= sizeof(raw);
+	len = cut ? sizeof(raw) - 1 : (size_t)n - (size_t)nl;
+	text_printable(raw, len, safe, sizeof(safe));
+	if (fputs(safe, f) == EOF || (cut && fputs(ELLIPSIS, f) == EOF) ||
+	    (nl && fputc('\n', f) == EOF))
+		return -1;
+	return 0;
+}
+
+int
+text_printf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = text_vprintf(f, fmt, ap);
+	va_end(ap);
+	return rc;
+}
