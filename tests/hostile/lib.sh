@@ -83,7 +83,6 @@ updates_since() {
 }
 
 # snapshot DIR: sha256 of every file under DIR, sorted by path.
-snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort -k 2); }
 
 # hostile_run NAME SECONDS ARGS...: acmeup ARGS under GNU time, killed
 # after SECONDS (with HOSTILE_TERM=1: SIGTERM then, and RC is acmeup's own

@@ -59,6 +59,7 @@ LAB_TXT_ZONES=${LAB_TXT_ZONES:-}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/acmeup-$TEST_NAME.XXXXXX")
 # A label no other run of any test uses (8 hex digits).
+# shellcheck disable=SC2034 # for the tests
 RUN_TAG=t$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')
 # Where the CA's lookups of this test start in the resolver's query log.
 CA_LOG=${RESOLVER_QUERYLOG:-}
@@ -121,8 +122,9 @@ check_ca_names() {
 		other=$(awk -v n="$name" -v me="$TEST_NAME $$" \
 			'$1 == n && $2 " " $3 != me { print $2; exit }' "$reg" 2>/dev/null)
 		if [ -n "$other" ]; then
-			printf 'FAIL %s: the CA looked up %s in this test and in %s (same lab run): its resolver caches the answer, so one order can meet the other'"'"'s record; use names of your own ($RUN_TAG)\n' \
-				"$TEST_NAME" "$name" "$other" >&2
+			# shellcheck disable=SC2016 # the variable's name, for the reader
+			printf 'FAIL %s: the CA looked up %s in this test and in %s (same lab run): its resolver caches the answer, so one order can meet the other'"'"'s record; use names of your own (%s)\n' \
+				"$TEST_NAME" "$name" "$other" '$RUN_TAG' >&2
 			clash=1
 		fi
 		printf '%s %s %s\n' "$name" "$TEST_NAME" "$$" >>"$reg"
@@ -418,6 +420,40 @@ start_front() {
 	done
 	fail "the front did not start: $(tail -n 5 "$TMP/front.log")"
 }
+
+# A tiny python3 HTTPS server of a test's own, a hostile or failing CA in
+# one mode at a time: $TMP/front.py, run as "front.py ADDR:PORT CERT KEY
+# MODE", prints "ready" once it listens. front_selfsigned ADDR:PORT makes
+# its certificate ($TMP/front.pem, $TMP/front.key; give acmeup
+# --ca-bundle $TMP/front.pem); front_py_up ADDR:PORT MODE (re)starts it,
+# front_py_down stops it (also when the test exits).
+front_selfsigned() {
+	printf 'cn = "acmeup test front"\nip_address = "%s"\nexpiration_days = 2\ntls_www_server\n' \
+		"${1%:*}" >"$TMP/front.cfg"
+	certtool --generate-privkey --key-type ecdsa --outfile "$TMP/front.key" 2>/dev/null
+	certtool --generate-self-signed --load-privkey "$TMP/front.key" \
+		--template "$TMP/front.cfg" --outfile "$TMP/front.pem" 2>/dev/null
+}
+front_py_up() {
+	local i
+	front_py_down
+	python3 "$TMP/front.py" "$1" "$TMP/front.pem" "$TMP/front.key" "$2" \
+		>"$TMP/front.log" 2>&1 &
+	FRONT_PID=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q ready "$TMP/front.log" && return 0
+		sleep 0.1
+	done
+	fail "the HTTPS front did not start: $(cat "$TMP/front.log")"
+}
+front_py_down() {
+	[ -z "$FRONT_PID" ] || { kill "$FRONT_PID" 2>/dev/null || true; wait "$FRONT_PID" 2>/dev/null || true; }
+	FRONT_PID=
+}
+
+# snapshot DIR: every file below DIR with its SHA-256, to compare before
+# and after (the working certificate unchanged).
+snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort -k 2); }
 
 # cert_id PEM: the RFC 9773 4.1 certificate identifier, computed with
 # openssl: base64url(AKI keyIdentifier) "." base64url(serial content octets,

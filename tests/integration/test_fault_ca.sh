@@ -10,18 +10,9 @@
 
 FRONT=127.53.0.1:14598
 DEAD=https://127.53.0.1:14599/dir # nothing listens there
-snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort -k 2); }
 
 # --- the HTTPS front ------------------------------------------------------------
-cat >"$TMP/cert.cfg" <<CFG
-cn = "acmeup fault front"
-ip_address = "${FRONT%:*}"
-expiration_days = 2
-tls_www_server
-CFG
-certtool --generate-privkey --key-type ecdsa --outfile "$TMP/front.key" 2>/dev/null
-certtool --generate-self-signed --load-privkey "$TMP/front.key" \
-	--template "$TMP/cert.cfg" --outfile "$TMP/front.pem" 2>/dev/null
+front_selfsigned "$FRONT"
 cat >"$TMP/front.py" <<'PY'
 import http.server, json, ssl, sys
 addr, cert, key, mode = sys.argv[1:5]
@@ -66,23 +57,6 @@ srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 print("ready", flush=True)
 srv.serve_forever()
 PY
-FRONT_PID=
-front_up() {
-	front_down
-	python3 "$TMP/front.py" "$FRONT" "$TMP/front.pem" "$TMP/front.key" "$1" \
-		>"$TMP/front.log" 2>&1 &
-	FRONT_PID=$!
-	for ((i = 0; i < 50; i++)); do
-		grep -q ready "$TMP/front.log" && return 0
-		sleep 0.1
-	done
-	fail "the HTTPS front did not start: $(cat "$TMP/front.log")"
-}
-front_down() {
-	[ -z "$FRONT_PID" ] || { kill "$FRONT_PID" 2>/dev/null || true; wait "$FRONT_PID" 2>/dev/null || true; }
-	FRONT_PID=
-}
-trap 'front_down; cleanup' EXIT
 
 name=n$RANDOM$RANDOM.$ZONE
 run_acmeup first "${ISSUE[@]}" -d "$name" --tsig-key "$TSIG_KEY" \
@@ -110,12 +84,12 @@ faulty() {
 }
 
 faulty unreachable "$DEAD" "$ACME_CA_BUNDLE" "127.53.0.1" "14599"
-front_up dir500
+front_py_up "$FRONT" dir500
 faulty dir500 "https://$FRONT/dir" "$TMP/front.pem" "https://$FRONT/dir" "500"
-front_up post500
+front_py_up "$FRONT" post500
 faulty post500 "https://$FRONT/dir" "$TMP/front.pem" "500" "serverInternal" \
 	"the order database is on fire"
-front_down
+front_py_down
 
 [ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$name")" ] || fail "a TXT for $name is on $PRIMARY"
 ok "nothing of $name written to DNS"

@@ -10,7 +10,6 @@
 . "$(dirname "$0")/lib.sh"
 
 DOWN=$PRIMARY:5399
-snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort -k 2); }
 
 name=n$RANDOM$RANDOM.$ZONE
 run_acmeup first "${ISSUE[@]}" -d "$name" --tsig-key "$TSIG_KEY" \

@@ -19,7 +19,6 @@
 . "$(dirname "$0")/lib.sh"
 
 RELAY=$PRIMARY:5398
-snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort -k 2); }
 
 cat >"$TMP/relay.py" <<'PY'
 import os, socket, struct, sys, threading

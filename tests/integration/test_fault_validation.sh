@@ -14,7 +14,6 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort -k 2); }
 
 # first NAME: a certificate for NAME in $TMP/out to protect; sets BEFORE.
 first() {

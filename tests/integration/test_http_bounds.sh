@@ -13,17 +13,8 @@
 
 command -v python3 >/dev/null || fail "python3 is needed for the HTTPS front"
 FRONT=127.53.0.1:14597
-snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort -k 2); }
 
-cat >"$TMP/cert.cfg" <<CFG
-cn = "acmeup hostile front"
-ip_address = "${FRONT%:*}"
-expiration_days = 2
-tls_www_server
-CFG
-certtool --generate-privkey --key-type ecdsa --outfile "$TMP/front.key" 2>/dev/null
-certtool --generate-self-signed --load-privkey "$TMP/front.key" \
-	--template "$TMP/cert.cfg" --outfile "$TMP/front.pem" 2>/dev/null
+front_selfsigned "$FRONT"
 cat >"$TMP/front.py" <<'PY'
 import http.server, ssl, sys
 addr, cert, key, mode = sys.argv[1:5]
@@ -66,23 +57,6 @@ srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 print("ready", flush=True)
 srv.serve_forever()
 PY
-FRONT_PID=
-front_up() {
-	front_down
-	python3 "$TMP/front.py" "$FRONT" "$TMP/front.pem" "$TMP/front.key" "$1" \
-		>"$TMP/front.log" 2>&1 &
-	FRONT_PID=$!
-	for ((i = 0; i < 50; i++)); do
-		grep -q ready "$TMP/front.log" && return 0
-		sleep 0.1
-	done
-	fail "the HTTPS front did not start: $(cat "$TMP/front.log")"
-}
-front_down() {
-	[ -z "$FRONT_PID" ] || { kill "$FRONT_PID" 2>/dev/null || true; wait "$FRONT_PID" 2>/dev/null || true; }
-	FRONT_PID=
-}
-trap 'front_down; cleanup' EXIT
 
 name=n$RANDOM$RANDOM.$ZONE
 run_acmeup first "${ISSUE[@]}" -d "$name" --tsig-key "$TSIG_KEY" \
@@ -96,7 +70,7 @@ before=$(snapshot "$TMP/out")
 hostile() {
 	local mode=$1 secs=$2 max_kb=$3 want last start took rss
 	shift 3
-	front_up "$mode"
+	front_py_up "$FRONT" "$mode"
 	start=$(date +%s)
 	RC=0
 	/usr/bin/time -f %M -o "$TMP/$mode.rss" \
@@ -106,7 +80,7 @@ hostile() {
 		>"$TMP/$mode.out" 2>"$TMP/$mode.err" </dev/null || RC=$?
 	took=$(($(date +%s) - start))
 	rss=$(tail -n 1 "$TMP/$mode.rss")
-	front_down
+	front_py_down
 	[ "$RC" = 1 ] || { show_output "$mode"; fail "$mode: exit $RC, want 1"; }
 	[ "$took" -le "$secs" ] || fail "$mode: took $took s, want at most $secs"
 	[ "$rss" -le "$max_kb" ] || fail "$mode: peak RSS $rss KiB, want at most $max_kb"
