@@ -323,6 +323,7 @@ chcache_load(const char *state_dir, long long now, struct chcache *c)
 static int
 lock_file(int dfd)
 {
+	struct timespec pause = { 0, 100000000L };
 	struct stat st;
 	int fd, i;
 
@@ -339,7 +340,7 @@ lock_file(int dfd)
 			return fd;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			break;
-		usleep(100000);
+		nanosleep(&pause, NULL);
 	}
 	close(fd);
 	return -1;

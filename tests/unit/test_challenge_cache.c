@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -371,6 +372,40 @@ file_huge(void **state)
 	chcache_clear(&c);
 }
 
+/* Two processes noting at once: the lock loses no update. */
+static void
+file_concurrent(void **state)
+{
+	struct chcache add = { 0 }, c = { 0 };
+	char name[64];
+	int i, status = -1;
+	pid_t pid;
+
+	(void)state;
+	unlink(p(CHCACHE_FILE));
+	pid = fork();
+	assert_true(pid >= 0);
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "_acme-challenge.%s%d.test",
+		    pid == 0 ? "child" : "parent", i);
+		chcache_clear(&add);
+		if (chcache_note(&add, name, name, 60, T0) != 0 ||
+		    chcache_store(top, &add, T0) != 0) {
+			if (pid == 0)
+				_exit(1);
+			fail();
+		}
+	}
+	chcache_clear(&add);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(chcache_load(top, T0, &c), 0);
+	assert_int_equal(c.n, 40);
+	chcache_clear(&c);
+}
+
 static int
 setup(void **state)
 {
@@ -406,6 +441,7 @@ main(void)
 		cmocka_unit_test(file_store_load),
 		cmocka_unit_test(file_symlink),
 		cmocka_unit_test(file_huge),
+		cmocka_unit_test(file_concurrent),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
