@@ -47,12 +47,16 @@ waited() {
 	line=$(grep -m 1 "acme: waiting [0-9]* s: the CA may still cache the previous record at _acme-challenge.$2 (TTL $3 s)" \
 		"$TMP/$1.err") || { show_output "$1"; fail "$1: no wait for _acme-challenge.$2"; }
 	w=$(sed -n 's/.*acme: waiting \([0-9]*\) s:.*/\1/p' <<<"$line")
-	[ "$w" -ge 1 ] && [ "$w" -le $(($3 + 1)) ] ||
-		{ show_output "$1"; fail "$1: waited $w s, want 1..$(($3 + 1))"; }
+	if [ "$w" -lt 1 ] || [ "$w" -gt $(($3 + 1)) ]; then
+		show_output "$1"
+		fail "$1: waited $w s, want 1..$(($3 + 1))"
+	fi
 	at=$(stamp "$1" "acme: waiting")
 	answered=$(stamp "$1" "challenges answered")
-	[ -n "$answered" ] && [ $((answered - at)) -ge $((w - 1)) ] ||
-		{ show_output "$1"; fail "$1: answered the challenge at ${answered:-never} s, the $w s wait began at $at s"; }
+	if [ -z "$answered" ] || [ $((answered - at)) -lt $((w - 1)) ]; then
+		show_output "$1"
+		fail "$1: answered the challenge at ${answered:-never} s, the $w s wait began at $at s"
+	fi
 	WAITED=$w
 }
 
@@ -64,10 +68,17 @@ grep -Eq "^[0-9]+ 4 _acme-challenge\.$name _acme-challenge\.$name\$" "$TMP/s1/ch
 	fail "first: no record of the validation in $TMP/s1/challenges: $(cat "$TMP/s1/challenges" 2>&1)"
 [ "$(file_mode "$TMP/s1/challenges")" = 600 ] || fail "challenges is mode $(file_mode "$TMP/s1/challenges")"
 rm "$TMP/s1/account.key"
+start=$SECONDS
 issue again "$TMP/s1" "$name" --ttl 4
 good again "$name"
-waited again "$name" 4
-ok "again within the TTL: waited $WAITED s, then validated; exit 0"
+if ! grep -q "acme: waiting" "$TMP/again.err" && [ $((SECONDS - start)) -ge 6 ]; then
+	# The TTL had passed before the run got to the challenge.
+	printf 'note %s: the second run took %s s, past the TTL; the wait not checked\n' \
+		"$TEST_NAME" $((SECONDS - start)) >&2
+else
+	waited again "$name" 4
+	ok "again within the TTL: waited $WAITED s, then validated; exit 0"
+fi
 
 # --- 2. no record: the CA's cached answer; the retry waits --------------------
 name=fresh-$RUN_TAG.$ZONE
