@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
@@ -363,6 +364,25 @@ dns_txt_add(struct dns_ctx *ctx, struct journal *j,
 	}
 	*out = set;
 	return 0;
+}
+
+const char *
+dns_set_owner(const struct dns_set *set, const char *challenge, unsigned *ttl)
+{
+	size_t i, k;
+
+	for (i = 0; set != NULL && challenge != NULL && i < set->nzones; i++)
+		for (k = 0; k < set->zones[i].nrecs; k++) {
+			const struct dns_rec *r = &set->zones[i].recs[k];
+
+			if (r->challenge == NULL ||
+			    strcasecmp(r->challenge, challenge) != 0)
+				continue;
+			if (ttl != NULL)
+				*ttl = set->ttl;
+			return r->owner_text;
+		}
+	return NULL;
 }
 
 /* One line per record left behind in z, for the person cleaning up. */

@@ -12,6 +12,7 @@
 #include "acmeup/account_key.h"
 #include "acmeup/acme.h"
 #include "acmeup/acme_issue.h"
+#include "acmeup/challenge_cache.h"
 #include "acmeup/crypto.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
@@ -197,6 +198,8 @@ publish(struct issue_engine *e, struct order_run *runs, size_t from,
 	rc = journal_open(e->o->state_dir, &p->j);
 	if (rc == 0)
 		rc = dns_txt_add(e->dns, p->j, txt, cnt, &p->set);
+	if (rc == 0)
+		rc = cache_targets(runs, from, to, p->set);
 	free(txt);
 	return rc;
 }
@@ -409,10 +412,33 @@ remove_batch(struct order_run *runs, size_t n, struct publication *pubs,
 	}
 }
 
+/* What the CA may still cache of earlier validations (engine_cache.c)
+ * waited out, then every challenge answered and awaited, the validations
+ * noted in the state directory before and after. */
+static int
+validate_batch(struct issue_engine *e, struct order_run *runs, size_t n,
+               const struct chcache *cc)
+{
+	int rc;
+
+	rc = cache_wait(cc, runs, n);
+	if (rc == ACMEUP_EINTR)
+		fail_runs(runs, n, ALL, rc);
+	if (rc != 0 || runs_with_records(runs, 0, n) == 0)
+		return rc;
+	cache_note(e->o, runs, n, 0);
+	rc = respond_batch(e, runs, n);
+	if (rc == 0 && runs_with_records(runs, 0, n) > 0)
+		rc = await_batch(e, runs, n);
+	cache_note(e->o, runs, n, 1);
+	return rc;
+}
+
 /* Publish, prove, validate, remove. ACMEUP_EINTR after a signal. */
 static int
 prove_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 {
+	struct chcache cc = { 0 };
 	struct publication *pubs;
 	size_t npubs = 0, i, before = 0, after = 0;
 	int rc;
@@ -424,16 +450,16 @@ prove_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 		return ACMEUP_ENOMEM;
 	for (i = 0; i < n; i++)
 		before += order_alive(&runs[i]);
+	cache_gate(e->o, runs, n, &cc);
 	rc = publish_batch(e, runs, n, pubs, &npubs);
 	if (rc == 0)
 		rc = wait_batch(runs, n, pubs, npubs);
 	if (rc == 0 && runs_with_records(runs, 0, n) > 0)
-		rc = respond_batch(e, runs, n);
-	if (rc == 0 && runs_with_records(runs, 0, n) > 0)
-		rc = await_batch(e, runs, n);
+		rc = validate_batch(e, runs, n, &cc);
 	for (i = 0; i < n; i++)
 		after += order_alive(&runs[i]);
 	remove_batch(runs, n, pubs, npubs, after < before);
+	chcache_clear(&cc);
 	free(pubs);
 	return rc;
 }

@@ -8,6 +8,8 @@
  * engine.c      one batch: orders, one DNS publication and wait, the CA's
  *               validation, removal, then each certificate finished
  * order_run.c   one order's ACME steps, its certificate stored and deployed
+ * engine_cache.c what the CA's resolver may still cache (challenge_cache.h):
+ *               the batch's wait, or the orders that cannot wait failed
  */
 #ifndef ACMEUP_ISSUE_INTERNAL_H
 #define ACMEUP_ISSUE_INTERNAL_H
@@ -22,6 +24,8 @@
 #include "acmeup/issue.h"
 
 struct acme_client;
+struct chcache;
+struct dns_set;
 
 /* One pending dns-01 challenge. Strings owned. */
 struct pending {
@@ -29,6 +33,10 @@ struct pending {
 	char *challenge_url;
 	char *owner;  /* _acme-challenge.<identifier> */
 	char *value;  /* TXT value */
+	char *target; /* where the TXT went (after CNAME/alias), once
+	               * published */
+	unsigned ttl; /* its TTL, once published */
+	int noted;    /* the CA was asked to validate it (STATE/challenges) */
 };
 
 /* One order in a batch. */
@@ -43,6 +51,32 @@ struct order_run {
 	size_t n_pend;
 	size_t pub;              /* the publication holding its records */
 };
+
+/* Before the batch publishes anything: the records of earlier
+ * validations (challenge_cache.h) into cc, and each live order with a
+ * challenge name the CA may still cache for longer than CHCACHE_MAX_WAIT
+ * failed, saying when a retry will work. */
+void cache_gate(const struct opts *o, struct order_run *runs, size_t n,
+                struct chcache *cc);
+
+/* The pending records of the live orders runs[from..to) learn where set
+ * put them and with which TTL (dns_set_owner). */
+int cache_targets(struct order_run *runs, size_t from, size_t to,
+                  const struct dns_set *set);
+
+/* Before the batch's challenges are answered: one wait for the longest
+ * time the CA may still cache an answer at one of the live orders'
+ * challenge names or targets, said on the status line; orders that would
+ * wait longer than CHCACHE_MAX_WAIT fail. ACMEUP_EINTR on a signal (the
+ * caller fails the batch). */
+int cache_wait(const struct chcache *cc, struct order_run *runs, size_t n);
+
+/* Note in STATE/challenges that the CA is asked to validate, now, the
+ * pending records of the live orders (again 0, before answering), or
+ * refresh those noted before (again 1, once the CA has answered: its
+ * lookups happened by then). */
+void cache_note(const struct opts *o, struct order_run *runs, size_t n,
+                int again);
 
 /* The user's CSR (--csr, one ad-hoc certificate only), set by issue.c. */
 struct issue_csr {

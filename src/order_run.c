@@ -29,6 +29,7 @@ order_run_clear(struct order_run *r)
 		free(r->pend[i].challenge_url);
 		free(r->pend[i].owner);
 		free(r->pend[i].value);
+		free(r->pend[i].target);
 	}
 	free(r->pend);
 	for (i = 0; i < r->n_names; i++)

@@ -123,6 +123,13 @@ int dns_txt_remove(struct dns_set *set);
 
 void dns_set_free(struct dns_set *set); /* accepts NULL; does not remove */
 
+/* Where set put the TXT answering challenge (an owner given to
+ * dns_txt_add): the owner name after aliases and CNAME/DNAME chains,
+ * without the final dot, borrowed from set; NULL when set holds no record
+ * for challenge. *ttl (may be NULL) is the TTL it was published with. */
+const char *dns_set_owner(const struct dns_set *set, const char *challenge,
+                          unsigned *ttl);
+
 /* Remove the records listed in the journals of runs that died (kill -9,
  * power loss) under state_dir, each with the key file and key name that
  * added it; keys ctx holds (may be NULL) stand in for -y keys and
