@@ -1,9 +1,12 @@
 /* The issue command: the certificates of -d (or --csr), or the cert blocks
  * named on the command line, issued now in batches of -j orders. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "acmeup/acme_issue.h"
 #include "acmeup/certspec.h"
@@ -45,10 +48,12 @@ config_has_zone_key(const struct config *cfg)
 	return 0;
 }
 
-/* The alias names and targets (--challenge-alias, alias-to), checked
- * before the CA is asked anything (name.h). */
+/* The alias names and targets (--challenge-alias, alias-to; name.h) and
+ * the other DNS inputs (addresses, TSIG keys), checked before the CA is
+ * asked anything: a missing key file is a configuration error (exit 2),
+ * said once. */
 static int
-check_dns_names(const struct opts *o)
+check_dns_config(const struct opts *o)
 {
 	struct dns_config cfg;
 	int rc;
@@ -56,6 +61,8 @@ check_dns_names(const struct opts *o)
 	rc = dns_config_from_opts(o, &cfg);
 	if (rc == 0)
 		rc = dns_config_check_names(&cfg);
+	if (rc == 0)
+		rc = dns_config_check_inputs(&cfg);
 	dns_config_clear(&cfg);
 	return rc;
 }
@@ -67,6 +74,13 @@ issue_check_common(const struct opts *o, const char *cmd)
 	if (o->server == NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: give the ACME directory "
 		    "URL with --server (or the server setting)", cmd);
+	if (strncasecmp(o->server, "https://", 8) != 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "%s: --server %s: acmeup "
+		    "talks to ACME servers over HTTPS only (https://...)", cmd,
+		    o->server);
+	if (o->ca_bundle != NULL && access(o->ca_bundle, R_OK) != 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "%s: --ca-bundle %s: %s", cmd,
+		    o->ca_bundle, strerror(errno));
 	if (o->tsig_key != NULL && o->tsig_secret != NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: give the TSIG key with "
 		    "--tsig-key FILE or -y [ALG:]NAME:SECRET (one of them)",
@@ -80,7 +94,7 @@ issue_check_common(const struct opts *o, const char *cmd)
 	if (o->tsig_secret != NULL && o->tsig_key_name != NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: --tsig-key-name goes "
 		    "with --tsig-key; -y names the key itself", cmd);
-	return check_dns_names(o);
+	return check_dns_config(o);
 }
 
 int

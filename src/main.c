@@ -1,4 +1,6 @@
 /* acmeup: certificates through dns-01 with TSIG-signed DNS UPDATE. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,10 +43,14 @@ find_command(const char *name)
 	return NULL;
 }
 
-/* ACMEUP_EXIT_* for a command's result (exitcode.h). */
+/* ACMEUP_EXIT_* for a command's result (exitcode.h); 128 + N when
+ * signal N stopped the run (the shell's convention for a process a signal
+ * ended: 130 for SIGINT, 143 for SIGTERM), after its cleanup. */
 static int
 exit_status(int rc)
 {
+	if (rc != 0 && interrupt_pending() != 0)
+		return ACMEUP_EXIT_SIGNAL + interrupt_pending();
 	if (rc == ACMEUP_DONE_FAILED || rc == ACMEUP_DONE_NOTHING ||
 	    rc == ACMEUP_DONE_PARTIAL)
 		return rc;
@@ -89,7 +95,7 @@ run(int argc, char **argv, struct opts *o)
 		rc = acmeup_fail(ACMEUP_EUSAGE, "--json goes with issue, renew "
 		    "and list, not %s", cmd->name);
 	if (rc == 0) {
-		log_init(o->verbosity);
+		log_init(o->quiet ? LOG_QUIET : o->verbosity);
 		rc = config_setup(o, &cfg);
 	}
 	if (rc == 0)
@@ -114,13 +120,37 @@ run(int argc, char **argv, struct opts *o)
 	return exit_status(rc);
 }
 
+/* What stdout could not take (a reader gone: "acmeup list | head -n 1";
+ * a full disk): a run that succeeded exits 1, since its report was lost,
+ * and says so on stderr if it still can. A failed run has said why. */
+static int
+check_stdout(int status)
+{
+	int err = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0)
+		err = errno;
+	else if (!ferror(stdout))
+		return status;
+	if (status != ACMEUP_EXIT_OK && status != ACMEUP_EXIT_NOTHING)
+		return status;
+	text_printf(stderr, "acmeup: error: cannot write to standard "
+	    "output%s%s\n", err != 0 ? ": " : "", err != 0 ? strerror(err) :
+	    "");
+	return ACMEUP_EXIT_FAILED;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts opts;
 	int status;
 
+	/* A closed pipe fails the write (EPIPE) instead of killing the run
+	 * before its records are removed; hooks get SIGPIPE back (hook.c). */
+	signal(SIGPIPE, SIG_IGN);
 	status = run(argc, argv, &opts);
 	cli_clear(&opts);
-	return status;
+	return check_stdout(status);
 }
