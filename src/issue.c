@@ -1,12 +1,9 @@
 /* The issue command: the certificates of -d (or --csr), or the cert blocks
  * named on the command line, issued now in batches of -j orders. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "acmeup/acme_issue.h"
 #include "acmeup/certspec.h"
@@ -74,13 +71,6 @@ issue_check_common(const struct opts *o, const char *cmd)
 	if (o->server == NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: give the ACME directory "
 		    "URL with --server (or the server setting)", cmd);
-	if (strncasecmp(o->server, "https://", 8) != 0)
-		return acmeup_fail(ACMEUP_EUSAGE, "%s: --server %s: acmeup "
-		    "talks to ACME servers over HTTPS only (https://...)", cmd,
-		    o->server);
-	if (o->ca_bundle != NULL && access(o->ca_bundle, R_OK) != 0)
-		return acmeup_fail(ACMEUP_EUSAGE, "%s: --ca-bundle %s: %s", cmd,
-		    o->ca_bundle, strerror(errno));
 	if (o->tsig_key != NULL && o->tsig_secret != NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: give the TSIG key with "
 		    "--tsig-key FILE or -y [ALG:]NAME:SECRET (one of them)",

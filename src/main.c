@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "acmeup/acme_cmd.h"
 #include "acmeup/cli.h"
@@ -61,6 +63,20 @@ exit_status(int rc)
 	return rc == 0 ? ACMEUP_EXIT_OK : ACMEUP_EXIT_FAILED;
 }
 
+/* The CA settings a person gave, whatever the command: configuration
+ * errors (exit 2) before anything is asked. */
+static int
+check_ca_opts(const struct opts *o)
+{
+	if (o->server != NULL && strncasecmp(o->server, "https://", 8) != 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "--server %s: acmeup talks to "
+		    "ACME servers over HTTPS only (https://...)", o->server);
+	if (o->ca_bundle != NULL && access(o->ca_bundle, R_OK) != 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "--ca-bundle %s: %s",
+		    o->ca_bundle, strerror(errno));
+	return 0;
+}
+
 /* Parse, load the configuration, run the command; an exit status. */
 static int
 run(int argc, char **argv, struct opts *o)
@@ -98,6 +114,8 @@ run(int argc, char **argv, struct opts *o)
 		log_init(o->quiet ? LOG_QUIET : o->verbosity);
 		rc = config_setup(o, &cfg);
 	}
+	if (rc == 0)
+		rc = check_ca_opts(o);
 	if (rc == 0)
 		rc = cli_load_secrets(o);
 	if (rc != 0) {
