@@ -211,13 +211,13 @@ cli_usage(void)
 "\n"
 "Exit status: 0 success (a certificate issued or renewed, or the command did\n"
 "its job); 1 failure (one-line reason on stderr), or a report that could not\n"
-"be written to stdout; 2 usage or configuration error, said once before the\n"
-"CA is asked: a bad option, a missing or unparsable TSIG key file, a config\n"
-"error, a state/out directory, config or key file that group or others can\n"
-"write, or a symbolic link or FIFO where a key, journal or certificate\n"
-"directory belongs (see SECURITY in acmeup(1)); 3 nothing to do (renew:\n"
-"nothing due); 4 partial failure (some certificates failed, or a deploy hook\n"
-"failed); 128+N stopped by signal N after removing its records (130 SIGINT,\n"
+"be written to stdout; 2 usage or configuration error, said in one line: a\n"
+"bad option, a missing or unparsable TSIG key file, a config error, a\n"
+"state/out directory, config or key file that group or others can write,\n"
+"or a symbolic link or FIFO where a key, journal or certificate directory\n"
+"belongs (see SECURITY in acmeup(1)); 3 nothing to do (renew: nothing due);\n"
+"4 partial failure (some certificates failed, or a deploy hook failed);\n"
+"128+N stopped by signal N after removing its records (130 SIGINT,\n"
 "143 SIGTERM). SIGPIPE is ignored: a closed pipe does not stop a run.\n",
 	    stdout);
 	fputs(

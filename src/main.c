@@ -23,15 +23,16 @@
 static const struct command {
 	const char *name;
 	int (*run)(const struct opts *o);
+	int ca; /* talks to the CA: --server and --ca-bundle are checked */
 } commands[] = {
-	{ "issue", issue_run },
-	{ "renew", renew_run },
-	{ "account", account_run },
-	{ "revoke", revoke_run },
-	{ "dns-check", dns_check_run },
-	{ "cleanup", cleanup_run },
-	{ "list", list_run },
-	{ "config-check", config_check_run },
+	{ "issue", issue_run, 1 },
+	{ "renew", renew_run, 1 },
+	{ "account", account_run, 1 },
+	{ "revoke", revoke_run, 1 },
+	{ "dns-check", dns_check_run, 0 },
+	{ "cleanup", cleanup_run, 0 },
+	{ "list", list_run, 0 },
+	{ "config-check", config_check_run, 0 },
 };
 
 static const struct command *
@@ -63,7 +64,7 @@ exit_status(int rc)
 	return rc == 0 ? ACMEUP_EXIT_OK : ACMEUP_EXIT_FAILED;
 }
 
-/* The CA settings a person gave, whatever the command: configuration
+/* The CA settings of a command that talks to the CA: configuration
  * errors (exit 2) before anything is asked. */
 static int
 check_ca_opts(const struct opts *o)
@@ -114,7 +115,7 @@ run(int argc, char **argv, struct opts *o)
 		log_init(o->quiet ? LOG_QUIET : o->verbosity);
 		rc = config_setup(o, &cfg);
 	}
-	if (rc == 0)
+	if (rc == 0 && cmd->ca)
 		rc = check_ca_opts(o);
 	if (rc == 0)
 		rc = cli_load_secrets(o);
