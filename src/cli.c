@@ -615,7 +615,7 @@ parse_options(int argc, char **argv, struct opts *o)
 	int c, rc = 0, longindex, i;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* GNU: start afresh, whatever an earlier parse left */
 	while (rc == 0) {
 		longindex = -1;
 		optopt = 0;
