@@ -10,7 +10,7 @@
 #     SIGPIPE, it finishes and removes its records; a --json report that
 #     cannot be written makes a successful run exit 1;
 #   - -q: a successful issue prints nothing on stderr; an error still one
-#     line.
+#     line; a renew with one certificate of two failing, that one's line.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -66,6 +66,34 @@ if [ "$(lines "$TMP/quietfail.err")" != 1 ] ||
 	fail "-q with the wrong key: want one error line"
 fi
 ok "-q: a success says nothing on stderr; a failure one line: $(cat "$TMP/quietfail.err")"
+
+# -q renew of two certificates, one failing (the wrong key for lag.test):
+# exit 4 and one line, the failed certificate's.
+good=qgood-$RUN_TAG.$ZONE
+bad=qbad-$RUN_TAG.$LAG_ZONE
+{
+	lab_conf "$STATE" "$OUT"
+	cat <<EOF
+zone $LAG_ZONE {
+    tsig-key $WRONG_KEY
+}
+cert qgood {
+    domains $good
+}
+cert qbad {
+    domains $bad
+}
+EOF
+} >"$TMP/quiet.conf"
+chmod 600 "$TMP/quiet.conf"
+run_acmeup quietrenew renew -q -c "$TMP/quiet.conf"
+[ "$RC" = 4 ] || { show_output quietrenew; fail "-q renew, one of two failing: exit $RC, want 4"; }
+if [ "$(lines "$TMP/quietrenew.err")" != 1 ] || ! grep -q "qbad: failed: .*signature" "$TMP/quietrenew.err"; then
+	show_output quietrenew
+	fail "-q renew: want one line, qbad's failure"
+fi
+[ "$(cert_dns_sans "$OUT/qgood/cert.pem")" = "$good" ] || fail "-q renew: no certificate for $good"
+ok "-q renew, one of two failing: exit 4, one line: $(cat "$TMP/quietrenew.err")"
 
 # 4. SIGINT and SIGTERM while ns3 holds lag.test back: 128 + the signal.
 lab_lag never
