@@ -156,7 +156,8 @@ _acmeup() {
 		prev=${cur%%=*}
 		cur=${cur#*=}
 	fi
-	# The command (the first word, as acmeup wants it) and what follows.
+	# The command (the first word that is not an option or its value: options
+	# may come before it) and what follows.
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		if ((skip)); then
