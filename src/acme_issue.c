@@ -88,6 +88,9 @@ acme_issue_csr_file(const char *path, uint8_t **der, size_t *len,
 		rc = crypto_csr_load(data, dlen, der, len, names, n);
 	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
 		rc = acme_err_prefix(rc, "--csr %s", path);
+	/* the file given with --csr: missing, unreadable or no CSR */
+	if (rc != 0 && rc != ACMEUP_ENOMEM)
+		rc = ACMEUP_EUSAGE;
 	if (rc == 0)
 		log_stage("csr: %s names %zu DNS name%s", path, *n,
 		    *n == 1 ? "" : "s");

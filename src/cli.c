@@ -14,6 +14,7 @@
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
+#include "acmeup/text.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/acmeup"
 #define DEFAULT_OUT_DIR "/etc/acmeup/certs"
@@ -87,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "deploy-hook", required_argument, NULL, OPT_DEPLOY_HOOK },
 	{ "renew-before", required_argument, NULL, OPT_RENEW_BEFORE },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -186,6 +188,8 @@ cli_usage(void)
 "  most) by asking the authoritative servers directly: the challenge name is\n"
 "  never sent to a caching resolver before its record exists.\n"
 "  -v, --verbose            more detail (-vv: protocol trace)\n"
+"  -q, --quiet              errors only (for cron): no progress or warning\n"
+"                           line on stderr; failures are still said\n"
 "  -h, --help               this help\n"
 "  -V, --version            print the version\n"
 "\n"
@@ -203,13 +207,19 @@ cli_usage(void)
 "                           seconds (default 30d, a third of the lifetime for\n"
 "                           certificates living less than 90 days)\n"
 "\n"
+"Options may also come before the command (acmeup -v issue ...).\n"
+"\n"
 "Exit status: 0 success (a certificate issued or renewed, or the command did\n"
-"its job); 1 failure (one-line reason on stderr); 2 usage or configuration\n"
-"error, including a state/out directory, config or key file that group or\n"
-"others can write, or a symbolic link or FIFO where a key, journal or\n"
-"certificate directory belongs (see SECURITY in acmeup(1)); 3 nothing to\n"
-"do (renew: nothing due); 4 partial failure (some certificates failed, or\n"
-"a deploy hook failed).\n", stdout);
+"its job); 1 failure (one-line reason on stderr), or a report that could not\n"
+"be written to stdout; 2 usage or configuration error, said in one line: a\n"
+"bad option, a missing or unparsable TSIG key file, a config error, a\n"
+"state/out directory, config or key file that group or others can write,\n"
+"or a symbolic link or FIFO where a key, journal or certificate directory\n"
+"belongs (see SECURITY in acmeup(1)); 3 nothing to do (renew: nothing due);\n"
+"4 partial failure (some certificates failed, or a deploy hook failed);\n"
+"128+N stopped by signal N after removing its records (130 SIGINT,\n"
+"143 SIGTERM). SIGPIPE is ignored: a closed pipe does not stop a run.\n",
+	    stdout);
 	fputs(
 "\n"
 "account SUBCOMMAND (the key is --state-dir/account.key):\n"
@@ -466,6 +476,7 @@ set_option(int c, const char *arg, struct opts *o)
 		rc = parse_seconds("--ttl", arg, 0, 86400, &o->ttl);
 		break;
 	case 'v': o->verbosity++; break;
+	case 'q': o->quiet = 1; break;
 	case OPT_ZONE_SERVER: case OPT_ZONE_KEY: case OPT_CHALLENGE_ALIAS:
 	case OPT_SKIP_SERVER: case OPT_TSIG_QUERIES:
 		rc = set_dns_option(c, arg, o);
@@ -520,7 +531,83 @@ take_secret(char *arg, char **slot, const char **field)
 	return 0;
 }
 
-/* Options and positional arguments of one command; argv[0] is the
+/* The long option named by "--NAME" or "--NAME=VALUE", or NULL. */
+static const struct option *
+long_option(const char *arg, char *name, size_t size)
+{
+	size_t n = strcspn(arg + 2, "=");
+	int i;
+
+	snprintf(name, size, "%.*s", (int)n, arg + 2);
+	for (i = 0; long_opts[i].name != NULL; i++)
+		if (strcmp(long_opts[i].name, name) == 0)
+			return &long_opts[i];
+	return NULL;
+}
+
+/* An unknown "--NAME": the options it abbreviates (getopt_long takes an
+ * unambiguous prefix, so two or more), or the nearest by spelling. */
+static int
+unknown_long(const char *arg, const char *name)
+{
+	char many[512] = "";
+	struct text_near near;
+	size_t len = strlen(name), used = 0, k = 0;
+	int i, n;
+
+	text_near_init(&near, name);
+	for (i = 0; long_opts[i].name != NULL; i++) {
+		text_near_offer(&near, long_opts[i].name);
+		if (len == 0 || strncmp(long_opts[i].name, name, len) != 0)
+			continue;
+		n = snprintf(many + used, sizeof(many) - used, "%s--%s",
+		    k++ > 0 ? ", " : "", long_opts[i].name);
+		if (n > 0 && (size_t)n < sizeof(many) - used)
+			used += (size_t)n;
+	}
+	if (k > 1)
+		return acmeup_fail(ACMEUP_EUSAGE, "ambiguous option '%s' (%s?)",
+		    arg, many);
+	if (near.best != NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "unknown option '%s' (did you "
+		    "mean --%s?)", arg, near.best);
+	return acmeup_fail(ACMEUP_EUSAGE, "unknown option '%s' (see acmeup "
+	    "--help)", arg);
+}
+
+/* The error for what getopt_long refused: c is '?' (unknown, or a value
+ * given to an option that takes none) or ':' (its value missing). The
+ * option is argv[optind - 1] when long; optopt holds a short one. */
+static int
+bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	const struct option *lo = NULL;
+	char name[TEXT_NEAR_LEN_MAX + 1];
+	int is_long = optopt == 0 || optopt >= 256;
+
+	if (!is_long && strncmp(arg, "--", 2) == 0) {
+		lo = long_option(arg, name, sizeof(name));
+		is_long = lo != NULL && lo->val == optopt;
+	}
+	if (!is_long)
+		return acmeup_fail(ACMEUP_EUSAGE, c == ':' ? "option '-%c' needs "
+		    "a value (see acmeup --help)" : "unknown option '-%c' (see "
+		    "acmeup --help)", optopt);
+	if (strncmp(arg, "--", 2) != 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "bad option '%s' (see acmeup "
+		    "--help)", arg);
+	lo = long_option(arg, name, sizeof(name));
+	if (c == ':')
+		return acmeup_fail(ACMEUP_EUSAGE, "option '%s' needs a value "
+		    "(see acmeup --help)", arg);
+	if (lo != NULL && lo->has_arg == no_argument)
+		return acmeup_fail(ACMEUP_EUSAGE, "option '--%s' takes no value",
+		    lo->name);
+	return unknown_long(arg, name);
+}
+
+/* Options and positional arguments; argv[0] is the program's or the
  * command's name. GNU getopt permutes, so options and arguments mix. */
 static int
 parse_options(int argc, char **argv, struct opts *o)
@@ -528,12 +615,16 @@ parse_options(int argc, char **argv, struct opts *o)
 	int c, rc = 0, longindex, i;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* GNU: start afresh, whatever an earlier parse left */
 	while (rc == 0) {
 		longindex = -1;
-		c = getopt_long(argc, argv, "c:d:j:y:vhV", long_opts, &longindex);
+		optopt = 0;
+		c = getopt_long(argc, argv, ":c:d:j:y:vqhV", long_opts,
+		    &longindex);
 		if (c == -1)
 			break;
+		if (c == '?' || c == ':')
+			return bad_option(c, argv);
 		i = option_index(c, longindex);
 		if (i >= 0)
 			o->given[i] = 1;
@@ -542,9 +633,6 @@ parse_options(int argc, char **argv, struct opts *o)
 			o->version |= c == 'V';
 			continue;
 		}
-		if (c == '?' || c == ':')
-			return acmeup_fail(ACMEUP_EUSAGE, "bad or incomplete "
-			    "option '%s' (see acmeup --help)", argv[optind - 1]);
 		if (c == 'y')
 			rc = take_secret(optarg, &o->secrets[0], &o->tsig_secret);
 		else if (c == OPT_EAB_HMAC_KEY)
@@ -559,6 +647,9 @@ parse_options(int argc, char **argv, struct opts *o)
 			    "arguments", CLI_MAX_ARGS);
 		o->args[o->n_args++] = argv[optind];
 	}
+	if (rc == 0 && o->quiet && o->verbosity > 0)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "-q/--quiet and -v/--verbose: "
+		    "give one");
 	return rc;
 }
 
@@ -644,6 +735,8 @@ cli_clear(struct opts *o)
 int
 cli_parse(int argc, char **argv, struct opts *o)
 {
+	int rc;
+
 	memset(o, 0, sizeof(*o));
 	o->reason = -1;
 	o->state_dir = DEFAULT_STATE_DIR;
@@ -655,5 +748,13 @@ cli_parse(int argc, char **argv, struct opts *o)
 		o->command = argv[1];
 		return parse_options(argc - 1, argv + 1, o);
 	}
-	return parse_options(argc, argv, o);
+	/* Options before the command ("acmeup -v issue ..."): the first
+	 * argument that is not an option is the command. */
+	rc = parse_options(argc, argv, o);
+	if (rc == 0 && o->n_args > 0) {
+		o->command = o->args[0];
+		o->n_args--;
+		memmove(o->args, o->args + 1, o->n_args * sizeof(o->args[0]));
+	}
+	return rc;
 }

@@ -14,7 +14,8 @@
 
 #define FILE_MAX (1024 * 1024)
 
-/* The file's bytes; *data NUL-terminated, caller wipes and frees. */
+/* The file's bytes; *data NUL-terminated, caller wipes and frees. A file
+ * named on the command line that cannot be read is a usage error. */
 static int
 read_file(const char *what, const char *path, char **data, size_t *len)
 {
@@ -23,7 +24,7 @@ read_file(const char *what, const char *path, char **data, size_t *len)
 	rc = store_read(path, FILE_MAX, data, len);
 	if (rc != 0 && rc != ACMEUP_EIO)
 		rc = acme_err_prefix(rc, "%s %s", what, path);
-	return rc;
+	return rc == 0 || rc == ACMEUP_ENOMEM ? rc : ACMEUP_EUSAGE;
 }
 
 /* --cert-key: the certificate's own key, which must match it. */

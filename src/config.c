@@ -10,6 +10,7 @@
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
 #include "acmeup/store.h"
+#include "acmeup/text.h"
 
 #define CONFIG_MAX (1024 * 1024)
 #define MAX_VALUES 1000
@@ -191,46 +192,17 @@ find_setting(const char *key)
 	return NULL;
 }
 
-/* Edit distance of two short strings, for "did you mean". */
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, prev, tmp, row[64];
-
-	if (la >= 64 || lb >= 64)
-		return 64;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			row[j] = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] > row[j - 1] + 1)
-				row[j] = row[j - 1] + 1;
-			if (row[j] > tmp + 1)
-				row[j] = tmp + 1;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
+/* The setting closest to a mistyped key, or NULL. */
 static const char *
 suggest(const char *key)
 {
-	size_t i, best = 3, d;
-	const char *s = NULL;
+	struct text_near near;
+	size_t i;
 
-	for (i = 0; i < sizeof(schema) / sizeof(schema[0]); i++) {
-		d = distance(key, schema[i].key);
-		if (d < best) {
-			best = d;
-			s = schema[i].key;
-		}
-	}
-	return s;
+	text_near_init(&near, key);
+	for (i = 0; i < sizeof(schema) / sizeof(schema[0]); i++)
+		text_near_offer(&near, schema[i].key);
+	return near.best;
 }
 
 static int

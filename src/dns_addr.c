@@ -214,7 +214,7 @@ dns_resolver_addr(const char *spec, struct dns_addr *out)
 	if (spec == NULL || spec[0] == '\0')
 		return resolv_conf_first("/etc/resolv.conf", out);
 	if (dns_addr_parse(spec, DNS_PORT, out) < 0)
-		return acmeup_fail(ACMEUP_EINVAL, "resolver \"%s\" is not an "
+		return acmeup_fail(ACMEUP_EUSAGE, "resolver \"%s\" is not an "
 		                   "address: use ADDR, ADDR:PORT or [V6]:PORT", spec);
 	return 0;
 }

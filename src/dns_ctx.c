@@ -76,9 +76,10 @@ warn_weak_key(const struct tsig_key *key, const char *source)
 		         tsig_key_algorithm(key), want);
 }
 
-/* A key from a file (BIND or Knot format), logged without its secret. */
+/* A key from a file (BIND or Knot format). A file that cannot be read
+ * or parsed is a configuration error (ACMEUP_EUSAGE). */
 static int
-load_key(const char *file, const char *name, struct tsig_key **out)
+read_key(const char *file, const char *name, struct tsig_key **out)
 {
 	char err[512] = "";
 	int rc, trc;
@@ -87,7 +88,31 @@ load_key(const char *file, const char *name, struct tsig_key **out)
 	if (rc == ACMEUP_EIO)
 		snprintf(err, sizeof(err), "%s", acmeup_errmsg(rc));
 	if (rc == ACMEUP_ETSIG || rc == ACMEUP_EIO)
-		return acmeup_fail(ACMEUP_ETSIG, "TSIG key: %s", err);
+		return acmeup_fail(ACMEUP_EUSAGE, "TSIG key: %s", err);
+	return rc;
+}
+
+/* The -y key. */
+static int
+arg_key(const char *arg, struct tsig_key **out)
+{
+	char err[512] = "";
+	int rc;
+
+	rc = tsig_key_from_arg(arg, out, err, sizeof(err));
+	if (rc != 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "-y/--tsig-secret: %s",
+		                   err[0] != '\0' ? err : tsig_strerror(rc));
+	return 0;
+}
+
+/* read_key, logged without its secret. */
+static int
+load_key(const char *file, const char *name, struct tsig_key **out)
+{
+	int rc;
+
+	rc = read_key(file, name, out);
 	if (rc != 0)
 		return rc;
 	log_stage("dns: TSIG key %s (%s) from %s", tsig_key_name(*out),
@@ -99,17 +124,81 @@ load_key(const char *file, const char *name, struct tsig_key **out)
 	return 0;
 }
 
+/* Every key cfg names, read and freed again. */
+static int
+check_keys(const struct dns_config *cfg)
+{
+	struct tsig_key *key = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (cfg->key_arg != NULL)
+		rc = arg_key(cfg->key_arg, &key);
+	else if (cfg->key_file != NULL)
+		rc = read_key(cfg->key_file, cfg->key_name, &key);
+	tsig_key_free(key);
+	for (i = 0; rc == 0 && i < cfg->n_zones; i++) {
+		if (cfg->zones[i].key_file == NULL)
+			continue;
+		key = NULL;
+		rc = read_key(cfg->zones[i].key_file, cfg->zones[i].key_name,
+		              &key);
+		tsig_key_free(key);
+	}
+	return rc;
+}
+
+/* "HOST[:PORT]" of an update server, what names it in the error. */
+static int
+check_hostport(const char *s, const char *what)
+{
+	struct dns_addr a;
+	ldns_rdf *name = NULL;
+	char host[256];
+	uint16_t port;
+
+	if (s == NULL || dns_addr_parse(s, DNS_PORT, &a) == 0)
+		return 0;
+	if (dns_hostport_split(s, host, sizeof(host), &port) == 0)
+		name = dns_name_new(host);
+	ldns_rdf_deep_free(name);
+	if (name != NULL)
+		return 0;
+	return acmeup_fail(ACMEUP_EUSAGE, "%s \"%s\" is not HOST[:PORT]",
+	                   what, s);
+}
+
+int
+dns_config_check_inputs(const struct dns_config *cfg)
+{
+	struct dns_addr a;
+	char what[300];
+	size_t i;
+	int rc;
+
+	if (cfg->resolver != NULL && cfg->resolver[0] != '\0') {
+		rc = dns_resolver_addr(cfg->resolver, &a);
+		if (rc != 0)
+			return rc;
+	}
+	rc = check_hostport(cfg->update_server, "update server");
+	for (i = 0; rc == 0 && i < cfg->n_zones; i++) {
+		snprintf(what, sizeof(what), "zone %s: server",
+		         cfg->zones[i].zone != NULL ? cfg->zones[i].zone : "");
+		rc = check_hostport(cfg->zones[i].server, what);
+	}
+	return rc == 0 ? check_keys(cfg) : rc;
+}
+
 static int
 default_key(struct dns_ctx *ctx, const struct dns_config *cfg)
 {
-	char err[512] = "";
 	int rc;
 
 	if (cfg->key_arg != NULL) {
-		rc = tsig_key_from_arg(cfg->key_arg, &ctx->key, err, sizeof(err));
+		rc = arg_key(cfg->key_arg, &ctx->key);
 		if (rc != 0)
-			return acmeup_fail(ACMEUP_ETSIG, "-y/--tsig-secret: %s",
-			                   err[0] != '\0' ? err : tsig_strerror(rc));
+			return rc;
 		log_stage("dns: TSIG key %s (%s) from -y", tsig_key_name(ctx->key),
 		          tsig_key_algorithm(ctx->key));
 		warn_weak_key(ctx->key, "-y");

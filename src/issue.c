@@ -45,10 +45,12 @@ config_has_zone_key(const struct config *cfg)
 	return 0;
 }
 
-/* The alias names and targets (--challenge-alias, alias-to), checked
- * before the CA is asked anything (name.h). */
+/* The alias names and targets (--challenge-alias, alias-to; name.h) and
+ * the other DNS inputs (addresses, TSIG keys), checked before the CA is
+ * asked anything: a missing key file is a configuration error (exit 2),
+ * said once. */
 static int
-check_dns_names(const struct opts *o)
+check_dns_config(const struct opts *o)
 {
 	struct dns_config cfg;
 	int rc;
@@ -56,6 +58,8 @@ check_dns_names(const struct opts *o)
 	rc = dns_config_from_opts(o, &cfg);
 	if (rc == 0)
 		rc = dns_config_check_names(&cfg);
+	if (rc == 0)
+		rc = dns_config_check_inputs(&cfg);
 	dns_config_clear(&cfg);
 	return rc;
 }
@@ -80,7 +84,7 @@ issue_check_common(const struct opts *o, const char *cmd)
 	if (o->tsig_secret != NULL && o->tsig_key_name != NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: --tsig-key-name goes "
 		    "with --tsig-key; -y names the key itself", cmd);
-	return check_dns_names(o);
+	return check_dns_config(o);
 }
 
 int

@@ -46,16 +46,24 @@ report_job(struct report *rep, const struct issue_job *j)
 	return rc;
 }
 
+/* One job's line, for a run over n certificates. A failure is said at
+ * every verbosity (for one certificate main's error line says it); so is
+ * a failed deploy hook under -q (otherwise a warning said it already). */
 static void
-log_job(const struct issue_job *j)
+log_job(const struct issue_job *j, size_t n)
 {
 	char when[32];
 
 	if (j->action == ISSUE_FAILED) {
-		log_stage("%s: failed: %s", j->spec->name, j->error != NULL ?
-		    j->error : acmeup_strerror(j->rc));
+		if (n > 1)
+			log_error("%s: failed: %s", j->spec->name, j->error !=
+			    NULL ? j->error : acmeup_strerror(j->rc));
 		return;
 	}
+	if (j->hook_error != NULL && log_verbosity() == LOG_QUIET)
+		log_error("%s", j->hook_error);
+	if (n <= 1)
+		return;
 	if (j->action == ISSUE_SKIPPED) {
 		ari_format_time(j->next_renewal, when, sizeof(when));
 		log_debug("%s: not due (%s; renewal from %s)", j->spec->name,
@@ -80,8 +88,7 @@ issue_summary(const struct opts *o, const char *command,
 	for (i = 0; i < n; i++) {
 		cnt[jobs[i].action]++;
 		hooks += jobs[i].hook_error != NULL;
-		if (n > 1)
-			log_job(&jobs[i]);
+		log_job(&jobs[i], n);
 		if (rc == 0 && o->json)
 			rc = report_job(&rep, &jobs[i]);
 	}

@@ -1,4 +1,5 @@
-/* Progress lines on stderr, stamped with time since start. */
+/* Progress lines on stderr, stamped with time since start. Verbosity
+ * LOG_QUIET (-q) keeps only log_error(). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -59,6 +60,8 @@ log_stage(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (verbosity < 0)
+		return;
 	va_start(ap, fmt);
 	vlog("", fmt, ap);
 	va_end(ap);
@@ -69,8 +72,20 @@ log_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (verbosity < 0)
+		return;
 	va_start(ap, fmt);
 	vlog("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("", fmt, ap);
 	va_end(ap);
 }
 
@@ -113,7 +128,7 @@ log_progress(const char *fmt, ...)
 	long long ms;
 	va_list ap;
 
-	if (!isatty(STDERR_FILENO))
+	if (verbosity < 0 || !isatty(STDERR_FILENO))
 		return;
 	ms = log_elapsed_ms();
 	fprintf(stderr, "\r\033[K[%4lld.%03llds] ", ms / 1000, ms % 1000);

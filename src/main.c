@@ -1,6 +1,10 @@
 /* acmeup: certificates through dns-01 with TSIG-signed DNS UPDATE. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "acmeup/acme_cmd.h"
 #include "acmeup/cli.h"
@@ -19,15 +23,16 @@
 static const struct command {
 	const char *name;
 	int (*run)(const struct opts *o);
+	int ca; /* talks to the CA: --server and --ca-bundle are checked */
 } commands[] = {
-	{ "issue", issue_run },
-	{ "renew", renew_run },
-	{ "account", account_run },
-	{ "revoke", revoke_run },
-	{ "dns-check", dns_check_run },
-	{ "cleanup", cleanup_run },
-	{ "list", list_run },
-	{ "config-check", config_check_run },
+	{ "issue", issue_run, 1 },
+	{ "renew", renew_run, 1 },
+	{ "account", account_run, 1 },
+	{ "revoke", revoke_run, 1 },
+	{ "dns-check", dns_check_run, 0 },
+	{ "cleanup", cleanup_run, 0 },
+	{ "list", list_run, 0 },
+	{ "config-check", config_check_run, 0 },
 };
 
 static const struct command *
@@ -41,10 +46,14 @@ find_command(const char *name)
 	return NULL;
 }
 
-/* ACMEUP_EXIT_* for a command's result (exitcode.h). */
+/* ACMEUP_EXIT_* for a command's result (exitcode.h); 128 + N when
+ * signal N stopped the run (the shell's convention for a process a signal
+ * ended: 130 for SIGINT, 143 for SIGTERM), after its cleanup. */
 static int
 exit_status(int rc)
 {
+	if (rc != 0 && interrupt_pending() != 0)
+		return ACMEUP_EXIT_SIGNAL + interrupt_pending();
 	if (rc == ACMEUP_DONE_FAILED || rc == ACMEUP_DONE_NOTHING ||
 	    rc == ACMEUP_DONE_PARTIAL)
 		return rc;
@@ -53,6 +62,20 @@ exit_status(int rc)
 	if (rc == ACMEUP_EHOOK)
 		return ACMEUP_EXIT_PARTIAL;
 	return rc == 0 ? ACMEUP_EXIT_OK : ACMEUP_EXIT_FAILED;
+}
+
+/* The CA settings of a command that talks to the CA: configuration
+ * errors (exit 2) before anything is asked. */
+static int
+check_ca_opts(const struct opts *o)
+{
+	if (o->server != NULL && strncasecmp(o->server, "https://", 8) != 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "--server %s: acmeup talks to "
+		    "ACME servers over HTTPS only (https://...)", o->server);
+	if (o->ca_bundle != NULL && access(o->ca_bundle, R_OK) != 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "--ca-bundle %s: %s",
+		    o->ca_bundle, strerror(errno));
+	return 0;
 }
 
 /* Parse, load the configuration, run the command; an exit status. */
@@ -89,9 +112,11 @@ run(int argc, char **argv, struct opts *o)
 		rc = acmeup_fail(ACMEUP_EUSAGE, "--json goes with issue, renew "
 		    "and list, not %s", cmd->name);
 	if (rc == 0) {
-		log_init(o->verbosity);
+		log_init(o->quiet ? LOG_QUIET : o->verbosity);
 		rc = config_setup(o, &cfg);
 	}
+	if (rc == 0 && cmd->ca)
+		rc = check_ca_opts(o);
 	if (rc == 0)
 		rc = cli_load_secrets(o);
 	if (rc != 0) {
@@ -114,13 +139,37 @@ run(int argc, char **argv, struct opts *o)
 	return exit_status(rc);
 }
 
+/* What stdout could not take (a reader gone: "acmeup list | head -n 1";
+ * a full disk): a run that succeeded exits 1, since its report was lost,
+ * and says so on stderr if it still can. A failed run has said why. */
+static int
+check_stdout(int status)
+{
+	int err = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0)
+		err = errno;
+	else if (!ferror(stdout))
+		return status;
+	if (status != ACMEUP_EXIT_OK && status != ACMEUP_EXIT_NOTHING)
+		return status;
+	text_printf(stderr, "acmeup: error: cannot write to standard "
+	    "output%s%s\n", err != 0 ? ": " : "", err != 0 ? strerror(err) :
+	    "");
+	return ACMEUP_EXIT_FAILED;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts opts;
 	int status;
 
+	/* A closed pipe fails the write (EPIPE) instead of killing the run
+	 * before its records are removed; hooks get SIGPIPE back (hook.c). */
+	signal(SIGPIPE, SIG_IGN);
 	status = run(argc, argv, &opts);
 	cli_clear(&opts);
-	return status;
+	return check_stdout(status);
 }

@@ -84,3 +84,50 @@ text_printf(FILE *f, const char *fmt, ...)
 	va_end(ap);
 	return rc;
 }
+
+/* Levenshtein distance, one row at a time; TEXT_NEAR_LEN_MAX or more
+ * for longer words (never a near match). */
+size_t
+text_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, tmp;
+	size_t row[TEXT_NEAR_LEN_MAX];
+
+	if (la >= TEXT_NEAR_LEN_MAX || lb >= TEXT_NEAR_LEN_MAX)
+		return TEXT_NEAR_LEN_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] > row[j - 1] + 1)
+				row[j] = row[j - 1] + 1;
+			if (row[j] > tmp + 1)
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+void
+text_near_init(struct text_near *n, const char *word)
+{
+	n->word = word;
+	n->best = NULL;
+	n->dist = TEXT_NEAR_EDITS + 1;
+}
+
+void
+text_near_offer(struct text_near *n, const char *candidate)
+{
+	size_t d = text_distance(n->word, candidate);
+
+	if (d < n->dist) {
+		n->dist = d;
+		n->best = candidate;
+	}
+}

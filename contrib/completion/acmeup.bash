@@ -21,7 +21,7 @@ _acmeup_arg_opts="-c --config -d --domain -j --jobs -y --tsig-secret
 	--skip-server --deploy-hook --renew-before"
 
 # Option groups; each command offers the groups that apply to it.
-_acmeup_common_opts="-c --config -v --verbose -h --help"
+_acmeup_common_opts="-c --config -v --verbose -q --quiet -h --help"
 _acmeup_ca_opts="--server --ca-bundle --email --agree-tos --eab-kid
 	--eab-hmac-key --eab-hmac-key-file --eab-alg --account-key-type
 	--state-dir --wait-rate-limit"
@@ -156,7 +156,8 @@ _acmeup() {
 		prev=${cur%%=*}
 		cur=${cur#*=}
 	fi
-	# The command (the first word, as acmeup wants it) and what follows.
+	# The command (the first word that is not an option or its value: options
+	# may come before it) and what follows.
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		if ((skip)); then

@@ -15,7 +15,8 @@
 struct config;
 
 struct opts {
-	const char *command;       /* argv[1]; NULL for --help/--version */
+	const char *command;       /* the first argument that is not an
+	                            * option; NULL for --help/--version */
 	int help;                  /* --help given */
 	int version;               /* --version given */
 	const char *args[CLI_MAX_ARGS]; /* positional arguments */
@@ -65,7 +66,8 @@ struct opts {
 	const char *skip_servers[CLI_MAX_DNS]; /* ADDR[:PORT] */
 	size_t n_skip_servers;
 	int tsig_queries;
-	int verbosity;
+	int verbosity;             /* -v count */
+	int quiet;                 /* -q/--quiet: errors only on stderr */
 	/* Configuration and fleet runs (issue 6) */
 	const char *config_file;   /* -c/--config; NULL: the default file */
 	const struct config *config; /* the loaded file, or NULL (set by main;

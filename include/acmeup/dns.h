@@ -80,6 +80,13 @@ void dns_config_clear(struct dns_config *cfg); /* accepts NULL */
  * dns_ctx_new() checks the same. */
 int dns_config_check_names(const struct dns_config *cfg);
 
+/* The inputs of cfg a person wrote, checked before the CA is asked
+ * anything, logging nothing: the resolver's address, the update servers'
+ * HOST[:PORT], and every TSIG key (the default key, -y, each zone's key
+ * file) read and freed again. ACMEUP_EUSAGE naming the option, zone or
+ * file. dns_ctx_new() checks the same when it loads them. */
+int dns_config_check_inputs(const struct dns_config *cfg);
+
 struct dns_ctx; /* the config made usable: keys loaded, addresses parsed */
 
 /* Load and check every key, parse every address and name in cfg (which is

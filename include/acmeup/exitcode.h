@@ -14,6 +14,10 @@
  *                        ACMEUP_EUSAGE (bad command line or configuration)
  *                        -> exit 2; ACMEUP_EHOOK (the certificate changed,
  *                        its hook failed) -> exit 4; anything else -> exit 1
+ * Whatever it returns but 0: when SIGINT, SIGTERM or SIGHUP stopped the
+ * run, exit 128 + the signal's number (130, 143, 129), as a shell reports
+ * a process the signal ended. A run that succeeded whose report could not
+ * be written to stdout exits 1.
  */
 #ifndef ACMEUP_EXITCODE_H
 #define ACMEUP_EXITCODE_H
@@ -24,6 +28,7 @@ enum {
 	ACMEUP_EXIT_USAGE = 2,   /* usage or configuration error */
 	ACMEUP_EXIT_NOTHING = 3, /* nothing to do */
 	ACMEUP_EXIT_PARTIAL = 4, /* partial failure */
+	ACMEUP_EXIT_SIGNAL = 128, /* + the signal that stopped the run */
 };
 
 enum {

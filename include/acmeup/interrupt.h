@@ -1,5 +1,7 @@
-/* SIGINT/SIGTERM: the handler only sets a flag; long waits poll it and
- * return ACMEUP_EINTR so that cleanup still runs. */
+/* SIGINT/SIGTERM/SIGHUP: the handler only sets a flag; long waits poll it
+ * and return ACMEUP_EINTR so that cleanup still runs; main then exits 128 +
+ * the signal (exitcode.h). SIGPIPE is ignored (main.c): a write to a closed
+ * pipe fails instead of ending the run. */
 #ifndef ACMEUP_INTERRUPT_H
 #define ACMEUP_INTERRUPT_H
 

@@ -36,4 +36,27 @@ int text_printf(FILE *f, const char *fmt, ...)
 /* As text_printf, with a va_list. */
 int text_vprintf(FILE *f, const char *fmt, va_list ap);
 
+/* "Did you mean": the candidate closest to a mistyped word (a setting of
+ * the configuration file, a long option), within TEXT_NEAR_EDITS edits.
+ *   struct text_near n;
+ *   text_near_init(&n, word);
+ *   for each candidate: text_near_offer(&n, candidate);
+ *   n.best: the closest (the first of equals), or NULL when none is near.
+ * Borrows word and the candidates. Pure. */
+#define TEXT_NEAR_EDITS 2
+#define TEXT_NEAR_LEN_MAX 64 /* longer words match nothing */
+
+struct text_near {
+	const char *word;
+	const char *best;
+	size_t dist;
+};
+
+void text_near_init(struct text_near *n, const char *word);
+void text_near_offer(struct text_near *n, const char *candidate);
+
+/* Edit (Levenshtein) distance of a and b; TEXT_NEAR_LEN_MAX when either
+ * is that long or longer. */
+size_t text_distance(const char *a, const char *b);
+
 #endif

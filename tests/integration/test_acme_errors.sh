@@ -44,7 +44,7 @@ ok "--profile: $(tail -n 1 "$TMP/profile.err" | cut -c1-100)..."
 
 # --- HTTPS only ------------------------------------------------------------------------
 run_acmeup http account show --server "http://${ACME_DIR#https://}" "${A[@]}" --state-dir "$TMP/s1"
-[ "$RC" = 1 ] && grep -q 'over HTTPS only' "$TMP/http.err" ||
+[ "$RC" = 2 ] && grep -q 'over HTTPS only' "$TMP/http.err" ||
 	{ show_output http; fail "an http:// directory: exit $RC"; }
 run_acmeup untrusted account show --server "$ACME_DIR" --state-dir "$TMP/s1" -v
 [ "$RC" = 1 ] && grep -qi 'certificate' "$TMP/untrusted.err" ||

@@ -95,7 +95,7 @@ run_acmeup csr_d "${ISSUE[@]}" --csr "$TMP/req.pem" -d "$c1" --tsig-key "$TSIG_K
 printf 'garbage' >"$TMP/bad.csr"
 run_acmeup csr_bad "${ISSUE[@]}" --csr "$TMP/bad.csr" --tsig-key "$TSIG_KEY" \
 	--state-dir "$STATE" --out "$OUT"
-[ "$RC" = 1 ] && grep -q -- "--csr $TMP/bad.csr" "$TMP/csr_bad.err" ||
+[ "$RC" = 2 ] && grep -q -- "--csr $TMP/bad.csr" "$TMP/csr_bad.err" ||
 	{ show_output csr_bad; fail "a bad CSR: exit $RC without naming the file"; }
 ok "--csr with -d is a usage error; a bad CSR names the file"
 

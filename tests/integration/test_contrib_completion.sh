@@ -96,7 +96,7 @@ expect "acmeup renew --fo" "--force"
 expect "acmeup issue --fo" ""
 expect "acmeup renew --js" "--json"
 expect "acmeup revoke --re" "--reason"
-expect "acmeup config-check --" "--config --help --verbose"
+expect "acmeup config-check --" "--config --help --quiet --verbose"
 expect_has "acmeup issue -" -d --domain --server --tsig-key --zone-key --deploy-hook --csr -c
 expect_lacks "acmeup issue -" --force --yes --reason
 expect_has "acmeup account --" --yes --email --eab-kid --agree-tos

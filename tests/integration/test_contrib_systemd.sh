@@ -3,7 +3,8 @@
 # acmeup.timer (with their Documentation= man pages found), the sandbox
 # keeps the settings the issue asks for, ReadWritePaths= are the default
 # --state-dir and --out of src/cli.c, SuccessExitStatus= is the "nothing
-# due" exit status of include/acmeup/exitcode.h, and systemd-analyze
+# due" exit status of include/acmeup/exitcode.h and 128 + SIGTERM (a run
+# stopped by systemctl stop, its records removed), and systemd-analyze
 # security rates the service's exposure low. No lab, no running systemd
 # needed (verify and security --offline work on files); skipped without
 # systemd-analyze (apt-get install systemd).
@@ -37,13 +38,15 @@ done
 [ "$(grep -c '^CapabilityBoundingSet=' "$UNIT")" = 1 ] || fail "CapabilityBoundingSet= is given more than once"
 nothing=$(sed -n 's/.*ACMEUP_EXIT_NOTHING = \([0-9]*\).*/\1/p' "$SRC/include/acmeup/exitcode.h")
 [ -n "$nothing" ] || fail "no ACMEUP_EXIT_NOTHING in include/acmeup/exitcode.h"
-[ "$(setting "$UNIT" SuccessExitStatus)" = "$nothing" ] ||
-	fail "SuccessExitStatus= is not $nothing (nothing due)"
+signal=$(sed -n 's/.*ACMEUP_EXIT_SIGNAL = \([0-9]*\).*/\1/p' "$SRC/include/acmeup/exitcode.h")
+[ -n "$signal" ] || fail "no ACMEUP_EXIT_SIGNAL in include/acmeup/exitcode.h"
+[ "$(setting "$UNIT" SuccessExitStatus)" = "$nothing $((signal + 15))" ] ||
+	fail "SuccessExitStatus= is not '$nothing $((signal + 15))' (nothing due; stopped by SIGTERM)"
 grep -qE '^ExecStart=[^ ]*/acmeup renew (-c|--config) /etc/acmeup/acmeup.conf$' "$UNIT" ||
 	fail "ExecStart= is not 'acmeup renew --config /etc/acmeup/acmeup.conf'"
 grep -q '^OnCalendar=.*00,12:00' "$TIMER" || fail "the timer does not run twice a day"
 grep -q '^RandomizedDelaySec=' "$TIMER" || fail "the timer has no RandomizedDelaySec="
-ok "sandbox settings, ReadWritePaths=$state $out, SuccessExitStatus=$nothing, twice-daily timer"
+ok "sandbox settings, ReadWritePaths=$state $out, SuccessExitStatus=$nothing $((signal + 15)), twice-daily timer"
 
 if ! command -v systemd-analyze >/dev/null; then
 	echo "skip $NAME: systemd-analyze is missing (apt-get install systemd): units not verified"

@@ -3,7 +3,7 @@
 # DNS wait): a pebble without PEBBLE_VA_NOSLEEP sleeps a random 0..29 s
 # (PEBBLE_VA_SLEEPTIME=30) before it looks at the record, so acmeup sits in
 # its authorization poll. SIGTERM and SIGINT there must end the poll at
-# once, remove the records, exit non-zero saying "interrupted", and leave no
+# once, remove the records, exit 128 + the signal saying "interrupted", and leave no
 # certificate and no journal entry.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -44,7 +44,8 @@ interrupt() {
 		show_output "$sig"
 		fail "$sig: pebble validated before the signal (its random sleep was < 0.5 s); rerun"
 	fi
-	[ "$rc" != 0 ] || { show_output "$sig"; fail "$sig: exit 0 after the signal"; }
+	[ "$rc" = "$((128 + $(kill -l "$sig")))" ] ||
+		{ show_output "$sig"; fail "$sig: exit $rc after the signal, want 128 + SIG$sig"; }
 	grep -q "interrupted" "$TMP/$sig.err" ||
 		{ show_output "$sig"; fail "$sig: no 'interrupted' on stderr"; }
 	grep -q "dns: $ZONE: UPDATE deleting 1 TXT accepted by $PRIMARY" "$TMP/$sig.err" ||

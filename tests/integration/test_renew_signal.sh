@@ -3,7 +3,7 @@
 # back): three certificates, records in lag.test and example.test, one
 # UPDATE per zone.
 #   - SIGTERM: the wait ends at once, every record of the batch is removed,
-#     no certificate is written, the journal is empty, exit 1;
+#     no certificate is written, the journal is empty, exit 143 (128+15);
 #   - kill -9: the records stay, listed in the journal; the next renew
 #     removes them first, then issues all three (lag 0); nothing is left.
 # shellcheck source=tests/integration/lib.sh
@@ -53,7 +53,7 @@ for ((i = 0; i < 100; i++)); do
 done
 kill -0 "$PID" 2>/dev/null && { kill -KILL "$PID"; show_output term; fail "still running 10 s after SIGTERM"; }
 wait "$PID" || rc=$?
-[ "$rc" = 1 ] || { show_output term; fail "exit $rc after SIGTERM, want 1"; }
+[ "$rc" = 143 ] || { show_output term; fail "exit $rc after SIGTERM, want 143 (128 + SIGTERM)"; }
 grep -q "interrupted by SIGTERM" "$TMP/term.err" || { show_output term; fail "no 'interrupted by SIGTERM'"; }
 grep -q "dns: $LAG_ZONE: UPDATE deleting 3 TXT accepted" "$TMP/term.err" ||
 	{ show_output term; fail "the 3 lag.test records were not removed in one UPDATE"; }
@@ -66,7 +66,7 @@ grep -q "renew: 0 issued, 0 renewed, 3 failed" "$TMP/term.err" ||
 for n in "$tag-1.$LAG_ZONE" "$tag-3.$LAG_ZONE" "$tag-2.$ZONE"; do
 	[ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$n")" ] || fail "TXT left at _acme-challenge.$n"
 done
-ok "SIGTERM during the batch's wait: all 4 records removed (one UPDATE per zone), nothing written, journal empty, exit 1"
+ok "SIGTERM during the batch's wait: all 4 records removed (one UPDATE per zone), nothing written, journal empty, exit 143"
 
 # --- kill -9, then the next run ------------------------------------------------------
 start kill

@@ -202,12 +202,30 @@ test_ctx_errors(void **state)
 	cfg.n_skip_servers = 0;
 	cfg.zones = zone;
 	cfg.n_zones = 1;
-	assert_int_equal(dns_ctx_new(&cfg, &ctx), ACMEUP_ETSIG);
-	assert_non_null(strstr(acmeup_errmsg(ACMEUP_ETSIG),
+	/* a key file that is not there is a configuration error (exit 2),
+	 * found by the check before the CA is asked and by the load */
+	assert_int_equal(dns_config_check_inputs(&cfg), ACMEUP_EUSAGE);
+	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EUSAGE),
+	                       "/nonexistent/acmeup.key"));
+	assert_int_equal(dns_ctx_new(&cfg, &ctx), ACMEUP_EUSAGE);
+	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EUSAGE),
 	                       "/nonexistent/acmeup.key"));
 	cfg.n_zones = 0;
+	cfg.key_arg = "hmac-sha256:k:!!!";
+	assert_int_equal(dns_config_check_inputs(&cfg), ACMEUP_EUSAGE);
+	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EUSAGE), "-y"));
+	cfg.key_arg = NULL;
+	cfg.update_server = "bad host:x";
+	assert_int_equal(dns_config_check_inputs(&cfg), ACMEUP_EUSAGE);
+	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EUSAGE), "bad host:x"));
+	cfg.update_server = "[::1]:5353";
+	assert_int_equal(dns_config_check_inputs(&cfg), 0);
+	cfg.update_server = "ns1.example.test:53";
+	assert_int_equal(dns_config_check_inputs(&cfg), 0);
+	cfg.update_server = NULL;
 	cfg.resolver = "not-an-address";
-	assert_int_equal(dns_ctx_new(&cfg, &ctx), ACMEUP_EINVAL);
+	assert_int_equal(dns_config_check_inputs(&cfg), ACMEUP_EUSAGE);
+	assert_int_equal(dns_ctx_new(&cfg, &ctx), ACMEUP_EUSAGE);
 	assert_null(ctx);
 }
 

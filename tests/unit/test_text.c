@@ -144,6 +144,42 @@ test_json_keeps_exact(void **state)
 	report_clear(&rep);
 }
 
+/* "Did you mean": Levenshtein distance and the nearest candidate within
+ * TEXT_NEAR_EDITS, shared by config.c (settings) and cli.c (options). */
+static void
+test_near(void **state)
+{
+	static const char *const opts[] = { "propagation-timeout", "tsig-key",
+	    "tsig-key-name", "ttl", "server" };
+	struct text_near n;
+	char long_word[100];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(text_distance("", ""), 0);
+	assert_int_equal(text_distance("ttl", ""), 3);
+	assert_int_equal(text_distance("kitten", "sitting"), 3);
+	assert_int_equal(text_distance("tsig-kye", "tsig-key"), 2);
+	text_near_init(&n, "propogation-timeout");
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		text_near_offer(&n, opts[i]);
+	assert_non_null(n.best);
+	assert_string_equal(n.best, "propagation-timeout");
+	/* three edits away: no suggestion */
+	text_near_init(&n, "sevrre");
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		text_near_offer(&n, opts[i]);
+	assert_null(n.best);
+	/* too long to compare: never near */
+	memset(long_word, 'a', sizeof(long_word) - 1);
+	long_word[sizeof(long_word) - 1] = '\0';
+	assert_int_equal(text_distance(long_word, long_word),
+	    TEXT_NEAR_LEN_MAX);
+	text_near_init(&n, long_word);
+	text_near_offer(&n, long_word);
+	assert_null(n.best);
+}
+
 int
 main(void)
 {
@@ -153,6 +189,7 @@ main(void)
 		cmocka_unit_test(test_clip),
 		cmocka_unit_test(test_printf),
 		cmocka_unit_test(test_json_keeps_exact),
+		cmocka_unit_test(test_near),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
