@@ -5,6 +5,7 @@
 
 #include "acmeup/acme_ari.h"
 #include "acmeup/error.h"
+#include "acmeup/text.h"
 
 /* n decimal digits at s into *v; 0 or -1. */
 static int
@@ -78,12 +79,7 @@ bad:
 void
 ari_format_time(long long t, char *buf, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "@%lld", t);
+	text_time(t, "%Y-%m-%dT%H:%M:%SZ", buf, len);
 }
 
 int

@@ -96,12 +96,10 @@ list_one(struct report *rep, const struct cert_spec *spec, long long now)
 static void
 fmt_time(long long t, char *buf, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%MZ", &tm) == 0)
+	if (t == 0)
 		snprintf(buf, len, "-");
+	else
+		text_time(t, "%Y-%m-%d %H:%MZ", buf, len);
 }
 
 static const char *

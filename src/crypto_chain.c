@@ -12,6 +12,7 @@
 #include <gnutls/x509-ext.h>
 
 #include "acmeup/error.h"
+#include "acmeup/text.h"
 #include "crypto_internal.h"
 
 #define PEM_BEGIN "-----BEGIN "
@@ -365,17 +366,6 @@ names_check(gnutls_x509_crt_t leaf, const char *const *want, size_t n)
 	return rc;
 }
 
-static void
-fmt_time(long long t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", t);
-}
-
 /* RFC 5280 4.1.2.5: notBefore <= now (+ skew) <= notAfter. */
 static int
 validity_check(gnutls_x509_crt_t leaf, long long now)
@@ -387,14 +377,14 @@ validity_check(gnutls_x509_crt_t leaf, long long now)
 	if (nb == (time_t)-1 || na == (time_t)-1)
 		return acmeup_fail(ACMEUP_ECRYPTO, "the leaf's validity "
 		    "period is unreadable");
-	fmt_time(now, b, sizeof(b));
+	text_time(now, "%Y-%m-%dT%H:%M:%SZ", b, sizeof(b));
 	if ((long long)nb > now + CRYPTO_CHAIN_SKEW) {
-		fmt_time((long long)nb, a, sizeof(a));
+		text_time((long long)nb, "%Y-%m-%dT%H:%M:%SZ", a, sizeof(a));
 		return acmeup_fail(ACMEUP_ECRYPTO, "the leaf is not valid "
 		    "before %s (now %s)", a, b);
 	}
 	if ((long long)na < now) {
-		fmt_time((long long)na, a, sizeof(a));
+		text_time((long long)na, "%Y-%m-%dT%H:%M:%SZ", a, sizeof(a));
 		return acmeup_fail(ACMEUP_ECRYPTO, "the leaf expired at %s "
 		    "(now %s)", a, b);
 	}

@@ -11,20 +11,9 @@
 #include "acmeup/challenge_cache.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
+#include "acmeup/text.h"
 #include "acmeup/log.h"
 #include "issue_internal.h"
-
-/* t as "2026-12-04 21:05:01 UTC". */
-static void
-utc(long long t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(buf, len, "%lld", t);
-}
 
 /* The job fails: the CA may cache hit's record wait s more. */
 static void
@@ -34,7 +23,7 @@ fail_late(struct issue_job *j, const struct chcache_ent *hit, long long wait,
 	char when[64];
 	int rc;
 
-	utc(now + wait, when, sizeof(when));
+	text_time(now + wait, "%Y-%m-%d %H:%M:%S UTC", when, sizeof(when));
 	rc = acmeup_fail(ACMEUP_ETIMEOUT, "the CA may still cache the previous "
 	    "TXT record at %s (TTL %u s) for %lld s, longer than acmeup waits "
 	    "(%d s): retry after %s", hit->owner, hit->ttl, wait,

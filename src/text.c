@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "acmeup/text.h"
 
@@ -130,4 +131,14 @@ text_near_offer(struct text_near *n, const char *candidate)
 		n->dist = d;
 		n->best = candidate;
 	}
+}
+
+void
+text_time(long long t, const char *fmt, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, fmt, &tm) == 0)
+		snprintf(buf, len, "@%lld", t);
 }

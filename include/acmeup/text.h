@@ -59,4 +59,8 @@ void text_near_offer(struct text_near *n, const char *candidate);
  * is that long or longer. */
 size_t text_distance(const char *a, const char *b);
 
+/* t (seconds since the epoch) in UTC by the strftime format fmt into buf,
+ * or "@T" when it cannot be shown. */
+void text_time(long long t, const char *fmt, char *buf, size_t len);
+
 #endif

@@ -66,7 +66,7 @@ ok "first renew: issued (exit 0), the deploy hook reloaded nginx with ACMEUP_CER
 run_acmeup renew2 renew -c "$TMP/acmeup.conf"
 [ "$RC" = 3 ] || { show_output renew2; fail "the second renew exited $RC, not 3 (nothing due)"; }
 ! grep -q reload "$HOOK_LOG" || fail "the hook ran although nothing changed"
-sed -n 's/^SuccessExitStatus=//p' "$SRC/contrib/systemd/acmeup.service" | grep -qx 3 ||
+sed -n 's/^SuccessExitStatus=//p' "$SRC/contrib/systemd/acmeup.service" | tr ' ' '\n' | grep -qx 3 ||
 	fail "contrib/systemd/acmeup.service does not count 3 as success"
 cmd=$(grep -E '^[0-9]+ +[0-9,]+ ' "$SRC/contrib/cron/acmeup" | sed -E 's/^([^ ]+ +){6}//' |
 	sed 's/\\%/%/g; s|/etc/acmeup/acmeup.conf|'"$TMP/acmeup.conf"'|; s/logger -t acmeup/cat >\/dev\/null/')
