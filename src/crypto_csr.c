@@ -158,6 +158,11 @@ crypto_names_add(char ***names, size_t *n, const char *name, size_t len)
 		return acmeup_fail(ACMEUP_EINVAL, "a DNS name in the CSR or "
 		                   "certificate is empty or longer than 253 "
 		                   "octets");
+	/* A NUL inside a subjectAltName (the classic "a.test\0.evil" trick)
+	 * would also cut the copy short. */
+	if (memchr(name, '\0', len) != NULL)
+		return acmeup_fail(ACMEUP_EINVAL, "a DNS name in the CSR or "
+		                   "certificate holds a NUL byte");
 	s = strndup(name, len);
 	if (s == NULL)
 		return acmeup_fail(ACMEUP_ENOMEM, "crypto: out of memory");

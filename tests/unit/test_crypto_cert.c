@@ -18,6 +18,7 @@
 
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "../../src/crypto_internal.h"
 
 struct ca {
 	gnutls_x509_privkey_t key;
@@ -287,6 +288,25 @@ test_csr_load(void **state)
 	free(der);
 }
 
+/* A subjectAltName with a NUL inside ("a.test\0.evil") is refused, and
+ * never read past its copy (fuzz_pem found the over-read). */
+static void
+test_names_add_nul(void **state)
+{
+	static const char evil[] = { 'a', '.', 't', '\0', '.', 'e', 'v' };
+	char **names = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(crypto_names_add(&names, &n, evil, sizeof(evil)),
+	    ACMEUP_EINVAL);
+	assert_int_equal(n, 0);
+	assert_int_equal(crypto_names_add(&names, &n, "A.Test", 6), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "a.test");
+	crypto_names_free(names, n);
+}
+
 int
 main(void)
 {
@@ -297,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_cert_names),
 		cmocka_unit_test(test_ari_id_high_bit_serial),
 		cmocka_unit_test(test_csr_load),
+		cmocka_unit_test(test_names_add_nul),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
