@@ -8,7 +8,7 @@
 # names of the configuration (-c FILE, else /etc/acmeup/acmeup.conf); for
 # dns-check the names of its certificates. Needs nothing but bash (not the
 # bash-completion package). tests/integration/test_contrib_completion.sh
-# checks it against src/cli.c's option table.
+# checks it against src/cli/cli.c's option table.
 
 # Options that take a value (the next word, or --opt=value).
 _acmeup_arg_opts="-c --config -d --domain -j --jobs -y --tsig-secret

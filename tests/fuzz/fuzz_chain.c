@@ -1,4 +1,4 @@
-/* libFuzzer target: crypto_chain_check (src/crypto_chain.c), the check of
+/* libFuzzer target: crypto_chain_check (src/crypto/crypto_chain.c), the check of
  * the chain the CA sends before anything is stored. The input is the body
  * as the CA would send it; the CSR is fixed: a fixed P-256 key (below, a
  * test key and nothing else) for a.example.test and *.b.example.test, and

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/dns_internal.h"
+#include "dns_internal.h"
 #include "tsig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -21,7 +21,7 @@
 #include "acmeup/acme_ident.h"
 #include "acmeup/error.h"
 #include "acmeup/name.h"
-#include "../../src/dns_internal.h"
+#include "dns_internal.h"
 
 #define MAX_NAMES 8
 #define MAX_AUTHZ 12

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # contrib/completion/acmeup.bash: sourced into bash, its completion function
 # gives the expected suggestions for command lines (COMP_WORDS/COMP_CWORD as
-# bash sets them), and it knows every option of src/cli.c's table (with or
-# without a value, as getopt_long has it) and every command of src/main.c.
+# bash sets them), and it knows every option of src/cli/cli.c's table (with or
+# without a value, as getopt_long has it) and every command of src/cli/main.c.
 # No lab needed.
 set -euo pipefail
 SRC=${ACMEUP_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -128,11 +128,11 @@ expect "acmeup issue -c $TMP/acmeup.conf -d wi" "wiki.contoso.test"
 expect "acmeup renew -c $TMP/missing.conf " ""
 ok "cert names from the -c/--config file (option values skipped); domains for -d and dns-check"
 
-# 5. Drift: every option of src/cli.c's table is offered by some command,
+# 5. Drift: every option of src/cli/cli.c's table is offered by some command,
 #    and exactly those with a required argument are known to take a value.
-awk '/long_opts\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli.c" |
+awk '/long_opts\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli/cli.c" |
 	sed -nE 's/.*\{ "([a-z0-9-]+)", (required|no|optional)_argument.*/\1 \2/p' >"$TMP/long"
-[ "$(wc -l <"$TMP/long")" -ge 30 ] || fail "only $(wc -l <"$TMP/long") options found in src/cli.c"
+[ "$(wc -l <"$TMP/long")" -ge 30 ] || fail "only $(wc -l <"$TMP/long") options found in src/cli/cli.c"
 all=" "
 # shellcheck disable=SC2154 # _acmeup_commands is set by acmeup.bash
 for c in $_acmeup_commands ""; do
@@ -148,9 +148,9 @@ while read -r o kind; do
 		[[ $arg != *" --$o "* ]] || wrong="$wrong --$o(takes no value)"
 	fi
 done <"$TMP/long"
-[ -z "$missing" ] || fail "no command offers:$missing (src/cli.c long_opts)"
+[ -z "$missing" ] || fail "no command offers:$missing (src/cli/cli.c long_opts)"
 [ -z "$wrong" ] || fail "_acmeup_arg_opts is wrong for:$wrong"
-shorts=$(grep -oE 'getopt_long\([^"]*"[^"]*"' "$SRC/src/cli.c" | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
+shorts=$(grep -oE 'getopt_long\([^"]*"[^"]*"' "$SRC/src/cli/cli.c" | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
 for ((i = 0; i < ${#shorts}; i++)); do
 	c=${shorts:i:1}
 	[ "$c" = : ] && continue
@@ -159,12 +159,12 @@ for ((i = 0; i < ${#shorts}; i++)); do
 		[[ $arg == *" -$c "* ]] || wrong="$wrong -$c"
 	fi
 done
-[ -z "$missing" ] || fail "no command offers:$missing (src/cli.c getopt string)"
+[ -z "$missing" ] || fail "no command offers:$missing (src/cli/cli.c getopt string)"
 [ -z "$wrong" ] || fail "_acmeup_arg_opts lacks:$wrong (they take a value)"
-awk '/commands\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/main.c" |
+awk '/commands\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli/main.c" |
 	grep -oE '\{ "[a-z0-9-]+"' | sed 's/^{ "//; s/"$//' >"$TMP/commands"
 while read -r c; do
 	[[ " $(tr -s ' \t\n' ' ' <<<"$_acmeup_commands") " == *" $c "* ]] ||
-		fail "command $c of src/main.c is not completed"
+		fail "command $c of src/cli/main.c is not completed"
 done <"$TMP/commands"
-ok "all $(wc -l <"$TMP/long") options of src/cli.c (-$shorts) and the commands of src/main.c are known"
+ok "all $(wc -l <"$TMP/long") options of src/cli/cli.c (-$shorts) and the commands of src/cli/main.c are known"

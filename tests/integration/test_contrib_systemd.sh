@@ -2,7 +2,7 @@
 # contrib/systemd: systemd-analyze verify accepts acmeup.service and
 # acmeup.timer (with their Documentation= man pages found), the sandbox
 # keeps the settings the issue asks for, ReadWritePaths= are the default
-# --state-dir and --out of src/cli.c, SuccessExitStatus= is the "nothing
+# --state-dir and --out of src/cli/cli.c, SuccessExitStatus= is the "nothing
 # due" exit status of include/acmeup/exitcode.h and 128 + SIGTERM (a run
 # stopped by systemctl stop, its records removed), and systemd-analyze
 # security rates the service's exposure low. No lab, no running systemd
@@ -24,9 +24,9 @@ TIMER=$SRC/contrib/systemd/acmeup.timer
 setting() { sed -n "s/^$2=//p" "$1"; }
 
 # 1. What the issue asks of the sandbox, read from the file itself.
-state=$(sed -n 's/^#define DEFAULT_STATE_DIR "\(.*\)"$/\1/p' "$SRC/src/cli.c")
-out=$(sed -n 's/^#define DEFAULT_OUT_DIR "\(.*\)"$/\1/p' "$SRC/src/cli.c")
-[ -n "$state" ] && [ -n "$out" ] || fail "no DEFAULT_STATE_DIR / DEFAULT_OUT_DIR in src/cli.c"
+state=$(sed -n 's/^#define DEFAULT_STATE_DIR "\(.*\)"$/\1/p' "$SRC/src/cli/cli.c")
+out=$(sed -n 's/^#define DEFAULT_OUT_DIR "\(.*\)"$/\1/p' "$SRC/src/cli/cli.c")
+[ -n "$state" ] && [ -n "$out" ] || fail "no DEFAULT_STATE_DIR / DEFAULT_OUT_DIR in src/cli/cli.c"
 [ "$(setting "$UNIT" ReadWritePaths)" = "$state $out" ] ||
 	fail "ReadWritePaths= is '$(setting "$UNIT" ReadWritePaths)', not the defaults '$state $out'"
 for kv in ProtectSystem=strict NoNewPrivileges=yes ProtectHome=yes PrivateTmp=yes \

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The man pages docs/acmeup.1 and docs/acmeup.conf.5 render without warnings
-# and cannot drift from the code: every long and short option of src/cli.c's
-# option table, every command of src/main.c's table and every exit code it
+# and cannot drift from the code: every long and short option of src/cli/cli.c's
+# option table, every command of src/cli/main.c's table and every exit code it
 # defines, every deploy-hook variable of include/acmeup/hook.h is in
-# acmeup(1); every setting of src/config.c's schema is in acmeup.conf(5).
+# acmeup(1); every setting of src/cli/config.c's schema is in acmeup.conf(5).
 # Needs groff (groff-base) and man (man-db); no lab, no network.
 set -euo pipefail
 SRC=${ACMEUP_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -75,48 +75,48 @@ has() {
 	grep -qE -- "(^|[^A-Za-z0-9_-])$2([^A-Za-z0-9_-]|$)" "$1"
 }
 
-# 3. Every long option of the table in src/cli.c is in acmeup.1.
-awk '/long_opts\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli.c" |
+# 3. Every long option of the table in src/cli/cli.c is in acmeup.1.
+awk '/long_opts\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli/cli.c" |
 	grep -oE '\{ "[a-z0-9-]+"' | sed 's/^{ "//; s/"$//' >"$TMP/long"
 [ "$(wc -l <"$TMP/long")" -ge 30 ] ||
-	fail "found only $(wc -l <"$TMP/long") long options in src/cli.c: is the table still long_opts[]?"
+	fail "found only $(wc -l <"$TMP/long") long options in src/cli/cli.c: is the table still long_opts[]?"
 section "$TMP/acmeup.1.txt" OPTIONS >"$TMP/options.txt"
 missing=
 while read -r o; do
 	has "$TMP/options.txt" "--$o" || missing="$missing --$o"
 done <"$TMP/long"
-[ -z "$missing" ] || fail "acmeup.1 OPTIONS does not document:$missing (src/cli.c long_opts)"
-ok "all $(wc -l <"$TMP/long") long options of src/cli.c are in acmeup.1 OPTIONS"
+[ -z "$missing" ] || fail "acmeup.1 OPTIONS does not document:$missing (src/cli/cli.c long_opts)"
+ok "all $(wc -l <"$TMP/long") long options of src/cli/cli.c are in acmeup.1 OPTIONS"
 
-# Short options: the getopt_long string in src/cli.c.
-shorts=$(grep -oE 'getopt_long\([^"]*"[^"]*"' "$SRC/src/cli.c" | head -n 1 |
+# Short options: the getopt_long string in src/cli/cli.c.
+shorts=$(grep -oE 'getopt_long\([^"]*"[^"]*"' "$SRC/src/cli/cli.c" | head -n 1 |
 	sed 's/.*"\([^"]*\)"$/\1/' | tr -d ':')
-[ -n "$shorts" ] || fail "no getopt_long option string found in src/cli.c"
+[ -n "$shorts" ] || fail "no getopt_long option string found in src/cli/cli.c"
 missing=
 for ((i = 0; i < ${#shorts}; i++)); do
 	c=${shorts:i:1}
 	has "$TMP/options.txt" "-$c" || missing="$missing -$c"
 done
-[ -z "$missing" ] || fail "acmeup.1 OPTIONS does not document:$missing (src/cli.c getopt string)"
+[ -z "$missing" ] || fail "acmeup.1 OPTIONS does not document:$missing (src/cli/cli.c getopt string)"
 ok "short options -$shorts are in acmeup.1 OPTIONS"
 
-# 4. Every command of src/main.c's table is in COMMANDS.
-awk '/commands\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/main.c" |
+# 4. Every command of src/cli/main.c's table is in COMMANDS.
+awk '/commands\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli/main.c" |
 	grep -oE '\{ "[a-z0-9-]+"' | sed 's/^{ "//; s/"$//' >"$TMP/commands"
-[ -s "$TMP/commands" ] || fail "no command table found in src/main.c"
+[ -s "$TMP/commands" ] || fail "no command table found in src/cli/main.c"
 section "$TMP/acmeup.1.txt" COMMANDS >"$TMP/commands.txt"
 missing=
 while read -r c; do
 	has "$TMP/commands.txt" "$c" || missing="$missing $c"
 done <"$TMP/commands"
-[ -z "$missing" ] || fail "acmeup.1 COMMANDS does not describe:$missing (src/main.c commands[])"
+[ -z "$missing" ] || fail "acmeup.1 COMMANDS does not describe:$missing (src/cli/main.c commands[])"
 ok "commands $(tr '\n' ' ' <"$TMP/commands")are in acmeup.1 COMMANDS"
 
 # 5. Every exit code: 0-4 of the contract, and those the code defines
-#    (ACMEUP_EXIT_* in include/acmeup/exitcode.h, EXIT_* in src/main.c).
+#    (ACMEUP_EXIT_* in include/acmeup/exitcode.h, EXIT_* in src/cli/main.c).
 section "$TMP/acmeup.1.txt" "EXIT STATUS" >"$TMP/exit.txt"
 codes=$( (printf '0\n1\n2\n3\n4\n'
-	{ grep -hoE '^#define EXIT_[A-Z_]+ +[0-9]+' "$SRC/src/main.c" || true; } |
+	{ grep -hoE '^#define EXIT_[A-Z_]+ +[0-9]+' "$SRC/src/cli/main.c" || true; } |
 		awk '{ print $3 }'
 	{ grep -hoE 'ACMEUP_EXIT_[A-Z_]+ = [0-9]+' "$SRC"/include/acmeup/*.h || true; } |
 		awk '{ print $3 }') | sort -un)
@@ -139,21 +139,21 @@ for v in https_proxy all_proxy no_proxy; do
 done
 ok "ENVIRONMENT lists $(echo "$vars" | wc -l) deploy-hook variables and the proxies"
 
-# 7. Every setting of src/config.c's schema is in acmeup.conf.5, and its
+# 7. Every setting of src/cli/config.c's schema is in acmeup.conf.5, and its
 #    block keywords.
-awk '/schema\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/config.c" |
+awk '/schema\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli/config.c" |
 	grep -oE '\{ "[a-z0-9-]+"' | sed 's/^{ "//; s/"$//' >"$TMP/settings"
 [ "$(wc -l <"$TMP/settings")" -ge 20 ] ||
-	fail "found only $(wc -l <"$TMP/settings") settings in src/config.c: is the table still schema[]?"
+	fail "found only $(wc -l <"$TMP/settings") settings in src/cli/config.c: is the table still schema[]?"
 missing=
 while read -r s; do
 	has "$TMP/acmeup.conf.5.txt" "$s" || missing="$missing $s"
 done <"$TMP/settings"
-[ -z "$missing" ] || fail "acmeup.conf.5 does not document:$missing (src/config.c schema)"
+[ -z "$missing" ] || fail "acmeup.conf.5 does not document:$missing (src/cli/config.c schema)"
 for w in zone cert; do
 	has "$TMP/acmeup.conf.5.txt" "$w" || fail "acmeup.conf.5 does not describe '$w' blocks"
 done
-ok "all $(wc -l <"$TMP/settings") settings of src/config.c are in acmeup.conf.5"
+ok "all $(wc -l <"$TMP/settings") settings of src/cli/config.c are in acmeup.conf.5"
 
 # 8. The pages name each other, and the NAME lines are what whatis expects.
 grep -q '^\.TH ACMEUP 1 ' "$MAN1" || fail "acmeup.1: .TH ACMEUP 1 missing"

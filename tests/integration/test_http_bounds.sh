@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The HTTP client bounds what a CA can send (src/http.c). A small HTTPS
+# The HTTP client bounds what a CA can send (src/acme/http.c). A small HTTPS
 # front (python3, its own self-signed certificate, 127.53.0.1:14597) answers
 # the directory GET hostilely, one mode at a time: a 3.7 MB body announced
 # by Content-Length; an endless JSON body without one; 2000 header lines; a

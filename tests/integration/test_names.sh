@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The name rules (acmeup(1) NAMES, src/name.c), checked before any order:
+# The name rules (acmeup(1) NAMES, src/support/name.c), checked before any order:
 # bad -d names, a bad --challenge-alias target and bad dns-check names exit
 # 2 naming the name and the rule, with no order at pebble and nothing
 # written to DNS (the primary's serial and the zones unchanged). A valid

@@ -14,7 +14,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "../../src/acme_internal.h"
+#include "acme_internal.h"
 #include "acmeup/acme.h"
 #include "acmeup/acme_json.h"
 #include "acmeup/crypto.h"

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/acme_internal.h"
+#include "acme_internal.h"
 #include "acmeup/http.h"
 
 #define FAR 1000000000LL /* a deadline that does not bind */

@@ -17,7 +17,7 @@
 #include "acmeup/config.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
-#include "../../src/dns_internal.h"
+#include "dns_internal.h"
 #include "tsig.h"
 
 static char dir[64], keys[128], other[128];

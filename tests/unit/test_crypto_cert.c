@@ -18,7 +18,7 @@
 
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
-#include "../../src/crypto_internal.h"
+#include "crypto_internal.h"
 
 struct ca {
 	gnutls_x509_privkey_t key;

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "acmeup/error.h"
-#include "../../src/dns_internal.h"
+#include "dns_internal.h"
 
 static void
 test_hostport_split(void **state)

@@ -1,4 +1,4 @@
-/* Unit tests of the journal (src/journal.c): the text format, escaping,
+/* Unit tests of the journal (src/store/journal.c): the text format, escaping,
  * rejecting damaged files, and the lock that tells a living run's journal
  * from a dead one's. Files in a temporary directory; no network. */
 #include <setjmp.h>

@@ -17,7 +17,7 @@
 #include "acmeup/cli.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
-#include "../../src/dns_internal.h"
+#include "dns_internal.h"
 #include "tsig.h"
 
 static char dir[64], key1[128], key2[128];

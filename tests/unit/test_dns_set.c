@@ -14,7 +14,7 @@
 
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
-#include "../../src/dns_internal.h"
+#include "dns_internal.h"
 
 static int
 setup(void **state)

@@ -20,7 +20,7 @@
 
 #include "acmeup/error.h"
 #include "acmeup/store.h"
-#include "../../src/store_internal.h"
+#include "store_internal.h"
 
 static const char *const names[] = { "privkey.pem", "cert.pem", "chain.pem",
 	"fullchain.pem" };

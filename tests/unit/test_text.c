@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "../../src/acme_internal.h"
+#include "acme_internal.h"
 #include "acmeup/acme_types.h"
 #include "acmeup/certspec.h"
 #include "acmeup/error.h"

@@ -16,7 +16,7 @@
 #include "acmeup/log.h"
 #include "acmeup/name.h"
 #include "acmeup/store.h"
-#include "issue_internal.h"
+#include "engine_internal.h"
 
 int
 issue_cert_dirname(const char *name, char *buf, size_t len)

@@ -15,7 +15,7 @@
 #include "acmeup/log.h"
 #include "acmeup/name.h"
 #include "acmeup/store.h"
-#include "issue_internal.h"
+#include "engine_internal.h"
 
 #define ORDER_TIMEOUT_MS 120000
 

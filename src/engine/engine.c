@@ -21,7 +21,7 @@
 #include "acmeup/journal.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
-#include "issue_internal.h"
+#include "engine_internal.h"
 
 #define AUTHZ_TIMEOUT_MS 120000
 #define ALL SIZE_MAX

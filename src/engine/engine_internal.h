@@ -11,8 +11,8 @@
  * engine_cache.c what the CA's resolver may still cache (challenge_cache.h):
  *               the batch's wait, or the orders that cannot wait failed
  */
-#ifndef ACMEUP_ISSUE_INTERNAL_H
-#define ACMEUP_ISSUE_INTERNAL_H
+#ifndef ACMEUP_ENGINE_INTERNAL_H
+#define ACMEUP_ENGINE_INTERNAL_H
 
 #include <limits.h>
 #include <stddef.h>

@@ -18,7 +18,7 @@
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
-#include "issue_internal.h"
+#include "engine_internal.h"
 
 /* A uniform draw in [0, 1) for the time in the CA's window. */
 static double

@@ -9,7 +9,7 @@
 #include "acmeup/issue.h"
 #include "acmeup/log.h"
 #include "acmeup/report.h"
-#include "issue_internal.h"
+#include "engine_internal.h"
 
 static enum report_action
 report_action_of(enum issue_action a)

@@ -13,7 +13,7 @@
 #include "acmeup/error.h"
 #include "acmeup/text.h"
 #include "acmeup/log.h"
-#include "issue_internal.h"
+#include "engine_internal.h"
 
 /* The job fails: the CA may cache hit's record wait s more. */
 static void
