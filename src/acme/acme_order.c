@@ -202,24 +202,40 @@ acme_authz_wait(struct acme_client *c, const char *url, unsigned timeout_ms)
 
 /* POST-as-GET the order at url while its status is still (honouring
  * Retry-After, bounded by timeout_ms); *out gets the order as it left that
- * status. */
+ * status. first, when not NULL, is a response that holds the order already
+ * (finalize's, RFC 8555 7.4): it is read before any request. */
 static int
 order_poll(struct acme_client *c, const char *url, const char *still,
-           unsigned timeout_ms, struct acme_order *out)
+           unsigned timeout_ms, const struct http_response *first,
+           struct acme_order *out)
 {
 	struct http_response resp = { 0 };
 	struct acme_order o = { 0 };
 	long long deadline = log_elapsed_ms() + timeout_ms;
 	unsigned attempt = 0;
+	long retry_after;
 	int rc;
 
 	for (;;) {
-		rc = acme_post(c, url, "", &resp);
-		if (rc == 0)
-			rc = acme_json_order(resp.body, &o);
+		if (first != NULL && first->body != NULL &&
+		    acme_json_order(first->body, &o) == 0) {
+			rc = 0;
+			retry_after = first->retry_after;
+			first = NULL;
+		} else {
+			if (first != NULL) { /* not an order: ask for it */
+				acme_order_clear(&o);
+				acmeup_err_clear();
+				first = NULL;
+			}
+			rc = acme_post(c, url, "", &resp);
+			if (rc == 0)
+				rc = acme_json_order(resp.body, &o);
+			retry_after = resp.retry_after;
+		}
 		if (rc != 0 || strcmp(o.status, still) != 0)
 			break;
-		rc = poll_next("order", url, still, resp.retry_after,
+		rc = poll_next("order", url, still, retry_after,
 		    &attempt, deadline, timeout_ms);
 		if (rc != 0)
 			break;
@@ -243,7 +259,7 @@ acme_order_await(struct acme_client *c, const char *url, unsigned timeout_ms,
 	int rc;
 
 	*ready = 0;
-	rc = order_poll(c, url, "pending", timeout_ms, &o);
+	rc = order_poll(c, url, "pending", timeout_ms, NULL, &o);
 	if (rc == 0)
 		*ready = strcmp(o.status, "ready") == 0 ||
 		    strcmp(o.status, "processing") == 0 ||
@@ -252,16 +268,19 @@ acme_order_await(struct acme_client *c, const char *url, unsigned timeout_ms,
 	return rc;
 }
 
-/* Poll the order while it is "processing" (RFC 8555 7.4); the order must
- * end "valid" with a certificate URL. */
+/* Poll the order while it is "processing" (RFC 8555 7.4), starting from
+ * finalize's response fin: a CA that answers "processing" is asked again
+ * only after its Retry-After or our first backoff step, never at once (an
+ * immediate poll races the CA's own issuance: pebble 2.4 can deadlock on
+ * it). The order must end "valid" with a certificate URL. */
 static int
 order_wait(struct acme_client *c, const char *url, unsigned timeout_ms,
-           struct acme_order *out)
+           const struct http_response *fin, struct acme_order *out)
 {
 	struct acme_order o = { 0 };
 	int rc;
 
-	rc = order_poll(c, url, "processing", timeout_ms, &o);
+	rc = order_poll(c, url, "processing", timeout_ms, fin, &o);
 	if (rc == 0 && strcmp(o.status, "valid") != 0)
 		rc = o.error.type != NULL ?
 		    acme_fail_problem(&o.error, "order failed") :
@@ -397,7 +416,7 @@ acme_order_finalize(struct acme_client *c, const char *order_url,
 	if (rc == 0)
 		log_stage("acme: order finalized, waiting for the certificate");
 	if (rc == 0)
-		rc = order_wait(c, order_url, o->timeout_ms, &done);
+		rc = order_wait(c, order_url, o->timeout_ms, &resp, &done);
 	want.now = (long long)time(NULL);
 	if (rc == 0)
 		rc = download_preferred(c, done.certificate, o->preferred_chain,

@@ -56,6 +56,15 @@ hostile_load valid
 [ "$(snapshot "$TMP/out-valid")" != "$BEFORE" ] || fail "control: the certificate did not change"
 [ -e "$TMP/hook.valid" ] || fail "control: the deploy hook did not run"
 ok "control: an honest renewal replaces the certificate and runs the hook"
+# The control's finalize answered "valid" with the certificate URL: the
+# next request is the download, not an order poll (RFC 8555 7.4; an
+# immediate poll races the CA's issuance).
+after=$(ca_requests valid POST | awk '$4 ~ /\/finalize\// { f = 1; next } f { print $4; exit }')
+case $after in
+*/cert/*) ;;
+*) fail "control: after finalize acmeup sent POST ${after:-nothing}, not the certificate download" ;;
+esac
+ok "control: the certificate was fetched straight after finalize (no order poll)"
 
 check_mode() {
 	hostile_load "$1"
