@@ -7,7 +7,8 @@
 # so that a package never runs both.
 include(GNUInstallDirs)
 
-# Both relative to the prefix (given at configure or at install time).
+# Both relative to the prefix (given at configure or at install time), or
+# absolute (Debian 12 packages put units in /lib/systemd/system).
 set(ACMEUP_HOOKDIR "lib/acmeup" CACHE STRING
     "Where the deploy hooks of contrib/hooks are installed")
 set(ACMEUP_SYSTEMD_UNITDIR "lib/systemd/system" CACHE STRING
@@ -41,7 +42,11 @@ install(CODE "
            text \"\${text}\")
     string(REPLACE \"/usr/local/lib/acmeup\"
            \"\${CMAKE_INSTALL_PREFIX}/${ACMEUP_HOOKDIR}\" text \"\${text}\")
-    set(dest \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${ACMEUP_SYSTEMD_UNITDIR}\")
+    set(dest \"${ACMEUP_SYSTEMD_UNITDIR}\")
+    if(NOT IS_ABSOLUTE \"\${dest}\")
+      set(dest \"\${CMAKE_INSTALL_PREFIX}/\${dest}\")
+    endif()
+    set(dest \"\$ENV{DESTDIR}\${dest}\")
     file(MAKE_DIRECTORY \"\${dest}\")
     file(WRITE \"\${dest}/\${unit}\" \"\${text}\")
     message(STATUS \"Installing: \${dest}/\${unit}\")

@@ -21,6 +21,8 @@ ACMEUP_DEPS=(
 	clang libclang-rt-14-dev shellcheck groff-base man-db systemd python3 bsdutils
 	# the hostile-peer tests: GNU time's max RSS (/usr/bin/time)
 	time
+	# the Debian package (test_debian_package)
+	dpkg-dev debhelper lintian
 )
 # The packages whose system service would compete for port 53.
 ACMEUP_DNS_SERVICES=(named unbound knot)
