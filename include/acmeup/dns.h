@@ -61,6 +61,10 @@ struct dns_config {
 	int tsig_queries;          /* sign queries to authoritative servers */
 	unsigned ttl;              /* TXT TTL in seconds; 0 means 10 */
 	unsigned timeout_ms;       /* propagation bound; 0 means 120000 */
+	unsigned unreachable_ms;   /* an authoritative server that gives no
+	                            * usable answer this long is left out of
+	                            * the proof (reported once); 0: 3000 */
+	int strict_servers;        /* instead fail then, naming it */
 	void *owned;               /* storage of dns_config_from_opts() */
 };
 

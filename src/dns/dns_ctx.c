@@ -13,6 +13,7 @@
 
 #define DEFAULT_TTL 10          /* the CA's resolver keeps the TXT this long */
 #define DEFAULT_TIMEOUT_MS 120000
+#define DEFAULT_UNREACHABLE_MS 3000
 
 /* The file's absolute path, for the journal (read from another working
  * directory later); the name as given when it has none. */
@@ -414,6 +415,9 @@ ctx_fill(struct dns_ctx *ctx, const struct dns_config *cfg)
 
 	ctx->ttl = cfg->ttl ? cfg->ttl : DEFAULT_TTL;
 	ctx->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
+	ctx->unreachable_ms = cfg->unreachable_ms ? cfg->unreachable_ms
+	    : DEFAULT_UNREACHABLE_MS;
+	ctx->strict_servers = cfg->strict_servers;
 	ctx->tsig_queries = cfg->tsig_queries;
 	rc = dns_resolver_addr(cfg->resolver, &ctx->resolver);
 	if (rc == 0)

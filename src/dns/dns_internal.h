@@ -80,6 +80,8 @@ struct dns_rec {
 struct dns_wait_srv {
 	struct dns_addr addr;
 	int done;
+	int unreachable; /* gave no usable answer for unreachable_ms: left out */
+	long long fail_since; /* ms when its run of failures began, -1: none */
 	long long ms;    /* after the UPDATE, when done */
 	int has_serial;  /* serial is what the server last said */
 	uint32_t serial;
@@ -114,6 +116,8 @@ struct dns_set {
 	struct journal *journal;   /* borrowed; may be NULL */
 	unsigned ttl;
 	unsigned timeout_ms;
+	unsigned unreachable_ms;   /* see struct dns_config */
+	int strict_servers;
 	struct dns_zone *zones;
 	size_t nzones;
 };
@@ -150,6 +154,11 @@ struct dns_ctx {
 	int tsig_queries;
 	unsigned ttl;
 	unsigned timeout_ms;
+	unsigned unreachable_ms;
+	int strict_servers;
+	struct dns_addr silent[DNS_MAX_SERVERS]; /* left out of a proof in
+	                            * this run: not waited for again */
+	size_t nsilent;
 	struct dns_zinfo **known;  /* zones found so far */
 	size_t nknown;
 };

@@ -15,7 +15,8 @@
 #include "dns_internal.h"
 
 #define POLL_FIRST_MS 20
-#define POLL_MAX_MS 500
+#define POLL_MAX_MS 50       /* a server that lags is asked every 50 ms */
+#define SERIAL_FIRST_MS 20
 #define WAIT_QUERY_MS 1000   /* one try per round; the next round retries */
 #define SERIAL_POLLS 5       /* 20+40+80+160+320 ms after the UPDATE */
 
@@ -163,7 +164,7 @@ static int
 serial_moved(struct dns_zone *z, const struct tsig_key *qkey,
              uint32_t *after)
 {
-	long long delay = POLL_FIRST_MS;
+	long long delay = SERIAL_FIRST_MS;
 	uint32_t serial = z->serial_before;
 	int i, rc = 0;
 
@@ -213,6 +214,18 @@ dns_verify_primary(const struct dns_set *set, struct dns_zone *z)
 	return 0;
 }
 
+/* Was a left out of an earlier proof of this run? */
+static int
+silent_before(const struct dns_set *set, const struct dns_addr *a)
+{
+	size_t i;
+
+	for (i = 0; set->ctx != NULL && i < set->ctx->nsilent; i++)
+		if (dns_addr_equal(&set->ctx->silent[i], a))
+			return 1;
+	return 0;
+}
+
 /* The servers to wait for: the primary, every authoritative address of
  * the zone, less those skipped. */
 static int
@@ -242,7 +255,13 @@ wait_prepare(const struct dns_set *set, struct dns_zone *z)
 		rc = ACMEUP_ENOMEM;
 	for (i = 0; rc == 0 && i < n; i++) {
 		z->srv[i].addr = list[i];
+		z->srv[i].fail_since = -1;
 		snprintf(z->srv[i].why, sizeof(z->srv[i].why), "not asked yet");
+		if (silent_before(set, &list[i])) {
+			z->srv[i].unreachable = 1;
+			log_stage("dns: %s: not waiting for %s (no usable answer "
+			    "earlier in this run)", z->name, list[i].text);
+		}
 	}
 	if (rc == 0)
 		z->nsrv = n;
@@ -281,6 +300,39 @@ server_round(struct dns_zone *z, struct dns_wait_srv *s,
 	return rc;
 }
 
+/* A server that gave no usable answer (no reply, refused, not
+ * authoritative) for set->unreachable_ms cannot hand the CA's resolver a
+ * stale answer either: the resolver moves on to the others. It is reported
+ * once and left out; with strict-servers the wait fails instead. Servers
+ * that answer with an old serial or without the record are waited for. */
+static int
+server_failed(const struct dns_set *set, const struct dns_zone *z,
+              struct dns_wait_srv *s, int rc)
+{
+	long long now = log_elapsed_ms();
+
+	snprintf(s->why, sizeof(s->why), "%s", rc == ACMEUP_ETIMEOUT ?
+	    "no reply" : acmeup_errmsg(rc));
+	acmeup_err_clear();
+	if (s->fail_since < 0)
+		s->fail_since = now;
+	if (now - s->fail_since < (long long)set->unreachable_ms)
+		return 0;
+	if (set->strict_servers)
+		return acmeup_fail(ACMEUP_EDNS, "zone %s: %s gave no usable answer "
+		    "for %u ms (%s), and strict-servers wants every server",
+		    z->name, s->addr.text, set->unreachable_ms, s->why);
+	s->unreachable = 1;
+	if (set->ctx != NULL)
+		dns_addr_add(set->ctx->silent, &set->ctx->nsilent,
+		    DNS_MAX_SERVERS, &s->addr);
+	log_warn("dns: %s: %s gave no usable answer for %u ms (%s): left out "
+	    "of the proof (the CA's resolver cannot get an old answer there "
+	    "either; strict-servers yes waits for it)", z->name, s->addr.text,
+	    set->unreachable_ms, s->why);
+	return 0;
+}
+
 /* Ask every server of z not yet done; *left grows by those still not. */
 static int
 wait_round(const struct dns_set *set, struct dns_zone *z, long long deadline,
@@ -288,29 +340,32 @@ wait_round(const struct dns_set *set, struct dns_zone *z, long long deadline,
 {
 	const struct tsig_key *qkey = dns_ctx_query_key(set->ctx, z->apex);
 	long long ms;
-	size_t i, before = 0, todo = 0;
+	size_t i, before = 0, todo = 0, out = 0;
 	int rc;
 
 	for (i = 0; i < z->nsrv; i++) {
 		struct dns_wait_srv *s = &z->srv[i];
 
-		before += !s->done;
+		before += !s->done && !s->unreachable;
 		ms = deadline - log_elapsed_ms();
-		if (!s->done && ms > 0) {
+		if (!s->done && !s->unreachable && ms > 0) {
 			rc = server_round(z, s, qkey, ms < WAIT_QUERY_MS ? (unsigned)ms
 			                  : WAIT_QUERY_MS);
 			/* a key the server refuses does not heal by waiting */
 			if (rc == ACMEUP_EINTR || rc == ACMEUP_ETSIG)
 				return rc;
-			if (rc < 0)
-				snprintf(s->why, sizeof(s->why), "%s", rc == ACMEUP_ETIMEOUT
-				         ? "no reply" : acmeup_errmsg(rc));
+			if (rc >= 0)
+				s->fail_since = -1;
+			else if ((rc = server_failed(set, z, s, rc)) < 0)
+				return rc;
 		}
-		todo += !s->done;
+		todo += !s->done && !s->unreachable;
+		out += s->unreachable;
 	}
 	if (before > 0 && todo == 0)
 		log_stage("dns: %s: all %zu servers answer (%lld ms after the "
-		          "UPDATE)", z->name, z->nsrv, log_elapsed_ms() - z->sent_ms);
+		          "UPDATE%s)", z->name, z->nsrv - out, log_elapsed_ms() -
+		          z->sent_ms, out > 0 ? "; the silent ones left out" : "");
 	*left += todo;
 	return 0;
 }
@@ -325,7 +380,7 @@ wait_progress(const struct dns_set *set, size_t left, long long deadline)
 	for (i = 0; i < set->nzones; i++)
 		for (j = 0; j < set->zones[i].nsrv; j++) {
 			s = &set->zones[i].srv[j];
-			if (s->done)
+			if (s->done || s->unreachable)
 				continue;
 			log_progress("dns: %s: waiting for %s%s%s (%zu server%s "
 			    "left, %lld s to go)", set->zones[i].name,
@@ -353,7 +408,7 @@ wait_timeout(const struct dns_set *set)
 		for (i = 0; i < z->nsrv && used < sizeof(msg); i++) {
 			const struct dns_wait_srv *sv = &z->srv[i];
 
-			if (sv->done)
+			if (sv->done || sv->unreachable)
 				continue;
 			if (sv->has_serial)
 				snprintf(serial, sizeof(serial), "has serial %u",

@@ -354,6 +354,8 @@ dns_txt_add(struct dns_ctx *ctx, struct journal *j,
 	set->journal = j;
 	set->ttl = ctx->ttl;
 	set->timeout_ms = ctx->timeout_ms;
+	set->unreachable_ms = ctx->unreachable_ms;
+	set->strict_servers = ctx->strict_servers;
 	rc = group_records(set, recs, n);
 	if (rc == 0)
 		rc = publish(set);

@@ -76,8 +76,13 @@ LAB_LAG_RESTORE= # the lag before the test's first lab_lag
 LAB_PEBBLES=()   # extra pebbles the test started
 FRONT_PID=       # the HTTPS front of start_front, if any
 FRONT_ADDED=     # its loopback address, when start_front added it
+TEST_PIDS=()     # background helpers of the test, killed when it exits
 cleanup() {
-	local name report reported=
+	local name report reported= pid
+	for pid in ${TEST_PIDS[@]+"${TEST_PIDS[@]}"}; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	for report in "$SANITIZER_REPORTS"/*; do
 		[ -e "$report" ] || continue
 		printf 'FAIL %s: sanitizer report %s:\n' "$TEST_NAME" "${report##*/}" >&2

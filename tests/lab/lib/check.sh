@@ -78,7 +78,7 @@ check_resolver() {
 	echo "ok: resolver refuses example.com"
 	resolves || die "resolver does not resolve host1.$ZONE"
 	for z in $LAB_ZONES; do
-		[ -n "$(dig +time=2 +tries=1 +short "@$RESOLVER" "$z" SOA)" ] ||
+		[ -n "$(dig +time=2 +tries=3 +short "@$RESOLVER" "$z" SOA)" ] ||
 			die "resolver does not answer SOA $z"
 	done
 	echo "ok: resolver answers the SOA of $LAB_ZONES"

@@ -243,6 +243,18 @@ example_policy() {
 }
 
 # primary_zone ZONE NOTIFY-ADDR|none [POLICY-LINES]: a zone clause of ns1.
+# dead.test: NS ns1.example.test, ns2.example.test and two servers that
+# never answer: ns-refused.dead.test (DEAD_IP, nothing bound: refused at
+# once) and ns-silent.dead.test (SILENT_IP, on lo: refused too, or silent
+# while a test holds a mute socket there).
+write_zone_dead() {
+	{
+		soa_ns "$DEAD_ZONE" "ns1.$ZONE" "ns1.$ZONE" "ns2.$ZONE" \
+			"ns-refused.$DEAD_ZONE" "ns-silent.$DEAD_ZONE"
+		printf 'ns-refused\tIN A\t%s\nns-silent\tIN A\t%s\n' "$DEAD_IP" "$SILENT_IP"
+	} >"$LAB/ns1/$DEAD_ZONE.db"
+}
+
 primary_zone() {
 	local notify="notify explicit; also-notify { $2; }; notify-delay 0;"
 	[ "$2" = none ] && notify="notify no;"
@@ -285,6 +297,8 @@ write_named_primary() {
 			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
 		primary_zone "$HIDDEN_ZONE" "$SECONDARY_IP; $NS6_IP" \
 			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
+		primary_zone "$DEAD_ZONE" "$SECONDARY_IP" \
+			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
 	} >"$d/named.conf"
 }
 
@@ -305,6 +319,7 @@ write_named_secondary() {
 		done
 		secondary_zone "$d" "$KNOT_ZONE" "$KNOT_IP"
 		secondary_zone "$d" "$HIDDEN_ZONE" "$PRIMARY_IP"
+		secondary_zone "$d" "$DEAD_ZONE" "$PRIMARY_IP"
 	} >"$d/named.conf"
 }
 
