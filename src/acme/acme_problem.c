@@ -107,11 +107,41 @@ acme_err_prefix(int rc, const char *fmt, ...)
 	return acmeup_fail(rc, "%s: %s", prefix, saved);
 }
 
-/* The CA's words about a failed dns-01 validation: pebble and Boulder say
- * "unauthorized" or "incorrectResponse" for a wrong or missing value. */
-static const char *
-validation_hint(const char *type)
+/* Did the CA's lookup end in SERVFAIL (RFC 1035 4.1.1 rcode 2)? Boulder
+ * names it; pebble prints the rcode as a Go-quoted byte: "returned an
+ * unsuccessful response: '\x02'". */
+static int
+says_servfail(const char *detail)
 {
+	static const char pebble[] = "unsuccessful response: '";
+	const char *p;
+
+	if (detail == NULL)
+		return 0;
+	if (strstr(detail, "SERVFAIL") != NULL)
+		return 1;
+	p = strstr(detail, pebble);
+	if (p == NULL)
+		return 0;
+	p += strlen(pebble);
+	if (*p == '\002')
+		return 1;
+	while (*p == '\\')
+		p++;
+	return strncmp(p, "x02'", 4) == 0;
+}
+
+/* The CA's words about a failed dns-01 validation: pebble and Boulder say
+ * "unauthorized" or "incorrectResponse" for a wrong or missing value, "dns"
+ * when the lookup itself failed. */
+static const char *
+validation_hint(const char *type, const char *detail)
+{
+	if (says_servfail(detail))
+		return "the CA's resolver got SERVFAIL: a DNSSEC validation "
+		    "failure (a DS or DNSKEY that does not match, an expired "
+		    "or missing signature) or no authoritative server it could "
+		    "reach or that serves the zone to it";
 	if (strcmp(type, "unauthorized") == 0 ||
 	    strcmp(type, "incorrectResponse") == 0)
 		return "the CA's resolver did not get the TXT value acmeup "
@@ -147,7 +177,7 @@ render(const struct acme_problem *p, const char *context, int validation)
 		    sizeof(c2)), p->sub[i].detail != NULL ?
 		    text_clip(p->sub[i].detail, TEXT_FIELD_MAX, c3, sizeof(c3)) :
 		    "");
-	hint = validation ? validation_hint(type) : hint_for(type);
+	hint = validation ? validation_hint(type, p->detail) : hint_for(type);
 	if (hint != NULL)
 		append(buf, sizeof(buf), &used, " (%s)", hint);
 	return acmeup_fail(ACMEUP_EACME, "%s", buf);

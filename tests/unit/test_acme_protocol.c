@@ -340,6 +340,40 @@ test_problem_text(void **state)
 	acme_problem_clear(&p);
 }
 
+/* A validation the CA's resolver answered SERVFAIL: Boulder's words and
+ * pebble's Go-quoted rcode byte both get the SERVFAIL hint; another rcode
+ * keeps the wrong-value hint. */
+static void
+test_validation_servfail(void **state)
+{
+	static const char *const details[] = {
+		"DNS problem: SERVFAIL looking up TXT for _acme-challenge.a.test",
+		"DNS lookup for \\\"_acme-challenge.a.test\\\" returned an "
+		"unsuccessful response: '\\\\x02'",
+		"DNS lookup for \\\"_acme-challenge.a.test\\\" returned an "
+		"unsuccessful response: '\\\\x03'",
+	};
+	struct acme_problem p = { 0 };
+	char json[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		snprintf(json, sizeof(json), "{\"type\":\"urn:ietf:params:acme:"
+		    "error:unauthorized\",\"detail\":\"%s\"}", details[i]);
+		assert_int_equal(acme_json_problem(json, &p), 0);
+		acmeup_err_clear();
+		assert_int_equal(acme_fail_validation(&p, "validation"),
+		    ACMEUP_EACME);
+		assert_int_equal(strstr(acmeup_errmsg(ACMEUP_EACME),
+		    "the CA's resolver got SERVFAIL") != NULL, i < 2);
+		assert_int_equal(strstr(acmeup_errmsg(ACMEUP_EACME),
+		    "did not get the TXT value") != NULL, i == 2);
+		acme_problem_clear(&p);
+	}
+	acmeup_err_clear();
+}
+
 /* RFC 8555 6.6: 429 rateLimited with the CA's detail and Retry-After. */
 static void
 test_rate_limited_response(void **state)
@@ -404,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_order_and_revoke_payloads),
 		cmocka_unit_test(test_directory_meta),
 		cmocka_unit_test(test_problem_text),
+		cmocka_unit_test(test_validation_servfail),
 		cmocka_unit_test(test_rate_limited_response),
 		cmocka_unit_test(test_may_wait),
 	};

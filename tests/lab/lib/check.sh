@@ -78,10 +78,14 @@ check_resolver() {
 	echo "ok: resolver refuses example.com"
 	resolves || die "resolver does not resolve host1.$ZONE"
 	for z in $LAB_ZONES; do
+		[ "$z" != "$SERVFAIL_ZONE" ] || continue
 		[ -n "$(dig +time=2 +tries=3 +short "@$RESOLVER" "$z" SOA)" ] ||
 			die "resolver does not answer SOA $z"
 	done
-	echo "ok: resolver answers the SOA of $LAB_ZONES"
+	echo "ok: resolver answers the SOA of each zone but $SERVFAIL_ZONE"
+	out=$(dig +time=3 +tries=1 "@$RESOLVER" "$SERVFAIL_ZONE" SOA | grep -o 'status: [A-Z]*')
+	[ "$out" = "status: SERVFAIL" ] || die "resolver answered $SERVFAIL_ZONE with '$out', want SERVFAIL"
+	echo "ok: resolver answers SERVFAIL for $SERVFAIL_ZONE (primary $PRIMARY serves it)"
 }
 
 check_pebble() {

@@ -255,6 +255,14 @@ write_zone_dead() {
 	} >"$LAB/ns1/$DEAD_ZONE.db"
 }
 
+# servfail.test: NS ns1.example.test, which serves it and takes UPDATEs;
+# but unbound (the CA's resolver) is stubbed to Knot, which refuses it, so
+# the CA gets SERVFAIL for every name in it, as behind a broken DNSSEC chain
+# or a view that hides the zone from the CA.
+write_zone_servfail() {
+	soa_ns "$SERVFAIL_ZONE" "ns1.$ZONE" "ns1.$ZONE" >"$LAB/ns1/$SERVFAIL_ZONE.db"
+}
+
 primary_zone() {
 	local notify="notify explicit; also-notify { $2; }; notify-delay 0;"
 	[ "$2" = none ] && notify="notify no;"
@@ -298,6 +306,8 @@ write_named_primary() {
 		primary_zone "$HIDDEN_ZONE" "$SECONDARY_IP; $NS6_IP" \
 			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
 		primary_zone "$DEAD_ZONE" "$SECONDARY_IP" \
+			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
+		primary_zone "$SERVFAIL_ZONE" none \
 			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
 	} >"$d/named.conf"
 }
