@@ -180,6 +180,15 @@ tsig_failure(const struct dns_zone *z, int trc, unsigned rcode,
 		                   "of key %s for zone %s (BADTRUNC)", srv, key,
 		                   z->name);
 	case TSIG_EUNSIGNED:
+		/* PowerDNS answers an unknown key, a wrong secret and a clock
+		 * off alike: REFUSED, unsigned (its log says which). */
+		if (rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTAUTH)
+			return acmeup_fail(ACMEUP_ETSIG, "server %s refused the UPDATE "
+			    "of zone %s with key %s and did not sign its answer: it "
+			    "does not accept the key (unknown name or algorithm, a "
+			    "secret that differs, or clocks more than 5 minutes "
+			    "apart: the server's log says which) or does not let it "
+			    "update this zone", srv, z->name, key);
 		return acmeup_fail(ACMEUP_ETSIG, "server %s answered %s to the UPDATE "
 		                   "of zone %s without a TSIG signature (key %s): the "
 		                   "reply cannot be trusted", srv, dns_rcode_name(rcode),

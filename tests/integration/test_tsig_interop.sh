@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # TSIG interoperability of libtsig with the lab's BIND primary ($PRIMARY,
-# $ZONE) and Knot primary ($KNOT, $KNOT_ZONE), through tests/tools/tsig_probe
+# $ZONE), Knot primary ($KNOT, $KNOT_ZONE) and PowerDNS primary ($PDNS,
+# $PDNS_ZONE), through tests/tools/tsig_probe
 # (one signed UPDATE, the signed reply verified):
 # - every algorithm: add a TXT with the BIND-format key file, see it served,
 #   delete it with the Knot-format file of the same key or with -y, see it
@@ -10,13 +11,14 @@
 #   their own message, and change nothing;
 # then acmeup itself: issue with a Knot key file (BIND zone) and with -y
 # (Knot zone), and -y without an algorithm is hmac-sha256, never MD5.
-# The server differences seen so far: none (see tsig/README.md).
+# PowerDNS ($PDNS, $PDNS_ZONE) takes every algorithm too, but refuses a bad
+# key, secret or time unsigned, without the TSIG error (tsig/README.md).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 PROBE=${ACMEUP_TOOLS:-$(dirname "$ACMEUP")/tests/tools}/tsig_probe
 [ -x "$PROBE" ] || fail "no tsig_probe at $PROBE (build tests/tools)"
-for var in KNOT KNOT_ZONE KEYS_DIR TSIG_ALGS UNKNOWN_KEY WRONG_KEY TSIG_KEY; do
+for var in KNOT KNOT_ZONE PDNS PDNS_ZONE KEYS_DIR TSIG_ALGS UNKNOWN_KEY WRONG_KEY TSIG_KEY; do
 	[ -n "${!var:-}" ] || fail "the lab's env lacks $var (lab too old?)"
 done
 
@@ -121,8 +123,25 @@ tsig_errors() {
 
 every_algorithm BIND "$PRIMARY" "$ZONE" knot
 every_algorithm Knot "$KNOT" "$KNOT_ZONE" y
+every_algorithm PowerDNS "$PDNS" "$PDNS_ZONE" knot
 tsig_errors BIND "$PRIMARY" "$ZONE"
 tsig_errors Knot "$KNOT" "$KNOT_ZONE"
+
+# PowerDNS (4.7) answers an unknown key, a wrong secret and a clock an hour
+# off alike: REFUSED, unsigned (only its log tells them apart). Each must be
+# refused and change nothing; acmeup's own message then says what it can.
+pdns_refused="rcode REFUSED, tsig: reply to a signed request is not signed"
+refused "PowerDNS unknown key" "$PDNS" "$PDNS_ZONE" "$pdns_refused" -k "$UNKNOWN_KEY"
+refused "PowerDNS wrong secret" "$PDNS" "$PDNS_ZONE" "$pdns_refused" -k "$WRONG_KEY"
+refused "PowerDNS clock" "$PDNS" "$PDNS_ZONE" "$pdns_refused" -k "$TSIG_KEY" -T -3600
+ok "PowerDNS: unknown key, wrong secret and clock skew each refused unsigned, nothing changed"
+run_acmeup pdns-wrong "${ISSUE[@]}" -d "n$RANDOM$RANDOM.$PDNS_ZONE" --out "$TMP/certs" \
+	--state-dir "$TMP/state" --tsig-key "$WRONG_KEY"
+[ "$RC" = 1 ] || { show_output pdns-wrong; fail "acmeup with a wrong secret at PowerDNS: exit $RC, want 1"; }
+grep -qF "server $PDNS refused the UPDATE of zone $PDNS_ZONE with key acmeup-update and did not sign its answer" \
+	"$TMP/pdns-wrong.err" || { show_output pdns-wrong; fail "acmeup's message for PowerDNS's unsigned REFUSED"; }
+assert_no_secret "$(cat "$TMP/pdns-wrong.err")" "acmeup pdns-wrong"
+ok "acmeup: $(tail -n 1 "$TMP/pdns-wrong.err" | cut -c1-150)..."
 
 # --- acmeup ------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ ACMEUP_DEPS=(
 	build-essential cmake pkg-config
 	libldns-dev libgnutls28-dev libcurl4-gnutls-dev libjson-c-dev libcmocka-dev
 	pebble bind9 bind9-utils bind9-dnsutils unbound knot knot-dnsutils
+	pdns-server pdns-backend-sqlite3 sqlite3
 	gnutls-bin openssl iproute2 curl ca-certificates
 	# checks of the fuzz targets, shell scripts, man pages and systemd units
 	clang libclang-rt-14-dev shellcheck groff-base man-db systemd python3 bsdutils
@@ -25,7 +26,7 @@ ACMEUP_DEPS=(
 	dpkg-dev debhelper lintian
 )
 # The packages whose system service would compete for port 53.
-ACMEUP_DNS_SERVICES=(named unbound knot)
+ACMEUP_DNS_SERVICES=(named unbound knot pdns)
 
 acmeup_deps_log() { printf 'deps: %s\n' "$*" >&2; }
 

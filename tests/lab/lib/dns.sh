@@ -330,6 +330,7 @@ write_named_secondary() {
 		secondary_zone "$d" "$KNOT_ZONE" "$KNOT_IP"
 		secondary_zone "$d" "$HIDDEN_ZONE" "$PRIMARY_IP"
 		secondary_zone "$d" "$DEAD_ZONE" "$PRIMARY_IP"
+		secondary_zone "$d" "$PDNS_ZONE" "$PDNS_IP"
 	} >"$d/named.conf"
 }
 
