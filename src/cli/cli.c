@@ -325,12 +325,9 @@ static int
 parse_key_type(const char *opt, const char *arg, int *type, int *set)
 {
 	enum crypto_key_type t;
-	char why[256];
 
-	if (crypto_key_type_parse(arg, &t) != 0) {
-		snprintf(why, sizeof(why), "%s", acmeup_errmsg(ACMEUP_EINVAL));
-		return acmeup_fail(ACMEUP_EUSAGE, "%s: %s", opt, why);
-	}
+	if (crypto_key_type_parse(arg, &t) != 0)
+		return acmeup_err_context(ACMEUP_EUSAGE, "%s", opt);
 	*type = (int)t;
 	*set = 1;
 	return 0;

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "acmeup/account_key.h"
-#include "acmeup/acme.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
@@ -95,7 +94,7 @@ read_key(int dfd, const char *dir, struct crypto_key **out)
 	if (rc == 0)
 		rc = crypto_key_from_pem(pem, len, out);
 	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
-		rc = acme_err_prefix(rc, "account key %s/" KEY_FILE, dir);
+		rc = acmeup_err_context(rc, "account key %s/" KEY_FILE, dir);
 	if (rc == 0)
 		log_debug("account: key loaded from %s/" KEY_FILE, dir);
 	if (pem != NULL) {
