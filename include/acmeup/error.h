@@ -64,6 +64,9 @@ int acmeup_err_context(int code, const char *fmt, ...)
  * none. Borrowed; valid until the record changes. */
 const char *acmeup_errmsg(int code);
 
+/* e's detail, or acmeup_strerror(code) when it holds none. Borrowed. */
+const char *acmeup_err_text(const struct acmeup_err *e, int code);
+
 /* The current record forgets its failure (the caller handled it). */
 void acmeup_err_clear(void);
 

@@ -116,12 +116,11 @@ advice(const char *stage, int rc, const char *detail)
 static int
 report_failure(FILE *out, const char *stage, int rc)
 {
-	char detail[1024];
+	const char *detail = acmeup_errmsg(rc);
 
-	snprintf(detail, sizeof(detail), "%s", acmeup_errmsg(rc));
 	text_printf(out, "  PROBLEM   %s\n", detail);
 	text_printf(out, "  advice    %s\n", advice(stage, rc, detail));
-	return acmeup_fail(rc, "%s", detail);
+	return rc;
 }
 
 /* Add, prove and remove the probe; prints what happened. */

@@ -67,10 +67,7 @@ dns_type_name(ldns_rr_type t)
 int
 dns_fail_prefix(int rc, const char *prefix)
 {
-	char buf[1024];
-
-	snprintf(buf, sizeof(buf), "%s", acmeup_errmsg(rc));
-	return acmeup_fail(rc, "%s: %s", prefix, buf);
+	return acmeup_err_context(rc, "%s", prefix);
 }
 
 int

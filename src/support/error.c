@@ -79,11 +79,17 @@ acmeup_err_context(int code, const char *fmt, ...)
 }
 
 const char *
+acmeup_err_text(const struct acmeup_err *e, int code)
+{
+	if (e != NULL && e->code != 0)
+		return e->msg;
+	return acmeup_strerror(code);
+}
+
+const char *
 acmeup_errmsg(int code)
 {
-	if (cur->code != 0)
-		return cur->msg;
-	return acmeup_strerror(code);
+	return acmeup_err_text(cur, code);
 }
 
 void
