@@ -159,6 +159,7 @@ renew_run(const struct opts *o)
 		rc = issue_engine_open(o, &e);
 	if (rc == 0)
 		(void)renew_batches(e, o, jobs, specs.n);
+	acmeup_err_clear(); /* the jobs took their failures */
 	if (rc == 0)
 		rc = issue_summary(o, "renew", jobs, specs.n);
 	issue_engine_free(e);

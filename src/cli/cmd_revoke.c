@@ -42,6 +42,7 @@ load_cert_key(const struct opts *o, const char *cert, size_t cert_len,
 	if (rc != 0 && rc != ACMEUP_EIO)
 		rc = acmeup_err_context(rc, "--cert-key %s", o->cert_key);
 	if (rc == 0 && crypto_cert_key_matches(cert, cert_len, *out) != 0) {
+		acmeup_err_clear(); /* replaced by the line below */
 		rc = acmeup_fail(ACMEUP_EUSAGE, "--cert-key %s is not the key "
 		    "of the certificate %s", o->cert_key, o->cert);
 		crypto_key_free(*out);
@@ -62,11 +63,13 @@ load_account_key(const struct opts *o, struct crypto_key **out)
 	int rc;
 
 	rc = account_key_path(o->state_dir, NULL, path, sizeof(path));
-	if (rc == 0 && store_exists(path) != 1)
+	if (rc == 0 && store_exists(path) != 1) {
+		acmeup_err_clear(); /* replaced by the line below */
 		rc = acmeup_fail(ACMEUP_EUSAGE, "no account key %s: give the "
 		    "--state-dir of the account that ordered the certificate, "
 		    "or sign with the certificate's key (--cert-key FILE)",
 		    path);
+	}
 	if (rc == 0)
 		rc = account_key_open(o->state_dir, CRYPTO_KEY_P256, 0, out,
 		    NULL);

@@ -176,7 +176,8 @@ dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
 	}
 	if (rc == 0) {
 		if (route.zone->servers == NULL)
-			(void)dns_zinfo_servers(ctx, route.zone);
+			if (dns_zinfo_servers(ctx, route.zone) != 0)
+				acmeup_err_clear(); /* printed as unknown */
 		print_route(out, &route, ctx);
 		rc = probe(ctx, j, challenge, out);
 	}

@@ -305,6 +305,7 @@ wait_round(const struct dns_set *set, struct dns_zone *z, long long deadline,
 			if (rc < 0)
 				snprintf(s->why, sizeof(s->why), "%s", rc == ACMEUP_ETIMEOUT
 				         ? "no reply" : acmeup_errmsg(rc));
+			acmeup_err_clear(); /* kept in s->why; asked again */
 		}
 		todo += !s->done;
 	}
