@@ -181,6 +181,7 @@ log_window(struct acme_client *c, const char *cert_id)
 
 	if (acme_renewal_info(c, cert_id, &ri) != 0) {
 		log_warn("ari: %s", acmeup_errmsg(ACMEUP_EACME));
+		acmeup_err_clear(); /* only logged */
 		return;
 	}
 	ari_format_time(ri.start, from, sizeof(from));
