@@ -38,12 +38,6 @@ void acme_client_set_wait_limit(struct acme_client *c, unsigned seconds);
 /* Borrowed; valid while the client lives. */
 const struct acme_directory *acme_client_directory(const struct acme_client *c);
 
-/* Prefix the detail recorded for rc: "<fmt ...>: <detail>"; returns rc.
- * (acmeup_fail() cannot take acmeup_errmsg() as an argument: it formats
- * into the buffer it reads.) */
-int acme_err_prefix(int rc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /* The short type of the last problem document the CA sent
  * ("rateLimited", "unauthorized", ...), or "" . Borrowed. */
 const char *acme_last_problem(const struct acme_client *c);

@@ -62,7 +62,8 @@ struct issue_job {
 void issue_job_clear(struct issue_job *j); /* accepts NULL; releases lock */
 
 /* Record a failure (its detail from acmeup_errmsg(rc)) and log it with the
- * certificate's name. Keeps the first failure. */
+ * certificate's name. Keeps the job's first failure. The current error
+ * record keeps it too: a caller that goes on to other jobs clears it. */
 void issue_job_fail(struct issue_job *j, int rc);
 
 /* The engine: the CA client (directory fetched at open), the account and

@@ -94,7 +94,7 @@ find_account(struct acme_client *c, struct acme_account *acct, int *found)
 	} else if (rc == ACMEUP_EACME &&
 	    strcmp(c->last_problem, "unauthorized") == 0 &&
 	    strstr(acmeup_errmsg(rc), "deactivated") != NULL) {
-		rc = acme_err_prefix(rc, "the account of this key is "
+		rc = acmeup_err_context(rc, "the account of this key is "
 		    "deactivated and cannot be used again: register a new "
 		    "account with a new key; the CA said");
 	}
@@ -293,7 +293,7 @@ acme_account_key_change(struct acme_client *c,
 	if (rc == 0)
 		rc = acme_post(c, c->dir.key_change, inner, &resp);
 	if (rc == ACMEUP_EACME && strstr(acmeup_errmsg(rc), "HTTP 409") != NULL)
-		rc = acme_err_prefix(rc, "the new key belongs to another account "
+		rc = acmeup_err_context(rc, "the new key belongs to another account "
 		    "already (RFC 8555 7.3.5)");
 	if (rc == 0)
 		rc = acme_client_set_key(c, new_key);

@@ -57,7 +57,7 @@ acme_renewal_info(struct acme_client *c, const char *cert_id,
 	if (rc == 0)
 		rc = acme_json_renewal_info(resp.body, &ri);
 	if (rc == ACMEUP_EPROTO)
-		rc = acme_err_prefix(rc, "%s", url);
+		rc = acmeup_err_context(rc, "%s", url);
 	if (rc == 0) {
 		ri.retry_after = resp.retry_after;
 		*out = ri;

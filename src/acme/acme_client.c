@@ -69,7 +69,7 @@ acme_client_open(const char *url, const char *ca_bundle,
 		goto out;
 	rc = acme_json_directory(resp.body, &c->dir);
 	if (rc == ACMEUP_EPROTO)
-		rc = acme_err_prefix(rc, "%s is not an ACME directory", url);
+		rc = acmeup_err_context(rc, "%s is not an ACME directory", url);
 	if (rc == 0) {
 		*out = c;
 		c = NULL;
@@ -176,6 +176,7 @@ judge(struct acme_client *c, const struct http_response *resp,
 		    "--wait-rate-limit allows", url, resp->status,
 		    resp->retry_after > 0 ? resp->retry_after : 1);
 		(*waits)++;
+		acmeup_err_clear(); /* waited out: the next answer counts */
 		rc = sleep_seconds(resp->retry_after > 0 ? resp->retry_after :
 		    1);
 		*again = rc == 0;
@@ -235,10 +236,12 @@ acme_post(struct acme_client *c, const char *url, const char *payload,
 		http_response_clear(resp);
 		if (again && strcmp(c->last_problem, "badNonce") == 0 &&
 		    ++nonces > BADNONCE_RETRIES)
-			return acme_err_prefix(rc, "the CA rejected %u nonces "
+			return acmeup_err_context(rc, "the CA rejected %u nonces "
 			    "in a row (badNonce); giving up", nonces);
-		if (again)
+		if (again) {
+			acmeup_err_clear(); /* retried: the next answer counts */
 			rc = 0;
+		}
 	}
 	return rc;
 }

@@ -477,9 +477,11 @@ acme_json_renewal_info(const char *body, struct acme_renewal_info *out)
 	    ari_parse_time(json_object_get_string(v), &r.start) != 0 ||
 	    !json_object_object_get_ex(w, "end", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
-	    ari_parse_time(json_object_get_string(v), &r.end) != 0)
+	    ari_parse_time(json_object_get_string(v), &r.end) != 0) {
+		acmeup_err_clear(); /* replaced by the line below */
 		rc = acmeup_fail(ACMEUP_EPROTO, "the CA's suggestedWindow "
 		    "needs RFC 3339 \"start\" and \"end\" times");
+	}
 	if (rc == 0)
 		rc = get_str(o, "explanationURL", &r.explanation_url);
 	if (rc == 0) {

@@ -60,7 +60,7 @@ eab_mac(const char *alg, const char *hmac_key_b64, const char *input,
 
 	rc = b64url_decode(hmac_key_b64, strlen(hmac_key_b64), &key, &keylen);
 	if (rc != 0) {
-		acme_err_prefix(rc, "--eab-hmac-key is not base64url "
+		acmeup_err_context(rc, "--eab-hmac-key is not base64url "
 		    "(RFC 4648 5) as the CA gives it");
 		rc = ACMEUP_EUSAGE;
 		goto out;

@@ -73,6 +73,7 @@ acme_order_create(struct acme_client *c, const struct acme_order_req *r,
 	    strcmp(c->last_problem, "alreadyReplaced") == 0) {
 		log_warn("%s; ordering without \"replaces\"",
 		    acmeup_errmsg(rc));
+		acmeup_err_clear();
 		rc = post_new_order(c, r, NULL, &resp);
 	}
 	if (rc == 0)
@@ -319,7 +320,7 @@ download(struct acme_client *c, const char *url,
 	}
 	rc = crypto_chain_check(resp.body, resp.body_len, want);
 	if (rc != 0) {
-		rc = acme_err_prefix(rc, "certificate from %s", url);
+		rc = acmeup_err_context(rc, "certificate from %s", url);
 		goto out;
 	}
 	*pem = resp.body;
@@ -341,8 +342,10 @@ chain_rank(const char *pem, const char *cn)
 {
 	int rank = 0;
 
-	if (crypto_chain_issuer_rank(pem, strlen(pem), cn, &rank) != 0)
+	if (crypto_chain_issuer_rank(pem, strlen(pem), cn, &rank) != 0) {
+		acmeup_err_clear(); /* unreadable: ranks last */
 		return 0;
+	}
 	return rank;
 }
 
@@ -375,8 +378,10 @@ download_preferred(struct acme_client *c, const char *url, const char *cn,
 		}
 		alt = NULL;
 	}
-	if (crypto_chain_top_issuer(best, strlen(best), &top) != 0)
+	if (crypto_chain_top_issuer(best, strlen(best), &top) != 0) {
+		acmeup_err_clear(); /* only named in a message */
 		top = NULL;
+	}
 	if (best_rank == 0)
 		log_warn("no chain of the %zu offered is issued by \"%s\"; "
 		    "keeping the default chain (topmost issuer \"%s\")",

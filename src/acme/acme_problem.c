@@ -94,19 +94,6 @@ append(char *buf, size_t size, size_t *used, const char *fmt, ...)
 		*used = size;
 }
 
-int
-acme_err_prefix(int rc, const char *fmt, ...)
-{
-	char saved[1024], prefix[512];
-	va_list ap;
-
-	snprintf(saved, sizeof(saved), "%s", acmeup_errmsg(rc));
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	return acmeup_fail(rc, "%s: %s", prefix, saved);
-}
-
 /* Did the CA's lookup end in SERVFAIL (RFC 1035 4.1.1 rcode 2)? Boulder
  * names it; pebble prints the rcode as a Go-quoted byte: "returned an
  * unsuccessful response: '\x02'". */
@@ -154,7 +141,8 @@ validation_hint(const char *type, const char *detail)
  * are escaped where the message is shown (text.h), not here: --json keeps
  * them exact. */
 static int
-render(const struct acme_problem *p, const char *context, int validation)
+render(const struct acme_problem *p, const char *context, int validation,
+       const char *tail)
 {
 	char buf[2048], c1[TEXT_FIELD_MAX + 4], c2[TEXT_FIELD_MAX + 4];
 	char c3[TEXT_FIELD_MAX + 4];
@@ -180,19 +168,20 @@ render(const struct acme_problem *p, const char *context, int validation)
 	hint = validation ? validation_hint(type, p->detail) : hint_for(type);
 	if (hint != NULL)
 		append(buf, sizeof(buf), &used, " (%s)", hint);
+	append(buf, sizeof(buf), &used, "%s", tail);
 	return acmeup_fail(ACMEUP_EACME, "%s", buf);
 }
 
 int
 acme_fail_problem(const struct acme_problem *p, const char *context)
 {
-	return render(p, context, 0);
+	return render(p, context, 0, "");
 }
 
 int
 acme_fail_validation(const struct acme_problem *p, const char *context)
 {
-	return render(p, context, 1);
+	return render(p, context, 1, "");
 }
 
 /* " retry after N s (at TIME)" for a known Retry-After. */
@@ -215,7 +204,7 @@ acme_fail_response(const struct http_response *resp, const char *url,
                    char *type, size_t typelen)
 {
 	struct acme_problem p = { 0 };
-	char ctx[600], retry[96], msg[2048];
+	char ctx[600], retry[96];
 	int rc, have;
 
 	type[0] = '\0';
@@ -234,12 +223,7 @@ acme_fail_response(const struct http_response *resp, const char *url,
 	snprintf(type, typelen, "%s", short_type(p.type));
 	snprintf(ctx, sizeof(ctx), "%s (HTTP %ld%s)", url, resp->status,
 	    resp->status == 503 ? ", service unavailable" : "");
-	rc = acme_fail_problem(&p, ctx);
-	if (retry[0] != '\0') {
-		/* acmeup_fail must not read the buffer it writes */
-		snprintf(msg, sizeof(msg), "%s", acmeup_errmsg(rc));
-		rc = acmeup_fail(rc, "%s%s", msg, retry);
-	}
+	rc = render(&p, ctx, 0, retry);
 	acme_problem_clear(&p);
 	return rc;
 }

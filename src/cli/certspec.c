@@ -49,7 +49,6 @@ pick_values(const struct source *src, struct cert_spec *s)
 {
 	const struct config_item *it;
 	enum crypto_key_type t;
-	char why[256];
 	unsigned secs = 0;
 
 	s->key_type = src->o->key_type;
@@ -57,12 +56,9 @@ pick_values(const struct source *src, struct cert_spec *s)
 	s->renew_before = src->o->renew_before;
 	it = block_item(src, "key-type");
 	if (it != NULL) {
-		if (crypto_key_type_parse(it->values[0], &t) != 0) {
-			snprintf(why, sizeof(why), "%s",
-			    acmeup_errmsg(ACMEUP_EINVAL));
-			return acmeup_fail(ACMEUP_EUSAGE, "%s:%u: key-type: %s",
-			    src->cfg->path, it->line, why);
-		}
+		if (crypto_key_type_parse(it->values[0], &t) != 0)
+			return acmeup_err_context(ACMEUP_EUSAGE,
+			    "%s:%u: key-type", src->cfg->path, it->line);
 		s->key_type = (int)t;
 	}
 	it = block_item(src, "reuse-key");
@@ -107,7 +103,8 @@ take_domains(struct cert_spec *s, const char *const *in, size_t n,
 	return 0;
 }
 
-/* The directory name for name ('*' as '_'), owned by s. */
+/* The directory name for name ('*' as '_'), owned by s; where
+ * (or NULL) prefixes a failure. */
 static int
 take_name(struct cert_spec *s, const char *name, const char *where)
 {
@@ -116,7 +113,7 @@ take_name(struct cert_spec *s, const char *name, const char *where)
 
 	rc = issue_cert_dirname(name, buf, sizeof(buf));
 	if (rc != 0)
-		return acmeup_fail(rc, "%s%s", where, acmeup_errmsg(rc));
+		return where != NULL ? acmeup_err_context(rc, "%s", where) : rc;
 	s->name = strdup(buf);
 	return s->name == NULL ? ACMEUP_ENOMEM : 0;
 }
@@ -168,7 +165,7 @@ spec_from_opts(const struct opts *o, struct cert_spec *s)
 	rc = take_domains(s, o->domains, o->n_domains, "-d");
 	if (rc == 0)
 		rc = take_name(s, o->cert_name != NULL ? o->cert_name :
-		    s->domains[0], o->cert_name != NULL ? "--cert-name: " : "");
+		    s->domains[0], o->cert_name != NULL ? "--cert-name" : NULL);
 	if (rc == 0)
 		rc = fill_settings(&src, s);
 	return rc;
@@ -183,7 +180,7 @@ spec_from_block(const struct opts *o, const struct config *cfg,
 	char where[512];
 	int rc;
 
-	snprintf(where, sizeof(where), "%s:%u: cert %s: ", cfg->path, b->line,
+	snprintf(where, sizeof(where), "%s:%u: cert %s", cfg->path, b->line,
 	    b->name);
 	rc = take_name(s, b->name, where);
 	snprintf(where, sizeof(where), "%s:%u: domains", cfg->path, it->line);

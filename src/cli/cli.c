@@ -325,12 +325,9 @@ static int
 parse_key_type(const char *opt, const char *arg, int *type, int *set)
 {
 	enum crypto_key_type t;
-	char why[256];
 
-	if (crypto_key_type_parse(arg, &t) != 0) {
-		snprintf(why, sizeof(why), "%s", acmeup_errmsg(ACMEUP_EINVAL));
-		return acmeup_fail(ACMEUP_EUSAGE, "%s: %s", opt, why);
-	}
+	if (crypto_key_type_parse(arg, &t) != 0)
+		return acmeup_err_context(ACMEUP_EUSAGE, "%s", opt);
 	*type = (int)t;
 	*set = 1;
 	return 0;
@@ -421,9 +418,11 @@ set_fleet_option(int c, const char *arg, struct opts *o)
 	case OPT_JSON: o->json = 1; return 0;
 	case OPT_FORCE: o->force = 1; return 0;
 	case 'j':
-		if (parse_seconds("--jobs", arg, 1, 1000, &o->jobs) != 0)
+		if (parse_seconds("--jobs", arg, 1, 1000, &o->jobs) != 0) {
+			acmeup_err_clear(); /* replaced by the line below */
 			return acmeup_fail(ACMEUP_EUSAGE, "--jobs: '%s' is not a "
 			    "number from 1 to 1000", arg);
+		}
 		return 0;
 	case OPT_DEPLOY_HOOK: o->deploy_hook = arg; return 0;
 	case OPT_RENEW_BEFORE:

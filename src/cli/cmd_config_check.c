@@ -44,9 +44,8 @@ check_key(const struct config *cfg, const struct config_item *file,
 		return 0;
 	if (rc != ACMEUP_ETSIG) {
 		/* The file itself refused or unreadable (fsafe.h). */
-		snprintf(err, sizeof(err), "%s", acmeup_errmsg(rc));
 		where(cfg, file, "tsig-key", at, sizeof(at));
-		return acmeup_fail(ACMEUP_EUSAGE, "%s: %s", at, err);
+		return acmeup_err_context(ACMEUP_EUSAGE, "%s", at);
 	}
 	rc = trc;
 	where(cfg, rc == TSIG_ENOTFOUND && name != NULL ? name : file,
@@ -116,9 +115,8 @@ check_dns_item(const struct config *cfg, const struct config_block *b,
 	rc = dns_ctx_new(&dc, &ctx);
 	dns_ctx_free(ctx);
 	if (rc != 0 && rc != ACMEUP_ENOMEM)
-		rc = acmeup_fail(ACMEUP_EUSAGE, "%s:%u: %s: %s", cfg->path,
-		    it != NULL ? it->line : b->line, it != NULL ? key : "zone",
-		    acmeup_errmsg(rc));
+		rc = acmeup_err_context(ACMEUP_EUSAGE, "%s:%u: %s", cfg->path,
+		    it != NULL ? it->line : b->line, it != NULL ? key : "zone");
 	return rc;
 }
 
@@ -194,8 +192,7 @@ check_dns(const struct opts *o)
 	dns_ctx_free(ctx);
 	dns_config_clear(&dc);
 	if (rc != 0 && rc != ACMEUP_ENOMEM)
-		rc = acmeup_fail(ACMEUP_EUSAGE, "%s: %s", o->config->path,
-		    acmeup_errmsg(rc));
+		rc = acmeup_err_context(ACMEUP_EUSAGE, "%s", o->config->path);
 	return rc;
 }
 

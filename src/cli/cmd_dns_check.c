@@ -16,27 +16,29 @@ run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
 {
 	size_t i, bad = 0, total = o->n_args + o->n_domains;
 	const char *name;
+	struct acmeup_err first_err = { 0 };
 	int rc, first = 0;
-	char detail[1024] = "";
 
 	for (i = 0; i < total; i++) {
 		name = i < o->n_args ? o->args[i] : o->domains[i - o->n_args];
 		rc = dns_check_name(ctx, j, name, stdout);
 		if (rc == ACMEUP_EINTR)
 			return rc;
-		if (rc < 0 && bad++ == 0) {
-			first = rc;
-			snprintf(detail, sizeof(detail), "%s", acmeup_errmsg(rc));
-		}
+		if (rc < 0 && bad++ == 0)
+			first = acmeup_err_keep(&first_err, rc);
+		if (rc < 0)
+			acmeup_err_clear(); /* reported; on with the next */
 		if (i + 1 < total)
 			fputc('\n', stdout);
 	}
 	if (bad == 0)
 		return 0;
 	if (total == 1)
-		return acmeup_fail(first, "dns-check %s: %s", name, detail);
+		return acmeup_fail(first, "dns-check %s: %s", name,
+		                   acmeup_err_text(&first_err, first));
 	return acmeup_fail(first, "dns-check: %zu of %zu names have problems "
-	                   "(see above); first: %s", bad, total, detail);
+	                   "(see above); first: %s", bad, total,
+	                   acmeup_err_text(&first_err, first));
 }
 
 /* Every name by the rules of name.h ("x", "*.x" or "_acme-challenge.x")
@@ -83,6 +85,7 @@ dns_check_run(const struct opts *o)
 	if (journal_open(o->state_dir, &j) < 0) {
 		log_warn("dns-check: no journal (%s): a probe left by a crash "
 		         "would stay; give --state-dir", acmeup_errmsg(ACMEUP_EIO));
+		acmeup_err_clear();
 		j = NULL;
 	}
 	rc = run_names(ctx, j, o);

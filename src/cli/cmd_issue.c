@@ -241,6 +241,7 @@ issue_run(const struct opts *o)
 		rc = issue_check_dirs(o, &specs);
 	if (rc == 0) {
 		(void)run_batches(o, jobs, specs.n, o->csr ? &csr : NULL);
+		acmeup_err_clear(); /* the jobs took their failures */
 		rc = issue_summary(o, "issue", jobs, specs.n);
 	}
 	for (i = 0; jobs != NULL && i < specs.n; i++)

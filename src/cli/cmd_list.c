@@ -61,8 +61,11 @@ read_cert(struct report_cert *c, struct renew_facts *f)
 	free(pem);
 	if (rc == ACMEUP_ENOMEM)
 		return rc;
-	if (rc != 0)
-		return report_set(&c->error, acmeup_errmsg(rc));
+	if (rc != 0) {
+		rc = report_set(&c->error, acmeup_errmsg(rc));
+		acmeup_err_clear(); /* kept in the report; on with the next */
+		return rc;
+	}
 	f->present = pem != NULL;
 	c->present = f->present;
 	c->not_before = f->not_before;

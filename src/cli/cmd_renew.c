@@ -69,6 +69,7 @@ consider(struct issue_engine *e, const struct opts *o, struct issue_job *j,
 		    j->spec->domains, j->spec->n_domains, &f, &id);
 	if (rc != 0) {
 		issue_job_fail(j, rc);
+		acmeup_err_clear(); /* taken by the job; the others go on */
 		return rc;
 	}
 	renew_decide(&f, j->spec->renew_before, now, draw(), &d);
@@ -158,6 +159,7 @@ renew_run(const struct opts *o)
 		rc = issue_engine_open(o, &e);
 	if (rc == 0)
 		(void)renew_batches(e, o, jobs, specs.n);
+	acmeup_err_clear(); /* the jobs took their failures */
 	if (rc == 0)
 		rc = issue_summary(o, "renew", jobs, specs.n);
 	issue_engine_free(e);

@@ -23,7 +23,7 @@ read_file(const char *what, const char *path, char **data, size_t *len)
 
 	rc = store_read(path, FILE_MAX, data, len);
 	if (rc != 0 && rc != ACMEUP_EIO)
-		rc = acme_err_prefix(rc, "%s %s", what, path);
+		rc = acmeup_err_context(rc, "%s %s", what, path);
 	return rc == 0 || rc == ACMEUP_ENOMEM ? rc : ACMEUP_EUSAGE;
 }
 
@@ -40,8 +40,9 @@ load_cert_key(const struct opts *o, const char *cert, size_t cert_len,
 	if (rc == 0)
 		rc = crypto_key_from_pem(pem, len, out);
 	if (rc != 0 && rc != ACMEUP_EIO)
-		rc = acme_err_prefix(rc, "--cert-key %s", o->cert_key);
+		rc = acmeup_err_context(rc, "--cert-key %s", o->cert_key);
 	if (rc == 0 && crypto_cert_key_matches(cert, cert_len, *out) != 0) {
+		acmeup_err_clear(); /* replaced by the line below */
 		rc = acmeup_fail(ACMEUP_EUSAGE, "--cert-key %s is not the key "
 		    "of the certificate %s", o->cert_key, o->cert);
 		crypto_key_free(*out);
@@ -62,11 +63,13 @@ load_account_key(const struct opts *o, struct crypto_key **out)
 	int rc;
 
 	rc = account_key_path(o->state_dir, NULL, path, sizeof(path));
-	if (rc == 0 && store_exists(path) != 1)
+	if (rc == 0 && store_exists(path) != 1) {
+		acmeup_err_clear(); /* replaced by the line below */
 		rc = acmeup_fail(ACMEUP_EUSAGE, "no account key %s: give the "
 		    "--state-dir of the account that ordered the certificate, "
 		    "or sign with the certificate's key (--cert-key FILE)",
 		    path);
+	}
 	if (rc == 0)
 		rc = account_key_open(o->state_dir, CRYPTO_KEY_P256, 0, out,
 		    NULL);
@@ -122,7 +125,7 @@ revoke_run(const struct opts *o)
 	if (rc == 0)
 		rc = crypto_cert_der(cert, cert_len, &der, &der_len);
 	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
-		rc = acme_err_prefix(rc, "--cert %s", o->cert);
+		rc = acmeup_err_context(rc, "--cert %s", o->cert);
 	if (rc == 0)
 		rc = o->cert_key != NULL ?
 		    load_cert_key(o, cert, cert_len, &key) :

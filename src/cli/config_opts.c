@@ -93,13 +93,10 @@ key_type(const struct config *cfg, const struct config_item *it, int *type,
          int *set)
 {
 	enum crypto_key_type t;
-	char why[256];
 
-	if (crypto_key_type_parse(it->values[0], &t) != 0) {
-		snprintf(why, sizeof(why), "%s", acmeup_errmsg(ACMEUP_EINVAL));
-		return acmeup_fail(ACMEUP_EUSAGE, "%s:%u: %s: %s", cfg->path,
-		    it->line, it->key, why);
-	}
+	if (crypto_key_type_parse(it->values[0], &t) != 0)
+		return acmeup_err_context(ACMEUP_EUSAGE, "%s:%u: %s", cfg->path,
+		    it->line, it->key);
 	*type = (int)t;
 	*set = 1;
 	return 0;

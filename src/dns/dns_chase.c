@@ -302,6 +302,7 @@ ask(const struct dns_ctx *ctx, const struct dns_addr *srv, size_t nsrv,
 			return rc;
 		if (rc < 0) {
 			snprintf(why, sizeof(why), "%s", acmeup_errmsg(rc));
+			acmeup_err_clear(); /* kept in why; the next server */
 			continue;
 		}
 		rcode = ldns_pkt_get_rcode(r);

@@ -116,12 +116,11 @@ advice(const char *stage, int rc, const char *detail)
 static int
 report_failure(FILE *out, const char *stage, int rc)
 {
-	char detail[1024];
+	const char *detail = acmeup_errmsg(rc);
 
-	snprintf(detail, sizeof(detail), "%s", acmeup_errmsg(rc));
 	text_printf(out, "  PROBLEM   %s\n", detail);
 	text_printf(out, "  advice    %s\n", advice(stage, rc, detail));
-	return acmeup_fail(rc, "%s", detail);
+	return rc;
 }
 
 /* Add, prove and remove the probe; prints what happened. */
@@ -177,7 +176,8 @@ dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
 	}
 	if (rc == 0) {
 		if (route.zone->servers == NULL)
-			(void)dns_zinfo_servers(ctx, route.zone);
+			if (dns_zinfo_servers(ctx, route.zone) != 0)
+				acmeup_err_clear(); /* printed as unknown */
 		print_route(out, &route, ctx);
 		rc = probe(ctx, j, challenge, out);
 	}

@@ -87,8 +87,8 @@ read_key(const char *file, const char *name, struct tsig_key **out)
 
 	rc = dns_key_file_load(file, name, out, &trc, err, sizeof(err));
 	if (rc == ACMEUP_EIO)
-		snprintf(err, sizeof(err), "%s", acmeup_errmsg(rc));
-	if (rc == ACMEUP_ETSIG || rc == ACMEUP_EIO)
+		return acmeup_err_context(ACMEUP_EUSAGE, "TSIG key");
+	if (rc == ACMEUP_ETSIG)
 		return acmeup_fail(ACMEUP_EUSAGE, "TSIG key: %s", err);
 	return rc;
 }

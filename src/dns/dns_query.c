@@ -67,10 +67,7 @@ dns_type_name(ldns_rr_type t)
 int
 dns_fail_prefix(int rc, const char *prefix)
 {
-	char buf[1024];
-
-	snprintf(buf, sizeof(buf), "%s", acmeup_errmsg(rc));
-	return acmeup_fail(rc, "%s: %s", prefix, buf);
+	return acmeup_err_context(rc, "%s", prefix);
 }
 
 int
@@ -539,9 +536,11 @@ query_once(const struct dns_addr *srv, const ldns_rdf *name,
 	          edns ? ", EDNS" : "", key != NULL ? ", TSIG" : "");
 	rc = dns_exchange(srv, key != NULL ? msg : wire, key != NULL ? mlen
 	                  : wlen, timeout_ms, tries, 1, &reply, &rlen);
-	if (rc == ACMEUP_ETIMEOUT)
+	if (rc == ACMEUP_ETIMEOUT) {
+		acmeup_err_clear(); /* replaced by the line below */
 		rc = acmeup_fail(ACMEUP_ETIMEOUT, "no reply from %s to %s after "
 		                 "%d x %u ms", srv->textport, what, tries, timeout_ms);
+	}
 	if (rc == 0 && key != NULL)
 		rc = query_verify(srv, key, reply, rlen, &tctx, what);
 	if (rc < 0)

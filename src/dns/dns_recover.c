@@ -206,7 +206,8 @@ dns_journal_recover(const struct dns_ctx *ctx, const char *state_dir,
 {
 	struct keyring kr;
 	struct journal *j = NULL;
-	char **paths = NULL, first[1024] = "";
+	struct acmeup_err first = { 0 };
+	char **paths = NULL;
 	size_t n = 0, i, nfound = 0, nleft = 0;
 	pid_t pid;
 	int rc, ret = 0;
@@ -223,10 +224,10 @@ dns_journal_recover(const struct dns_ctx *ctx, const char *state_dir,
 			rc = clean_one(&kr, j, &nfound, &nleft);
 			journal_close(j);
 		}
-		if (rc < 0 && ret == 0) {
-			ret = rc;
-			snprintf(first, sizeof(first), "%s", acmeup_errmsg(rc));
-		}
+		if (rc < 0 && ret == 0)
+			ret = acmeup_err_keep(&first, rc);
+		if (rc < 0 && rc != ACMEUP_ENOMEM)
+			acmeup_err_clear(); /* kept; on with the next journal */
 		rc = rc == ACMEUP_ENOMEM ? rc : 0;
 	}
 	keyring_clear(&kr);
@@ -237,5 +238,6 @@ dns_journal_recover(const struct dns_ctx *ctx, const char *state_dir,
 		*left = nleft;
 	if (rc < 0)
 		return rc;
-	return ret < 0 ? acmeup_fail(ret, "%s", first) : 0;
+	return ret < 0 ? acmeup_fail(ret, "%s", acmeup_err_text(&first, ret))
+	    : 0;
 }

@@ -306,15 +306,12 @@ journal_sync(const struct dns_set *set, int all)
 	return rc;
 }
 
-/* Remove what may have been added, keeping the first error's detail. */
+/* Remove what may have been added; the first error's detail stays
+ * (dns_txt_remove records only into an empty record). */
 static void
-rollback(struct dns_set *set, int rc)
+rollback(struct dns_set *set)
 {
-	char saved[1024];
-
-	snprintf(saved, sizeof(saved), "%s", acmeup_errmsg(rc));
 	(void)dns_txt_remove(set); /* logs each zone it cannot clean */
-	acmeup_fail(rc, "%s", saved);
 }
 
 static int
@@ -360,7 +357,7 @@ dns_txt_add(struct dns_ctx *ctx, struct journal *j,
 	if (rc == 0)
 		rc = publish(set);
 	if (rc < 0) {
-		rollback(set, rc);
+		rollback(set);
 		dns_set_free(set);
 		return rc;
 	}
@@ -402,15 +399,19 @@ warn_left(const struct dns_zone *z)
 int
 dns_txt_remove(struct dns_set *set)
 {
-	char first[1024] = "";
+	struct acmeup_err first = { 0 }, one = { 0 }, *prev;
 	size_t i;
 	int rc, ret = 0;
 
 	if (set == NULL)
 		return 0;
+	/* each zone in a record of its own: a caller's earlier failure
+	 * stays, and each warning names its own zone's failure */
+	prev = acmeup_err_use(&one);
 	for (i = 0; i < set->nzones; i++) {
 		if (!set->zones[i].added)
 			continue;
+		acmeup_err_clear();
 		rc = dns_update_send(set, &set->zones[i], DNS_UPDATE_DELETE);
 		if (rc == 0)
 			continue;
@@ -418,18 +419,18 @@ dns_txt_remove(struct dns_set *set)
 		log_warn("dns: %s: records not removed: %s", set->zones[i].name,
 		         acmeup_errmsg(rc));
 		warn_left(&set->zones[i]);
-		if (ret == 0) {
-			ret = rc;
-			snprintf(first, sizeof(first), "%s", acmeup_errmsg(rc));
-		}
+		if (ret == 0)
+			ret = acmeup_err_keep(&first, rc);
 	}
+	acmeup_err_clear();
 	rc = journal_sync(set, 0);
 	if (rc < 0)
 		log_warn("dns: journal not updated: %s", acmeup_errmsg(rc));
 	else if (ret < 0 && set->journal != NULL)
 		log_warn("dns: the records left are listed in %s; `acmeup cleanup` "
 		         "removes them", journal_path(set->journal));
+	acmeup_err_use(prev);
 	if (ret < 0)
-		return acmeup_fail(ret, "%s", first);
+		return acmeup_fail(ret, "%s", acmeup_err_text(&first, ret));
 	return 0;
 }

@@ -312,6 +312,7 @@ update_once(const struct dns_set *set, struct dns_zone *z,
 	rc = dns_exchange(&z->primary, msg, len, DNS_QUERY_TIMEOUT_MS,
 	                  DNS_QUERY_TRIES, op == DNS_UPDATE_ADD, &reply, &rlen);
 	if (rc == ACMEUP_ETIMEOUT) {
+		acmeup_err_clear(); /* replaced by the line below */
 		rc = acmeup_fail(ACMEUP_EDNS, "no reply from %s for the UPDATE of "
 		                 "zone %s after %d x %d ms (key %s)",
 		                 z->primary.textport, z->name, DNS_QUERY_TRIES,
@@ -345,6 +346,7 @@ dns_update_send(const struct dns_set *set, struct dns_zone *z,
 	if (rc < 0 && no_edns) {
 		log_debug("dns: %s: %s does not know EDNS; UPDATE again without",
 		          z->name, z->primary.text);
+		acmeup_err_clear(); /* the next answer counts */
 		rc = update_once(set, z, op, 0, &known, &no_edns);
 	}
 	/* Unless the reply proves otherwise, an add may have been applied. */

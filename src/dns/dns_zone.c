@@ -241,6 +241,7 @@ dns_primary_find(const struct dns_addr *resolver, const char *server,
 		/* A hidden primary without an address: the caller says what to
 		 * do when an UPDATE has to go there. */
 		log_debug("dns: SOA MNAME without address: %s", acmeup_errmsg(rc));
+		acmeup_err_clear();
 		list = NULL;
 		cnt = 0;
 	}
@@ -272,6 +273,7 @@ zone_ns(const struct dns_ctx *ctx, const struct dns_zinfo *zi, ldns_pkt **out)
 		log_debug("dns: %s: primary %s gave no NS set: %s", zi->name,
 		          zi->primaries[i].text, rc < 0 ? acmeup_errmsg(rc)
 		          : dns_rcode_name(ldns_pkt_get_rcode(r)));
+		acmeup_err_clear(); /* on with the next primary */
 		ldns_pkt_free(r);
 		r = NULL;
 	}
@@ -311,6 +313,7 @@ ns_addrs(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
 	log_warn("dns: %s: NS %s has no address at resolver %s (%s); not "
 	         "checked", zi->name, text ? text : "?", ctx->resolver.text,
 	         rc < 0 ? acmeup_errmsg(rc) : "no A or AAAA");
+	acmeup_err_clear();
 	free(text);
 	return 0;
 }

@@ -149,22 +149,28 @@ engine_prepare(struct issue_engine *e)
 	return rc;
 }
 
-/* Fail every live order (pub ALL) or those of publication pub. */
+/* j fails with the current record's failure, which it takes: the next
+ * job's failure is recorded afresh. */
+static void
+job_failed(struct issue_job *j, int rc)
+{
+	issue_job_fail(j, rc);
+	acmeup_err_clear();
+}
+
+/* Fail every live order (pub ALL) or those of publication pub with the
+ * current record's failure; the caller clears it when it goes on. */
 static void
 fail_runs(struct order_run *runs, size_t n, size_t pub, int rc)
 {
-	char saved[1024];
 	size_t i;
 
-	snprintf(saved, sizeof(saved), "%s", acmeup_errmsg(rc));
 	for (i = 0; i < n; i++) {
 		if (!order_alive(&runs[i]) || runs[i].n_pend == 0 ||
 		    (pub != ALL && runs[i].pub != pub))
 			continue;
-		acmeup_fail(rc, "%s", saved);
 		issue_job_fail(runs[i].job, rc);
 	}
-	acmeup_fail(rc, "%s", saved);
 }
 
 /* The records of the live orders runs[from..to) as publication p,
@@ -246,7 +252,10 @@ publish_group(struct issue_engine *e, struct order_run *runs, size_t n,
 	    runs_with_records(runs, from, to) < 2) {
 		if (rc != 0)
 			fail_runs(runs, n, rc == ACMEUP_EINTR ? ALL : pub, rc);
-		return rc == ACMEUP_EINTR ? rc : 0;
+		if (rc == ACMEUP_EINTR)
+			return rc;
+		acmeup_err_clear(); /* taken by the orders */
+		return 0;
 	}
 	log_warn("%s; publishing each certificate's records on its own",
 	    acmeup_errmsg(rc));
@@ -261,7 +270,7 @@ publish_group(struct issue_engine *e, struct order_run *runs, size_t n,
 			return rc;
 		}
 		if (rc != 0)
-			issue_job_fail(runs[i].job, rc);
+			job_failed(runs[i].job, rc);
 	}
 	return 0;
 }
@@ -299,8 +308,10 @@ wait_batch(struct order_run *runs, size_t n, struct publication *pubs,
 			fail_runs(runs, n, ALL, rc);
 			return rc;
 		}
-		if (rc != 0)
+		if (rc != 0) {
 			fail_runs(runs, n, p, rc);
+			acmeup_err_clear(); /* taken by the orders */
+		}
 	}
 	return 0;
 }
@@ -338,7 +349,7 @@ respond_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 				return rc;
 			}
 			if (rc != 0)
-				issue_job_fail(runs[i].job, rc);
+				job_failed(runs[i].job, rc);
 		}
 	}
 	log_stage("acme: challenges answered, the CA is validating");
@@ -364,7 +375,7 @@ await_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 				return rc;
 			}
 			if (rc != 0)
-				issue_job_fail(runs[i].job, rc);
+				job_failed(runs[i].job, rc);
 		}
 		for (k = 0; !ready && k < runs[i].n_pend &&
 		    order_alive(&runs[i]); k++) {
@@ -375,7 +386,7 @@ await_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 				return rc;
 			}
 			if (rc != 0)
-				issue_job_fail(runs[i].job, rc);
+				job_failed(runs[i].job, rc);
 		}
 		ok += runs[i].n_pend > 0 && order_alive(&runs[i]);
 	}
@@ -388,11 +399,13 @@ await_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 }
 
 /* Remove every publication's records, whatever happened before; a
- * removal failure fails the orders of that publication. */
+ * removal failure fails the orders of that publication (in a record of
+ * its own: an earlier failure, such as a signal, stays the batch's). */
 static void
 remove_batch(struct order_run *runs, size_t n, struct publication *pubs,
              size_t npubs, int failed)
 {
+	struct acmeup_err rm, *prev;
 	size_t p;
 	int rc;
 
@@ -401,9 +414,12 @@ remove_batch(struct order_run *runs, size_t n, struct publication *pubs,
 		    "failure");
 	for (p = 0; p < npubs; p++) {
 		if (pubs[p].set != NULL) {
+			memset(&rm, 0, sizeof(rm));
+			prev = acmeup_err_use(&rm);
 			rc = dns_txt_remove(pubs[p].set);
 			if (rc != 0)
 				fail_runs(runs, n, p, rc);
+			acmeup_err_use(prev);
 		}
 		dns_set_free(pubs[p].set);
 		journal_close(pubs[p].j);
@@ -483,6 +499,7 @@ start_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 				issue_job_fail(runs[i].job, rc);
 			return rc;
 		}
+		acmeup_err_clear(); /* taken by the order */
 	}
 	return 0;
 }
@@ -505,6 +522,7 @@ finish_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 				issue_job_fail(runs[i].job, rc);
 			return rc;
 		}
+		acmeup_err_clear(); /* taken by the order */
 	}
 	return 0;
 }
@@ -562,9 +580,11 @@ issue_exit_code(const struct issue_job *jobs, size_t n)
 	}
 	/* One certificate failed and nothing else happened: its detail is
 	 * the error line. */
-	if (failed == 1 && done == 0)
+	if (failed == 1 && done == 0) {
+		acmeup_err_clear();
 		return acmeup_fail(last->rc, "%s", last->error != NULL ?
 		    last->error : acmeup_strerror(last->rc));
+	}
 	if (failed > 0)
 		return done > 0 ? ACMEUP_DONE_PARTIAL : ACMEUP_DONE_FAILED;
 	if (hooks > 0)

@@ -87,7 +87,7 @@ acme_issue_csr_file(const char *path, uint8_t **der, size_t *len,
 	if (rc == 0)
 		rc = crypto_csr_load(data, dlen, der, len, names, n);
 	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
-		rc = acme_err_prefix(rc, "--csr %s", path);
+		rc = acmeup_err_context(rc, "--csr %s", path);
 	/* the file given with --csr: missing, unreadable or no CSR */
 	if (rc != 0 && rc != ACMEUP_ENOMEM)
 		rc = ACMEUP_EUSAGE;
@@ -127,7 +127,7 @@ reuse_key(const char *certdir, const char *path, struct crypto_key **out)
 	if (rc == 0)
 		rc = crypto_key_from_pem(pem, len, out);
 	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
-		rc = acme_err_prefix(rc, "--reuse-key %s", path);
+		rc = acmeup_err_context(rc, "--reuse-key %s", path);
 	if (rc == 0) {
 		crypto_key_describe(*out, desc, sizeof(desc));
 		log_stage("key: reusing the %s key in %s", desc, path);
@@ -181,6 +181,7 @@ log_window(struct acme_client *c, const char *cert_id)
 
 	if (acme_renewal_info(c, cert_id, &ri) != 0) {
 		log_warn("ari: %s", acmeup_errmsg(ACMEUP_EACME));
+		acmeup_err_clear(); /* only logged */
 		return;
 	}
 	ari_format_time(ri.start, from, sizeof(from));

@@ -29,6 +29,7 @@ fail_late(struct issue_job *j, const struct chcache_ent *hit, long long wait,
 	    "(%d s): retry after %s", hit->owner, hit->ttl, wait,
 	    CHCACHE_MAX_WAIT, when);
 	issue_job_fail(j, rc);
+	acmeup_err_clear(); /* taken by the job; the batch goes on */
 }
 
 void

@@ -150,7 +150,7 @@ parse_cert(const char *path, char *const *names, size_t n,
 	if (rc == 0)
 		f->present = 1;
 	else if (rc != ACMEUP_EIO)
-		rc = acme_err_prefix(rc, "%s", path);
+		rc = acmeup_err_context(rc, "%s", path);
 	free(pem);
 	return rc;
 }

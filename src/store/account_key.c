@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "acmeup/account_key.h"
-#include "acmeup/acme.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
@@ -95,7 +94,7 @@ read_key(int dfd, const char *dir, struct crypto_key **out)
 	if (rc == 0)
 		rc = crypto_key_from_pem(pem, len, out);
 	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
-		rc = acme_err_prefix(rc, "account key %s/" KEY_FILE, dir);
+		rc = acmeup_err_context(rc, "account key %s/" KEY_FILE, dir);
 	if (rc == 0)
 		log_debug("account: key loaded from %s/" KEY_FILE, dir);
 	if (pem != NULL) {
@@ -110,14 +109,17 @@ open_at(int dfd, const char *dir, enum crypto_key_type type,
         struct crypto_key **out, int *created)
 {
 	char staged[PATH_MAX];
-	int rc;
+	int rc, staged_rc;
 
 	rc = account_key_path(dir, NEW_SUFFIX, staged, sizeof(staged));
 	if (rc == 0)
 		rc = fsafe_exists_at(dfd, KEY_FILE, dir);
 	if (rc < 0)
 		return rc;
-	if (fsafe_exists_at(dfd, KEY_FILE NEW_SUFFIX, staged) == 1)
+	staged_rc = fsafe_exists_at(dfd, KEY_FILE NEW_SUFFIX, staged);
+	if (staged_rc < 0)
+		acmeup_err_clear(); /* only a hint */
+	if (staged_rc == 1)
 		log_warn("%s exists: a key rollover did not finish; if the CA "
 		    "already switched, that file holds the account's key",
 		    staged);

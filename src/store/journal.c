@@ -398,12 +398,26 @@ journal_write(struct journal *j, const struct journal_rec *recs, size_t n)
 	return rc;
 }
 
+/* 1 when j's file exists, 0 when not, -1 when that is unknown; records
+ * nothing (a probe in cleanup must not fill the caller's record). */
+static int
+exists_quiet(const struct journal *j)
+{
+	struct acmeup_err probe = { 0 }, *prev;
+	int rc;
+
+	prev = acmeup_err_use(&probe);
+	rc = fsafe_exists_at(j->dfd, base_of(j->path), j->path);
+	acmeup_err_use(prev);
+	return rc < 0 ? -1 : rc;
+}
+
 void
 journal_close(struct journal *j)
 {
 	if (j == NULL)
 		return;
-	if (fsafe_exists_at(j->dfd, base_of(j->path), j->path) == 0)
+	if (!exists_quiet(j))
 		unlinkat(j->dfd, base_of(j->lock), 0);
 	if (j->fd >= 0)
 		close(j->fd); /* releases the flock */
@@ -572,8 +586,7 @@ journal_claim(const char *path, struct journal **out, pid_t *pid)
 		skip = 1;
 	}
 	/* Gone between listing and locking: its run finished it. */
-	if (rc == 0 && !skip &&
-	    fsafe_exists_at(j->dfd, base_of(j->path), j->path) != 1)
+	if (rc == 0 && !skip && exists_quiet(j) != 1)
 		skip = 1;
 	if (rc < 0 || skip) {
 		if (j->fd >= 0)

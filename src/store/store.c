@@ -204,7 +204,6 @@ store_read_at(int dfd, const char *dpath, const char *name, const char *kind,
 int
 store_dir_check(const char *path, const char *kind)
 {
-	char msg[PATH_MAX + 128];
 	struct stat st;
 	int fd = -1, rc;
 
@@ -215,8 +214,8 @@ store_dir_check(const char *path, const char *kind)
 		close(fd);
 	if (rc != ACMEUP_EIO)
 		return rc;
-	snprintf(msg, sizeof(msg), "%s", acmeup_errmsg(rc));
-	return acmeup_fail(ACMEUP_EUSAGE, "%s", msg);
+	/* the detail stays; only the code becomes a usage error */
+	return acmeup_fail(ACMEUP_EUSAGE, "%s", acmeup_errmsg(rc));
 }
 
 int

@@ -178,8 +178,12 @@ cert_dir_open(const char *dir, int create, int *fd)
 	if (!create && stat(top, &st) != 0 && errno == ENOENT)
 		return 1;
 	rc = fsafe_open_top(top, "output directory", create, 0755, &tfd);
-	if (rc == 0 && !create && fsafe_exists_at(tfd, name, dir) == 0)
-		rc = 1;
+	if (rc == 0 && !create) {
+		rc = fsafe_exists_at(tfd, name, dir);
+		if (rc < 0)
+			acmeup_err_clear(); /* fsafe_open_sub says why */
+		rc = rc == 0 ? 1 : 0;
+	}
 	if (rc == 0)
 		rc = fsafe_open_sub(tfd, name, dir, "certificate directory",
 		    create, 0755, fd);

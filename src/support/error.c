@@ -1,11 +1,13 @@
-/* One error convention: negative codes plus one recorded detail line. */
+/* One error convention: negative codes plus one detail line per error
+ * record; the first failure in a record wins (see error.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "acmeup/error.h"
 
-static char detail[1024];
+static struct acmeup_err process_err;
+static struct acmeup_err *cur = &process_err;
 
 const char *
 acmeup_strerror(int code)
@@ -30,31 +32,79 @@ acmeup_strerror(int code)
 	}
 }
 
-/* Formats into a local first: an argument may be the current detail
- * (acmeup_fail(rc, "context: %s", acmeup_errmsg(rc))). */
+struct acmeup_err *
+acmeup_err_use(struct acmeup_err *e)
+{
+	struct acmeup_err *prev = cur;
+
+	cur = e != NULL ? e : &process_err;
+	return prev;
+}
+
+static void
+record(int code, const char *fmt, va_list ap)
+{
+	vsnprintf(cur->msg, sizeof(cur->msg), fmt, ap);
+	cur->code = code != 0 ? code : ACMEUP_EINVAL;
+}
+
 int
 acmeup_fail(int code, const char *fmt, ...)
 {
-	char buf[sizeof(detail)];
+	va_list ap;
+
+	if (cur->code != 0)
+		return code;
+	va_start(ap, fmt);
+	record(code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* Formats into a local first: an argument may be the current detail. */
+int
+acmeup_err_context(int code, const char *fmt, ...)
+{
+	char prefix[ACMEUP_ERRMSG_MAX / 2], rest[ACMEUP_ERRMSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	memcpy(detail, buf, sizeof(detail));
+	snprintf(rest, sizeof(rest), "%s", acmeup_errmsg(code));
+	snprintf(cur->msg, sizeof(cur->msg), "%s: %s", prefix, rest);
+	if (cur->code == 0)
+		cur->code = code != 0 ? code : ACMEUP_EINVAL;
 	return code;
+}
+
+const char *
+acmeup_err_text(const struct acmeup_err *e, int code)
+{
+	if (e != NULL && e->code != 0)
+		return e->msg;
+	return acmeup_strerror(code);
 }
 
 const char *
 acmeup_errmsg(int code)
 {
-	if (detail[0] != '\0')
-		return detail;
-	return acmeup_strerror(code);
+	return acmeup_err_text(cur, code);
 }
 
 void
 acmeup_err_clear(void)
 {
-	detail[0] = '\0';
+	cur->code = 0;
+	cur->msg[0] = '\0';
+}
+
+int
+acmeup_err_keep(struct acmeup_err *e, int code)
+{
+	if (e == NULL || e->code != 0 || e == cur)
+		return code;
+	snprintf(e->msg, sizeof(e->msg), "%s", acmeup_errmsg(code));
+	e->code = code != 0 ? code : ACMEUP_EINVAL;
+	return code;
 }

@@ -130,9 +130,11 @@ test_eab_bad_input(void **state)
 	char *jws = NULL;
 
 	(void)state;
+	acmeup_err_clear();
 	assert_int_equal(acme_eab_jws("HS256", "kid", "not+base64url", "u",
 	    &jwk, &jws), ACMEUP_EUSAGE);
 	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EUSAGE), "--eab-hmac-key"));
+	acmeup_err_clear();
 	assert_int_equal(acme_eab_jws("RS256", "kid", eab_key, "u", &jwk,
 	    &jws), ACMEUP_EINVAL);
 	assert_null(jws);
@@ -196,7 +198,9 @@ test_key_type_names(void **state)
 	assert_int_equal(t, CRYPTO_KEY_P256);
 	assert_int_equal(crypto_key_type_parse("RSA4096", &t), 0);
 	assert_int_equal(t, CRYPTO_KEY_RSA4096);
+	acmeup_err_clear();
 	assert_int_equal(crypto_key_type_parse("ed25519", &t), ACMEUP_EINVAL);
+	acmeup_err_clear();
 	assert_int_equal(crypto_key_type_parse("rsa1024", &t), ACMEUP_EINVAL);
 	assert_int_equal(t, CRYPTO_KEY_RSA4096);
 	assert_string_equal(crypto_key_type_name(CRYPTO_KEY_RSA3072),
@@ -323,6 +327,7 @@ test_problem_text(void **state)
 	    "{\"type\":\"urn:ietf:params:acme:error:caa\",\"detail\":\"CAA "
 	    "forbids\",\"identifier\":{\"type\":\"dns\",\"value\":\"b.test\"}}]}",
 	    &p), 0);
+	acmeup_err_clear();
 	assert_int_equal(acme_fail_problem(&p, "https://ca/order"),
 	    ACMEUP_EACME);
 	msg = acmeup_errmsg(ACMEUP_EACME);
@@ -334,6 +339,7 @@ test_problem_text(void **state)
 	assert_int_equal(acme_json_problem("{\"type\":\"urn:ietf:params:acme:"
 	    "error:userActionRequired\",\"detail\":\"new terms\",\"instance\":"
 	    "\"https://ca/tos/2\"}", &p), 0);
+	acmeup_err_clear();
 	acme_fail_problem(&p, "ctx");
 	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EACME),
 	    "userActionRequired: new terms (see https://ca/tos/2)"));
@@ -389,6 +395,7 @@ test_rate_limited_response(void **state)
 	    "\"detail\":\"too many certificates (5) for this exact set of "
 	    "names\"}";
 	r.retry_after = 3600;
+	acmeup_err_clear();
 	assert_int_equal(acme_fail_response(&r, "https://ca/order", type,
 	    sizeof(type)), ACMEUP_EACME);
 	assert_string_equal(type, "rateLimited");
@@ -402,6 +409,7 @@ test_rate_limited_response(void **state)
 	r.content_type = (char *)"text/html";
 	r.body = (char *)"<html>busy</html>";
 	r.retry_after = 120;
+	acmeup_err_clear();
 	acme_fail_response(&r, "https://ca/dir", type, sizeof(type));
 	assert_string_equal(type, "");
 	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EACME), "https://ca/dir "
@@ -445,6 +453,7 @@ main(void)
 	int rc;
 
 	crypto_init();
+	acmeup_err_clear();
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	crypto_deinit();
 	return rc;

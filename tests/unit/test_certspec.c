@@ -208,6 +208,7 @@ test_errors(void **state)
 			argv[j + 1] = bad[i].args[j];
 		argv[j + 1] = NULL;
 		l.n = 99;
+		acmeup_err_clear();
 		rc = load(bad[i].text, argv, &cfg, &o, &l);
 		if (rc != ACMEUP_EUSAGE)
 			fail_msg("case %zu: rc %d (%s)", i, rc,
@@ -302,6 +303,7 @@ test_eab_key_sources(void **state)
 	assert_int_equal(load(text2, argv3, &cfg, &o, NULL), 0);
 	assert_null(o.eab_hmac_key); /* the file's key is replaced */
 	assert_string_equal(o.eab_hmac_key_file, "/k");
+	acmeup_err_clear();
 	assert_int_equal(cli_load_secrets(&o), ACMEUP_EUSAGE); /* no /k */
 	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EUSAGE), "/k"));
 	cli_clear(&o);

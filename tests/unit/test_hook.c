@@ -157,6 +157,7 @@ test_stdio(void **state)
 	fd = open(tpath("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(saved >= 0 && fd >= 0);
 	dup2(fd, STDERR_FILENO);
+	acmeup_err_clear();
 	rc = hook_run("cat > \"$HOOK_OUT\"; echo to-stdout; echo to-stderr >&2",
 	    NULL, "/srv/certs/plain", 10);
 	fflush(stderr);
@@ -197,6 +198,7 @@ test_exit_status(void **state)
 	int rc;
 
 	(void)state;
+	acmeup_err_clear();
 	rc = hook_run("echo failing >&2; exit 3", &s, "/srv/certs/web", 10);
 	assert_int_equal(rc, ACMEUP_EHOOK);
 	msg = acmeup_errmsg(rc);
@@ -204,11 +206,13 @@ test_exit_status(void **state)
 	assert_non_null(strstr(msg, "exit status 3"));
 	assert_non_null(strstr(msg, "echo failing >&2; exit 3"));
 
+	acmeup_err_clear();
 	rc = hook_run("/nonexistent/reload-nginx", &s, "/srv/certs/web", 10);
 	assert_int_equal(rc, ACMEUP_EHOOK);
 	assert_non_null(strstr(acmeup_errmsg(rc), "exit status 127 (command "
 	    "not found?)"));
 
+	acmeup_err_clear();
 	rc = hook_run("kill -KILL $$", &s, "/srv/certs/web", 10);
 	assert_int_equal(rc, ACMEUP_EHOOK);
 	assert_non_null(strstr(acmeup_errmsg(rc), "killed by signal 9"));
@@ -236,6 +240,7 @@ test_timeout(void **state)
 	(void)state;
 	setenv("HOOK_OUT", tpath("bgpid"), 1);
 	t0 = mono_ms();
+	acmeup_err_clear();
 	rc = hook_run("sleep 60 & echo $! > \"$HOOK_OUT\"; wait", NULL,
 	    "/srv/certs/slow", 1);
 	assert_int_equal(rc, ACMEUP_EHOOK);
@@ -253,6 +258,7 @@ test_timeout(void **state)
 	}
 
 	t0 = mono_ms();
+	acmeup_err_clear();
 	rc = hook_run("trap '' TERM; sleep 60", NULL, "/srv/certs/slow", 1);
 	assert_int_equal(rc, ACMEUP_EHOOK);
 	assert_true(mono_ms() - t0 < 9000);
@@ -262,7 +268,9 @@ static void
 test_bad_args(void **state)
 {
 	(void)state;
+	acmeup_err_clear();
 	assert_int_equal(hook_run("", NULL, "/x", 1), ACMEUP_EINVAL);
+	acmeup_err_clear();
 	assert_int_equal(hook_run(NULL, NULL, "/x", 1), ACMEUP_EINVAL);
 }
 
@@ -283,6 +291,7 @@ main(void)
 
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
+	acmeup_err_clear();
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (chdir("/") != 0 || system(cmd) != 0)

@@ -159,6 +159,7 @@ test_other_process(void **state)
 
 	/* A bounded wait that runs out. */
 	t0 = mono_ms();
+	acmeup_err_clear();
 	rc = lock_cert(state_dir, "api", 1, &l);
 	assert_int_equal(rc, ACMEUP_EBUSY);
 	assert_true(mono_ms() - t0 >= 1000 && mono_ms() - t0 < 2500);
@@ -188,6 +189,7 @@ test_holder_text(void **state)
 
 	(void)state;
 	pid = hold_in_child("shared", 1000, "4242 otherhost.example\n");
+	acmeup_err_clear();
 	rc = lock_cert(state_dir, "shared", 0, &l);
 	assert_int_equal(rc, ACMEUP_EBUSY);
 	assert_non_null(strstr(acmeup_errmsg(rc), "certificate shared is being "
@@ -195,6 +197,7 @@ test_holder_text(void **state)
 	reap(pid);
 
 	pid = hold_in_child("shared", 1000, "");
+	acmeup_err_clear();
 	rc = lock_cert(state_dir, "shared", 0, &l);
 	assert_int_equal(rc, ACMEUP_EBUSY);
 	assert_non_null(strstr(acmeup_errmsg(rc), "certificate shared is being "
@@ -208,8 +211,11 @@ test_bad_names(void **state)
 	struct lock *l = NULL;
 
 	(void)state;
+	acmeup_err_clear();
 	assert_int_equal(lock_cert(state_dir, "a/b", 0, &l), ACMEUP_EINVAL);
+	acmeup_err_clear();
 	assert_int_equal(lock_cert(state_dir, "..", 0, &l), ACMEUP_EINVAL);
+	acmeup_err_clear();
 	assert_int_equal(lock_cert(state_dir, "", 0, &l), ACMEUP_EINVAL);
 	assert_null(l);
 }
@@ -255,6 +261,7 @@ test_state_lock(void **state)
 	lock_release(a);
 	lock_release(b);
 	assert_int_equal(lock_state(state_dir, 1, 0, &x), 0);
+	acmeup_err_clear();
 	assert_int_equal(lock_state(state_dir, 0, 0, &a), ACMEUP_EBUSY);
 	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EBUSY), "is in use by "
 	    "process"));
@@ -280,6 +287,7 @@ main(void)
 
 	if (mkdtemp(state_dir) == NULL)
 		return 1;
+	acmeup_err_clear();
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
 	if (system(cmd) != 0)

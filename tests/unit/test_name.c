@@ -215,15 +215,18 @@ test_check_message(void **state)
 	assert_string_equal(out, "web.test");
 	free(out);
 	out = NULL;
+	acmeup_err_clear();
 	assert_int_equal(name_check("a..test", NAME_CERT, "-d", &out),
 	    ACMEUP_EUSAGE);
 	assert_null(out);
 	assert_string_equal(acmeup_errmsg(ACMEUP_EUSAGE), "-d: 'a..test' is "
 	    "not a DNS name (character 3: an empty label; RFC 1035 2.3.4)");
+	acmeup_err_clear();
 	assert_int_equal(name_check("1.2.3.4", NAME_CERT, NULL, &out),
 	    ACMEUP_EUSAGE);
 	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EUSAGE), "'1.2.3.4' is "
 	    "not a DNS name (an IP address"));
+	acmeup_err_clear();
 	assert_int_equal(name_check("a\x1b[2Jb.test", NAME_CERT, NULL, &out),
 	    ACMEUP_EUSAGE);
 	assert_non_null(strstr(acmeup_errmsg(ACMEUP_EUSAGE),

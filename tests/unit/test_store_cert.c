@@ -384,13 +384,16 @@ test_messages(void **state)
 	int rc;
 
 	(void)state;
+	acmeup_err_clear();
 	rc = store_io_fail(EROFS, "output directory", "/x/y/cert.pem", "");
 	assert_int_equal(rc, ACMEUP_EIO);
 	assert_string_equal(acmeup_errmsg(rc), "output directory /x/y is "
 	    "read-only (writing /x/y/cert.pem)");
+	acmeup_err_clear();
 	rc = store_io_fail(ENOSPC, "output directory", "/x/y/cert.pem", "; z");
 	assert_string_equal(acmeup_errmsg(rc), "no space left on device "
 	    "writing /x/y/cert.pem; z");
+	acmeup_err_clear();
 	rc = store_cert_commit("/tmp", &(struct cert_files){ 0 });
 	assert_int_equal(rc, ACMEUP_EINVAL);
 }
