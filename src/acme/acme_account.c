@@ -8,19 +8,6 @@
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 
-/* RFC 7638 3: base64url(SHA-256(canonical JWK)). */
-int
-acme_thumbprint(const char *jwk_json, char **out)
-{
-	uint8_t digest[32];
-	int rc;
-
-	rc = crypto_sha256(jwk_json, strlen(jwk_json), digest);
-	if (rc == 0)
-		rc = b64url_encode(digest, sizeof(digest), out);
-	return rc;
-}
-
 /* RFC 8555 8.4: the TXT value is base64url(SHA-256(key authorization)). */
 int
 acme_dns01_digest(const char *key_authorization, char **out)

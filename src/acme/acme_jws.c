@@ -1,4 +1,5 @@
-/* JWS for ACME requests (RFC 8555 6.2, RFC 7515 flattened JSON). */
+/* JWS for ACME requests (RFC 8555 6.2, RFC 7515 flattened JSON) and the
+ * JWK thumbprint (RFC 7638). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,5 +112,18 @@ out:
 	free(pay64);
 	free(input);
 	free(mac64);
+	return rc;
+}
+
+/* RFC 7638 3: base64url(SHA-256(canonical JWK)). */
+int
+acme_thumbprint(const char *jwk_json, char **out)
+{
+	uint8_t digest[32];
+	int rc;
+
+	rc = crypto_sha256(jwk_json, strlen(jwk_json), digest);
+	if (rc == 0)
+		rc = b64url_encode(digest, sizeof(digest), out);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* Internals of the DNS module (src/dns_*.c only; the rest of the program
+/* Internals of the DNS module (src/dns/ only; the rest of the program
  * sees include/acmeup/dns.h). The only header besides those files that
  * includes ldns.
  *
@@ -7,15 +7,15 @@
  *               queries, Extended DNS Errors (RFC 8914)
  * dns_ctx.c     the configuration made usable: keys, per-zone overrides,
  *               aliases, skipped servers, the zones found so far
- * dns_zone.c    zone cut (SOA walk), primaries, authoritative servers
+ * dns_zone.c    zone cut (SOA walk), primaries
+ * dns_servers.c the zone's authoritative servers (primaries and NS set)
  * dns_chase.c   where a challenge record goes: CNAME/DNAME chains,
  *               referrals, wildcard CNAMEs, asked of authoritative servers
  * dns_update.c  build, sign, send and check one UPDATE (RFC 2136, 8945)
- * dns_verify.c  SOA serials, TXT checks, the propagation wait
+ * dns_propagate.c SOA serials, TXT checks, the propagation wait
  * dns_set.c     dns_txt_add/dns_txt_remove: records grouped by zone
- * dns_journal.c removing what the journal of a dead run lists
+ * dns_recover.c removing what the journal of a dead run lists
  * dns_check.c   the dns-check preflight
- * dns_opts.c    the command line's DNS options as a struct dns_config
  */
 #ifndef ACMEUP_DNS_INTERNAL_H
 #define ACMEUP_DNS_INTERNAL_H
@@ -300,6 +300,8 @@ int dns_resolve_host(const struct dns_addr *resolver, const ldns_rdf *name,
 int dns_primary_find(const struct dns_addr *resolver, const char *server,
                      const ldns_rdf *mname, struct dns_addr **out,
                      size_t *n);
+
+/* dns_servers.c */
 
 /* Every primary address plus every address of every NS of the zone (NS
  * RRset asked of a primary directly, RD=0, else of the resolver;
