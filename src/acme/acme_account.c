@@ -167,16 +167,6 @@ acme_account_open(struct acme_client *c, const struct acme_account_req *r,
 	return rc;
 }
 
-int
-acme_account_ensure(struct acme_client *c, const char *const *contacts,
-                    size_t n, int agree_tos)
-{
-	struct acme_account_req r = { .contacts = contacts, .n_contacts = n,
-	    .agree_tos = agree_tos };
-
-	return acme_account_open(c, &r, NULL, NULL);
-}
-
 const char *
 acme_account_url(const struct acme_client *c)
 {
