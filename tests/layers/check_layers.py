@@ -237,7 +237,7 @@ def fake_tree(tmp, fake):
             src = os.path.join(tmp, mod, name)
             with open(src, "w") as fh:
                 fh.write(text + "\n")
-            subprocess.run(["cc", "-c", "-O0", "-o",
+            subprocess.run([os.environ.get("CC", "cc"), "-c", "-O0", "-o",
                             os.path.join(d, name + ".o"), src], check=True)
 
 
