@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "acme_internal.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/log.h"

@@ -6,7 +6,7 @@
 #include <json-c/json.h>
 
 #include "acmeup/acme_ari.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 
 #define MAX_ARRAY 1000 /* authorizations, challenges, subproblems */

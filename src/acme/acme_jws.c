@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "acme_internal.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 
 /* RFC 8555 6.2: flattened JWS with jwk (no account yet) or kid. */

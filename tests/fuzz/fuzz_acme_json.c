@@ -1,4 +1,4 @@
-/* libFuzzer target: the ACME JSON parsers (include/acmeup/acme_json.h),
+/* libFuzzer target: the ACME JSON parsers (src/acme/acme_json.h),
  * every one on the same input: directory, account, order, authorization,
  * challenge, problem document (RFC 8555 7.1, 6.7) and ARI renewal info
  * (RFC 9773 4.2).
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

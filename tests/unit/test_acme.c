@@ -16,7 +16,7 @@
 
 #include "acme_internal.h"
 #include "acmeup/acme.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/crypto.h"
 
 /* RFC 7638 3.1 example key. */

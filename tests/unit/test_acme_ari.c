@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "acmeup/acme_ari.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 

@@ -1,5 +1,5 @@
-/* ACME JSON module (src/acme_json_parse.c, src/acme_json_build.c): the
- * only place that includes json-c.
+/* ACME JSON (src/acme/acme_json_parse.c, acme_json_build.c), internal to
+ * src/acme/: the only place that includes json-c.
  *
  * Parsers fill a zeroed typed struct (acme_types.h) from a response body and
  * return 0, or ACMEUP_EPROTO naming what was missing. Builders return a new
