@@ -18,7 +18,6 @@ int acme_json_problem(const char *body, struct acme_problem *out);
 int acme_json_account(const char *body, struct acme_account *out);
 int acme_json_order(const char *body, struct acme_order *out);
 int acme_json_authz(const char *body, struct acme_authz *out);
-int acme_json_challenge(const char *body, struct acme_challenge *out);
 /* RFC 9773 4.2; retry_after is left at -1 (the caller sets it). */
 int acme_json_renewal_info(const char *body, struct acme_renewal_info *out);
 

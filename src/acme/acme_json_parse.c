@@ -364,28 +364,6 @@ challenge_from(json_object *o, struct acme_challenge *c)
 	return rc;
 }
 
-/* RFC 8555 7.5.1 */
-int
-acme_json_challenge(const char *body, struct acme_challenge *out)
-{
-	struct acme_challenge c = { 0 };
-	json_object *o;
-	int rc = ACMEUP_EPROTO;
-
-	o = parse_object(body, "challenge");
-	if (o == NULL)
-		goto out;
-	rc = challenge_from(o, &c);
-	if (rc == 0) {
-		*out = c;
-		memset(&c, 0, sizeof(c));
-	}
-out:
-	acme_challenge_clear(&c);
-	json_object_put(o);
-	return rc;
-}
-
 static int
 authz_challenges(json_object *o, struct acme_authz *a)
 {

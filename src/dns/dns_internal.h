@@ -179,8 +179,6 @@ int dns_hostport_split(const char *s, char *buf, size_t buflen,
 /* spec, or else the first nameserver of /etc/resolv.conf. */
 int dns_resolver_addr(const char *spec, struct dns_addr *out);
 
-/* Fill text/textport of a from its sockaddr and port. */
-void dns_addr_set_text(struct dns_addr *a);
 int dns_addr_equal(const struct dns_addr *a, const struct dns_addr *b);
 
 /* Append a to list[*n] unless there already (or *n == max). */
@@ -358,9 +356,6 @@ int dns_verify_primary(const struct dns_set *set, struct dns_zone *z);
  * the character-strings of one RR concatenated equal value. */
 int dns_txt_rrset_has(const ldns_pkt *reply, const ldns_rdf *owner,
                       const char *value);
-
-/* RFC 1982 serial arithmetic: a is newer than b. */
-int dns_serial_gt(uint32_t a, uint32_t b);
 
 /* dns_set.c */
 
