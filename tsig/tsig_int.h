@@ -73,7 +73,7 @@ int tsig_key_from_parts(const char *name, const struct tsig_alg *alg,
                         struct tsig_key **out);
 
 /* Key files: the parsers (tsig_bind.c, tsig_knot.c) fill a keyset through
- * the helpers in tsig_keyfile.c, so every format reports errors alike. */
+ * the helpers in tsig_keyset.c, so every format reports errors alike. */
 
 /* Where parse errors go: "src:line: ..." into err[0..errlen). */
 struct tsig_src {
@@ -95,6 +95,11 @@ struct tsig_keyset {
 	struct tsig_entry *v;
 	size_t n, cap;
 };
+
+/* text[0..len) in lower case without its trailing dot into out; 0 when it
+ * is a valid key name (one trailing dot allowed, "a.." is not). */
+int tsig_name_normalize(const char *text, size_t len,
+                        char out[TSIG_NAME_MAX + 1]);
 
 /* Appends a key named text[0..len) (quotes already stripped) defined at
  * line: TSIG_ESYNTAX when the name is not a domain name or a key of that

@@ -19,28 +19,17 @@ struct crypto_key;
 struct acme_client; /* opaque */
 
 /* Fetch the directory at url (https:// only). key is borrowed and must
- * outlive the client. ca_bundle may be NULL. *out owned by the caller. */
-int acme_client_new(const char *url, const char *ca_bundle,
-                    const struct crypto_key *key, struct acme_client **out);
-void acme_client_free(struct acme_client *c); /* accepts NULL */
-
-/* acme_client_new() that already waits out a short 429/503 on the
- * directory (see acme_client_set_wait_limit). */
+ * outlive the client. ca_bundle may be NULL. *out owned by the caller.
+ * On HTTP 429 or 503 with a Retry-After of at most wait_limit seconds,
+ * wait and retry (at most 3 times per request) instead of stopping; 0:
+ * never wait. */
 int acme_client_open(const char *url, const char *ca_bundle,
                      const struct crypto_key *key, unsigned wait_limit,
                      struct acme_client **out);
-
-/* On HTTP 429 or 503 with a Retry-After of at most seconds, wait and retry
- * (at most 3 times per request) instead of stopping. 0 (the default): never
- * wait. */
-void acme_client_set_wait_limit(struct acme_client *c, unsigned seconds);
+void acme_client_free(struct acme_client *c); /* accepts NULL */
 
 /* Borrowed; valid while the client lives. */
 const struct acme_directory *acme_client_directory(const struct acme_client *c);
-
-/* The short type of the last problem document the CA sent
- * ("rateLimited", "unauthorized", ...), or "" . Borrowed. */
-const char *acme_last_problem(const struct acme_client *c);
 
 /* What to do about the account of the client's key. */
 struct acme_account_req {
@@ -59,10 +48,6 @@ struct acme_account_req {
  * account that is not "valid" is an error. */
 int acme_account_open(struct acme_client *c, const struct acme_account_req *r,
                       struct acme_account *acct, int *created);
-
-/* acme_account_open() without EAB (kept for existing callers). */
-int acme_account_ensure(struct acme_client *c, const char *const *contacts,
-                        size_t n, int agree_tos);
 
 /* The account URL ("kid") once opened, else NULL. Borrowed. */
 const char *acme_account_url(const struct acme_client *c);
@@ -107,10 +92,6 @@ struct acme_order_req {
 int acme_order_create(struct acme_client *c, const struct acme_order_req *r,
                       struct acme_order *order, char **url);
 
-/* acme_order_create() with names only (kept for existing callers). */
-int acme_order_new(struct acme_client *c, const char *const *names, size_t n,
-                   struct acme_order *order, char **url);
-
 /* POST-as-GET an authorization (RFC 8555 7.5). */
 int acme_authz_get(struct acme_client *c, const char *url,
                    struct acme_authz *out);
@@ -151,12 +132,6 @@ int acme_order_finalize(struct acme_client *c, const char *order_url,
                         const struct acme_order *order, const uint8_t *csr,
                         size_t csr_len, const struct acme_finish_opts *o,
                         char **pem);
-
-/* acme_order_finalize() with the default chain (kept for existing
- * callers). */
-int acme_order_finish(struct acme_client *c, const char *order_url,
-                      const struct acme_order *order, const uint8_t *csr,
-                      size_t csr_len, unsigned timeout_ms, char **pem);
 
 /* RFC 8555 7.6: revoke the certificate (DER) with an RFC 5280 5.3.1 reason
  * code (< 0: none). Signed with the account (kid) once an account was

@@ -6,10 +6,6 @@
 
 #include "acmeup/acme_types.h"
 
-#define ARI_POLL_DEFAULT 21600 /* RFC 9773 4.3: 6 h without Retry-After */
-#define ARI_POLL_MIN 60
-#define ARI_POLL_MAX 86400
-
 /* RFC 3339 5.6 date-time ("2025-01-02T04:00:00Z", fractions and offsets
  * allowed) into *out. ACMEUP_EINVAL when malformed. */
 int ari_parse_time(const char *s, long long *out);
@@ -26,12 +22,5 @@ int ari_renewal_time(const struct acme_renewal_info *ri, double u,
 /* RFC 9773 4.2: renew now when the chosen time has passed, or comes before
  * the caller's next wake-up. 1: renew now; 0: not yet. */
 int ari_renew_due(long long when, long long now, long long next_wakeup);
-
-/* Without ARI: two thirds into the validity period. */
-long long ari_fallback_time(long long not_before, long long not_after);
-
-/* RFC 9773 4.3: when to ask again, from the response's Retry-After
- * (seconds, -1 when absent), clamped to [ARI_POLL_MIN, ARI_POLL_MAX]. */
-long ari_next_poll(long retry_after);
 
 #endif

@@ -38,9 +38,6 @@ const char *crypto_key_type_name(enum crypto_key_type t);
 /* New key of the type (RSA with e = 65537). */
 int crypto_key_generate(enum crypto_key_type t, struct crypto_key **out);
 
-/* New ECDSA P-256 key (crypto_key_generate(CRYPTO_KEY_P256)). */
-int crypto_key_generate_p256(struct crypto_key **out);
-
 /* 1 when key is of type t, else 0. */
 int crypto_key_is_type(const struct crypto_key *key, enum crypto_key_type t);
 

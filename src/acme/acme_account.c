@@ -4,22 +4,9 @@
 #include <string.h>
 
 #include "acme_internal.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
-
-/* RFC 7638 3: base64url(SHA-256(canonical JWK)). */
-int
-acme_thumbprint(const char *jwk_json, char **out)
-{
-	uint8_t digest[32];
-	int rc;
-
-	rc = crypto_sha256(jwk_json, strlen(jwk_json), digest);
-	if (rc == 0)
-		rc = b64url_encode(digest, sizeof(digest), out);
-	return rc;
-}
 
 /* RFC 8555 8.4: the TXT value is base64url(SHA-256(key authorization)). */
 int
@@ -178,16 +165,6 @@ acme_account_open(struct acme_client *c, const struct acme_account_req *r,
 	}
 	acme_account_clear(&a);
 	return rc;
-}
-
-int
-acme_account_ensure(struct acme_client *c, const char *const *contacts,
-                    size_t n, int agree_tos)
-{
-	struct acme_account_req r = { .contacts = contacts, .n_contacts = n,
-	    .agree_tos = agree_tos };
-
-	return acme_account_open(c, &r, NULL, NULL);
 }
 
 const char *

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "acme_internal.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 

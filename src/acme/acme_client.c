@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "acme_internal.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/log.h"
@@ -35,13 +35,6 @@ acme_client_set_key(struct acme_client *c, const struct crypto_key *key)
 	c->jwk = jwk;
 	c->thumbprint = tp;
 	return 0;
-}
-
-int
-acme_client_new(const char *url, const char *ca_bundle,
-                const struct crypto_key *key, struct acme_client **out)
-{
-	return acme_client_open(url, ca_bundle, key, 0, out);
 }
 
 int
@@ -95,22 +88,10 @@ acme_client_free(struct acme_client *c)
 	free(c);
 }
 
-void
-acme_client_set_wait_limit(struct acme_client *c, unsigned seconds)
-{
-	c->wait_limit = seconds;
-}
-
 const struct acme_directory *
 acme_client_directory(const struct acme_client *c)
 {
 	return &c->dir;
-}
-
-const char *
-acme_last_problem(const struct acme_client *c)
-{
-	return c->last_problem;
 }
 
 /* Keep the nonce of every response (RFC 8555 7.2). */

@@ -4,7 +4,7 @@
 
 #include "acmeup/acme.h"
 #include "acmeup/crypto.h"
-#include "acmeup/http.h"
+#include "http.h"
 
 #define RATE_LIMIT_WAITS 3 /* waits on 429/503 per request, at most */
 

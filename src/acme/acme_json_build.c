@@ -5,7 +5,7 @@
 
 #include <json-c/json.h>
 
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 

@@ -6,7 +6,7 @@
 #include <json-c/json.h>
 
 #include "acmeup/acme_ari.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 
 #define MAX_ARRAY 1000 /* authorizations, challenges, subproblems */
@@ -361,28 +361,6 @@ challenge_from(json_object *o, struct acme_challenge *c)
 		rc = get_str(o, "token", &c->token);
 	if (rc == 0)
 		rc = error_member(o, &c->error);
-	return rc;
-}
-
-/* RFC 8555 7.5.1 */
-int
-acme_json_challenge(const char *body, struct acme_challenge *out)
-{
-	struct acme_challenge c = { 0 };
-	json_object *o;
-	int rc = ACMEUP_EPROTO;
-
-	o = parse_object(body, "challenge");
-	if (o == NULL)
-		goto out;
-	rc = challenge_from(o, &c);
-	if (rc == 0) {
-		*out = c;
-		memset(&c, 0, sizeof(c));
-	}
-out:
-	acme_challenge_clear(&c);
-	json_object_put(o);
 	return rc;
 }
 

@@ -1,10 +1,11 @@
-/* JWS for ACME requests (RFC 8555 6.2, RFC 7515 flattened JSON). */
+/* JWS for ACME requests (RFC 8555 6.2, RFC 7515 flattened JSON) and the
+ * JWK thumbprint (RFC 7638). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acme_internal.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 
 /* RFC 8555 6.2: flattened JWS with jwk (no account yet) or kid. */
@@ -111,5 +112,18 @@ out:
 	free(pay64);
 	free(input);
 	free(mac64);
+	return rc;
+}
+
+/* RFC 7638 3: base64url(SHA-256(canonical JWK)). */
+int
+acme_thumbprint(const char *jwk_json, char **out)
+{
+	uint8_t digest[32];
+	int rc;
+
+	rc = crypto_sha256(jwk_json, strlen(jwk_json), digest);
+	if (rc == 0)
+		rc = b64url_encode(digest, sizeof(digest), out);
 	return rc;
 }

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "acme_internal.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
@@ -93,15 +93,6 @@ out:
 	acme_order_clear(&o);
 	http_response_clear(&resp);
 	return rc;
-}
-
-int
-acme_order_new(struct acme_client *c, const char *const *names, size_t n,
-               struct acme_order *order, char **url)
-{
-	struct acme_order_req r = { .names = names, .n = n };
-
-	return acme_order_create(c, &r, order, url);
 }
 
 int
@@ -433,12 +424,3 @@ acme_order_finalize(struct acme_client *c, const char *order_url,
 	return rc;
 }
 
-int
-acme_order_finish(struct acme_client *c, const char *order_url,
-                  const struct acme_order *order, const uint8_t *csr,
-                  size_t csr_len, unsigned timeout_ms, char **pem)
-{
-	struct acme_finish_opts o = { .timeout_ms = timeout_ms };
-
-	return acme_order_finalize(c, order_url, order, csr, csr_len, &o, pem);
-}

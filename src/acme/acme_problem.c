@@ -7,7 +7,7 @@
 
 #include "acme_internal.h"
 #include "acmeup/acme_ari.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 #include "acmeup/text.h"
 

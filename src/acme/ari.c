@@ -104,20 +104,3 @@ ari_renew_due(long long when, long long now, long long next_wakeup)
 	return when <= now || when < next_wakeup;
 }
 
-long long
-ari_fallback_time(long long not_before, long long not_after)
-{
-	if (not_after <= not_before)
-		return not_after;
-	return not_before + (not_after - not_before) / 3 * 2;
-}
-
-long
-ari_next_poll(long retry_after)
-{
-	if (retry_after < 0)
-		return ARI_POLL_DEFAULT;
-	if (retry_after < ARI_POLL_MIN)
-		return ARI_POLL_MIN;
-	return retry_after > ARI_POLL_MAX ? ARI_POLL_MAX : retry_after;
-}

@@ -17,7 +17,7 @@
 #include <curl/curl.h>
 
 #include "acmeup/error.h"
-#include "acmeup/http.h"
+#include "http.h"
 #include "acmeup/log.h"
 
 /* Trusted without --ca-bundle: the system bundle (Debian's, also GnuTLS's

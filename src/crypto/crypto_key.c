@@ -163,12 +163,6 @@ crypto_key_generate(enum crypto_key_type t, struct crypto_key **out)
 }
 
 int
-crypto_key_generate_p256(struct crypto_key **out)
-{
-	return crypto_key_generate(CRYPTO_KEY_P256, out);
-}
-
-int
 crypto_key_is_type(const struct crypto_key *key, enum crypto_key_type t)
 {
 	if ((size_t)t >= N_KEY_TYPES || key->pk != key_types[t].pk)

@@ -12,8 +12,9 @@
 #include "acmeup/error.h"
 #include "dns_internal.h"
 
-void
-dns_addr_set_text(struct dns_addr *a)
+/* Fill text/textport of a from its sockaddr and port. */
+static void
+addr_set_text(struct dns_addr *a)
 {
 	char host[INET6_ADDRSTRLEN];
 	unsigned port = 0;
@@ -84,7 +85,7 @@ dns_addr_from_rdf(const ldns_rdf *rd, uint16_t port, struct dns_addr *out)
 	} else {
 		return -1;
 	}
-	dns_addr_set_text(&a);
+	addr_set_text(&a);
 	*out = a;
 	return 0;
 }
@@ -164,7 +165,7 @@ dns_addr_parse(const char *s, uint16_t defport, struct dns_addr *out)
 		((struct sockaddr_in6 *)&a.sa)->sin6_port = htons(port);
 	else
 		((struct sockaddr_in *)&a.sa)->sin_port = htons(port);
-	dns_addr_set_text(&a);
+	addr_set_text(&a);
 	*out = a;
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* Internals of the DNS module (src/dns_*.c only; the rest of the program
+/* Internals of the DNS module (src/dns/ only; the rest of the program
  * sees include/acmeup/dns.h). The only header besides those files that
  * includes ldns.
  *
@@ -7,15 +7,15 @@
  *               queries, Extended DNS Errors (RFC 8914)
  * dns_ctx.c     the configuration made usable: keys, per-zone overrides,
  *               aliases, skipped servers, the zones found so far
- * dns_zone.c    zone cut (SOA walk), primaries, authoritative servers
+ * dns_zone.c    zone cut (SOA walk), primaries
+ * dns_servers.c the zone's authoritative servers (primaries and NS set)
  * dns_chase.c   where a challenge record goes: CNAME/DNAME chains,
  *               referrals, wildcard CNAMEs, asked of authoritative servers
  * dns_update.c  build, sign, send and check one UPDATE (RFC 2136, 8945)
- * dns_verify.c  SOA serials, TXT checks, the propagation wait
+ * dns_propagate.c SOA serials, TXT checks, the propagation wait
  * dns_set.c     dns_txt_add/dns_txt_remove: records grouped by zone
- * dns_journal.c removing what the journal of a dead run lists
+ * dns_recover.c removing what the journal of a dead run lists
  * dns_check.c   the dns-check preflight
- * dns_opts.c    the command line's DNS options as a struct dns_config
  */
 #ifndef ACMEUP_DNS_INTERNAL_H
 #define ACMEUP_DNS_INTERNAL_H
@@ -188,8 +188,6 @@ int dns_hostport_split(const char *s, char *buf, size_t buflen,
 /* spec, or else the first nameserver of /etc/resolv.conf. */
 int dns_resolver_addr(const char *spec, struct dns_addr *out);
 
-/* Fill text/textport of a from its sockaddr and port. */
-void dns_addr_set_text(struct dns_addr *a);
 int dns_addr_equal(const struct dns_addr *a, const struct dns_addr *b);
 
 /* Append a to list[*n] unless there already (or *n == max). */
@@ -310,6 +308,8 @@ int dns_primary_find(const struct dns_addr *resolver, const char *server,
                      const ldns_rdf *mname, struct dns_addr **out,
                      size_t *n);
 
+/* dns_servers.c */
+
 /* Every primary address plus every address of every NS of the zone (NS
  * RRset asked of a primary directly, RD=0, else of the resolver;
  * addresses via the resolver), without duplicates; cached in zi. */
@@ -365,9 +365,6 @@ int dns_verify_primary(const struct dns_set *set, struct dns_zone *z);
  * the character-strings of one RR concatenated equal value. */
 int dns_txt_rrset_has(const ldns_pkt *reply, const ldns_rdf *owner,
                       const char *value);
-
-/* RFC 1982 serial arithmetic: a is newer than b. */
-int dns_serial_gt(uint32_t a, uint32_t b);
 
 /* dns_set.c */
 

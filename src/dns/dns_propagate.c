@@ -36,13 +36,6 @@ sleep_ms(long long ms)
 }
 
 int
-dns_serial_gt(uint32_t a, uint32_t b)
-{
-	/* RFC 1982 3.2 */
-	return a != b && (uint32_t)(a - b) < 0x80000000u;
-}
-
-int
 dns_soa_serial(const struct dns_addr *srv, const ldns_rdf *zone,
                const struct tsig_key *key, unsigned timeout_ms, int tries,
                uint32_t *serial)

@@ -1,7 +1,7 @@
-/* libFuzzer target: the ACME JSON parsers (include/acmeup/acme_json.h),
- * every one on the same input: directory, account, order, authorization,
- * challenge, problem document (RFC 8555 7.1, 6.7) and ARI renewal info
- * (RFC 9773 4.2).
+/* libFuzzer target: the ACME JSON parsers (src/acme/acme_json.h),
+ * every one on the same input: directory, account, order, authorization
+ * (with its challenges), problem document (RFC 8555 7.1, 6.7) and ARI
+ * renewal info (RFC 9773 4.2).
  *
  * Besides memory errors (ASan, UBSan) it checks the parsers' promises: a
  * failure is ACMEUP_EPROTO or ACMEUP_ENOMEM with a recorded detail, and the
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,7 +32,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct acme_account acct;
 	struct acme_order order;
 	struct acme_authz authz;
-	struct acme_challenge chal;
 	struct acme_problem prob;
 	struct acme_renewal_info ri;
 	char *body = malloc(size + 1);
@@ -45,7 +44,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&acct, 0, sizeof(acct));
 	memset(&order, 0, sizeof(order));
 	memset(&authz, 0, sizeof(authz));
-	memset(&chal, 0, sizeof(chal));
 	memset(&prob, 0, sizeof(prob));
 	memset(&ri, 0, sizeof(ri));
 	acmeup_err_clear();
@@ -53,14 +51,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(acme_json_account(body, &acct));
 	check(acme_json_order(body, &order));
 	check(acme_json_authz(body, &authz));
-	check(acme_json_challenge(body, &chal));
 	check(acme_json_problem(body, &prob));
 	check(acme_json_renewal_info(body, &ri));
 	acme_directory_clear(&dir);
 	acme_account_clear(&acct);
 	acme_order_clear(&order);
 	acme_authz_clear(&authz);
-	acme_challenge_clear(&chal);
 	acme_problem_clear(&prob);
 	acme_renewal_info_clear(&ri);
 	free(body);

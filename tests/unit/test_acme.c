@@ -16,7 +16,7 @@
 
 #include "acme_internal.h"
 #include "acmeup/acme.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/crypto.h"
 
 /* RFC 7638 3.1 example key. */
@@ -132,7 +132,7 @@ test_jws_layout(void **state)
 	size_t siglen = 0, declen = 0, len;
 
 	(void)state;
-	assert_int_equal(crypto_key_generate_p256(&key), 0);
+	assert_int_equal(crypto_key_generate(CRYPTO_KEY_P256, &key), 0);
 	assert_int_equal(crypto_key_jwk(key, &jwk), 0);
 	assert_int_equal(acme_jws_new(key, &jwk, "https://ca/acct/1", "n0nce",
 	    "https://ca/order", "{\"a\":1}", &jws), 0);
@@ -170,7 +170,7 @@ test_jws_post_as_get_with_jwk(void **state)
 	size_t declen = 0;
 
 	(void)state;
-	assert_int_equal(crypto_key_generate_p256(&key), 0);
+	assert_int_equal(crypto_key_generate(CRYPTO_KEY_P256, &key), 0);
 	assert_int_equal(crypto_key_jwk(key, &jwk), 0);
 	assert_int_equal(acme_jws_new(key, &jwk, NULL, "n", "https://ca/x", "",
 	    &jws), 0);

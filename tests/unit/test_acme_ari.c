@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "acmeup/acme_ari.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 
@@ -158,20 +158,6 @@ test_renew_due(void **state)
 	assert_int_equal(ari_renew_due(500, 200, 400), 0);   /* after wake */
 }
 
-static void
-test_fallback_and_poll(void **state)
-{
-	(void)state;
-	/* 90 days: renew after 60 */
-	assert_int_equal(ari_fallback_time(0, 90 * 86400LL), 60 * 86400LL);
-	assert_int_equal(ari_fallback_time(500, 400), 400);
-	/* RFC 9773 4.3: Retry-After, bounded; 6 h when absent */
-	assert_int_equal(ari_next_poll(-1), ARI_POLL_DEFAULT);
-	assert_int_equal(ari_next_poll(5), ARI_POLL_MIN);
-	assert_int_equal(ari_next_poll(3600), 3600);
-	assert_int_equal(ari_next_poll(10 * 86400L), ARI_POLL_MAX);
-}
-
 /* RFC 9773 4.2 example RenewalInfo. */
 static void
 test_renewal_info_json(void **state)
@@ -222,7 +208,6 @@ main(void)
 		cmocka_unit_test(test_parse_time_bad),
 		cmocka_unit_test(test_renewal_time),
 		cmocka_unit_test(test_renew_due),
-		cmocka_unit_test(test_fallback_and_poll),
 		cmocka_unit_test(test_renewal_info_json),
 		cmocka_unit_test(test_renewal_info_json_bad),
 	};

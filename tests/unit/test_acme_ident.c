@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "acmeup/acme_ident.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/error.h"
 
 #define URL "https://ca.test/order/17"

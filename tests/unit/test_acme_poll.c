@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "acme_internal.h"
-#include "acmeup/http.h"
+#include "http.h"
 
 #define FAR 1000000000LL /* a deadline that does not bind */
 

@@ -17,10 +17,10 @@
 
 #include "acme_internal.h"
 #include "acmeup/acme.h"
-#include "acmeup/acme_json.h"
+#include "acme_json.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
-#include "acmeup/http.h"
+#include "http.h"
 
 /* pebble's example EAB key (kid-1), base64url. */
 static const char eab_key[] =

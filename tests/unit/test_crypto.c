@@ -331,7 +331,7 @@ test_key_p256_roundtrip(void **state)
 	size_t len = 0;
 
 	(void)state;
-	assert_int_equal(crypto_key_generate_p256(&key), 0);
+	assert_int_equal(crypto_key_generate(CRYPTO_KEY_P256, &key), 0);
 	assert_string_equal(crypto_key_jws_alg(key), "ES256");
 	assert_int_equal(crypto_key_to_pem(key, &pem, &len), 0);
 	assert_int_equal(strlen(pem), len);
@@ -453,7 +453,7 @@ test_sign_es256(void **state)
 	size_t siglen = 0;
 
 	(void)state;
-	assert_int_equal(crypto_key_generate_p256(&key), 0);
+	assert_int_equal(crypto_key_generate(CRYPTO_KEY_P256, &key), 0);
 	assert_int_equal(crypto_sign(key, msg, strlen(msg), &sig, &siglen), 0);
 	assert_int_equal(siglen, 64);
 	assert_int_equal(verify_jws(key, GNUTLS_SIGN_ECDSA_SHA256, msg,
@@ -585,7 +585,7 @@ test_csr_two_names(void **state)
 	char cn[100];
 
 	(void)state;
-	assert_int_equal(crypto_key_generate_p256(&key), 0);
+	assert_int_equal(crypto_key_generate(CRYPTO_KEY_P256, &key), 0);
 	assert_int_equal(crypto_csr_new(key, names, 2, &der, &len), 0);
 	crq = csr_parse(der, len);
 	cnlen = sizeof(cn);

@@ -297,22 +297,26 @@ test_state_links(void **state)
 	put(p("elsewhere.key"), "x", 0600);
 	assert_int_equal(symlink(p("elsewhere.key"), p("st/account.key")), 0);
 	acmeup_err_clear();
-	assert_int_equal(account_key_load(p("st"), &key), ACMEUP_EUSAGE);
+	assert_int_equal(account_key_open(p("st"), CRYPTO_KEY_P256, 0, &key,
+	                                  NULL), ACMEUP_EUSAGE);
 	assert_true(has("account key"));
 	assert_null(key);
 	assert_int_equal(unlink(p("st/account.key")), 0);
 	assert_int_equal(mkfifo(p("st/account.key"), 0600), 0);
 	alarm(5);
 	acmeup_err_clear();
-	assert_int_equal(account_key_load(p("st"), &key), ACMEUP_EUSAGE);
+	assert_int_equal(account_key_open(p("st"), CRYPTO_KEY_P256, 0, &key,
+	                                  NULL), ACMEUP_EUSAGE);
 	alarm(0);
 	assert_int_equal(unlink(p("st/account.key")), 0);
-	assert_int_equal(account_key_load(p("st"), &key), 0);
+	assert_int_equal(account_key_open(p("st"), CRYPTO_KEY_P256, 0, &key,
+	                                  NULL), 0);
 	crypto_key_free(key);
 	assert_int_equal(chmod(p("st/account.key"), 0620), 0);
 	key = NULL;
 	acmeup_err_clear();
-	assert_int_equal(account_key_load(p("st"), &key), ACMEUP_EUSAGE);
+	assert_int_equal(account_key_open(p("st"), CRYPTO_KEY_P256, 0, &key,
+	                                  NULL), ACMEUP_EUSAGE);
 
 	assert_int_equal(mkdir(p("elsewhere"), 0700), 0);
 	assert_int_equal(symlink(p("elsewhere"), p("st/locks")), 0);

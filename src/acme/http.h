@@ -1,4 +1,5 @@
-/* HTTP module: the only place that includes curl.
+/* HTTP (src/acme/http.c), internal to src/acme/: the only place that
+ * includes curl.
  *
  * HTTPS to the CA with certificate verification always on; ca_bundle adds a
  * private CA. Proxies come from the usual environment variables (curl's

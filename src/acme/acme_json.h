@@ -1,5 +1,5 @@
-/* ACME JSON module (src/acme_json_parse.c, src/acme_json_build.c): the
- * only place that includes json-c.
+/* ACME JSON (src/acme/acme_json_parse.c, acme_json_build.c), internal to
+ * src/acme/: the only place that includes json-c.
  *
  * Parsers fill a zeroed typed struct (acme_types.h) from a response body and
  * return 0, or ACMEUP_EPROTO naming what was missing. Builders return a new
@@ -18,7 +18,6 @@ int acme_json_problem(const char *body, struct acme_problem *out);
 int acme_json_account(const char *body, struct acme_account *out);
 int acme_json_order(const char *body, struct acme_order *out);
 int acme_json_authz(const char *body, struct acme_authz *out);
-int acme_json_challenge(const char *body, struct acme_challenge *out);
 /* RFC 9773 4.2; retry_after is left at -1 (the caller sets it). */
 int acme_json_renewal_info(const char *body, struct acme_renewal_info *out);
 
