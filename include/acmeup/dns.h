@@ -61,7 +61,9 @@ struct dns_config {
 	int tsig_queries;          /* sign queries to authoritative servers */
 	unsigned ttl;              /* TXT TTL in seconds; 0 means 10 */
 	unsigned timeout_ms;       /* propagation bound; 0 means 120000 */
-	void *owned;               /* storage of dns_config_from_opts() */
+	void *owned;               /* storage of whoever filled cfg (as
+	                            * dns_config_from_opts()), or NULL */
+	void (*owned_free)(void *owned); /* frees owned; NULL: nothing */
 };
 
 /* The DNS options of the command line (--resolver, --dns-server,
@@ -72,7 +74,10 @@ struct dns_config {
  * live in cfg->owned. Usage errors name the option or file:line. Free
  * with dns_config_clear(). */
 int dns_config_from_opts(const struct opts *o, struct dns_config *cfg);
-void dns_config_clear(struct dns_config *cfg); /* accepts NULL */
+
+/* Frees cfg->owned (with cfg->owned_free) and zeroes cfg (src/dns/
+ * dns_config.c). Accepts NULL. */
+void dns_config_clear(struct dns_config *cfg);
 
 /* The names of cfg's aliases by the rules of name.h (NAME as "x", "*.x"
  * or "_acme-challenge.x", or a zone for a subtree; TARGET an owner name),

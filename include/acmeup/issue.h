@@ -28,10 +28,6 @@ int renew_run(const struct opts *opts);
  * (0600, atomically) when there is none. *out owned by the caller. */
 int account_key_load(const char *dir, struct crypto_key **out);
 
-/* Directory name for a certificate: the name with '*' as '_'. Rejects names
- * that could leave the output directory. buf receives the result. */
-int issue_cert_dirname(const char *name, char *buf, size_t len);
-
 /* What became of one certificate. */
 enum issue_action {
 	ISSUE_SKIPPED = 0, /* not due (renew), or never started */

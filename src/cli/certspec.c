@@ -114,7 +114,7 @@ take_name(struct cert_spec *s, const char *name, const char *where)
 	char buf[256];
 	int rc;
 
-	rc = issue_cert_dirname(name, buf, sizeof(buf));
+	rc = name_cert_dirname(name, buf, sizeof(buf));
 	if (rc != 0)
 		return acmeup_fail(rc, "%s%s", where, acmeup_errmsg(rc));
 	s->name = strdup(buf);

@@ -18,20 +18,6 @@
 #include "acmeup/store.h"
 #include "engine_internal.h"
 
-int
-issue_cert_dirname(const char *name, char *buf, size_t len)
-{
-	size_t i, n = strlen(name);
-
-	if (n == 0 || n >= len || strcmp(name, ".") == 0 ||
-	    strcmp(name, "..") == 0 || strchr(name, '/') != NULL)
-		return acmeup_fail(ACMEUP_EUSAGE, "'%s' cannot be a "
-		    "certificate name", name);
-	for (i = 0; i <= n; i++)
-		buf[i] = name[i] == '*' ? '_' : name[i];
-	return 0;
-}
-
 /* 1 when a zone block of the configuration gives a TSIG key. */
 static int
 config_has_zone_key(const struct config *cfg)
@@ -166,7 +152,7 @@ csr_spec(const struct opts *o, struct cert_spec *s, struct issue_csr *csr)
 	if (rc == 0)
 		rc = csr_names_check(o->csr, names, n);
 	if (rc == 0)
-		rc = issue_cert_dirname(o->cert_name != NULL ? o->cert_name :
+		rc = name_cert_dirname(o->cert_name != NULL ? o->cert_name :
 		    names[0], buf, sizeof(buf));
 	if (rc == 0) {
 		s->name = strdup(buf);

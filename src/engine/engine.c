@@ -44,32 +44,6 @@ struct publication {
 	struct dns_set *set;
 };
 
-void
-issue_job_clear(struct issue_job *j)
-{
-	if (j == NULL)
-		return;
-	lock_release(j->lock);
-	free(j->replaces);
-	free(j->error);
-	free(j->hook_error);
-	free(j->why);
-	memset(j, 0, sizeof(*j));
-}
-
-void
-issue_job_fail(struct issue_job *j, int rc)
-{
-	if (j->action == ISSUE_FAILED)
-		return;
-	j->action = ISSUE_FAILED;
-	j->rc = rc;
-	free(j->error);
-	j->error = strdup(acmeup_errmsg(rc));
-	log_stage("%s: failed: %s", j->spec->name,
-	    j->error != NULL ? j->error : acmeup_strerror(rc));
-}
-
 int
 issue_engine_open(const struct opts *o, struct issue_engine **out)
 {
