@@ -1,5 +1,5 @@
 /* The summary of a run over certificates (issue, renew, list): one entry
- * per certificate, printed as JSON with --json (src/acme_json_report.c)
+ * per certificate, printed as JSON with --json (src/cli/report_json.c)
  * and read by list's table. The commands fill it; every string in it is
  * owned by the report and freed by report_clear().
  *
@@ -86,10 +86,5 @@ int report_print_json(const struct report *r, const char *command,
                       FILE *out);
 
 void report_clear(struct report *r); /* accepts NULL; r zeroed */
-
-struct opts;
-
-/* The list command (src/cmd_list.c): a table on stdout, or --json. */
-int list_run(const struct opts *o);
 
 #endif

@@ -10,6 +10,7 @@
 #include "acmeup/config.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
+#include "cli_internal.h"
 
 /* What dns_config_from_opts() allocates; cfg->owned points here. Room for
  * the command line's entries plus one per zone block. */

@@ -12,7 +12,6 @@
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
-#include "acmeup/issue.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
@@ -201,12 +200,6 @@ account_key_open_locked(const char *dir, enum crypto_key_type type,
 	*out = key;
 	*lock = l;
 	return 0;
-}
-
-int
-account_key_load(const char *dir, struct crypto_key **out)
-{
-	return account_key_open(dir, CRYPTO_KEY_P256, 0, out, NULL);
 }
 
 int
