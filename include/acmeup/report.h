@@ -8,7 +8,7 @@
  *   rc = report_add(&rep, spec, &c);      name, domains, directory
  *   c->action = REPORT_RENEWED;           then the outcome
  *   c->not_after = ...; c->next_renewal = ...;
- *   report_fail(c, rc);                   on failure: action FAILED, text
+ *   report_set(&c->error, text);          on failure (action FAILED)
  *   if (o->json) report_print_json(&rep, "renew", stdout);
  *   report_clear(&rep);
  */
@@ -59,10 +59,6 @@ struct report {
  * until the next report_add() or report_clear(). */
 int report_add(struct report *r, const struct cert_spec *spec,
                struct report_cert **out);
-
-/* Mark c failed with rc's detail (acmeup_errmsg(rc)); keeps an earlier
- * error text. Returns rc. */
-int report_fail(struct report_cert *c, int rc);
 
 /* Replace *field (error, hook_error, why) with a copy of text (NULL
  * clears it). */
