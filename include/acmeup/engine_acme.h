@@ -28,23 +28,22 @@ int acme_contacts_from_emails(const char *const *emails, size_t n,
 
 /* Find or create the account of the client's key with cfg's contacts,
  * terms agreement and External Account Binding. */
-int acme_issue_account(struct acme_client *c,
-                       const struct engine_config *cfg);
+int engine_account(struct acme_client *c, const struct engine_config *cfg);
 
 /* --csr FILE: its DER and DNS names (crypto_csr_load), with the file named
  * in errors. Caller frees *der and the names (crypto_names_free). */
-int acme_issue_csr_file(const char *path, uint8_t **der, size_t *len,
-                        char ***names, size_t *n);
+int engine_csr_file(const char *path, uint8_t **der, size_t *len,
+                    char ***names, size_t *n);
 
 /* The certificate key of s: certdir/privkey.pem with reuse_key when it
  * exists, else a new key of its key_type. *out owned by the caller. */
-int acme_issue_cert_key(const struct cert_spec *s, const char *certdir,
-                        struct crypto_key **out);
+int engine_cert_key(const struct cert_spec *s, const char *certdir,
+                    struct crypto_key **out);
 
 /* RFC 9773: when certdir/cert.pem exists and the CA offers renewalInfo,
  * log the CA's suggested window and set *cert_id (caller frees) for the new
  * order's "replaces"; else *cert_id = NULL. Problems only warn. */
-int acme_issue_replaces(struct acme_client *c, const char *certdir,
-                        char **cert_id);
+int engine_replaces(struct acme_client *c, const char *certdir,
+                    char **cert_id);
 
 #endif

@@ -176,7 +176,7 @@ csr_spec(const struct opts *o, struct cert_spec *s, struct issue_csr *csr)
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	rc = acme_issue_csr_file(o->csr, &csr->der, &csr->len, &names, &n);
+	rc = engine_csr_file(o->csr, &csr->der, &csr->len, &names, &n);
 	if (rc == 0 && n == 0)
 		rc = acmeup_fail(ACMEUP_EUSAGE, "--csr %s names no DNS name",
 		    o->csr);

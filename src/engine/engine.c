@@ -113,7 +113,7 @@ engine_prepare(struct issue_engine *e)
 			    acmeup_errmsg(ACMEUP_EDNS));
 		acmeup_err_clear();
 	}
-	rc = acme_issue_account(e->acme, &e->cfg);
+	rc = engine_account(e->acme, &e->cfg);
 	if (rc == 0)
 		e->ready = 1;
 	return rc;

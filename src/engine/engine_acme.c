@@ -47,7 +47,7 @@ acme_contacts_from_emails(const char *const *emails, size_t n_emails,
 }
 
 int
-acme_issue_account(struct acme_client *c, const struct engine_config *cfg)
+engine_account(struct acme_client *c, const struct engine_config *cfg)
 {
 	struct acme_contacts ct;
 	struct acme_account_req req = { 0 };
@@ -66,8 +66,8 @@ acme_issue_account(struct acme_client *c, const struct engine_config *cfg)
 }
 
 int
-acme_issue_csr_file(const char *path, uint8_t **der, size_t *len,
-                    char ***names, size_t *n)
+engine_csr_file(const char *path, uint8_t **der, size_t *len,
+                char ***names, size_t *n)
 {
 	char *data = NULL;
 	size_t dlen = 0;
@@ -131,8 +131,8 @@ reuse_key(const char *certdir, const char *path, struct crypto_key **out)
 }
 
 int
-acme_issue_cert_key(const struct cert_spec *s, const char *certdir,
-                    struct crypto_key **out)
+engine_cert_key(const struct cert_spec *s, const char *certdir,
+                struct crypto_key **out)
 {
 	enum crypto_key_type t = s->key_type_set ?
 	    (enum crypto_key_type)s->key_type : CRYPTO_KEY_P256;
@@ -183,8 +183,8 @@ log_window(struct acme_client *c, const char *cert_id)
 }
 
 int
-acme_issue_replaces(struct acme_client *c, const char *certdir,
-                    char **cert_id)
+engine_replaces(struct acme_client *c, const char *certdir,
+                char **cert_id)
 {
 	char path[PATH_MAX], *pem = NULL;
 	size_t len = 0;

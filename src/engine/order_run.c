@@ -189,7 +189,7 @@ order_start(struct acme_client *c, const char *state_dir,
 	if (rc == 0)
 		j->existed = cert_exists(r->certdir);
 	if (rc == 0 && !j->replaces_known)
-		rc = acme_issue_replaces(c, r->certdir, &j->replaces);
+		rc = engine_replaces(c, r->certdir, &j->replaces);
 	req.names = (const char *const *)r->names;
 	req.n = r->n_names;
 	req.profile = j->spec->profile;
@@ -305,7 +305,7 @@ order_finish(struct acme_client *c, const struct issue_csr *csr,
 	int rc = 0;
 
 	if (csr == NULL)
-		rc = acme_issue_cert_key(r->job->spec, r->certdir, &key);
+		rc = engine_cert_key(r->job->spec, r->certdir, &key);
 	if (rc == 0 && csr == NULL)
 		rc = crypto_csr_new(key, (const char *const *)r->names,
 		    r->n_names, &der, &der_len);
