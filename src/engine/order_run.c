@@ -1,6 +1,6 @@
 /* One order of a batch: its ACME steps (RFC 8555 7.4, 7.5), then its
  * certificate stored and its deploy hook run. The DNS side is the
- * engine's (src/engine.c), shared by the whole batch. */
+ * engine's (engine.c), shared by the whole batch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
