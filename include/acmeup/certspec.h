@@ -1,13 +1,12 @@
 /* A certificate to issue or renew: from `-d` options (one ad-hoc spec) or
  * from a `cert NAME { }` block of acmeup.conf, with the command line
- * overriding the file. Built by certspec_load() (config module); consumed by
- * the issue/renew engine. Strings are owned by the certspec_list. */
+ * overriding the file. Built by certspec_load() (src/cli/certspec.c, the
+ * command layer); consumed by the issue/renew engine. Strings are owned by
+ * the certspec_list. */
 #ifndef ACMEUP_CERTSPEC_H
 #define ACMEUP_CERTSPEC_H
 
 #include <stddef.h>
-
-#include "acmeup/cli.h"
 
 struct cert_spec {
 	char *name;             /* directory name under out_dir ('*' as '_') */
@@ -15,6 +14,8 @@ struct cert_spec {
 	size_t n_domains;
 	char *out_dir;          /* certificates go to out_dir/name/ */
 	int key_type;           /* enum crypto_key_type */
+	int key_type_set;       /* asked for (--key-type, or not P-256):
+	                         * reuse-key warns when the kept key is not */
 	int reuse_key;
 	char *preferred_chain;  /* or NULL */
 	char *profile;          /* or NULL */
@@ -28,16 +29,6 @@ struct certspec_list {
 	struct cert_spec *specs;
 	size_t n;
 };
-
-struct config;
-
-/* The certificates a command works on: the -d names as one spec when given
- * (named by --cert-name or the first name), else the config's cert blocks —
- * all of them, or only those named in o->args. Settings: command line, then
- * the cert block, then the config's globals, then built-in defaults.
- * cfg may be NULL. *out set only on success; free with certspec_free(). */
-int certspec_load(const struct opts *o, const struct config *cfg,
-                  struct certspec_list *out);
 
 void certspec_free(struct certspec_list *l); /* accepts NULL members */
 

@@ -16,7 +16,6 @@
 #include <stdio.h>
 
 struct journal;
-struct opts;
 
 /* Settings for one zone (a --zone-server / --zone-key, or a zone block of
  * the configuration file). zone is the apex the records land in, matched
@@ -65,18 +64,14 @@ struct dns_config {
 	                            * usable answer this long is left out of
 	                            * the proof (reported once); 0: 3000 */
 	int strict_servers;        /* instead fail then, naming it */
-	void *owned;               /* storage of dns_config_from_opts() */
+	void *owned;               /* storage of whoever filled cfg (as
+	                            * dns_config_from_opts()), or NULL */
+	void (*owned_free)(void *owned); /* frees owned; NULL: nothing */
 };
 
-/* The DNS options of the command line (--resolver, --dns-server,
- * --tsig-key, --tsig-key-name, -y, --zone-server, --zone-key,
- * --challenge-alias, --skip-server, --tsig-queries, --ttl,
- * --propagation-timeout) as a config, after the zone blocks of o->config
- * (the command line wins per zone); strings borrow o and o->config or
- * live in cfg->owned. Usage errors name the option or file:line. Free
- * with dns_config_clear(). */
-int dns_config_from_opts(const struct opts *o, struct dns_config *cfg);
-void dns_config_clear(struct dns_config *cfg); /* accepts NULL */
+/* Frees cfg->owned (with cfg->owned_free) and zeroes cfg (src/dns/
+ * dns_config.c). Accepts NULL. */
+void dns_config_clear(struct dns_config *cfg);
 
 /* The names of cfg's aliases by the rules of name.h (NAME as "x", "*.x"
  * or "_acme-challenge.x", or a zone for a subtree; TARGET an owner name),
@@ -158,7 +153,6 @@ int dns_journal_recover(const struct dns_ctx *ctx, const char *state_dir,
 int dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
                    FILE *out);
 
-/* Commands (src/cmd_dns_check.c, src/cmd_cleanup.c). */
 struct tsig_key;
 
 /* The TSIG key name (NULL: the only one) of file, the file opened as
@@ -170,8 +164,5 @@ struct tsig_key;
 int dns_key_file_load(const char *file, const char *name,
                       struct tsig_key **out, int *trc, char *err,
                       size_t errlen);
-
-int dns_check_run(const struct opts *o);
-int cleanup_run(const struct opts *o);
 
 #endif

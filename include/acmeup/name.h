@@ -81,4 +81,9 @@ int name_check(const char *in, unsigned flags, const char *where,
  * outside 0x20..0x7e as \xNN; cut with "..." to fit len. Returns buf. */
 const char *name_printable(const char *in, char *buf, size_t len);
 
+/* Directory name for a certificate: the name with '*' as '_'. Rejects names
+ * that could leave the output directory (ACMEUP_EUSAGE). buf receives the
+ * result. */
+int name_cert_dirname(const char *name, char *buf, size_t len);
+
 #endif

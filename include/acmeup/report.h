@@ -1,5 +1,5 @@
 /* The summary of a run over certificates (issue, renew, list): one entry
- * per certificate, printed as JSON with --json (src/acme_json_report.c)
+ * per certificate, printed as JSON with --json (src/cli/report_json.c)
  * and read by list's table. The commands fill it; every string in it is
  * owned by the report and freed by report_clear().
  *
@@ -8,7 +8,7 @@
  *   rc = report_add(&rep, spec, &c);      name, domains, directory
  *   c->action = REPORT_RENEWED;           then the outcome
  *   c->not_after = ...; c->next_renewal = ...;
- *   report_fail(c, rc);                   on failure: action FAILED, text
+ *   report_set(&c->error, text);          on failure (action FAILED)
  *   if (o->json) report_print_json(&rep, "renew", stdout);
  *   report_clear(&rep);
  */
@@ -60,10 +60,6 @@ struct report {
 int report_add(struct report *r, const struct cert_spec *spec,
                struct report_cert **out);
 
-/* Mark c failed with rc's detail (acmeup_errmsg(rc)); keeps an earlier
- * error text. Returns rc. */
-int report_fail(struct report_cert *c, int rc);
-
 /* Replace *field (error, hook_error, why) with a copy of text (NULL
  * clears it). */
 int report_set(char **field, const char *text);
@@ -86,10 +82,5 @@ int report_print_json(const struct report *r, const char *command,
                       FILE *out);
 
 void report_clear(struct report *r); /* accepts NULL; r zeroed */
-
-struct opts;
-
-/* The list command (src/cmd_list.c): a table on stdout, or --json. */
-int list_run(const struct opts *o);
 
 #endif

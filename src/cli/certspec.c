@@ -11,8 +11,8 @@
 #include "acmeup/config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
-#include "acmeup/issue.h"
 #include "acmeup/name.h"
+#include "cli_internal.h"
 
 /* Where a setting comes from, for one spec: the block is NULL for -d. */
 struct source {
@@ -72,6 +72,8 @@ pick_values(const struct source *src, struct cert_spec *s)
 			    it->line, it->values[0]);
 		s->renew_before = secs;
 	}
+	s->key_type_set = src->o->key_type_set ||
+	    s->key_type != CRYPTO_KEY_P256;
 	return 0;
 }
 
@@ -111,7 +113,7 @@ take_name(struct cert_spec *s, const char *name, const char *where)
 	char buf[256];
 	int rc;
 
-	rc = issue_cert_dirname(name, buf, sizeof(buf));
+	rc = name_cert_dirname(name, buf, sizeof(buf));
 	if (rc != 0)
 		return where != NULL ? acmeup_err_context(rc, "%s", where) : rc;
 	s->name = strdup(buf);

@@ -6,13 +6,13 @@
 
 #include "acmeup/account_key.h"
 #include "acmeup/acme.h"
-#include "acmeup/acme_cmd.h"
-#include "acmeup/acme_issue.h"
 #include "acmeup/crypto.h"
+#include "acmeup/engine_acme.h"
 #include "acmeup/error.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/text.h"
+#include "cli_internal.h"
 
 /* One run: the key, the client, the contacts as mailto: URLs. */
 struct account_run {
@@ -39,7 +39,7 @@ start(const struct opts *o, struct account_run *r)
 	if (o->server == NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "account: give the ACME "
 		    "directory URL with --server");
-	rc = acme_contacts_from_opts(o, &r->ct);
+	rc = acme_contacts_from_emails(o->emails, o->n_emails, &r->ct);
 	if (rc == 0)
 		rc = account_key_open_locked(o->state_dir,
 		    (enum crypto_key_type)o->account_key_type,

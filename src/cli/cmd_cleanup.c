@@ -7,6 +7,7 @@
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
+#include "cli_internal.h"
 
 /* Keys on the command line stand in for -y keys and lost key files. */
 static int

@@ -15,6 +15,7 @@
 #include "acmeup/config.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
+#include "cli_internal.h"
 
 /* "file:line: setting" for messages; line 0 when it is not in the file. */
 static void

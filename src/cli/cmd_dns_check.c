@@ -10,6 +10,7 @@
 #include "acmeup/journal.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"
+#include "cli_internal.h"
 
 static int
 run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)

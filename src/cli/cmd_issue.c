@@ -5,32 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acmeup/acme_issue.h"
 #include "acmeup/certspec.h"
 #include "acmeup/config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/dns.h"
+#include "acmeup/engine.h"
+#include "acmeup/engine_acme.h"
 #include "acmeup/error.h"
 #include "acmeup/interrupt.h"
-#include "acmeup/issue.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"
 #include "acmeup/store.h"
-#include "engine_internal.h"
-
-int
-issue_cert_dirname(const char *name, char *buf, size_t len)
-{
-	size_t i, n = strlen(name);
-
-	if (n == 0 || n >= len || strcmp(name, ".") == 0 ||
-	    strcmp(name, "..") == 0 || strchr(name, '/') != NULL)
-		return acmeup_fail(ACMEUP_EUSAGE, "'%s' cannot be a "
-		    "certificate name", name);
-	for (i = 0; i <= n; i++)
-		buf[i] = name[i] == '*' ? '_' : name[i];
-	return 0;
-}
+#include "cli_internal.h"
 
 /* 1 when a zone block of the configuration gives a TSIG key. */
 static int
@@ -88,6 +74,31 @@ issue_check_common(const struct opts *o, const char *cmd)
 }
 
 int
+issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
+                       struct issue_engine **out)
+{
+	struct engine_config cfg = {
+		.state_dir = o->state_dir, .server = o->server,
+		.ca_bundle = o->ca_bundle,
+		.account_key_type = o->account_key_type,
+		.account_key_type_set = o->account_key_type_set,
+		.wait_rate_limit = o->wait_rate_limit,
+		.emails = o->emails, .n_emails = o->n_emails,
+		.agree_tos = o->agree_tos, .eab_kid = o->eab_kid,
+		.eab_hmac_key = o->eab_hmac_key, .eab_alg = o->eab_alg,
+		.dns = dns,
+	};
+	int rc;
+
+	_Static_assert(CLI_MAX_EMAILS <= ACME_CONTACTS_MAX,
+	    "every --email fits the account's contacts");
+	rc = dns_config_from_opts(o, dns);
+	if (rc == 0)
+		rc = issue_engine_open(&cfg, out);
+	return rc;
+}
+
+int
 issue_check_dirs(const struct opts *o, const struct certspec_list *l)
 {
 	size_t i;
@@ -110,7 +121,13 @@ check_options(const struct opts *o)
 		return acmeup_fail(ACMEUP_EUSAGE, "issue: unexpected argument "
 		    "'%s' (names go with -d; certificates of the "
 		    "configuration without -d)", o->args[0]);
-	return acme_issue_check_options(o);
+	if (o->csr != NULL && o->n_domains > 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "issue: --csr takes the names "
+		    "from the CSR; leave out -d");
+	if (o->csr != NULL && (o->reuse_key || o->key_type_set))
+		return acmeup_fail(ACMEUP_EUSAGE, "issue: with --csr the key "
+		    "is the CSR's; --reuse-key and --key-type do not apply");
+	return 0;
 }
 
 /* A copy of every string of the one ad-hoc spec made here. */
@@ -159,14 +176,14 @@ csr_spec(const struct opts *o, struct cert_spec *s, struct issue_csr *csr)
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	rc = acme_issue_csr_file(o->csr, &csr->der, &csr->len, &names, &n);
+	rc = engine_csr_file(o->csr, &csr->der, &csr->len, &names, &n);
 	if (rc == 0 && n == 0)
 		rc = acmeup_fail(ACMEUP_EUSAGE, "--csr %s names no DNS name",
 		    o->csr);
 	if (rc == 0)
 		rc = csr_names_check(o->csr, names, n);
 	if (rc == 0)
-		rc = issue_cert_dirname(o->cert_name != NULL ? o->cert_name :
+		rc = name_cert_dirname(o->cert_name != NULL ? o->cert_name :
 		    names[0], buf, sizeof(buf));
 	if (rc == 0) {
 		s->name = strdup(buf);
@@ -192,11 +209,13 @@ run_batches(const struct opts *o, struct issue_job *jobs, size_t n,
 {
 	struct issue_engine *e = NULL;
 	struct issue_job **batch = NULL;
+	struct dns_config dns = { 0 };
 	size_t i, k, step = o->jobs > 0 ? o->jobs : ISSUE_PARALLEL_DEFAULT;
 	int rc;
 
 	batch = calloc(step, sizeof(*batch));
-	rc = batch == NULL ? ACMEUP_ENOMEM : issue_engine_open(o, &e);
+	rc = batch == NULL ? ACMEUP_ENOMEM :
+	    issue_engine_open_opts(o, &dns, &e);
 	if (rc == 0 && csr != NULL)
 		issue_engine_set_csr(e, csr);
 	for (i = 0; rc == 0 && i < n; i += k) {
@@ -207,6 +226,7 @@ run_batches(const struct opts *o, struct issue_job *jobs, size_t n,
 	for (; rc != 0 && i < n; i++)
 		issue_job_fail(&jobs[i], rc);
 	issue_engine_free(e);
+	dns_config_clear(&dns);
 	free(batch);
 	return rc;
 }

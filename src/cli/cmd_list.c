@@ -12,10 +12,11 @@
 #include "acmeup/config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
-#include "acmeup/issue.h"
+#include "acmeup/renew.h"
 #include "acmeup/report.h"
 #include "acmeup/store.h"
 #include "acmeup/text.h"
+#include "cli_internal.h"
 
 #define CERT_MAX (1024 * 1024)
 

@@ -12,13 +12,15 @@
 #include "acmeup/acme_ari.h"
 #include "acmeup/certspec.h"
 #include "acmeup/config.h"
+#include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/interrupt.h"
-#include "acmeup/issue.h"
+#include "acmeup/engine.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
+#include "acmeup/renew.h"
 #include "acmeup/store.h"
-#include "engine_internal.h"
+#include "cli_internal.h"
 
 /* A uniform draw in [0, 1) for the time in the CA's window. */
 static double
@@ -131,6 +133,7 @@ renew_run(const struct opts *o)
 	struct certspec_list specs = { 0 };
 	struct issue_engine *e = NULL;
 	struct issue_job *jobs = NULL;
+	struct dns_config dns = { 0 };
 	size_t i;
 	int rc;
 
@@ -156,13 +159,14 @@ renew_run(const struct opts *o)
 	for (i = 0; rc == 0 && i < specs.n; i++)
 		jobs[i].spec = &specs.specs[i];
 	if (rc == 0)
-		rc = issue_engine_open(o, &e);
+		rc = issue_engine_open_opts(o, &dns, &e);
 	if (rc == 0)
 		(void)renew_batches(e, o, jobs, specs.n);
 	acmeup_err_clear(); /* the jobs took their failures */
 	if (rc == 0)
 		rc = issue_summary(o, "renew", jobs, specs.n);
 	issue_engine_free(e);
+	dns_config_clear(&dns);
 	for (i = 0; jobs != NULL && i < specs.n; i++)
 		issue_job_clear(&jobs[i]);
 	free(jobs);

@@ -6,11 +6,11 @@
 
 #include "acmeup/account_key.h"
 #include "acmeup/acme.h"
-#include "acmeup/acme_cmd.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
+#include "cli_internal.h"
 
 #define FILE_MAX (1024 * 1024)
 

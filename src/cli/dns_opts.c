@@ -10,6 +10,7 @@
 #include "acmeup/config.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
+#include "cli_internal.h"
 
 /* What dns_config_from_opts() allocates; cfg->owned points here. Room for
  * the command line's entries plus one per zone block. */
@@ -194,6 +195,23 @@ store_new(size_t n)
 	return st;
 }
 
+/* cfg->owned_free: the store and its strings. */
+static void
+store_free(void *owned)
+{
+	struct dns_opts_store *st = owned;
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nstrs; i++)
+		free(st->strs[i]);
+	free(st->zones);
+	free(st->aliases);
+	free(st->strs);
+	free(st);
+}
+
 int
 dns_config_from_opts(const struct opts *o, struct dns_config *cfg)
 {
@@ -205,6 +223,7 @@ dns_config_from_opts(const struct opts *o, struct dns_config *cfg)
 	if (st == NULL)
 		return ACMEUP_ENOMEM;
 	cfg->owned = st;
+	cfg->owned_free = store_free;
 	cfg->resolver = o->resolver;
 	cfg->update_server = o->dns_server;
 	cfg->key_file = o->tsig_key;
@@ -223,24 +242,4 @@ dns_config_from_opts(const struct opts *o, struct dns_config *cfg)
 	if (rc < 0)
 		dns_config_clear(cfg);
 	return rc;
-}
-
-void
-dns_config_clear(struct dns_config *cfg)
-{
-	struct dns_opts_store *st;
-	size_t i;
-
-	if (cfg == NULL)
-		return;
-	st = cfg->owned;
-	for (i = 0; st != NULL && i < st->nstrs; i++)
-		free(st->strs[i]);
-	if (st != NULL) {
-		free(st->zones);
-		free(st->aliases);
-		free(st->strs);
-	}
-	free(st);
-	memset(cfg, 0, sizeof(*cfg));
 }

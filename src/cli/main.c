@@ -6,7 +6,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "acmeup/acme_cmd.h"
 #include "acmeup/cli.h"
 #include "acmeup/config.h"
 #include "acmeup/crypto.h"
@@ -14,10 +13,10 @@
 #include "acmeup/error.h"
 #include "acmeup/exitcode.h"
 #include "acmeup/interrupt.h"
-#include "acmeup/issue.h"
 #include "acmeup/log.h"
 #include "acmeup/report.h"
 #include "acmeup/text.h"
+#include "cli_internal.h"
 
 /* One entry per command; each lives in its own file. */
 static const struct command {

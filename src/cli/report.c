@@ -88,15 +88,6 @@ report_set(char **field, const char *text)
 	return 0;
 }
 
-int
-report_fail(struct report_cert *c, int rc)
-{
-	c->action = REPORT_FAILED;
-	if (c->error == NULL)
-		report_set(&c->error, acmeup_errmsg(rc));
-	return rc;
-}
-
 const char *
 report_action_name(enum report_action a)
 {

@@ -6,10 +6,10 @@
 #include "acmeup/acme_ari.h"
 #include "acmeup/certspec.h"
 #include "acmeup/error.h"
-#include "acmeup/issue.h"
+#include "acmeup/engine.h"
 #include "acmeup/log.h"
 #include "acmeup/report.h"
-#include "engine_internal.h"
+#include "cli_internal.h"
 
 static enum report_action
 report_action_of(enum issue_action a)

@@ -11,10 +11,10 @@
 
 #include "acmeup/account_key.h"
 #include "acmeup/acme.h"
-#include "acmeup/acme_issue.h"
 #include "acmeup/challenge_cache.h"
 #include "acmeup/crypto.h"
 #include "acmeup/dns.h"
+#include "acmeup/engine_acme.h"
 #include "acmeup/error.h"
 #include "acmeup/exitcode.h"
 #include "acmeup/interrupt.h"
@@ -28,7 +28,7 @@
 #define PUBLICATION_MAX 300 /* records in one dns_txt_add */
 
 struct issue_engine {
-	const struct opts *o;          /* borrowed */
+	struct engine_config cfg;      /* its pointers borrowed */
 	struct crypto_key *account;
 	struct lock *state_lock;       /* shared: the account key stays put */
 	struct acme_client *acme;
@@ -44,47 +44,21 @@ struct publication {
 	struct dns_set *set;
 };
 
-void
-issue_job_clear(struct issue_job *j)
-{
-	if (j == NULL)
-		return;
-	lock_release(j->lock);
-	free(j->replaces);
-	free(j->error);
-	free(j->hook_error);
-	free(j->why);
-	memset(j, 0, sizeof(*j));
-}
-
-void
-issue_job_fail(struct issue_job *j, int rc)
-{
-	if (j->action == ISSUE_FAILED)
-		return;
-	j->action = ISSUE_FAILED;
-	j->rc = rc;
-	free(j->error);
-	j->error = strdup(acmeup_errmsg(rc));
-	log_stage("%s: failed: %s", j->spec->name,
-	    j->error != NULL ? j->error : acmeup_strerror(rc));
-}
-
 int
-issue_engine_open(const struct opts *o, struct issue_engine **out)
+issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 {
 	struct issue_engine *e = calloc(1, sizeof(*e));
 	int rc;
 
 	if (e == NULL)
 		return ACMEUP_ENOMEM;
-	e->o = o;
-	rc = account_key_open_locked(o->state_dir,
-	    (enum crypto_key_type)o->account_key_type,
-	    o->account_key_type_set, 0, &e->account, &e->state_lock);
+	e->cfg = *cfg;
+	rc = account_key_open_locked(cfg->state_dir,
+	    (enum crypto_key_type)cfg->account_key_type,
+	    cfg->account_key_type_set, 0, &e->account, &e->state_lock);
 	if (rc == 0)
-		rc = acme_client_open(o->server, o->ca_bundle, e->account,
-		    o->wait_rate_limit, &e->acme);
+		rc = acme_client_open(cfg->server, cfg->ca_bundle, e->account,
+		    cfg->wait_rate_limit, &e->acme);
 	if (rc != 0) {
 		issue_engine_free(e);
 		return rc;
@@ -123,27 +97,23 @@ issue_engine_set_csr(struct issue_engine *e, const struct issue_csr *csr)
 static int
 engine_prepare(struct issue_engine *e)
 {
-	struct dns_config cfg;
 	size_t found = 0, left = 0;
 	int rc;
 
 	if (e->ready)
 		return 0;
 	if (e->dns == NULL) {
-		rc = dns_config_from_opts(e->o, &cfg);
-		if (rc == 0)
-			rc = dns_ctx_new(&cfg, &e->dns);
-		dns_config_clear(&cfg);
+		rc = dns_ctx_new(e->cfg.dns, &e->dns);
 		if (rc != 0)
 			return rc;
-		if (dns_journal_recover(e->dns, e->o->state_dir, &found,
+		if (dns_journal_recover(e->dns, e->cfg.state_dir, &found,
 		    &left) != 0 || left > 0)
 			log_warn("dns: %zu record%s left by an earlier run could "
 			    "not be removed: %s", left, left == 1 ? "" : "s",
 			    acmeup_errmsg(ACMEUP_EDNS));
 		acmeup_err_clear();
 	}
-	rc = acme_issue_account(e->acme, e->o);
+	rc = engine_account(e->acme, &e->cfg);
 	if (rc == 0)
 		e->ready = 1;
 	return rc;
@@ -201,7 +171,7 @@ publish(struct issue_engine *e, struct order_run *runs, size_t from,
 			txt[cnt++].value = runs[i].pend[k].value;
 		}
 	}
-	rc = journal_open(e->o->state_dir, &p->j);
+	rc = journal_open(e->cfg.state_dir, &p->j);
 	if (rc == 0)
 		rc = dns_txt_add(e->dns, p->j, txt, cnt, &p->set);
 	if (rc == 0)
@@ -442,11 +412,11 @@ validate_batch(struct issue_engine *e, struct order_run *runs, size_t n,
 		fail_runs(runs, n, ALL, rc);
 	if (rc != 0 || runs_with_records(runs, 0, n) == 0)
 		return rc;
-	cache_note(e->o, runs, n, 0);
+	cache_note(e->cfg.state_dir, runs, n, 0);
 	rc = respond_batch(e, runs, n);
 	if (rc == 0 && runs_with_records(runs, 0, n) > 0)
 		rc = await_batch(e, runs, n);
-	cache_note(e->o, runs, n, 1);
+	cache_note(e->cfg.state_dir, runs, n, 1);
 	return rc;
 }
 
@@ -466,7 +436,7 @@ prove_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 		return ACMEUP_ENOMEM;
 	for (i = 0; i < n; i++)
 		before += order_alive(&runs[i]);
-	cache_gate(e->o, runs, n, &cc);
+	cache_gate(e->cfg.state_dir, runs, n, &cc);
 	rc = publish_batch(e, runs, n, pubs, &npubs);
 	if (rc == 0)
 		rc = wait_batch(runs, n, pubs, npubs);
@@ -491,7 +461,7 @@ start_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 		rc = interrupt_pending() ? acmeup_fail(ACMEUP_EINTR,
 		    "interrupted by a signal before the order") : 0;
 		if (rc == 0)
-			rc = order_start(e->acme, e->o, &runs[i]);
+			rc = order_start(e->acme, e->cfg.state_dir, &runs[i]);
 		if (rc != 0)
 			issue_job_fail(runs[i].job, rc);
 		if (rc == ACMEUP_EINTR) {
@@ -514,7 +484,7 @@ finish_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!order_alive(&runs[i]))
 			continue;
-		rc = order_finish(e->acme, e->o, e->csr, &runs[i]);
+		rc = order_finish(e->acme, e->csr, &runs[i]);
 		if (rc != 0)
 			issue_job_fail(runs[i].job, rc);
 		if (rc == ACMEUP_EINTR) {

@@ -8,8 +8,10 @@
 
 #include "acmeup/acme.h"
 #include "acmeup/acme_ari.h"
-#include "acmeup/acme_issue.h"
+#include "acmeup/certspec.h"
 #include "acmeup/crypto.h"
+#include "acmeup/engine.h"
+#include "acmeup/engine_acme.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
 #include "acmeup/log.h"
@@ -18,25 +20,26 @@
 #define FILE_MAX (1024 * 1024)
 
 int
-acme_contacts_from_opts(const struct opts *o, struct acme_contacts *out)
+acme_contacts_from_emails(const char *const *emails, size_t n_emails,
+                          struct acme_contacts *out)
 {
 	const char *e;
 	size_t i;
 	int n;
 
 	out->n = 0;
-	for (i = 0; i < o->n_emails && i < CLI_MAX_EMAILS; i++) {
-		e = o->emails[i];
+	for (i = 0; i < n_emails && i < ACME_CONTACTS_MAX; i++) {
+		e = emails[i];
 		if (strncmp(e, "mailto:", 7) == 0)
 			e += 7;
 		if (e[0] == '\0' || strchr(e, '@') == NULL ||
 		    strpbrk(e, ",; \t") != NULL)
 			return acmeup_fail(ACMEUP_EUSAGE, "--email '%s' is not "
-			    "one e-mail address", o->emails[i]);
+			    "one e-mail address", emails[i]);
 		n = snprintf(out->buf[i], ACME_CONTACT_MAX, "mailto:%s", e);
 		if (n < 0 || n >= ACME_CONTACT_MAX)
 			return acmeup_fail(ACMEUP_EUSAGE, "--email '%s' is too "
-			    "long", o->emails[i]);
+			    "long", emails[i]);
 		out->list[i] = out->buf[i];
 		out->n++;
 	}
@@ -44,39 +47,27 @@ acme_contacts_from_opts(const struct opts *o, struct acme_contacts *out)
 }
 
 int
-acme_issue_account(struct acme_client *c, const struct opts *o)
+engine_account(struct acme_client *c, const struct engine_config *cfg)
 {
 	struct acme_contacts ct;
 	struct acme_account_req req = { 0 };
 	int rc;
 
-	rc = acme_contacts_from_opts(o, &ct);
+	rc = acme_contacts_from_emails(cfg->emails, cfg->n_emails, &ct);
 	if (rc != 0)
 		return rc;
 	req.contacts = ct.list;
 	req.n_contacts = ct.n;
-	req.agree_tos = o->agree_tos;
-	req.eab_kid = o->eab_kid;
-	req.eab_hmac_key = o->eab_hmac_key;
-	req.eab_alg = o->eab_alg;
+	req.agree_tos = cfg->agree_tos;
+	req.eab_kid = cfg->eab_kid;
+	req.eab_hmac_key = cfg->eab_hmac_key;
+	req.eab_alg = cfg->eab_alg;
 	return acme_account_open(c, &req, NULL, NULL);
 }
 
 int
-acme_issue_check_options(const struct opts *o)
-{
-	if (o->csr != NULL && o->n_domains > 0)
-		return acmeup_fail(ACMEUP_EUSAGE, "issue: --csr takes the names "
-		    "from the CSR; leave out -d");
-	if (o->csr != NULL && (o->reuse_key || o->key_type_set))
-		return acmeup_fail(ACMEUP_EUSAGE, "issue: with --csr the key "
-		    "is the CSR's; --reuse-key and --key-type do not apply");
-	return 0;
-}
-
-int
-acme_issue_csr_file(const char *path, uint8_t **der, size_t *len,
-                    char ***names, size_t *n)
+engine_csr_file(const char *path, uint8_t **der, size_t *len,
+                char ***names, size_t *n)
 {
 	char *data = NULL;
 	size_t dlen = 0;
@@ -140,11 +131,11 @@ reuse_key(const char *certdir, const char *path, struct crypto_key **out)
 }
 
 int
-acme_issue_cert_key(const struct opts *o, const char *certdir,
-                    struct crypto_key **out)
+engine_cert_key(const struct cert_spec *s, const char *certdir,
+                struct crypto_key **out)
 {
-	enum crypto_key_type t = o->key_type_set ?
-	    (enum crypto_key_type)o->key_type : CRYPTO_KEY_P256;
+	enum crypto_key_type t = s->key_type_set ?
+	    (enum crypto_key_type)s->key_type : CRYPTO_KEY_P256;
 	char path[PATH_MAX], desc[32];
 	int rc;
 
@@ -152,18 +143,18 @@ acme_issue_cert_key(const struct opts *o, const char *certdir,
 	rc = cert_path(certdir, "privkey.pem", path, sizeof(path));
 	if (rc != 0)
 		return rc;
-	rc = o->reuse_key ? reuse_key(certdir, path, out) : 0;
+	rc = s->reuse_key ? reuse_key(certdir, path, out) : 0;
 	if (rc != 0)
 		return rc;
 	if (*out != NULL) {
-		if (o->key_type_set && !crypto_key_is_type(*out, t)) {
+		if (s->key_type_set && !crypto_key_is_type(*out, t)) {
 			crypto_key_describe(*out, desc, sizeof(desc));
 			log_warn("--reuse-key keeps the %s key; --key-type %s "
 			    "is ignored", desc, crypto_key_type_name(t));
 		}
 		return rc;
 	}
-	if (o->reuse_key)
+	if (s->reuse_key)
 		log_stage("key: no %s to reuse; making a new key", path);
 	rc = crypto_key_generate(t, out);
 	if (rc == 0)
@@ -193,8 +184,8 @@ log_window(struct acme_client *c, const char *cert_id)
 }
 
 int
-acme_issue_replaces(struct acme_client *c, const char *certdir,
-                    char **cert_id)
+engine_replaces(struct acme_client *c, const char *certdir,
+                char **cert_id)
 {
 	char path[PATH_MAX], *pem = NULL;
 	size_t len = 0;

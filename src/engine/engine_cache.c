@@ -33,14 +33,14 @@ fail_late(struct issue_job *j, const struct chcache_ent *hit, long long wait,
 }
 
 void
-cache_gate(const struct opts *o, struct order_run *runs, size_t n,
+cache_gate(const char *state_dir, struct order_run *runs, size_t n,
            struct chcache *cc)
 {
 	const struct chcache_ent *hit;
 	long long now = (long long)time(NULL), w;
 	size_t i, k;
 
-	if (chcache_load(o->state_dir, now, cc) != 0) {
+	if (chcache_load(state_dir, now, cc) != 0) {
 		log_warn("%s", acmeup_errmsg(ACMEUP_ENOMEM));
 		acmeup_err_clear();
 		return;
@@ -105,7 +105,7 @@ cache_wait(const struct chcache *cc, struct order_run *runs, size_t n)
 }
 
 void
-cache_note(const struct opts *o, struct order_run *runs, size_t n,
+cache_note(const char *state_dir, struct order_run *runs, size_t n,
            int again)
 {
 	struct chcache add = { 0 };
@@ -127,7 +127,7 @@ cache_note(const struct opts *o, struct order_run *runs, size_t n,
 		}
 	}
 	if (rc != ACMEUP_ENOMEM)
-		rc = chcache_store(o->state_dir, &add, at);
+		rc = chcache_store(state_dir, &add, at);
 	if (rc == ACMEUP_ENOMEM) {
 		log_warn("challenge records not noted: %s",
 		    acmeup_strerror(rc));

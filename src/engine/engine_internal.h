@@ -1,15 +1,18 @@
-/* Internals of the issue/renew engine (src/engine.c, src/order_run.c,
- * src/issue.c, src/cmd_renew.c, src/renew.c):
+/* Internals of the issue/renew engine (src/engine/; engine.h is what
+ * the commands see):
  *
- * issue.c       the issue command: options, the certificates (-d, --csr,
- *               or cert blocks), batches
- * cmd_renew.c   the renew command: what is due, batches
- * renew.c       the due decision (RFC 9773 window or expiry)
- * engine.c      one batch: orders, one DNS publication and wait, the CA's
- *               validation, removal, then each certificate finished
- * order_run.c   one order's ACME steps, its certificate stored and deployed
- * engine_cache.c what the CA's resolver may still cache (challenge_cache.h):
- *               the batch's wait, or the orders that cannot wait failed
+ * engine.c       one batch: orders, one DNS publication and wait, the CA's
+ *                validation, removal, then each certificate finished
+ * engine_job.c   a job's release and its failure record
+ * order_run.c    one order's ACME steps, its certificate stored and
+ *                deployed
+ * engine_cache.c what the CA's resolver may still cache
+ *                (challenge_cache.h): the batch's wait, or the orders that
+ *                cannot wait failed
+ * engine_acme.c  contacts, account, certificate key, RFC 9773 replaces
+ *                (engine_acme.h)
+ * renew.c        the due decision (renew.h: RFC 9773 window or expiry)
+ * hook.c         the deploy hook (hook.h)
  */
 #ifndef ACMEUP_ENGINE_INTERNAL_H
 #define ACMEUP_ENGINE_INTERNAL_H
@@ -20,8 +23,7 @@
 
 #include "acmeup/acme_types.h"
 #include "acmeup/certspec.h"
-#include "acmeup/cli.h"
-#include "acmeup/issue.h"
+#include "acmeup/engine.h"
 
 struct acme_client;
 struct chcache;
@@ -56,7 +58,7 @@ struct order_run {
  * validations (challenge_cache.h) into cc, and each live order with a
  * challenge name the CA may still cache for longer than CHCACHE_MAX_WAIT
  * failed, saying when a retry will work. */
-void cache_gate(const struct opts *o, struct order_run *runs, size_t n,
+void cache_gate(const char *state_dir, struct order_run *runs, size_t n,
                 struct chcache *cc);
 
 /* The pending records of the live orders runs[from..to) learn where set
@@ -75,14 +77,8 @@ int cache_wait(const struct chcache *cc, struct order_run *runs, size_t n);
  * pending records of the live orders (again 0, before answering), or
  * refresh those noted before (again 1, once the CA has answered: its
  * lookups happened by then). */
-void cache_note(const struct opts *o, struct order_run *runs, size_t n,
+void cache_note(const char *state_dir, struct order_run *runs, size_t n,
                 int again);
-
-/* The user's CSR (--csr, one ad-hoc certificate only), set by issue.c. */
-struct issue_csr {
-	uint8_t *der;
-	size_t len;
-};
 
 void order_run_clear(struct order_run *r); /* accepts NULL members */
 
@@ -91,31 +87,12 @@ int order_alive(const struct order_run *r);
 
 /* Lock, names, "replaces", newOrder, its authorizations and the dns-01
  * records that answer the pending ones (RFC 8555 7.4, 7.5, 8.4). */
-int order_start(struct acme_client *c, const struct opts *o,
+int order_start(struct acme_client *c, const char *state_dir,
                 struct order_run *r);
 
 /* Key, CSR (or the user's csr, may be NULL), finalize, download, store,
  * deploy hook (its failure lands in job->hook_error, not in the result). */
-int order_finish(struct acme_client *c, const struct opts *o,
-                 const struct issue_csr *csr, struct order_run *r);
-
-/* --csr: finalize the (only) order with the user's CSR; csr is borrowed
- * and must outlive the engine. */
-void issue_engine_set_csr(struct issue_engine *e,
-                          const struct issue_csr *csr);
-
-/* --server and a TSIG key are there; cmd names the command in errors. */
-int issue_check_common(const struct opts *o, const char *cmd);
-
-/* The state directory and every certificate's output directory, where
- * they exist, are safe to use (store_dir_check): a refusal is
- * ACMEUP_EUSAGE before anything is ordered. */
-int issue_check_dirs(const struct opts *o, const struct certspec_list *l);
-
-/* The end of issue/renew: a line per certificate and a summary on stderr,
- * the --json report on stdout; returns the command's result
- * (issue_exit_code). command is "issue" or "renew". */
-int issue_summary(const struct opts *o, const char *command,
-                  struct issue_job *jobs, size_t n);
+int order_finish(struct acme_client *c, const struct issue_csr *csr,
+                 struct order_run *r);
 
 #endif

@@ -1,19 +1,20 @@
 /* One order of a batch: its ACME steps (RFC 8555 7.4, 7.5), then its
  * certificate stored and its deploy hook run. The DNS side is the
- * engine's (src/engine.c), shared by the whole batch. */
+ * engine's (engine.c), shared by the whole batch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acmeup/acme.h"
 #include "acmeup/acme_ident.h"
-#include "acmeup/acme_issue.h"
+#include "acmeup/engine_acme.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/hook.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"
+#include "acmeup/renew.h"
 #include "acmeup/store.h"
 #include "engine_internal.h"
 
@@ -171,7 +172,8 @@ cert_exists(const char *dir)
 }
 
 int
-order_start(struct acme_client *c, const struct opts *o, struct order_run *r)
+order_start(struct acme_client *c, const char *state_dir,
+            struct order_run *r)
 {
 	struct issue_job *j = r->job;
 	struct acme_order_req req = { 0 };
@@ -179,7 +181,7 @@ order_start(struct acme_client *c, const struct opts *o, struct order_run *r)
 	int rc = 0;
 
 	if (j->lock == NULL)
-		rc = lock_cert(o->state_dir, j->spec->name, 0, &j->lock);
+		rc = lock_cert(state_dir, j->spec->name, 0, &j->lock);
 	if (rc == 0)
 		rc = order_names(r);
 	if (rc == 0)
@@ -187,7 +189,7 @@ order_start(struct acme_client *c, const struct opts *o, struct order_run *r)
 	if (rc == 0)
 		j->existed = cert_exists(r->certdir);
 	if (rc == 0 && !j->replaces_known)
-		rc = acme_issue_replaces(c, r->certdir, &j->replaces);
+		rc = engine_replaces(c, r->certdir, &j->replaces);
 	req.names = (const char *const *)r->names;
 	req.n = r->n_names;
 	req.profile = j->spec->profile;
@@ -221,21 +223,6 @@ chain_rest(const char *pem)
 	while (*end == '\r' || *end == '\n')
 		end++;
 	return end;
-}
-
-/* The certificate key of the spec: a new one of its key type, or the one
- * in place with reuse-key. */
-static int
-cert_key(const struct opts *o, const struct order_run *r,
-         struct crypto_key **out)
-{
-	const struct cert_spec *s = r->job->spec;
-	struct opts ko = *o;
-
-	ko.key_type = s->key_type;
-	ko.key_type_set = o->key_type_set || s->key_type != CRYPTO_KEY_P256;
-	ko.reuse_key = s->reuse_key;
-	return acme_issue_cert_key(&ko, r->certdir, out);
 }
 
 /* <certdir>/{privkey,cert,chain,fullchain}.pem as one commit: the live
@@ -305,8 +292,8 @@ deploy(struct order_run *r)
 }
 
 int
-order_finish(struct acme_client *c, const struct opts *o,
-             const struct issue_csr *csr, struct order_run *r)
+order_finish(struct acme_client *c, const struct issue_csr *csr,
+             struct order_run *r)
 {
 	struct acme_finish_opts fo = { .timeout_ms = ORDER_TIMEOUT_MS,
 	    .preferred_chain = r->job->spec->preferred_chain,
@@ -318,7 +305,7 @@ order_finish(struct acme_client *c, const struct opts *o,
 	int rc = 0;
 
 	if (csr == NULL)
-		rc = cert_key(o, r, &key);
+		rc = engine_cert_key(r->job->spec, r->certdir, &key);
 	if (rc == 0 && csr == NULL)
 		rc = crypto_csr_new(key, (const char *const *)r->names,
 		    r->n_names, &der, &der_len);

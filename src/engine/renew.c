@@ -9,7 +9,7 @@
 #include "acmeup/acme_ari.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
-#include "acmeup/issue.h"
+#include "acmeup/renew.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
 

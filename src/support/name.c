@@ -275,3 +275,17 @@ name_printable(const char *in, char *buf, size_t len)
 	buf[n] = '\0';
 	return buf;
 }
+
+int
+name_cert_dirname(const char *name, char *buf, size_t len)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n >= len || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strchr(name, '/') != NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "'%s' cannot be a "
+		    "certificate name", name);
+	for (i = 0; i <= n; i++)
+		buf[i] = name[i] == '*' ? '_' : name[i];
+	return 0;
+}

@@ -15,6 +15,7 @@
 #include "acmeup/cli.h"
 #include "acmeup/config.h"
 #include "acmeup/error.h"
+#include "cli_internal.h"
 
 #define PATH "fuzz.conf"
 

@@ -14,6 +14,7 @@
 #include "acmeup/config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "cli_internal.h"
 
 static const char conf[] =
     "key-type p384\n"

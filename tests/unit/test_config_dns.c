@@ -19,6 +19,7 @@
 #include "acmeup/log.h"
 #include "dns_internal.h"
 #include "tsig.h"
+#include "cli_internal.h"
 
 static char dir[64], keys[128], other[128];
 

@@ -19,6 +19,7 @@
 #include "acmeup/log.h"
 #include "dns_internal.h"
 #include "tsig.h"
+#include "cli_internal.h"
 
 static char dir[64], key1[128], key2[128];
 

@@ -15,7 +15,8 @@
 #include "acmeup/acme_ari.h"
 #include "acmeup/error.h"
 #include "acmeup/exitcode.h"
-#include "acmeup/issue.h"
+#include "acmeup/engine.h"
+#include "acmeup/renew.h"
 
 #define DAY 86400LL
 #define T0 1767225600LL /* 2026-01-01T00:00:00Z */

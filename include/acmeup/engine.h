@@ -1,32 +1,41 @@
-/* The issue/renew engine: certificates in batches of at most -j orders.
- * A batch creates every order, publishes every dns-01 record of all of them
- * with one dns_txt_add (one UPDATE per zone) and one propagation wait,
- * answers every challenge, waits for every authorization, removes the
- * records (always), then finalizes, stores and deploys each certificate.
- * One failing certificate does not fail the others. */
-#ifndef ACMEUP_ISSUE_H
-#define ACMEUP_ISSUE_H
+/* The issue/renew engine (src/engine/): certificates in batches of at most
+ * -j orders. A batch creates every order, publishes every dns-01 record of
+ * all of them with one dns_txt_add (one UPDATE per zone) and one
+ * propagation wait, answers every challenge, waits for every
+ * authorization, removes the records (always), then finalizes, stores and
+ * deploys each certificate. One failing certificate does not fail the
+ * others. The command layer fills struct engine_config; per-certificate
+ * settings come with each job's struct cert_spec (certspec.h). */
+#ifndef ACMEUP_ENGINE_H
+#define ACMEUP_ENGINE_H
 
 #include <stddef.h>
-
-#include "acmeup/cli.h"
+#include <stdint.h>
 
 struct acme_client;
 struct cert_spec;
-struct crypto_key;
+struct dns_config;
 struct lock;
 
 #define ISSUE_PARALLEL_DEFAULT 10 /* -j: orders in flight in one batch */
 
-/* Commands. Return what issue_exit_code() says (0, a positive
- * ACMEUP_DONE_* of exitcode.h, or a negative ACMEUP_E* code with a
- * detail; ACMEUP_EUSAGE for a bad command line or configuration). */
-int issue_run(const struct opts *opts);
-int renew_run(const struct opts *opts);
-
-/* Directory name for a certificate: the name with '*' as '_'. Rejects names
- * that could leave the output directory. buf receives the result. */
-int issue_cert_dirname(const char *name, char *buf, size_t len);
+/* What the engine needs for every certificate. Strings and dns are
+ * borrowed and must outlive the engine. */
+struct engine_config {
+	const char *state_dir;
+	const char *server;          /* ACME directory URL */
+	const char *ca_bundle;       /* or NULL */
+	int account_key_type;        /* enum crypto_key_type */
+	int account_key_type_set;    /* the type was asked for */
+	unsigned wait_rate_limit;    /* seconds; 0: never wait */
+	const char *const *emails;   /* account contacts (RFC 8555 7.3) */
+	size_t n_emails;
+	int agree_tos;
+	const char *eab_kid;         /* External Account Binding (7.3.4) */
+	const char *eab_hmac_key;
+	const char *eab_alg;
+	const struct dns_config *dns; /* zones, keys, aliases, the wait */
+};
 
 /* What became of one certificate. */
 enum issue_action {
@@ -66,12 +75,24 @@ void issue_job_fail(struct issue_job *j, int rc);
  * the DNS context (both made at the first batch that needs them). */
 struct issue_engine;
 
-/* o is borrowed and must outlive the engine. */
-int issue_engine_open(const struct opts *o, struct issue_engine **out);
+/* cfg is copied; what it points to is borrowed (see engine_config). */
+int issue_engine_open(const struct engine_config *cfg,
+                      struct issue_engine **out);
 void issue_engine_free(struct issue_engine *e); /* accepts NULL */
 
 /* The engine's CA client (for renewal information); borrowed. */
 struct acme_client *issue_engine_acme(struct issue_engine *e);
+
+/* The user's CSR (--csr, one ad-hoc certificate only). */
+struct issue_csr {
+	uint8_t *der;
+	size_t len;
+};
+
+/* --csr: finalize the (only) order with the user's CSR; csr is borrowed
+ * and must outlive the engine. */
+void issue_engine_set_csr(struct issue_engine *e,
+                          const struct issue_csr *csr);
 
 /* Run *jobs[0..n) as one batch (n at most the -j bound); every job ends
  * with action ISSUED, RENEWED or FAILED, its lock released. Returns 0, or
@@ -86,43 +107,5 @@ int issue_engine_batch(struct issue_engine *e, struct issue_job *const *jobs,
  * failed; ACMEUP_DONE_FAILED when several failed and none was done; the
  * negative code with its detail when the only certificate tried failed. */
 int issue_exit_code(const struct issue_job *jobs, size_t n);
-
-/* The renewal decision (pure, for tests and `list`). Times in seconds
- * since the epoch. */
-struct renew_facts {
-	int present;              /* cert.pem read and parsed */
-	int names_differ;         /* its DNS names are not the ones asked
-	                           * for (the configuration changed) */
-	long long not_before;
-	long long not_after;
-	int have_window;          /* the CA's RFC 9773 suggested window */
-	long long window_start;
-	long long window_end;
-};
-
-struct renew_decision {
-	int due;
-	long long when;           /* the chosen renewal time (0: now) */
-	const char *why;          /* static text */
-};
-
-/* The default renew-before: 30 days, or a third of the lifetime for
- * certificates living less than 90 days. */
-unsigned renew_default_before(long long not_before, long long not_after);
-
-/* Due when missing, when the names differ, or expired; else, with a
- * window, at a time drawn uniformly in it (u in [0, 1), RFC 9773 4.2);
- * else at not_after - renew_before (0: the default). */
-void renew_decide(const struct renew_facts *f, unsigned renew_before,
-                  long long now, double u, struct renew_decision *d);
-
-/* Facts about dir/cert.pem (its validity; whether its DNS names are
- * exactly names[0..n)) and, when the CA offers renewalInfo (c may be NULL:
- * no ARI), its window; *cert_id (caller frees) is the certificate's RFC
- * 9773 ID, or NULL. A missing or unreadable file is "not present" (with a
- * warning for unreadable); a failing ARI request only warns. */
-int renew_facts_load(struct acme_client *c, const char *dir,
-                     char *const *names, size_t n, struct renew_facts *f,
-                     char **cert_id);
 
 #endif

@@ -1,0 +1,69 @@
+/* The command layer (src/cli/): the commands main() dispatches to and what
+ * they share. Only src/cli/ sees struct opts (acmeup/cli.h); the layers
+ * below get their own small configs (engine.h, dns.h).
+ *
+ * Each command returns 0, a positive ACMEUP_DONE_* (exitcode.h: issue,
+ * renew) or a negative ACMEUP_E* code with a detail (ACMEUP_EUSAGE for a
+ * bad command line or configuration). */
+#ifndef ACMEUP_CLI_INTERNAL_H
+#define ACMEUP_CLI_INTERNAL_H
+
+#include <stddef.h>
+
+#include "acmeup/cli.h"
+
+struct certspec_list;
+struct config;
+struct dns_config;
+struct issue_engine;
+struct issue_job;
+
+int issue_run(const struct opts *o);   /* cmd_issue.c */
+int renew_run(const struct opts *o);   /* cmd_renew.c */
+int list_run(const struct opts *o);    /* cmd_list.c: a table, or --json */
+/* acmeup account register|show|update|rollover|deactivate (cmd_account.c) */
+int account_run(const struct opts *o);
+int dns_check_run(const struct opts *o); /* cmd_dns_check.c */
+int cleanup_run(const struct opts *o);   /* cmd_cleanup.c */
+/* acmeup revoke --cert FILE [--reason N] [--cert-key FILE] (cmd_revoke.c) */
+int revoke_run(const struct opts *o);
+
+/* The certificates a command works on (certspec.c): the -d names as one
+ * spec when given (named by --cert-name or the first name), else the
+ * config's cert blocks — all of them, or only those named in o->args.
+ * Settings: command line, then the cert block, then the config's globals,
+ * then built-in defaults. cfg may be NULL. *out set only on success; free
+ * with certspec_free(). */
+int certspec_load(const struct opts *o, const struct config *cfg,
+                  struct certspec_list *out);
+
+/* --server and a TSIG key are there; cmd names the command in errors
+ * (cmd_issue.c). */
+int issue_check_common(const struct opts *o, const char *cmd);
+
+/* The state directory and every certificate's output directory, where
+ * they exist, are safe to use (store_dir_check): a refusal is
+ * ACMEUP_EUSAGE before anything is ordered (cmd_issue.c). */
+int issue_check_dirs(const struct opts *o, const struct certspec_list *l);
+
+/* The engine for o (cmd_issue.c): its DNS config in *dns (the caller
+ * clears it with dns_config_clear() after issue_engine_free()). */
+int issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
+                           struct issue_engine **out);
+
+/* The DNS options of the command line (dns_opts.c) (--resolver, --dns-server,
+ * --tsig-key, --tsig-key-name, -y, --zone-server, --zone-key,
+ * --challenge-alias, --skip-server, --tsig-queries, --ttl,
+ * --propagation-timeout) as a config, after the zone blocks of o->config
+ * (the command line wins per zone); strings borrow o and o->config or
+ * live in cfg->owned. Usage errors name the option or file:line. Free
+ * with dns_config_clear(). */
+int dns_config_from_opts(const struct opts *o, struct dns_config *cfg);
+
+/* The end of issue/renew (summary.c): a line per certificate and a
+ * summary on stderr, the --json report on stdout; returns the command's
+ * result (issue_exit_code). command is "issue" or "renew". */
+int issue_summary(const struct opts *o, const char *command,
+                  struct issue_job *jobs, size_t n);
+
+#endif
