@@ -6,69 +6,52 @@
 # Completes the command, its options, option values (key types, revocation
 # reasons, files, directories) and, for issue, renew and list, the cert
 # names of the configuration (-c FILE, else /etc/acmeup/acmeup.conf); for
-# dns-check the names of its certificates. Needs nothing but bash (not the
-# bash-completion package). tests/integration/test_contrib_completion.sh
-# checks it against src/cli/cli.c's option table.
+# dns-check the names of its certificates. The options and which commands
+# take them come from the binary itself (acmeup --list-options: the table
+# of src/cli/options.c), so they cannot drift. Needs bash and awk (not the
+# bash-completion package); tests/integration/test_contrib_completion.sh
+# runs it.
 
-# Options that take a value (the next word, or --opt=value).
-_acmeup_arg_opts="-c --config -d --domain -j --jobs -y --tsig-secret
-	--server --ca-bundle --tsig-key --tsig-key-name --email --eab-kid
-	--eab-hmac-key --eab-hmac-key-file --eab-alg --account-key-type
-	--key-type --csr
-	--preferred-chain --profile --cert --cert-key --reason --wait-rate-limit
-	--out --state-dir --cert-name --dns-server --resolver
-	--propagation-timeout --ttl --zone-server --zone-key --challenge-alias
-	--skip-server --deploy-hook --renew-before"
-
-# Option groups; each command offers the groups that apply to it.
-_acmeup_common_opts="-c --config -v --verbose -q --quiet -h --help"
-_acmeup_ca_opts="--server --ca-bundle --email --agree-tos --eab-kid
-	--eab-hmac-key --eab-hmac-key-file --eab-alg --account-key-type
-	--state-dir --wait-rate-limit"
-_acmeup_cert_opts="--out --key-type --reuse-key --preferred-chain --profile
-	--deploy-hook --renew-before --json"
-_acmeup_dns_opts="--tsig-key --tsig-key-name -y --tsig-secret --dns-server
-	--resolver --propagation-timeout --ttl --zone-server --zone-key
-	--challenge-alias --skip-server --tsig-queries"
+# The option table of the acmeup being completed, one line an option:
+# --name, -s or -, VALUE or -, the commands that take it, where the file
+# takes it (acmeup --list-options; src/cli/options.c).
+_acmeup_table() {
+	command "${COMP_WORDS[0]:-acmeup}" --list-options 2>/dev/null
+}
 
 _acmeup_commands="issue renew list config-check account revoke dns-check
 	cleanup help"
 
-# The options of one command.
+# The options of one command; with none (or an unknown one), those every
+# command takes and --version.
 _acmeup_command_opts() {
+	local known=0
 	case $1 in
-	issue)
-		echo "$_acmeup_common_opts -d --domain --cert-name --csr -j --jobs" \
-			"$_acmeup_cert_opts $_acmeup_ca_opts $_acmeup_dns_opts" ;;
-	renew)
-		echo "$_acmeup_common_opts -j --jobs --force" \
-			"$_acmeup_cert_opts $_acmeup_ca_opts $_acmeup_dns_opts" ;;
-	list)
-		echo "$_acmeup_common_opts --json --out --state-dir --renew-before" \
-			"-d --domain" ;;
-	config-check)
-		echo "$_acmeup_common_opts" ;;
-	account)
-		echo "$_acmeup_common_opts $_acmeup_ca_opts --yes" ;;
-	revoke)
-		echo "$_acmeup_common_opts --cert --cert-key --reason --server" \
-			"--ca-bundle --state-dir --wait-rate-limit" ;;
-	dns-check)
-		echo "$_acmeup_common_opts -d --domain --state-dir $_acmeup_dns_opts" ;;
-	cleanup)
-		echo "$_acmeup_common_opts --state-dir $_acmeup_dns_opts" ;;
-	*)
-		echo "$_acmeup_common_opts -V --version" ;;
+	issue | renew | list | account | revoke | dns-check | cleanup | config-check) known=1 ;;
 	esac
+	_acmeup_table | awk -F '\t' -v c="$1" -v known="$known" '
+		$1 !~ /^--/ { next }
+		{
+			n = split($4, cmds, ",")
+			ok = 0
+			for (i = 1; i <= n; i++)
+				if (cmds[i] == c)
+					ok = 1
+			if (c == "" || !known)
+				ok = ok || n == 8 || $1 == "--version"
+			if (!ok)
+				next
+			print $1
+			if ($2 != "-")
+				print $2
+		}'
 }
 
 # 0 when $1 is an option that takes a value.
 _acmeup_takes_arg() {
-	local o
-	for o in $_acmeup_arg_opts; do
-		[ "$o" = "$1" ] && return 0
-	done
-	return 1
+	_acmeup_table | awk -F '\t' -v o="$1" '
+		($1 == o || $2 == o) && $3 != "-" { found = 1 }
+		END { exit !found }'
 }
 
 # The configuration file the command line names, or the default.

@@ -19,6 +19,7 @@ struct opts {
 	                            * option; NULL for --help/--version */
 	int help;                  /* --help given */
 	int version;               /* --version given */
+	int list_options;          /* --list-options (completion, docs) */
 	const char *args[CLI_MAX_ARGS]; /* positional arguments */
 	size_t n_args;
 	const char *domains[CLI_MAX_DOMAINS];
@@ -66,6 +67,8 @@ struct opts {
 	const char *skip_servers[CLI_MAX_DNS]; /* ADDR[:PORT] */
 	size_t n_skip_servers;
 	int tsig_queries;
+	int strict_servers;        /* --strict-servers */
+	unsigned unreachable_ms;   /* --unreachable-after, ms; 0: default */
 	int verbosity;             /* -v count */
 	int quiet;                 /* -q/--quiet: errors only on stderr */
 	/* Configuration and fleet runs (issue 6) */
@@ -99,9 +102,12 @@ int cli_load_secrets(struct opts *o);
 
 /* 1 when the long option name (without "--", e.g. "key-type"; its short
  * form counts) was given on the command line, else 0. Settings of the
- * configuration file apply only where this is 0. */
+ * configuration file apply only where this is 0. The options are those of
+ * src/cli/options.c's table. */
 int cli_given(const struct opts *o, const char *name);
 
-void cli_usage(void); /* full help on stdout */
+/* Help on stdout: everything (command NULL or unknown), or what one
+ * command takes. */
+void cli_usage(const char *command);
 
 #endif

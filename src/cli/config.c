@@ -11,51 +11,18 @@
 #include "acmeup/fsafe.h"
 #include "acmeup/store.h"
 #include "acmeup/text.h"
+#include "options.h"
 
 #define CONFIG_MAX (1024 * 1024)
 #define MAX_VALUES 1000
 
 enum kind { K_STR, K_LIST, K_BOOL, K_DURATION, K_UINT };
 
-/* Where a setting may stand: globals, zone blocks, cert blocks. */
-#define IN_GLOBAL 1
-#define IN_ZONE 2
-#define IN_CERT 4
-
-static const struct setting {
-	const char *key;
+/* A setting of the file: an entry of options.c's table with a place in
+ * the file (IN_GLOBAL, IN_ZONE, IN_CERT of options.h). */
+struct setting {
 	enum kind kind;
-	int where;
-} schema[] = {
-	{ "server", K_STR, IN_GLOBAL | IN_ZONE },
-	{ "ca-bundle", K_STR, IN_GLOBAL },
-	{ "email", K_LIST, IN_GLOBAL },
-	{ "agree-tos", K_BOOL, IN_GLOBAL },
-	{ "eab-kid", K_STR, IN_GLOBAL },
-	{ "eab-hmac-key", K_STR, IN_GLOBAL },
-	{ "eab-hmac-key-file", K_STR, IN_GLOBAL },
-	{ "eab-alg", K_STR, IN_GLOBAL },
-	{ "wait-rate-limit", K_DURATION, IN_GLOBAL },
-	{ "account-key-type", K_STR, IN_GLOBAL },
-	{ "state-dir", K_STR, IN_GLOBAL },
-	{ "out", K_STR, IN_GLOBAL | IN_CERT },
-	{ "key-type", K_STR, IN_GLOBAL | IN_CERT },
-	{ "reuse-key", K_BOOL, IN_GLOBAL | IN_CERT },
-	{ "preferred-chain", K_STR, IN_GLOBAL | IN_CERT },
-	{ "profile", K_STR, IN_GLOBAL | IN_CERT },
-	{ "renew-before", K_DURATION, IN_GLOBAL | IN_CERT },
-	{ "deploy-hook", K_STR, IN_GLOBAL | IN_CERT },
-	{ "domains", K_LIST, IN_CERT },
-	{ "resolver", K_STR, IN_GLOBAL },
-	{ "dns-server", K_STR, IN_GLOBAL },
-	{ "propagation-timeout", K_DURATION, IN_GLOBAL },
-	{ "ttl", K_DURATION, IN_GLOBAL },
-	{ "tsig-key", K_STR, IN_GLOBAL | IN_ZONE },
-	{ "tsig-key-name", K_STR, IN_GLOBAL | IN_ZONE },
-	{ "tsig-queries", K_BOOL, IN_GLOBAL | IN_ZONE },
-	{ "alias-to", K_STR, IN_ZONE },
-	{ "skip-server", K_LIST, IN_GLOBAL | IN_ZONE },
-	{ "jobs", K_UINT, IN_GLOBAL },
+	unsigned where;
 };
 
 /* Tokenizer state over one buffer. */
@@ -181,15 +148,22 @@ lex_line(struct lexer *lx, struct config_item *it)
 	return rc;
 }
 
-static const struct setting *
-find_setting(const char *key)
+static int
+find_setting(const char *key, struct setting *out)
 {
-	size_t i;
+	const struct opt_def *d = opt_find(key);
 
-	for (i = 0; i < sizeof(schema) / sizeof(schema[0]); i++)
-		if (strcmp(schema[i].key, key) == 0)
-			return &schema[i];
-	return NULL;
+	if (d == NULL || d->where == 0)
+		return 0;
+	out->where = d->where;
+	switch (d->arg) {
+	case ARG_FLAG: out->kind = K_BOOL; break;
+	case ARG_LIST: out->kind = K_LIST; break;
+	case ARG_SECONDS: case ARG_DURATION: out->kind = K_DURATION; break;
+	case ARG_UINT: out->kind = K_UINT; break;
+	default: out->kind = K_STR; break;
+	}
+	return 1;
 }
 
 /* The setting closest to a mistyped key, or NULL. */
@@ -200,8 +174,9 @@ suggest(const char *key)
 	size_t i;
 
 	text_near_init(&near, key);
-	for (i = 0; i < sizeof(schema) / sizeof(schema[0]); i++)
-		text_near_offer(&near, schema[i].key);
+	for (i = 0; i < opt_count; i++)
+		if (opt_table[i].where != 0)
+			text_near_offer(&near, opt_table[i].name);
 	return near.best;
 }
 
@@ -216,41 +191,6 @@ is_bool(const char *v)
 		if (strcmp(v, words[i]) == 0)
 			return 1;
 	return 0;
-}
-
-int
-config_seconds(const char *v, unsigned *out)
-{
-	unsigned long n, mul = 1;
-	char *end = NULL;
-
-	errno = 0;
-	if (!isdigit((unsigned char)v[0]))
-		return ACMEUP_EINVAL;
-	n = strtoul(v, &end, 10);
-	if (errno != 0)
-		return ACMEUP_EINVAL;
-	if (*end == 'm')
-		mul = 60;
-	else if (*end == 'h')
-		mul = 3600;
-	else if (*end == 'd')
-		mul = 86400;
-	else if (*end != 's' && *end != '\0')
-		return ACMEUP_EINVAL;
-	if (*end != '\0' && end[1] != '\0')
-		return ACMEUP_EINVAL;
-	if (n > 10UL * 366 * 86400 / mul)
-		return ACMEUP_EINVAL;
-	*out = (unsigned)(n * mul);
-	return 0;
-}
-
-int
-config_bool(const char *v)
-{
-	return strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
-	    strcmp(v, "on") == 0;
 }
 
 static int
@@ -283,12 +223,13 @@ check_value(const char *path, const struct config_item *it,
 
 /* Schema check of one setting found in block type where. */
 static int
-check_item(const char *path, const struct config_item *it, int where)
+check_item(const char *path, const struct config_item *it, unsigned where)
 {
-	const struct setting *s = find_setting(it->key);
+	struct setting set;
+	const struct setting *s = &set;
 	const char *hint;
 
-	if (s == NULL) {
+	if (!find_setting(it->key, &set)) {
 		hint = suggest(it->key);
 		return acmeup_fail(ACMEUP_EINVAL, "%s:%u: unknown setting "
 		    "'%s'%s%s%s", path, it->line, it->key,

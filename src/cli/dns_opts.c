@@ -234,6 +234,8 @@ dns_config_from_opts(const struct opts *o, struct dns_config *cfg)
 	cfg->tsig_queries = o->tsig_queries;
 	cfg->ttl = o->ttl;
 	cfg->timeout_ms = o->propagation_timeout_ms;
+	cfg->unreachable_ms = o->unreachable_ms;
+	cfg->strict_servers = o->strict_servers;
 	cfg->zones = st->zones;
 	cfg->aliases = st->aliases;
 	rc = zones_from_config(o, cfg, st);

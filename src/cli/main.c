@@ -17,6 +17,7 @@
 #include "acmeup/report.h"
 #include "acmeup/text.h"
 #include "cli_internal.h"
+#include "options.h"
 
 /* One entry per command; each lives in its own file. */
 static const struct command {
@@ -87,15 +88,19 @@ run(int argc, char **argv, struct opts *o)
 
 	rc = cli_parse(argc, argv, o);
 	if (rc == 0 && o->help) {
-		cli_usage();
+		cli_usage(o->command);
 		return 0;
 	}
 	if (rc == 0 && o->version) {
 		printf("acmeup %s\n", ACMEUP_VERSION);
 		return 0;
 	}
+	if (rc == 0 && o->list_options) {
+		opt_list();
+		return 0;
+	}
 	if (rc == 0 && o->command != NULL && strcmp(o->command, "help") == 0) {
-		cli_usage();
+		cli_usage(o->n_args > 0 ? o->args[0] : NULL);
 		return 0;
 	}
 	if (rc == 0 && o->command == NULL)

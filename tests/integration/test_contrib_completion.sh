@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # contrib/completion/acmeup.bash: sourced into bash, its completion function
 # gives the expected suggestions for command lines (COMP_WORDS/COMP_CWORD as
-# bash sets them), and it knows every option of src/cli/cli.c's table (with or
-# without a value, as getopt_long has it) and every command of src/cli/main.c.
-# No lab needed.
+# bash sets them), reading the options from the binary (acmeup
+# --list-options, the table of src/cli/options.c: every option, with or
+# without a value), and it knows every command of src/cli/main.c. No lab
+# needed.
 set -euo pipefail
 SRC=${ACMEUP_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
 TMP=$(mktemp -d /tmp/acmeup-contrib-completion.XXXXXX)
@@ -13,6 +14,9 @@ fail() { printf 'FAIL %s: %s\n' "$NAME" "$*" >&2; exit 1; }
 ok() { printf 'ok %s: %s\n' "$NAME" "$*"; }
 
 COMPLETION=$SRC/contrib/completion/acmeup.bash
+ACMEUP=${ACMEUP:?ACMEUP must name the built binary}
+# The completion runs the acmeup it completes (COMP_WORDS[0]): this one.
+PATH=$(cd "$(dirname "$ACMEUP")" && pwd):$PATH
 [ -f "$COMPLETION" ] || fail "contrib/completion/acmeup.bash is missing"
 if command -v shellcheck >/dev/null; then
 	shellcheck -s bash "$COMPLETION" >"$TMP/sc.log" 2>&1 || fail "shellcheck: $(cat "$TMP/sc.log")"
@@ -128,43 +132,35 @@ expect "acmeup issue -c $TMP/acmeup.conf -d wi" "wiki.contoso.test"
 expect "acmeup renew -c $TMP/missing.conf " ""
 ok "cert names from the -c/--config file (option values skipped); domains for -d and dns-check"
 
-# 5. Drift: every option of src/cli/cli.c's table is offered by some command,
-#    and exactly those with a required argument are known to take a value.
-awk '/long_opts\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli/cli.c" |
-	sed -nE 's/.*\{ "([a-z0-9-]+)", (required|no|optional)_argument.*/\1 \2/p' >"$TMP/long"
-[ "$(wc -l <"$TMP/long")" -ge 30 ] || fail "only $(wc -l <"$TMP/long") options found in src/cli/cli.c"
+# 5. The options come from the binary's table (acmeup --list-options,
+#    src/cli/options.c): every option is offered by some command, and
+#    exactly those with a VALUE are known to take one.
+"$ACMEUP" --list-options | awk -F '\t' '$1 ~ /^--/' >"$TMP/table"
+[ "$(wc -l <"$TMP/table")" -ge 30 ] || fail "acmeup --list-options gave only $(wc -l <"$TMP/table") options"
 all=" "
 # shellcheck disable=SC2154 # _acmeup_commands is set by acmeup.bash
 for c in $_acmeup_commands ""; do
 	all="$all$(_acmeup_command_opts "$c" | tr -s ' \t\n' ' ') "
 done
-arg=" $(tr -s ' \t\n' ' ' <<<"${_acmeup_arg_opts:?}") "
-missing='' wrong=''
-while read -r o kind; do
-	[[ $all == *" --$o "* ]] || missing="$missing --$o"
-	if [ "$kind" = required ]; then
-		[[ $arg == *" --$o "* ]] || wrong="$wrong --$o(takes a value)"
-	else
-		[[ $arg != *" --$o "* ]] || wrong="$wrong --$o(takes no value)"
-	fi
-done <"$TMP/long"
-[ -z "$missing" ] || fail "no command offers:$missing (src/cli/cli.c long_opts)"
-[ -z "$wrong" ] || fail "_acmeup_arg_opts is wrong for:$wrong"
-shorts=$(grep -oE 'getopt_long\([^"]*"[^"]*"' "$SRC/src/cli/cli.c" | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
-for ((i = 0; i < ${#shorts}; i++)); do
-	c=${shorts:i:1}
-	[ "$c" = : ] && continue
-	[[ $all == *" -$c "* ]] || missing="$missing -$c"
-	if [ "${shorts:i+1:1}" = : ]; then
-		[[ $arg == *" -$c "* ]] || wrong="$wrong -$c"
-	fi
-done
-[ -z "$missing" ] || fail "no command offers:$missing (src/cli/cli.c getopt string)"
-[ -z "$wrong" ] || fail "_acmeup_arg_opts lacks:$wrong (they take a value)"
+missing='' wrong='' shorts=''
+while IFS=$'\t' read -r o short value _; do
+	for w in "$o" "$short"; do
+		[ "$w" != - ] || continue
+		[[ $all == *" $w "* ]] || missing="$missing $w"
+		if [ "$value" != - ]; then
+			_acmeup_takes_arg "$w" || wrong="$wrong $w(takes a value)"
+		else
+			! _acmeup_takes_arg "$w" || wrong="$wrong $w(takes no value)"
+		fi
+	done
+	[ "$short" = - ] || shorts="$shorts${short#-}"
+done <"$TMP/table"
+[ -z "$missing" ] || fail "no command offers:$missing"
+[ -z "$wrong" ] || fail "the completion is wrong for:$wrong"
 awk '/commands\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli/main.c" |
 	grep -oE '\{ "[a-z0-9-]+"' | sed 's/^{ "//; s/"$//' >"$TMP/commands"
 while read -r c; do
 	[[ " $(tr -s ' \t\n' ' ' <<<"$_acmeup_commands") " == *" $c "* ]] ||
 		fail "command $c of src/cli/main.c is not completed"
 done <"$TMP/commands"
-ok "all $(wc -l <"$TMP/long") options of src/cli/cli.c (-$shorts) and the commands of src/cli/main.c are known"
+ok "all $(wc -l <"$TMP/table") options of acmeup --list-options (-$shorts) and the commands of src/cli/main.c are known"

@@ -6,7 +6,8 @@
 # hand the CA's resolver an old answer, so acmeup reports it once, leaves it
 # out of the proof after its unreachable-after time (3 s by default) and
 # issues, long before --propagation-timeout; a later batch of the same run
-# does not wait for it again. Nothing is left in the zone.
+# does not wait for it again. With strict-servers the order fails instead,
+# naming the server, after --unreachable-after. Nothing is left in the zone.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -69,3 +70,24 @@ grep -q "(no reply)" <(grep "$SILENT_SERVER gave no usable answer" "$err") ||
 ok "each dead server reported once (refused, no reply), left out of the second batch"
 assert_no_challenge_records
 ok "nothing left in the zones"
+
+# strict-servers (from the file) with unreachable-after 1 s on the command
+# line: the order fails at once, naming a dead server; nothing is left.
+C=$tag-c.$DEAD_ZONE
+printf 'strict-servers yes\ncert c {\n    domains %s\n}\n' "$C" >>"$CONF"
+start=$(date +%s%N)
+run_acmeup strict issue -c "$CONF" --unreachable-after 1 --json c
+ms=$((($(date +%s%N) - start) / 1000000))
+[ "$RC" = 1 ] || { show_output strict; fail "strict: exit $RC, want 1"; }
+python3 - "$TMP/strict.out" "$DEAD_SERVER" "$SILENT_SERVER" <<'PY' || { show_output strict; fail "strict: --json"; }
+import json, sys
+c = json.load(open(sys.argv[1]))["certificates"][0]
+assert c["action"] == "failed", c
+assert "strict-servers wants every server" in c["error"], c["error"]
+assert sys.argv[2] in c["error"] or sys.argv[3] in c["error"], c["error"]
+PY
+[ ! -e "$TMP/out/c/cert.pem" ] || fail "strict: a certificate was stored"
+[ "$ms" -lt 20000 ] || fail "strict: took $ms ms, not about 1 s more than the proof"
+ok "strict-servers: failed in $ms ms: $(grep -o 'zone dead.test: .* strict-servers[^)]*' "$TMP/strict.err" | head -n 1 | cut -c1-120)"
+assert_no_challenge_records
+ok "nothing left after the strict failure"

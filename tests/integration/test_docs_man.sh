@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The man pages docs/acmeup.1 and docs/acmeup.conf.5 render without warnings
-# and cannot drift from the code: every long and short option of src/cli/cli.c's
-# option table, every command of src/cli/main.c's table and every exit code it
-# defines, every deploy-hook variable of include/acmeup/hook.h is in
-# acmeup(1); every setting of src/cli/config.c's schema is in acmeup.conf(5).
+# and cannot drift from the code: every long and short option of the option
+# table (acmeup --list-options, src/cli/options.c), every command of
+# src/cli/main.c's table and every exit code it defines, every deploy-hook
+# variable of include/acmeup/hook.h is in acmeup(1); every setting of the
+# table is in acmeup.conf(5).
 # Needs groff (groff-base) and man (man-db); no lab, no network.
 set -euo pipefail
 SRC=${ACMEUP_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -75,29 +76,28 @@ has() {
 	grep -qE -- "(^|[^A-Za-z0-9_-])$2([^A-Za-z0-9_-]|$)" "$1"
 }
 
-# 3. Every long option of the table in src/cli/cli.c is in acmeup.1.
-awk '/long_opts\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli/cli.c" |
-	grep -oE '\{ "[a-z0-9-]+"' | sed 's/^{ "//; s/"$//' >"$TMP/long"
+# 3. Every option of the table (acmeup --list-options: src/cli/options.c)
+#    is in acmeup.1, long and short.
+"$ACMEUP" --list-options >"$TMP/table"
+awk -F '\t' '$1 ~ /^--/ { print substr($1, 3) }' "$TMP/table" >"$TMP/long"
 [ "$(wc -l <"$TMP/long")" -ge 30 ] ||
-	fail "found only $(wc -l <"$TMP/long") long options in src/cli/cli.c: is the table still long_opts[]?"
+	fail "acmeup --list-options gave only $(wc -l <"$TMP/long") long options"
 section "$TMP/acmeup.1.txt" OPTIONS >"$TMP/options.txt"
 missing=
 while read -r o; do
 	has "$TMP/options.txt" "--$o" || missing="$missing --$o"
 done <"$TMP/long"
-[ -z "$missing" ] || fail "acmeup.1 OPTIONS does not document:$missing (src/cli/cli.c long_opts)"
-ok "all $(wc -l <"$TMP/long") long options of src/cli/cli.c are in acmeup.1 OPTIONS"
+[ -z "$missing" ] || fail "acmeup.1 OPTIONS does not document:$missing (acmeup --list-options)"
+ok "all $(wc -l <"$TMP/long") long options of acmeup --list-options are in acmeup.1 OPTIONS"
 
-# Short options: the getopt_long string in src/cli/cli.c.
-shorts=$(grep -oE 'getopt_long\([^"]*"[^"]*"' "$SRC/src/cli/cli.c" | head -n 1 |
-	sed 's/.*"\([^"]*\)"$/\1/' | tr -d ':')
-[ -n "$shorts" ] || fail "no getopt_long option string found in src/cli/cli.c"
+shorts=$(awk -F '\t' '$1 ~ /^--/ && $2 != "-" { printf "%s", substr($2, 2) }' "$TMP/table")
+[ -n "$shorts" ] || fail "acmeup --list-options names no short option"
 missing=
 for ((i = 0; i < ${#shorts}; i++)); do
 	c=${shorts:i:1}
 	has "$TMP/options.txt" "-$c" || missing="$missing -$c"
 done
-[ -z "$missing" ] || fail "acmeup.1 OPTIONS does not document:$missing (src/cli/cli.c getopt string)"
+[ -z "$missing" ] || fail "acmeup.1 OPTIONS does not document:$missing (acmeup --list-options)"
 ok "short options -$shorts are in acmeup.1 OPTIONS"
 
 # 4. Every command of src/cli/main.c's table is in COMMANDS.
@@ -139,21 +139,20 @@ for v in https_proxy all_proxy no_proxy; do
 done
 ok "ENVIRONMENT lists $(echo "$vars" | wc -l) deploy-hook variables and the proxies"
 
-# 7. Every setting of src/cli/config.c's schema is in acmeup.conf.5, and its
-#    block keywords.
-awk '/schema\[\] = \{/ { f = 1; next } f && /^};/ { f = 0 } f' "$SRC/src/cli/config.c" |
-	grep -oE '\{ "[a-z0-9-]+"' | sed 's/^{ "//; s/"$//' >"$TMP/settings"
+# 7. Every setting the configuration file takes (acmeup --list-options,
+#    fifth column) is in acmeup.conf.5, and its block keywords.
+awk -F '\t' '$5 != "-" { sub(/^--/, "", $1); print $1 }' "$TMP/table" >"$TMP/settings"
 [ "$(wc -l <"$TMP/settings")" -ge 20 ] ||
-	fail "found only $(wc -l <"$TMP/settings") settings in src/cli/config.c: is the table still schema[]?"
+	fail "acmeup --list-options names only $(wc -l <"$TMP/settings") settings"
 missing=
 while read -r s; do
 	has "$TMP/acmeup.conf.5.txt" "$s" || missing="$missing $s"
 done <"$TMP/settings"
-[ -z "$missing" ] || fail "acmeup.conf.5 does not document:$missing (src/cli/config.c schema)"
+[ -z "$missing" ] || fail "acmeup.conf.5 does not document:$missing (acmeup --list-options)"
 for w in zone cert; do
 	has "$TMP/acmeup.conf.5.txt" "$w" || fail "acmeup.conf.5 does not describe '$w' blocks"
 done
-ok "all $(wc -l <"$TMP/settings") settings of src/cli/config.c are in acmeup.conf.5"
+ok "all $(wc -l <"$TMP/settings") settings of the option table are in acmeup.conf.5"
 
 # 8. The pages name each other, and the NAME lines are what whatis expects.
 grep -q '^\.TH ACMEUP 1 ' "$MAN1" || fail "acmeup.1: .TH ACMEUP 1 missing"
