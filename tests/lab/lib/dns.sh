@@ -6,16 +6,21 @@
 
 # --- keys -------------------------------------------------------------------
 
-# knot_key_yaml BIND-KEY-FILE: the same key in Knot's format (as keymgr -t
-# prints it).
-knot_key_yaml() {
+# bind_key_parts BIND-KEY-FILE: "NAME ALGORITHM SECRET" of its key.
+bind_key_parts() {
 	awk '
 		/^key / { name = $2; gsub(/"/, "", name) }
 		$1 == "algorithm" { alg = $2; sub(/;$/, "", alg) }
 		$1 == "secret" { sec = $2; gsub(/[";]/, "", sec) }
-		END {
-			printf "key:\n  - id: %s\n    algorithm: %s\n    secret: %s\n", name, alg, sec
-		}' "$1"
+		END { print name, alg, sec }' "$1"
+}
+
+# knot_key_yaml BIND-KEY-FILE: the same key in Knot's format (as keymgr -t
+# prints it).
+knot_key_yaml() {
+	local name alg secret
+	read -r name alg secret < <(bind_key_parts "$1")
+	printf 'key:\n  - id: %s\n    algorithm: %s\n    secret: %s\n' "$name" "$alg" "$secret"
 }
 
 # keygen ALG NAME FILE: tsig-keygen in the background; its pid joins PIDS.

@@ -14,16 +14,12 @@ PDNS_SCHEMA=/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
 # table and lets it update the zone (what `pdnsutil import-tsig-key` and
 # `set-meta ZONE TSIG-ALLOW-DNSUPDATE` do, without a process per key).
 pdns_key_sql() {
-	awk '
-		/^key / { name = $2; gsub(/"/, "", name) }
-		$1 == "algorithm" { alg = $2; sub(/;$/, "", alg) }
-		$1 == "secret" { sec = $2; gsub(/[";]/, "", sec) }
-		END {
-			printf "INSERT INTO tsigkeys (name, algorithm, secret) VALUES " \
-				"(\047%s\047, \047%s\047, \047%s\047);\n", name, alg, sec
-			printf "INSERT INTO domainmetadata (domain_id, kind, content) " \
-				"VALUES (1, \047TSIG-ALLOW-DNSUPDATE\047, \047%s\047);\n", name
-		}' "$1"
+	local name alg secret
+	read -r name alg secret < <(bind_key_parts "$1")
+	printf "INSERT INTO tsigkeys (name, algorithm, secret) VALUES ('%s', '%s', '%s');\n" \
+		"$name" "$alg" "$secret"
+	printf "INSERT INTO domainmetadata (domain_id, kind, content) VALUES (1, 'TSIG-ALLOW-DNSUPDATE', '%s');\n" \
+		"$name"
 }
 
 # The zone as SQL (one sqlite3 process: pdnsutil takes ~0.1 s a call). Of
