@@ -78,7 +78,7 @@ FRONT_PID=       # the HTTPS front of start_front, if any
 FRONT_ADDED=     # its loopback address, when start_front added it
 TEST_PIDS=()     # background helpers of the test, killed when it exits
 cleanup() {
-	local name report reported= pid
+	local name report reported='' pid
 	for pid in ${TEST_PIDS[@]+"${TEST_PIDS[@]}"}; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -167,6 +167,15 @@ show_output() {
 	tail -n 40 "$TMP/$1.err" >&2 || true
 	printf -- '--- acmeup %s: stdout ---\n' "$1" >&2
 	tail -n 20 "$TMP/$1.out" >&2 || true
+}
+
+# json_summary FILE: "issued renewed skipped failed" from the --json report
+# of issue or renew in FILE (empty when it is not one).
+json_summary() {
+	python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+print(s["issued"], s["renewed"], s["skipped"], s["failed"])' "$1" 2>/dev/null || true
 }
 
 # The usual issue arguments against the lab; add -d NAME ... and more.

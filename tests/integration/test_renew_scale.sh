@@ -39,7 +39,7 @@ EOF
 } >"$CONF"
 
 # --- first run: every certificate is missing, so due ---------------------------
-ACMEUP_TIMEOUT=300 run_acmeup renew renew -c "$CONF" -v
+ACMEUP_TIMEOUT=300 run_acmeup renew renew -c "$CONF" -v --json
 [ "$RC" = 0 ] || { show_output renew; fail "renew of $N new certificates exited $RC"; }
 err=$TMP/renew.err
 for ((i = 1; i <= N; i++)); do
@@ -73,9 +73,9 @@ grep -q "dns: $KNOT_ZONE: UPDATE adding 3 TXT" "$err" ||
 waits=$(grep -c "acme: challenges answered" "$err" || true)
 [ "$waits" = "$batches" ] || fail "$waits 'challenges answered' lines, want $batches"
 ok "$batches batches, one UPDATE per zone each to add and one to remove"
-grep -q "renew: 20 issued, 0 renewed, 0 failed, 0 not due" "$err" ||
-	{ tail -n 3 "$err" >&2; fail "no summary line"; }
-ok "$(grep -o 'renew: 20 issued.*' "$err")"
+[ "$(json_summary "$TMP/renew.out")" = "20 0 0 0" ] ||
+	{ tail -n 3 "$err" >&2; fail "--json summary '$(json_summary "$TMP/renew.out")', want 20 issued"; }
+ok "--json: 20 issued, 0 renewed, 0 skipped, 0 failed"
 
 assert_no_challenge_records
 ok "no challenge records left in any zone"
@@ -115,12 +115,12 @@ assert_no_challenge_records
 extra=x$tag-7.$ZONE
 sed -i "s/^\( *domains r$tag-7\.$ZONE .*\)\$/\1 $extra/" "$CONF"
 grep -q "$extra" "$CONF" || fail "could not add $extra to c7's block"
-run_acmeup names renew -c "$CONF"
+run_acmeup names renew -c "$CONF" --json
 [ "$RC" = 0 ] || { show_output names; fail "renew after adding a name to c7 exited $RC"; }
 grep -q "renew: c7 is due: its names are not the ones configured" "$TMP/names.err" ||
 	{ show_output names; fail "c7 not due for its changed names"; }
-grep -q "renew: 0 issued, 1 renewed, 0 failed, 19 not due" "$TMP/names.err" ||
-	{ show_output names; fail "want c7 alone renewed"; }
+[ "$(json_summary "$TMP/names.out")" = "0 1 19 0" ] ||
+	{ show_output names; fail "want c7 alone renewed: $(json_summary "$TMP/names.out")"; }
 want=$( (names_of 7; echo "$extra") | sort)
 [ "$(cert_dns_sans "$TMP/out/c7/cert.pem")" = "$want" ] || fail "c7's SANs after the change"
 ok "a name added to c7's block: c7 alone renewed, with the new name"
@@ -133,12 +133,12 @@ exec 8>>"$LOCKF"
 flock -n 8 || fail "cannot take $LOCKF"
 printf '%s %s\n' "$$" "$(hostname)" >"$LOCKF"
 sleep 1
-run_acmeup locked renew -c "$CONF" --force c3 c4
+run_acmeup locked renew -c "$CONF" --force --json c3 c4
 exec 8>&-
 [ "$RC" = 4 ] || { show_output locked; fail "renew with c3 locked exited $RC, want 4"; }
 grep -q "c3: failed: certificate c3 is being issued by process $$" "$TMP/locked.err" ||
 	{ show_output locked; fail "no 'c3 is being issued by process $$'"; }
-grep -q "renew: 0 issued, 1 renewed, 1 failed, 0 not due" "$TMP/locked.err" ||
-	{ show_output locked; fail "want c4 renewed and c3 failed"; }
+[ "$(json_summary "$TMP/locked.out")" = "0 1 0 1" ] ||
+	{ show_output locked; fail "want c4 renewed and c3 failed: $(json_summary "$TMP/locked.out")"; }
 ok "c3 locked by another process: reported and skipped, c4 renewed, exit 4"
 assert_no_challenge_records
