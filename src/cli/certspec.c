@@ -7,8 +7,8 @@
 #include <strings.h>
 
 #include "acmeup/certspec.h"
-#include "acmeup/cli.h"
-#include "acmeup/config.h"
+#include "cli.h"
+#include "config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/name.h"

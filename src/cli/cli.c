@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "acmeup/cli.h"
-#include "acmeup/config.h"
+#include "cli.h"
+#include "config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"

@@ -1,5 +1,5 @@
 /* The command layer (src/cli/): the commands main() dispatches to and what
- * they share. Only src/cli/ sees struct opts (acmeup/cli.h); the layers
+ * they share. Only src/cli/ sees struct opts (cli.h); the layers
  * below get their own small configs (engine.h, dns.h).
  *
  * Each command returns 0, a positive ACMEUP_DONE_* (exitcode.h: issue,
@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "acmeup/cli.h"
+#include "cli.h"
 
 struct certspec_list;
 struct config;

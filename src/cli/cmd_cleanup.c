@@ -3,7 +3,7 @@
  * directory list them. Journals of runs still alive are left alone. */
 #include <stdio.h>
 
-#include "acmeup/cli.h"
+#include "cli.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"

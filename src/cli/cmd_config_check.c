@@ -11,8 +11,8 @@
 #include "tsig.h"
 
 #include "acmeup/certspec.h"
-#include "acmeup/cli.h"
-#include "acmeup/config.h"
+#include "cli.h"
+#include "config.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "cli_internal.h"

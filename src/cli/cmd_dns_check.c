@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "acmeup/cli.h"
+#include "cli.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/journal.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "acmeup/certspec.h"
-#include "acmeup/config.h"
+#include "config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/dns.h"
 #include "acmeup/engine.h"

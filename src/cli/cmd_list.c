@@ -8,12 +8,12 @@
 #include <time.h>
 
 #include "acmeup/certspec.h"
-#include "acmeup/cli.h"
-#include "acmeup/config.h"
+#include "cli.h"
+#include "config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/renew.h"
-#include "acmeup/report.h"
+#include "report.h"
 #include "acmeup/store.h"
 #include "acmeup/text.h"
 #include "cli_internal.h"

@@ -11,7 +11,7 @@
 
 #include "acmeup/acme_ari.h"
 #include "acmeup/certspec.h"
-#include "acmeup/config.h"
+#include "config.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/interrupt.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "acmeup/config.h"
+#include "config.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
 #include "acmeup/store.h"

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acmeup/cli.h"
-#include "acmeup/config.h"
+#include "cli.h"
+#include "config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/store.h"

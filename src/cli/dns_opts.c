@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "acmeup/cli.h"
-#include "acmeup/config.h"
+#include "cli.h"
+#include "config.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "cli_internal.h"

@@ -6,15 +6,15 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "acmeup/cli.h"
-#include "acmeup/config.h"
+#include "cli.h"
+#include "config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/exitcode.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/log.h"
-#include "acmeup/report.h"
+#include "report.h"
 #include "acmeup/text.h"
 #include "cli_internal.h"
 #include "options.h"

@@ -6,7 +6,7 @@
 
 #include "acmeup/certspec.h"
 #include "acmeup/error.h"
-#include "acmeup/report.h"
+#include "report.h"
 
 static void
 cert_clear(struct report_cert *c)

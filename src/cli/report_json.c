@@ -7,7 +7,7 @@
 #include <json-c/json.h>
 
 #include "acmeup/error.h"
-#include "acmeup/report.h"
+#include "report.h"
 
 /* Add a member, NULL values as JSON null; -1 when val could not be made
  * (a NULL object from a failed allocation counts as failure). */

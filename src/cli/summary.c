@@ -8,7 +8,7 @@
 #include "acmeup/error.h"
 #include "acmeup/engine.h"
 #include "acmeup/log.h"
-#include "acmeup/report.h"
+#include "report.h"
 #include "cli_internal.h"
 
 static enum report_action

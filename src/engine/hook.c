@@ -25,7 +25,7 @@
 
 #include "acmeup/certspec.h"
 #include "acmeup/error.h"
-#include "acmeup/hook.h"
+#include "hook.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/log.h"
 

@@ -10,7 +10,7 @@
 #include "acmeup/engine_acme.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
-#include "acmeup/hook.h"
+#include "hook.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "acmeup/certspec.h"
-#include "acmeup/cli.h"
-#include "acmeup/config.h"
+#include "cli.h"
+#include "config.h"
 #include "acmeup/error.h"
 #include "cli_internal.h"
 

@@ -4,7 +4,7 @@
 # named-checkconf, every ```yaml block by knotc conf-check, every
 # ```acmeup.conf block by "acmeup config-check"; the example of
 # docs/acmeup.conf.5 (between its example-begin/end marks) and of the
-# header of include/acmeup/config.h by "acmeup config-check" too. Paths of
+# header of src/cli/config.h by "acmeup config-check" too. Paths of
 # key files and CA bundles point at real files made here. No lab needed.
 set -euo pipefail
 SRC=${ACMEUP_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -96,14 +96,14 @@ sed -n '/^\.\\" example-begin/,/^\.\\" example-end/p' "$SRC/docs/acmeup.conf.5" 
 config_check "$TMP/man.conf" "the EXAMPLES of docs/acmeup.conf.5"
 ok "acmeup config-check accepts the example of acmeup.conf(5)"
 
-# The example in the header comment of include/acmeup/config.h.
-sed -n '1,/\*\//p' "$SRC/include/acmeup/config.h" |
+# The example in the header comment of src/cli/config.h.
+sed -n '1,/\*\//p' "$SRC/src/cli/config.h" |
 	awk '/^ \*   / { seen = 1; sub(/^ \*   /, ""); print; next }
 		/^ \*$/ && seen { print ""; next }
 		/^ \* [^ ]/ && seen { exit }' >"$TMP/header.conf"
 if grep -q '^cert ' "$TMP/header.conf"; then
-	config_check "$TMP/header.conf" "the example in include/acmeup/config.h"
-	ok "acmeup config-check accepts the example in include/acmeup/config.h"
+	config_check "$TMP/header.conf" "the example in src/cli/config.h"
+	ok "acmeup config-check accepts the example in src/cli/config.h"
 fi
 
 # 4. The check can fail: a misspelt setting is exit 2 naming file:line.

@@ -3,7 +3,7 @@
 # and cannot drift from the code: every long and short option of the option
 # table (acmeup --list-options, src/cli/options.c), every command of
 # src/cli/main.c's table and every exit code it defines, every deploy-hook
-# variable of include/acmeup/hook.h is in acmeup(1); every setting of the
+# variable of src/engine/hook.h is in acmeup(1); every setting of the
 # table is in acmeup.conf(5).
 # Needs groff (groff-base) and man (man-db); no lab, no network.
 set -euo pipefail
@@ -126,11 +126,11 @@ for n in $codes; do
 done
 ok "EXIT STATUS documents $(echo "$codes" | tr '\n' ' ')"
 
-# 6. The deploy hook's environment (include/acmeup/hook.h).
+# 6. The deploy hook's environment (src/engine/hook.h).
 section "$TMP/acmeup.1.txt" ENVIRONMENT >"$TMP/env.txt"
-vars=$(grep -oE 'ACMEUP_[A-Z_]+' "$SRC/include/acmeup/hook.h" | grep -v '^ACMEUP_HOOK_H$' |
+vars=$(grep -oE 'ACMEUP_[A-Z_]+' "$SRC/src/engine/hook.h" | grep -v '^ACMEUP_HOOK_H$' |
 	grep -v '^ACMEUP_E' | sort -u)
-[ -n "$vars" ] || fail "no ACMEUP_* variables found in include/acmeup/hook.h"
+[ -n "$vars" ] || fail "no ACMEUP_* variables found in src/engine/hook.h"
 for v in $vars; do
 	has "$TMP/env.txt" "$v" || fail "acmeup.1 ENVIRONMENT does not describe $v"
 done

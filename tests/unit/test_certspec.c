@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "acmeup/certspec.h"
-#include "acmeup/cli.h"
-#include "acmeup/config.h"
+#include "cli.h"
+#include "config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "cli_internal.h"

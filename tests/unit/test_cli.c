@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "acmeup/cli.h"
+#include "cli.h"
 #include "acmeup/error.h"
 
 #define MAX_ARGV 16

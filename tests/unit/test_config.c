@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "acmeup/config.h"
+#include "config.h"
 #include "acmeup/error.h"
 
 static const char example[] =

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "acmeup/cli.h"
-#include "acmeup/config.h"
+#include "cli.h"
+#include "config.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 #include "dns_internal.h"

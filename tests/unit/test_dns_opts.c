@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "acmeup/cli.h"
+#include "cli.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 #include "dns_internal.h"

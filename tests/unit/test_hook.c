@@ -19,7 +19,7 @@
 
 #include "acmeup/certspec.h"
 #include "acmeup/error.h"
-#include "acmeup/hook.h"
+#include "hook.h"
 
 static char tmpdir[] = "/tmp/acmeup-test-hook.XXXXXX";
 

@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "acmeup/error.h"
-#include "acmeup/hook.h"
+#include "hook.h"
 #include "acmeup/lock.h"
 
 static char state_dir[] = "/tmp/acmeup-test-lock.XXXXXX";

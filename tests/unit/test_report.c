@@ -12,7 +12,7 @@
 
 #include "acmeup/certspec.h"
 #include "acmeup/error.h"
-#include "acmeup/report.h"
+#include "report.h"
 
 static void
 test_json(void **state)

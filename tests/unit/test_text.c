@@ -16,7 +16,7 @@
 #include "acmeup/acme_types.h"
 #include "acmeup/certspec.h"
 #include "acmeup/error.h"
-#include "acmeup/report.h"
+#include "report.h"
 #include "acmeup/text.h"
 
 /* A problem detail that clears the screen, forges a log line, rings. */
