@@ -59,6 +59,7 @@ struct issue_job {
 	int rc;                /* 0, or the failure's code */
 	char *error;           /* the failure's detail, or NULL; owned */
 	char *hook_error;      /* the deploy hook's failure, or NULL; owned */
+	long long not_before;  /* the new certificate's, 0 when unknown */
 	long long not_after;   /* the certificate's, 0 when unknown */
 	long long next_renewal; /* when renew will act on it, 0 unknown */
 	char *why;             /* renew: why it is due or not; owned */

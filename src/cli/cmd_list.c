@@ -88,10 +88,12 @@ list_one(struct report *rep, const struct cert_spec *spec, long long now)
 		rc = read_cert(c, &f);
 	if (rc != 0)
 		return rc;
+	/* as renew decides: changed names make it due now */
+	f.names_differ = f.present && names_differ(c);
 	renew_decide(&f, spec->renew_before, now, 0.0, &d);
 	c->due = d.due;
-	c->next_renewal = f.present ? d.when : 0;
-	if (f.present && names_differ(c))
+	c->next_renewal = !f.present ? 0 : d.due && d.when == 0 ? now : d.when;
+	if (f.names_differ)
 		d.why = "the names differ from the configuration";
 	return report_set(&c->why, c->error != NULL ? "unreadable" : d.why);
 }

@@ -75,7 +75,7 @@ size_t report_count(const struct report *r, enum report_action a);
  *     "action", "error", "hook_error", "why", "present", "due",
  *     "not_before", "expiry", "next_renewal" (RFC 3339 UTC or null),
  *     "cert_names" (list only), "files": { "dir", "privkey", "cert",
- *     "chain", "fullchain" } } ... ],
+ *     "chain", "fullchain" } (null when no certificate is there) } ... ],
  *     "summary": { "issued": N, "renewed": N, "skipped": N, "failed": N } }
  * command is "issue", "renew" or "list". */
 int report_print_json(const struct report *r, const char *command,

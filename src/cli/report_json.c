@@ -105,7 +105,8 @@ cert_object(const struct report_cert *c)
 	if (c->cert_names != NULL)
 		bad |= add_list(o, "cert_names", c->cert_names,
 		    c->n_cert_names);
-	bad |= add_files(o, c->dir);
+	/* the files only where there are some: not for a failed first issue */
+	bad |= c->present ? add_files(o, c->dir) : add(o, "files", NULL, 1);
 	if (bad) {
 		json_object_put(o);
 		return NULL;

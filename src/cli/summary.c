@@ -33,6 +33,7 @@ report_job(struct report *rep, const struct issue_job *j)
 	if (rc != 0)
 		return rc;
 	c->action = report_action_of(j->action);
+	c->not_before = j->not_before;
 	c->not_after = j->not_after;
 	c->next_renewal = j->next_renewal;
 	c->present = j->action == ISSUE_ISSUED ||

@@ -267,6 +267,7 @@ note_validity(struct issue_job *j, const char *pem)
 		acmeup_err_clear();
 		return;
 	}
+	j->not_before = nb;
 	j->not_after = na;
 	j->next_renewal = na - (long long)(j->spec->renew_before != 0 ?
 	    j->spec->renew_before : renew_default_before(nb, na));

@@ -61,6 +61,10 @@ assert c["good2"]["action"] == "issued", c["good2"]
 assert c["refused"]["action"] == "failed" and "REFUSED" in c["refused"]["error"], c["refused"]
 assert c["unseen"]["action"] == "failed" and "validation of" in c["unseen"]["error"], c["unseen"]
 assert r["summary"]["issued"] == 2 and r["summary"]["failed"] == 2, r["summary"]
+# a failed first issue lists no files; an issued one its files and dates
+assert c["refused"]["files"] is None and c["unseen"]["files"] is None, c["refused"]
+assert c["good1"]["files"]["cert"].endswith("/good1/cert.pem"), c["good1"]
+assert c["good1"]["not_before"] is not None, c["good1"]
 PY
 ok "--json: two issued, two failed with their reasons"
 

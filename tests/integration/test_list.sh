@@ -59,6 +59,7 @@ for c in r["certificates"]:
     assert c["error"] is None, c
     assert c["expiry"].endswith("Z"), c
     assert c["files"]["fullchain"] == c["files"]["dir"] + "/fullchain.pem"
+    assert c["not_before"] is not None and c["not_before"] < c["expiry"], c
 assert r["summary"] == {"issued": 3, "renewed": 0, "skipped": 0, "failed": 0}, r["summary"]
 EOF
 ok "issue -c FILE CERT... --json: three certificates issued, summary counts"
@@ -140,9 +141,9 @@ write_conf "x$R.$ZONE"
 run_acmeup list-a list -c "$CONF" "a$R" "B$R"
 [ "$RC" = 0 ] || { show_output list-a; fail "list a b exited $RC"; }
 [ "$(wc -l <"$TMP/list-a.out")" = 3 ] || fail "list a b: $(cat "$TMP/list-a.out")"
-grep -qE "^a$R .* names-changed +$A x$R\.$ZONE\$" "$TMP/list-a.out" ||
-	fail "changed names not flagged: $(cat "$TMP/list-a.out")"
-ok "list CERT...: only those; a cert whose names changed is flagged"
+grep -qE "^a$R .* now +names-changed +$A x$R\.$ZONE\$" "$TMP/list-a.out" ||
+	fail "changed names not flagged as due now (renew renews it): $(cat "$TMP/list-a.out")"
+ok "list CERT...: only those; a cert whose names changed is flagged, due now"
 
 # -d without a file's cert blocks: the ad-hoc certificate under --out.
 run_acmeup list-d list -c "$CONF" -d "$B" -d "*.$B" --cert-name "b$R" --json
