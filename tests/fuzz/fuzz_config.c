@@ -43,6 +43,7 @@ use(const struct config *cfg)
 	rc = config_apply(cfg, &o);
 	if (rc != 0) {
 		check_failure(rc);
+		cli_clear(&o); /* the file's eab-hmac-key is a wiped copy */
 		return;
 	}
 	o.config = cfg;
@@ -56,6 +57,7 @@ use(const struct config *cfg)
 	    strstr(acmeup_errmsg(rc), "would share the directory") == NULL)
 		abort();
 	certspec_free(&l);
+	cli_clear(&o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
