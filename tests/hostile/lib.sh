@@ -45,6 +45,7 @@ trap hostile_cleanup EXIT
 start_fake_ca() {
 	local addr=$1 port=$2 i
 	mkdir -p "$TMP/ca"
+	rm -f "$TMP/ca/ready" # an earlier CA's would end the wait below
 	if ! ip -4 addr show dev lo | grep -q "inet $addr/"; then
 		ip addr add "$addr/32" dev lo
 		# shellcheck disable=SC2034 # lib.sh's cleanup removes it

@@ -420,6 +420,7 @@ lab_pebble_up() {
 start_front() {
 	local script=$1 addr=$2 port=$3 i
 	mkdir -p "$TMP/front"
+	rm -f "$TMP/front/ready" # an earlier front's would end the wait below
 	if ! ip -4 addr show dev lo | grep -q "inet $addr/"; then
 		ip addr add "$addr/32" dev lo
 		FRONT_ADDED=$addr
@@ -451,8 +452,11 @@ front_selfsigned() {
 front_py_up() {
 	local i
 	front_py_down
+	# Emptied here, not by the child's redirection: that runs after the
+	# fork, and the loop below could read the last front's "ready".
+	: >"$TMP/front.log"
 	python3 "$TMP/front.py" "$1" "$TMP/front.pem" "$TMP/front.key" "$2" \
-		>"$TMP/front.log" 2>&1 &
+		>>"$TMP/front.log" 2>&1 &
 	FRONT_PID=$!
 	for ((i = 0; i < 50; i++)); do
 		grep -q ready "$TMP/front.log" && return 0
