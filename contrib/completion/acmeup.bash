@@ -14,9 +14,19 @@
 
 # The option table of the acmeup being completed, one line an option:
 # --name, -s or -, VALUE or -, the commands that take it, where the file
-# takes it (acmeup --list-options; src/cli/options.c).
+# takes it (acmeup --list-options; src/cli/options.c). Asked once per
+# binary and modification time (_acmeup_load, in the completing shell).
+_acmeup_load() {
+	local bin=${COMP_WORDS[0]:-acmeup} path key
+	path=$(type -P "$bin" 2>/dev/null) || path=$bin
+	key="$path $(stat -c %Y "$path" 2>/dev/null)"
+	[ "$key" = "${_acmeup_table_key:-}" ] && return 0
+	_acmeup_table_text=$(command "$bin" --list-options 2>/dev/null) ||
+		_acmeup_table_text=
+	_acmeup_table_key=$key
+}
 _acmeup_table() {
-	command "${COMP_WORDS[0]:-acmeup}" --list-options 2>/dev/null
+	printf '%s\n' "${_acmeup_table_text:-}"
 }
 
 _acmeup_commands="issue renew list config-check account revoke dns-check
@@ -126,6 +136,7 @@ _acmeup_complete_value() {
 _acmeup() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd='' sub='' i w skip=0 has_d=0
 	COMPREPLY=()
+	_acmeup_load
 	if ((COMP_CWORD > 0)); then
 		prev=${COMP_WORDS[COMP_CWORD - 1]}
 	fi

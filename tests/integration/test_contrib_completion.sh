@@ -137,6 +137,8 @@ ok "cert names from the -c/--config file (option values skipped); domains for -d
 #    exactly those with a VALUE are known to take one.
 "$ACMEUP" --list-options | awk -F '\t' '$1 ~ /^--/' >"$TMP/table"
 [ "$(wc -l <"$TMP/table")" -ge 30 ] || fail "acmeup --list-options gave only $(wc -l <"$TMP/table") options"
+COMP_WORDS=(acmeup)
+_acmeup_load
 all=" "
 # shellcheck disable=SC2154 # _acmeup_commands is set by acmeup.bash
 for c in $_acmeup_commands ""; do
