@@ -1,34 +1,92 @@
-/* The --json summary of issue, renew and list (see report.h). json-c
- * objects never leave this file. */
+/* The --json summary of issue, renew and list (see report.h), written
+ * directly: a few objects of strings, times, booleans and counts need no
+ * JSON library (json-c stays behind the acme module). Strings are escaped
+ * as RFC 8259 7 asks; bytes from 0x80 up pass as they are. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
-
 #include "acmeup/error.h"
 #include "report.h"
 
-/* Add a member, NULL values as JSON null; -1 when val could not be made
- * (a NULL object from a failed allocation counts as failure). */
-static int
-add(json_object *o, const char *key, json_object *val, int null_ok)
+/* One output and where it stands: the indent of the open object or array,
+ * whether its first member was written. */
+struct jw {
+	FILE *out;
+	int depth;
+	int first;
+};
+
+/* A JSON string (RFC 8259 7), or null for NULL. */
+static void
+put_str(FILE *out, const char *s)
 {
-	if (val == NULL && !null_ok)
-		return -1;
-	return json_object_object_add(o, key, val) != 0 ? -1 : 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p == '\t')
+			fputs("\\t", out);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
 }
 
-static int
-add_str(json_object *o, const char *key, const char *s)
+/* The next member's start: a comma after the first, a new line, the
+ * indent, and "key": when key is not NULL (array elements have none). */
+static void
+next(struct jw *w, const char *key)
 {
-	return add(o, key, s != NULL ? json_object_new_string(s) : NULL,
-	    s == NULL);
+	fprintf(w->out, "%s\n%*s", w->first ? "" : ",", 2 * w->depth, "");
+	w->first = 0;
+	if (key != NULL) {
+		put_str(w->out, key);
+		fputs(": ", w->out);
+	}
+}
+
+static void
+open_(struct jw *w, const char *key, char bracket)
+{
+	if (key != NULL || w->depth > 0)
+		next(w, key);
+	fputc(bracket, w->out);
+	w->depth++;
+	w->first = 1;
+}
+
+static void
+close_(struct jw *w, char bracket)
+{
+	w->depth--;
+	if (w->first)
+		fputc(bracket, w->out); /* empty: [] or {} */
+	else
+		fprintf(w->out, "\n%*s%c", 2 * w->depth, "", bracket);
+	w->first = 0;
+}
+
+static void
+str(struct jw *w, const char *key, const char *s)
+{
+	next(w, key);
+	put_str(w->out, s);
 }
 
 /* RFC 3339 UTC time, or null when unknown (0). */
-static int
-add_time(json_object *o, const char *key, long long t)
+static void
+time_(struct jw *w, const char *key, long long t)
 {
 	char buf[32];
 	struct tm tm;
@@ -36,141 +94,94 @@ add_time(json_object *o, const char *key, long long t)
 
 	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return add_str(o, key, NULL);
-	return add_str(o, key, buf);
+		str(w, key, NULL);
+	else
+		str(w, key, buf);
 }
 
-static int
-add_list(json_object *o, const char *key, char *const *v, size_t n)
+static void
+list(struct jw *w, const char *key, char *const *v, size_t n)
 {
-	json_object *a = json_object_new_array();
 	size_t i;
-	int bad = 0;
 
-	for (i = 0; a != NULL && i < n; i++)
-		bad |= json_object_array_add(a, json_object_new_string(v[i]))
-		    != 0 || json_object_array_get_idx(a, i) == NULL;
-	if (bad) {
-		json_object_put(a);
-		return -1;
-	}
-	return add(o, key, a, 0);
+	open_(w, key, '[');
+	for (i = 0; i < n; i++)
+		str(w, NULL, v[i]);
+	close_(w, ']');
 }
 
-/* "files": the certificate's directory and its four files. */
-static int
-add_files(json_object *o, const char *dir)
+/* "files": the certificate's directory and its four files, or null when
+ * no certificate is there (a failed first issue). */
+static void
+files(struct jw *w, const struct report_cert *c)
 {
 	static const char *const names[] = { "privkey", "cert", "chain",
 	    "fullchain" };
-	json_object *f = json_object_new_object();
 	char path[4200];
 	size_t i;
-	int bad = f == NULL;
 
-	if (!bad)
-		bad |= add_str(f, "dir", dir);
-	for (i = 0; !bad && i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s.pem", dir, names[i]);
-		bad |= add_str(f, names[i], path);
+	if (!c->present) {
+		str(w, "files", NULL);
+		return;
 	}
-	if (bad) {
-		json_object_put(f);
-		return -1;
+	open_(w, "files", '{');
+	str(w, "dir", c->dir);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s.pem", c->dir, names[i]);
+		str(w, names[i], path);
 	}
-	return add(o, "files", f, 0);
+	close_(w, '}');
 }
 
-static json_object *
-cert_object(const struct report_cert *c)
+static void
+cert(struct jw *w, const struct report_cert *c)
 {
-	json_object *o = json_object_new_object();
 	const char *action = report_action_name(c->action);
-	int bad = o == NULL;
 
-	if (bad)
-		return NULL;
-	bad |= add_str(o, "name", c->name);
-	bad |= add_list(o, "domains", c->domains, c->n_domains);
+	open_(w, NULL, '{');
+	str(w, "name", c->name);
+	list(w, "domains", c->domains, c->n_domains);
 	if (action != NULL)
-		bad |= add_str(o, "action", action);
-	bad |= add_str(o, "error", c->error);
-	bad |= add_str(o, "hook_error", c->hook_error);
-	bad |= add_str(o, "why", c->why);
-	bad |= add(o, "present", json_object_new_boolean(c->present), 0);
-	bad |= add(o, "due", json_object_new_boolean(c->due), 0);
-	bad |= add_time(o, "not_before", c->not_before);
-	bad |= add_time(o, "expiry", c->not_after);
-	bad |= add_time(o, "next_renewal", c->next_renewal);
+		str(w, "action", action);
+	str(w, "error", c->error);
+	str(w, "hook_error", c->hook_error);
+	str(w, "why", c->why);
+	next(w, "present");
+	fputs(c->present ? "true" : "false", w->out);
+	next(w, "due");
+	fputs(c->due ? "true" : "false", w->out);
+	time_(w, "not_before", c->not_before);
+	time_(w, "expiry", c->not_after);
+	time_(w, "next_renewal", c->next_renewal);
 	if (c->cert_names != NULL)
-		bad |= add_list(o, "cert_names", c->cert_names,
-		    c->n_cert_names);
-	/* the files only where there are some: not for a failed first issue */
-	bad |= c->present ? add_files(o, c->dir) : add(o, "files", NULL, 1);
-	if (bad) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-static json_object *
-summary_object(const struct report *r)
-{
-	static const enum report_action acts[] = { REPORT_ISSUED,
-	    REPORT_RENEWED, REPORT_SKIPPED, REPORT_FAILED };
-	json_object *o = json_object_new_object();
-	size_t i;
-	int bad = o == NULL;
-
-	for (i = 0; !bad && i < sizeof(acts) / sizeof(acts[0]); i++)
-		bad |= add(o, report_action_name(acts[i]),
-		    json_object_new_int64((int64_t)report_count(r, acts[i])), 0);
-	if (bad) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-static json_object *
-report_object(const struct report *r, const char *command)
-{
-	json_object *o = json_object_new_object(), *a, *c;
-	size_t i;
-	int bad = o == NULL;
-
-	if (bad)
-		return NULL;
-	bad |= add_str(o, "command", command);
-	a = json_object_new_array();
-	bad |= add(o, "certificates", a, 0);
-	for (i = 0; !bad && i < r->n; i++) {
-		c = cert_object(&r->certs[i]);
-		bad |= c == NULL || json_object_array_add(a, c) != 0;
-	}
-	bad |= add(o, "summary", summary_object(r), 0);
-	if (bad) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+		list(w, "cert_names", c->cert_names, c->n_cert_names);
+	files(w, c);
+	close_(w, '}');
 }
 
 int
 report_print_json(const struct report *r, const char *command, FILE *out)
 {
-	json_object *o = report_object(r, command);
-	const char *s;
-	int rc = 0;
+	static const enum report_action acts[] = { REPORT_ISSUED,
+	    REPORT_RENEWED, REPORT_SKIPPED, REPORT_FAILED };
+	struct jw w = { out, 0, 1 };
+	size_t i;
 
-	if (o == NULL)
-		return acmeup_fail(ACMEUP_ENOMEM, "--json: out of memory");
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (s == NULL || fprintf(out, "%s\n", s) < 0 || fflush(out) != 0)
-		rc = acmeup_fail(ACMEUP_EIO, "--json: cannot write the summary "
+	open_(&w, NULL, '{');
+	str(&w, "command", command);
+	open_(&w, "certificates", '[');
+	for (i = 0; i < r->n; i++)
+		cert(&w, &r->certs[i]);
+	close_(&w, ']');
+	open_(&w, "summary", '{');
+	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+		next(&w, report_action_name(acts[i]));
+		fprintf(out, "%zu", report_count(r, acts[i]));
+	}
+	close_(&w, '}');
+	close_(&w, '}');
+	if (fputc('\n', out) == EOF || fflush(out) != 0 || ferror(out))
+		return acmeup_fail(ACMEUP_EIO, "--json: cannot write the summary "
 		    "to standard output");
-	json_object_put(o);
-	return rc;
+	return 0;
 }
