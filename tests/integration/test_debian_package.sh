@@ -35,7 +35,7 @@ if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
 else
 	(cd "$SRC" && tar --exclude=./build -cf - .) | tar -C "$tree" -xf -
 fi
-(cd "$tree" && DEB_BUILD_OPTIONS="nocheck parallel=1" \
+(cd "$tree" && DEB_BUILD_OPTIONS="nocheck noopt parallel=1" \
 	dpkg-buildpackage -b -us -uc >"$TMP/build.log" 2>&1) ||
 	{ tail -n 30 "$TMP/build.log" >&2; fail "dpkg-buildpackage failed"; }
 deb=$TMP/acmeup_${version}_$(dpkg --print-architecture).deb

@@ -124,12 +124,30 @@ def cycles(edges):
     return out
 
 
+def all_symbols(paths, kinds="TDBRC"):
+    """symbols() of every path, with one nm run: {path: (defs, uses)}."""
+    out = subprocess.run(["nm", "-P", "-A"] + list(paths), check=True,
+                         capture_output=True, text=True).stdout
+    res = {p: (set(), set()) for p in paths}
+    for line in out.splitlines():
+        path, _, rest = line.partition(": ")
+        f = rest.split()
+        if path not in res or len(f) < 2:
+            continue
+        if f[1] == "U":
+            res[path][1].add(f[0])
+        elif f[1] in kinds:
+            res[path][0].add(f[0])
+    return res
+
+
 def check(build, min_objects=40):
     """The layer rules; 0 or 1."""
     objs = find_objects(build, min_objects)
+    syms = all_symbols(objs.values())
     owner, uses = {}, {}
     for key, path in objs.items():
-        d, u = symbols(path)
+        d, u = syms[path]
         for s in d:
             owner[s] = key
         uses[key] = u
