@@ -350,7 +350,7 @@ int dns_update_wire(const struct dns_zone *z, enum dns_update_op op,
 int dns_update_send(const struct dns_set *set, struct dns_zone *z,
                     enum dns_update_op op);
 
-/* dns_verify.c */
+/* dns_propagate.c */
 
 /* The SOA serial of zone from srv directly (RD=0, AA required). */
 int dns_soa_serial(const struct dns_addr *srv, const ldns_rdf *zone,
