@@ -46,6 +46,10 @@ int issue_check_common(const struct opts *o, const char *cmd);
  * ACMEUP_EUSAGE before anything is ordered (cmd_issue.c). */
 int issue_check_dirs(const struct opts *o, const struct certspec_list *l);
 
+/* One job per certificate of l (*out, calloc'd, each job's spec borrowed
+ * from l); ACMEUP_ENOMEM. */
+int issue_jobs_new(const struct certspec_list *l, struct issue_job **out);
+
 /* The engine for o (cmd_issue.c): its DNS config in *dns (the caller
  * clears it with dns_config_clear() after issue_engine_free()). */
 int issue_engine_open_opts(const struct opts *o, struct dns_config *dns,

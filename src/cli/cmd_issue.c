@@ -99,6 +99,19 @@ issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
 }
 
 int
+issue_jobs_new(const struct certspec_list *l, struct issue_job **out)
+{
+	size_t i;
+
+	*out = calloc(l->n, sizeof(**out));
+	if (*out == NULL && l->n > 0)
+		return ACMEUP_ENOMEM;
+	for (i = 0; i < l->n; i++)
+		(*out)[i].spec = &l->specs[i];
+	return 0;
+}
+
+int
 issue_check_dirs(const struct opts *o, const struct certspec_list *l)
 {
 	size_t i;
@@ -251,12 +264,8 @@ issue_run(const struct opts *o)
 	} else if (rc == 0) {
 		rc = certspec_load(o, o->config, &specs);
 	}
-	if (rc == 0) {
-		jobs = calloc(specs.n, sizeof(*jobs));
-		rc = jobs == NULL ? ACMEUP_ENOMEM : 0;
-	}
-	for (i = 0; rc == 0 && i < specs.n; i++)
-		jobs[i].spec = &specs.specs[i];
+	if (rc == 0)
+		rc = issue_jobs_new(&specs, &jobs);
 	if (rc == 0)
 		rc = issue_check_dirs(o, &specs);
 	if (rc == 0) {

@@ -152,12 +152,8 @@ renew_run(const struct opts *o)
 		    ACMEUP_DEFAULT_CONFIG " (missing)");
 	if (rc == 0)
 		rc = issue_check_dirs(o, &specs);
-	if (rc == 0) {
-		jobs = calloc(specs.n, sizeof(*jobs));
-		rc = jobs == NULL ? ACMEUP_ENOMEM : 0;
-	}
-	for (i = 0; rc == 0 && i < specs.n; i++)
-		jobs[i].spec = &specs.specs[i];
+	if (rc == 0)
+		rc = issue_jobs_new(&specs, &jobs);
 	if (rc == 0)
 		rc = issue_engine_open_opts(o, &dns, &e);
 	if (rc == 0)

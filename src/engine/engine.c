@@ -450,6 +450,22 @@ prove_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 	return rc;
 }
 
+/* Order i of runs[0..n) ended with rc: its job takes a failure; after a
+ * signal every later job fails too. 1 when the batch must stop. */
+static int
+order_done(struct order_run *runs, size_t i, size_t n, int rc)
+{
+	if (rc != 0)
+		issue_job_fail(runs[i].job, rc);
+	if (rc == ACMEUP_EINTR) {
+		for (; i < n; i++)
+			issue_job_fail(runs[i].job, rc);
+		return 1;
+	}
+	acmeup_err_clear(); /* taken by the order */
+	return 0;
+}
+
 /* Create every order; a signal stops the batch. */
 static int
 start_batch(struct issue_engine *e, struct order_run *runs, size_t n)
@@ -462,14 +478,8 @@ start_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 		    "interrupted by a signal before the order") : 0;
 		if (rc == 0)
 			rc = order_start(e->acme, e->cfg.state_dir, &runs[i]);
-		if (rc != 0)
-			issue_job_fail(runs[i].job, rc);
-		if (rc == ACMEUP_EINTR) {
-			for (; i < n; i++)
-				issue_job_fail(runs[i].job, rc);
+		if (order_done(runs, i, n, rc))
 			return rc;
-		}
-		acmeup_err_clear(); /* taken by the order */
 	}
 	return 0;
 }
@@ -485,14 +495,8 @@ finish_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 		if (!order_alive(&runs[i]))
 			continue;
 		rc = order_finish(e->acme, e->csr, &runs[i]);
-		if (rc != 0)
-			issue_job_fail(runs[i].job, rc);
-		if (rc == ACMEUP_EINTR) {
-			for (; i < n; i++)
-				issue_job_fail(runs[i].job, rc);
+		if (order_done(runs, i, n, rc))
 			return rc;
-		}
-		acmeup_err_clear(); /* taken by the order */
 	}
 	return 0;
 }

@@ -162,6 +162,25 @@ wait_line() {
 	return 1
 }
 
+# signal_and_reap SIG PID NAME: send SIG to acmeup run NAME (started in the
+# background as PID), give it 10 s to exit (else kill it and fail), and
+# set RC to its exit status.
+signal_and_reap() {
+	local i
+	kill "-$1" "$2"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$2" 2>/dev/null; then
+		kill -KILL "$2"
+		show_output "$3"
+		fail "$3: acmeup still running 10 s after SIG$1"
+	fi
+	RC=0
+	wait "$2" || RC=$?
+}
+
 show_output() {
 	printf -- '--- acmeup %s: stderr ---\n' "$1" >&2
 	tail -n 40 "$TMP/$1.err" >&2 || true

@@ -24,17 +24,8 @@ interrupt() {
 	ttl=$(dig +time=2 +tries=1 +norec +noall +answer "@$PRIMARY" "_acme-challenge.$name" TXT | awk '{print $2; exit}')
 	[ "$ttl" = 10 ] ||
 		{ kill -KILL "$pid"; show_output "$sig"; fail "$sig: TXT on $PRIMARY with TTL '$ttl', want 10 (the default)"; }
-	kill "-$sig" "$pid"
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid"
-		show_output "$sig"
-		fail "$sig: acmeup still running 10 s after the signal"
-	fi
-	wait "$pid" || rc=$?
+	signal_and_reap "$sig" "$pid" "$sig"
+	rc=$RC
 	[ "$rc" = "$((128 + $(kill -l "$sig")))" ] ||
 		{ show_output "$sig"; fail "$sig: exit $rc after the signal, want 128 + SIG$sig"; }
 	grep -q "interrupted by SIG$sig" "$TMP/$sig.err" ||

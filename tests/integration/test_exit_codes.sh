@@ -109,17 +109,8 @@ interrupt() {
 	fi
 	[ -n "$(zone_txt "$PRIMARY" "_acme-challenge.$name")" ] ||
 		{ kill -KILL "$pid"; show_output "$sig"; fail "$sig: no TXT on $PRIMARY during the wait"; }
-	kill "-$sig" "$pid"
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid"
-		show_output "$sig"
-		fail "$sig: acmeup still running 10 s after the signal"
-	fi
-	wait "$pid" || rc=$?
+	signal_and_reap "$sig" "$pid" "$sig"
+	rc=$RC
 	[ "$rc" = "$3" ] || { show_output "$sig"; fail "$sig: exit $rc, want $3"; }
 	[ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$name")" ] || fail "$sig: the TXT is still on $PRIMARY"
 	[ -z "$(find "$STATE/journal" -type f 2>/dev/null)" ] || fail "$sig: journal files left"

@@ -45,14 +45,8 @@ start() {
 # --- SIGTERM ---------------------------------------------------------------------------
 lab_lag never
 start term
-kill -TERM "$PID"
-rc=0
-for ((i = 0; i < 100; i++)); do
-	kill -0 "$PID" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$PID" 2>/dev/null && { kill -KILL "$PID"; show_output term; fail "still running 10 s after SIGTERM"; }
-wait "$PID" || rc=$?
+signal_and_reap TERM "$PID" term
+rc=$RC
 [ "$rc" = 143 ] || { show_output term; fail "exit $rc after SIGTERM, want 143 (128 + SIGTERM)"; }
 grep -q "interrupted by SIGTERM" "$TMP/term.err" || { show_output term; fail "no 'interrupted by SIGTERM'"; }
 grep -q "dns: $LAG_ZONE: UPDATE deleting 3 TXT accepted" "$TMP/term.err" ||
