@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 #include "acmeup/error.h"
+#include "acmeup/interrupt.h"
 #include "http.h"
 #include "acmeup/log.h"
 
@@ -264,6 +265,21 @@ parse_link(struct http_response *r, const char *v)
 		r->n_links_alternate++;
 }
 
+/* Called by curl at least once a second, also while it connects or waits
+ * for a server that sends nothing: a SIGINT/SIGTERM ends the transfer there
+ * instead of after curl's own timeouts (up to HTTP_TIMEOUT s). */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+            curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return interrupt_pending() != 0;
+}
+
 static size_t
 on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -351,6 +367,8 @@ set_options(struct http_client *c, const char *url, struct curl_slist *hdrs,
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	c->errbuf[0] = '\0';
 }
 
@@ -418,6 +436,11 @@ perform(struct http_client *c, const char *method, const char *url,
 	set_options(c, url, hdrs, &x);
 	log_trace("http: %s %s", method, url);
 	cc = curl_easy_perform(c->curl);
+	if (cc == CURLE_ABORTED_BY_CALLBACK && interrupt_pending() != 0) {
+		rc = acmeup_fail(ACMEUP_EINTR, "%s %s: interrupted by %s",
+		    method, url, interrupt_name());
+		goto out;
+	}
 	if (cc != CURLE_OK) {
 		rc = transfer_fail(c, method, url, &x, cc);
 		goto out;

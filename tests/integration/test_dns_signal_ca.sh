@@ -4,15 +4,27 @@
 # (PEBBLE_VA_SLEEPTIME=30) before it looks at the record, so acmeup sits in
 # its authorization poll. SIGTERM and SIGINT there must end the poll at
 # once, remove the records, exit 128 + the signal saying "interrupted", and leave no
-# certificate and no journal entry.
+# certificate and no journal entry. The same when the CA stops answering
+# (its process stopped) and acmeup waits inside an HTTPS request: the signal
+# ends the request (curl's own limit would take 30 s).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 lab_pebble_up slowva 127.53.0.8 PEBBLE_VA_NOSLEEP=0 PEBBLE_VA_SLEEPTIME=30
 
-# interrupt SIGNAL: issue in the background, SIGNAL once the CA validates.
+PEBBLE_PID=$(cat "$ACMEUP_LAB_DIR/pebble-slowva/pid")
+CA_STOPPED=
+resume_ca() {
+	[ -z "$CA_STOPPED" ] || kill -CONT "$PEBBLE_PID" 2>/dev/null || true
+	CA_STOPPED=
+}
+TEST_CLEANUP_EXTRA=resume_ca
+
+# interrupt SIGNAL [hung]: issue in the background, SIGNAL once the CA
+# validates; with "hung", first stop the CA's process so that acmeup's next
+# poll request waits for an answer that never comes.
 interrupt() {
-	local sig=$1 name=n$RANDOM$RANDOM.$ZONE pid i rc=0 t0 ms
+	local sig=$1 how=${2:-} name=n$RANDOM$RANDOM.$ZONE pid i rc=0 t0 ms
 	"$ACMEUP" issue --server "$LAB_PEBBLE_URL" --ca-bundle "$ACME_CA_BUNDLE" \
 		--resolver "$RESOLVER" --email admin@example.test --agree-tos \
 		-d "$name" --tsig-key "$TSIG_KEY" --state-dir "$TMP/state" \
@@ -25,6 +37,11 @@ interrupt() {
 	fi
 	# In the authorization poll now; the record is in the zone.
 	sleep 0.5
+	if [ "$how" = hung ]; then
+		kill -STOP "$PEBBLE_PID"
+		CA_STOPPED=1
+		sleep 1.5
+	fi
 	[ -n "$(zone_txt "$PRIMARY" "_acme-challenge.$name")" ] ||
 		{ kill -KILL "$pid"; show_output "$sig"; fail "$sig: no TXT on $PRIMARY while the CA validates"; }
 	t0=$(date +%s%N)
@@ -40,6 +57,7 @@ interrupt() {
 	fi
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	wait "$pid" || rc=$?
+	resume_ca
 	if grep -q "acme: all names validated" "$TMP/$sig.err"; then
 		show_output "$sig"
 		fail "$sig: pebble validated before the signal (its random sleep was < 0.5 s); rerun"
@@ -55,11 +73,14 @@ interrupt() {
 	[ ! -e "$TMP/out/$name" ] || fail "$sig: $TMP/out/$name exists: $(ls "$TMP/out/$name")"
 	[ -z "$(find "$TMP/state/journal" -type f 2>/dev/null)" ] ||
 		fail "$sig: journal files left: $(ls "$TMP/state/journal")"
-	ok "$sig in the authorization poll: gone after $ms ms, exit $rc, record removed, no certificate, journal empty: $(tail -n 1 "$TMP/$sig.err")"
+	ok "$sig in the authorization poll${how:+ (CA hung)}: gone after $ms ms, exit $rc, record removed, no certificate, journal empty: $(tail -n 1 "$TMP/$sig.err")"
 }
 
 interrupt TERM
 interrupt INT
+interrupt INT hung
+grep -q "POST https://[^ ]*: interrupted by SIGINT" "$TMP/INT.err" ||
+	{ show_output INT; fail "INT with the CA hung: the request to it was not what the signal ended"; }
 
 assert_no_challenge_records
 ok "no challenge records left in any zone"

@@ -30,3 +30,37 @@ grep -q "looked up $probe_name in this test and in probe_one" "$TMP/probe_two.lo
 ok "a name two tests of one lab run look up fails the second ($probe_name)"
 # The probes' lookups are theirs, not this test's.
 CA_LOG_START=$(stat -c %s "$CA_LOG")
+
+# A hung pebble (lib.sh retry_after_pebble_restart): a test that fails while
+# the lab's pebble does not answer is run once more after a pebble restart;
+# one that fails with pebble well is not. The first child stops pebble (as
+# pebble 2.4's deadlock would) and fails on its first run only.
+cat >"$TMP/hang.sh" <<EOS
+PEBBLE_PROBE_SECONDS=2
+. "$ACMEUP_SOURCE/tests/integration/lib.sh"
+if [ -z "\${ACMEUP_TEST_RETRY:-}" ]; then
+	kill -STOP "\$(cat "$ACMEUP_LAB_DIR/pebble/pid")"
+	fail "first run, pebble stopped"
+fi
+d=\$(mktemp -d)
+timeout 20 "\$ACMEUP" account register --server "\$ACME_DIR" \\
+	--ca-bundle "\$ACME_CA_BUNDLE" --state-dir "\$d" --agree-tos >/dev/null 2>&1 ||
+	fail "the restarted pebble does not answer"
+rm -rf "\$d"
+ok "second run"
+EOS
+old_pid=$(cat "$ACMEUP_LAB_DIR/pebble/pid")
+rc=0
+bash "$TMP/hang.sh" >"$TMP/hang.log" 2>&1 || rc=$?
+new_pid=$(cat "$ACMEUP_LAB_DIR/pebble/pid")
+[ "$rc" = 0 ] || fail "the test with a hung pebble exited $rc: $(cat "$TMP/hang.log")"
+[ "$new_pid" != "$old_pid" ] || fail "pebble was not restarted (pid $old_pid)"
+grep -q "ok hang: second run" "$TMP/hang.log" || fail "no second run: $(cat "$TMP/hang.log")"
+ok "a test failing on a hung pebble: pebble restarted (pid $old_pid -> $new_pid), the test run once more and passed"
+printf '. "%s/tests/integration/lib.sh"\nfail "a real failure"\n' "$ACMEUP_SOURCE" >"$TMP/real.sh"
+rc=0
+bash "$TMP/real.sh" >"$TMP/real.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "a failing test with pebble well exited $rc, want 1"
+[ "$(cat "$ACMEUP_LAB_DIR/pebble/pid")" = "$new_pid" ] || fail "pebble restarted for a real failure"
+! grep -q "running the test once more" "$TMP/real.log" || fail "a real failure was retried: $(cat "$TMP/real.log")"
+ok "a failure with pebble answering is not retried"
