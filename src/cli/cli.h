@@ -13,6 +13,7 @@
 #define CLI_MAX_OPTIONS 128 /* long options; see cli_given() */
 
 struct config;
+struct report;
 
 struct opts {
 	const char *command;       /* the first argument that is not an
@@ -76,6 +77,9 @@ struct opts {
 	const struct config *config; /* the loaded file, or NULL (set by main;
 	                            * its strings outlive the command) */
 	int json;                  /* --json: summary on stdout */
+	const char *metrics_file;  /* --metrics-file FILE (metrics.h) */
+	struct report *report;     /* main's: where issue and renew leave their
+	                            * report for --metrics-file, or NULL */
 	int force;                 /* --force: renew even when not due */
 	unsigned jobs;             /* -j/--jobs N; 0: the default */
 	const char *deploy_hook;   /* --deploy-hook CMD */

@@ -65,8 +65,9 @@ int issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
 int dns_config_from_opts(const struct opts *o, struct dns_config *cfg);
 
 /* The end of issue/renew (summary.c): a line per certificate and a
- * summary on stderr, the --json report on stdout; returns the command's
- * result (issue_exit_code). command is "issue" or "renew". */
+ * summary on stderr, the --json report on stdout; with --metrics-file the
+ * report goes to *o->report for main. Returns the command's result
+ * (issue_exit_code). command is "issue" or "renew". */
 int issue_summary(const struct opts *o, const char *command,
                   struct issue_job *jobs, size_t n);
 

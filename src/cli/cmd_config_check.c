@@ -121,9 +121,11 @@ check_dns_item(const struct config *cfg, const struct config_block *b,
 	return rc;
 }
 
-/* A zone block: its name, something to do, its settings and its key. */
+/* A zone block: its name, something to do, its settings and its key;
+ * each problem counted in pb. */
 static int
-check_zone(const struct config *cfg, const struct config_block *b)
+check_zone(const struct config *cfg, const struct config_block *b,
+           struct config_problems *pb)
 {
 	static const char *const keys[] = { NULL, "server", "skip-server",
 	    "alias-to" };
@@ -131,15 +133,16 @@ check_zone(const struct config *cfg, const struct config_block *b)
 	int rc = 0;
 
 	if (b->n_items == 0)
-		return acmeup_fail(ACMEUP_EUSAGE, "%s:%u: zone %s has no "
-		    "settings", cfg->path, b->line, b->name);
+		return config_problem(pb, acmeup_fail(ACMEUP_EUSAGE, "%s:%u: "
+		    "zone %s has no settings", cfg->path, b->line, b->name));
 	if (strchr(b->name, '*') != NULL)
-		return acmeup_fail(ACMEUP_EUSAGE, "%s:%u: zone: '%s' is not a "
-		    "zone name", cfg->path, b->line, b->name);
+		return config_problem(pb, acmeup_fail(ACMEUP_EUSAGE, "%s:%u: "
+		    "zone: '%s' is not a zone name", cfg->path, b->line,
+		    b->name));
 	for (i = 0; rc == 0 && i < sizeof(keys) / sizeof(keys[0]); i++)
-		rc = check_dns_item(cfg, b, keys[i]);
+		rc = config_problem(pb, check_dns_item(cfg, b, keys[i]));
 	if (rc == 0)
-		rc = check_block_key(cfg, b);
+		rc = config_problem(pb, check_block_key(cfg, b));
 	return rc;
 }
 
@@ -209,37 +212,87 @@ item_for(const struct opts *o, const struct config_block *b, const char *key)
 	return it != NULL ? it : config_get(o->config, NULL, key);
 }
 
-/* The zone blocks, then the directories and files every command needs. */
+/* The zone blocks, then the directories and files every command needs;
+ * each problem counted in pb. */
 static int
 check_paths(const struct opts *o, const struct certspec_list *specs,
-            size_t *zones)
+            size_t *zones, struct config_problems *pb)
 {
 	const struct config *cfg = o->config;
 	const struct config_item *it;
 	size_t i, k = 0;
-	int rc = check_block_key(cfg, NULL);
+	int rc = config_problem(pb, check_block_key(cfg, NULL));
 
 	if (rc == 0)
-		rc = check_dns_item(cfg, NULL, "resolver");
+		rc = config_problem(pb, check_dns_item(cfg, NULL, "resolver"));
 	if (rc == 0)
-		rc = check_dns_item(cfg, NULL, "skip-server");
-
+		rc = config_problem(pb, check_dns_item(cfg, NULL,
+		    "skip-server"));
 	for (i = 0; rc == 0 && i < cfg->n_blocks; i++)
 		if (strcmp(cfg->blocks[i].type, "zone") == 0) {
-			rc = check_zone(cfg, &cfg->blocks[i]);
+			rc = check_zone(cfg, &cfg->blocks[i], pb);
 			(*zones)++;
 		}
 	if (rc == 0)
-		rc = check_dir(cfg, item_for(o, NULL, "state-dir"),
-		    "state-dir", o->state_dir);
+		rc = config_problem(pb, check_dir(cfg, item_for(o, NULL,
+		    "state-dir"), "state-dir", o->state_dir));
 	for (i = 0; rc == 0 && i < cfg->n_blocks && k < specs->n; i++)
 		if (strcmp(cfg->blocks[i].type, "cert") == 0)
-			rc = check_dir(cfg, item_for(o, &cfg->blocks[i], "out"),
-			    "out", specs->specs[k++].out_dir);
+			rc = config_problem(pb, check_dir(cfg, item_for(o,
+			    &cfg->blocks[i], "out"), "out",
+			    specs->specs[k++].out_dir));
 	it = item_for(o, NULL, "ca-bundle");
 	if (rc == 0 && it != NULL && access(it->values[0], R_OK) != 0)
-		rc = acmeup_fail(ACMEUP_EUSAGE, "%s:%u: ca-bundle: %s: %s",
-		    cfg->path, it->line, it->values[0], strerror(errno));
+		rc = config_problem(pb, acmeup_fail(ACMEUP_EUSAGE, "%s:%u: "
+		    "ca-bundle: %s: %s", cfg->path, it->line, it->values[0],
+		    strerror(errno)));
+	return rc;
+}
+
+/* 1 when some zone block of cfg names a key file or key. */
+static int
+zone_has_key(const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_blocks; i++)
+		if (strcmp(cfg->blocks[i].type, "zone") == 0 &&
+		    (config_get(cfg, &cfg->blocks[i], "tsig-key") != NULL ||
+		    config_get(cfg, &cfg->blocks[i], "tsig-key-name") != NULL))
+			return 1;
+	return 0;
+}
+
+/* What renewing the file's certificates needs that no single setting's
+ * check sees: a CA (server) and a TSIG key somewhere. With cert blocks a
+ * missing one is a problem (counted in pb); without, a note of what the
+ * file cannot do alone. */
+static int
+check_needs(const struct opts *o, size_t certs, struct config_problems *pb)
+{
+	const char *path = o->config->path;
+	int no_key = o->tsig_key == NULL && o->tsig_secret == NULL &&
+	    !zone_has_key(o->config);
+	int rc = 0;
+
+	if (certs == 0) {
+		if (o->server == NULL)
+			printf("note: no server: issue, renew, account and "
+			    "revoke need --server\n");
+		if (no_key)
+			printf("note: no tsig-key: issue, renew and cleanup "
+			    "need --tsig-key or -y\n");
+		return 0;
+	}
+	if (o->server == NULL)
+		rc = config_problem(pb, acmeup_fail(ACMEUP_EUSAGE, "%s: server: "
+		    "not set, but the cert blocks need a CA: its ACME "
+		    "directory URL (server URL)", path));
+	if (rc == 0 && no_key)
+		rc = config_problem(pb, acmeup_fail(ACMEUP_EUSAGE, "%s: "
+		    "tsig-key: no TSIG key anywhere, but the cert blocks need "
+		    "one to write their records (tsig-key FILE globally or in "
+		    "a zone block)", path));
 	return rc;
 }
 
@@ -247,6 +300,7 @@ int
 config_check_run(const struct opts *o)
 {
 	struct certspec_list specs = { NULL, 0 };
+	struct config_problems pb = { 0, NULL };
 	size_t zones = 0;
 	int rc;
 
@@ -256,11 +310,16 @@ config_check_run(const struct opts *o)
 	if (o->n_args > 0 || o->n_domains > 0)
 		return acmeup_fail(ACMEUP_EUSAGE, "config-check checks the "
 		    "whole file; it takes no certificate names");
-	rc = certspec_load(o, o->config, &specs);
+	rc = config_problem(&pb, certspec_load(o, o->config, &specs));
 	if (rc == 0)
-		rc = check_paths(o, &specs, &zones);
+		rc = check_needs(o, specs.n, &pb);
 	if (rc == 0)
-		rc = check_dns(o);
+		rc = check_paths(o, &specs, &zones, &pb);
+	if (rc == 0 && pb.n == 0)	/* its errors repeat the ones above */
+		rc = config_problem(&pb, check_dns(o));
+	if (rc == 0)
+		rc = config_problems_end(&pb, o->config->path, ACMEUP_EUSAGE);
+	free(pb.held);
 	if (rc == 0)
 		printf("ok: %zu certificate%s, %zu zone%s\n", specs.n,
 		    specs.n == 1 ? "" : "s", zones, zones == 1 ? "" : "s");

@@ -288,11 +288,43 @@ open_block(struct config *cfg, struct config_item *it)
 	return 0;
 }
 
+int
+config_problem(struct config_problems *p, int rc)
+{
+	if (rc == 0 || rc == ACMEUP_ENOMEM)
+		return rc;
+	if (p->held != NULL)
+		text_printf(stderr, "acmeup: %s\n", p->held);
+	free(p->held);
+	p->held = strdup(acmeup_errmsg(rc));
+	acmeup_err_clear();
+	p->n++;
+	return p->held != NULL ? 0 : ACMEUP_ENOMEM;
+}
+
+int
+config_problems_end(struct config_problems *p, const char *path, int code)
+{
+	int rc = 0;
+
+	if (p->n == 1)
+		rc = acmeup_fail(code, "%s", p->held);
+	else if (p->n > 1) {
+		text_printf(stderr, "acmeup: %s\n", p->held);
+		rc = acmeup_fail(code, "%s: %zu problems (each said above)",
+		    path, p->n);
+	}
+	free(p->held);
+	p->held = NULL;
+	return rc;
+}
+
 /* One non-blank line: block open/close or a setting. *block is the open
- * block or NULL. */
+ * block or NULL. A setting's own problem is counted in *pb, the line
+ * skipped. */
 static int
 parse_statement(struct config *cfg, struct config_item *it,
-                struct config_block **block)
+                struct config_block **block, struct config_problems *pb)
 {
 	size_t i;
 	int rc;
@@ -324,34 +356,37 @@ parse_statement(struct config *cfg, struct config_item *it,
 	rc = check_item(cfg->path, it, *block == NULL ? IN_GLOBAL :
 	    strcmp((*block)->type, "zone") == 0 ? IN_ZONE : IN_CERT);
 	if (rc != 0)
-		return rc;
+		return config_problem(pb, rc);
 	if (*block == NULL)
 		return push_item(&cfg->globals, &cfg->n_globals, it);
 	return push_item(&(*block)->items, &(*block)->n_items, it);
 }
 
 static int
-check_blocks(const struct config *cfg)
+check_blocks(const struct config *cfg, struct config_problems *pb)
 {
 	size_t i, j;
+	int rc = 0;
 
-	for (i = 0; i < cfg->n_blocks; i++) {
+	for (i = 0; rc == 0 && i < cfg->n_blocks; i++) {
 		if (strcmp(cfg->blocks[i].type, "cert") == 0 &&
 		    config_get(cfg, &cfg->blocks[i], "domains") == NULL)
-			return acmeup_fail(ACMEUP_EINVAL, "%s:%u: cert %s has "
-			    "no 'domains'", cfg->path, cfg->blocks[i].line,
-			    cfg->blocks[i].name);
-		for (j = 0; j < i; j++)
+			rc = config_problem(pb, acmeup_fail(ACMEUP_EINVAL, "%s:%u: cert "
+			    "%s has no 'domains'", cfg->path,
+			    cfg->blocks[i].line, cfg->blocks[i].name));
+		for (j = 0; rc == 0 && j < i; j++)
 			if (strcmp(cfg->blocks[i].type, cfg->blocks[j].type) ==
 			    0 && strcasecmp(cfg->blocks[i].name,
-			    cfg->blocks[j].name) == 0)
-				return acmeup_fail(ACMEUP_EINVAL, "%s:%u: %s %s "
-				    "is defined twice (first at line %u)",
-				    cfg->path, cfg->blocks[i].line,
+			    cfg->blocks[j].name) == 0) {
+				rc = config_problem(pb, acmeup_fail(ACMEUP_EINVAL,
+				    "%s:%u: %s %s is defined twice (first at "
+				    "line %u)", cfg->path, cfg->blocks[i].line,
 				    cfg->blocks[i].type, cfg->blocks[i].name,
-				    cfg->blocks[j].line);
+				    cfg->blocks[j].line));
+				break;
+			}
 	}
-	return 0;
+	return rc;
 }
 
 int
@@ -361,6 +396,7 @@ config_parse(const char *path, const char *text, size_t len,
 	struct lexer lx = { path, text, text + len, 1 };
 	struct config_block *block = NULL;
 	struct config_item it = { 0 };
+	struct config_problems pb = { 0, NULL };
 	struct config *cfg;
 	int rc = ACMEUP_ENOMEM;
 
@@ -371,14 +407,19 @@ config_parse(const char *path, const char *text, size_t len,
 	while (rc == 0 && lx.p < lx.end) {
 		rc = lex_line(&lx, &it);
 		if (rc == 0 && it.key != NULL)
-			rc = parse_statement(cfg, &it, &block);
+			rc = parse_statement(cfg, &it, &block, &pb);
 		item_clear(&it);
 	}
 	if (rc == 0 && block != NULL)
 		rc = acmeup_fail(ACMEUP_EINVAL, "%s:%u: %s %s is not closed "
 		    "with '}'", path, block->line, block->type, block->name);
 	if (rc == 0)
-		rc = check_blocks(cfg);
+		rc = check_blocks(cfg, &pb);
+	if (rc != 0 && pb.held != NULL)	/* a syntax error ends the reading */
+		text_printf(stderr, "acmeup: %s\n", pb.held);
+	if (rc == 0)
+		rc = config_problems_end(&pb, path, ACMEUP_EINVAL);
+	free(pb.held);
 	if (rc == 0) {
 		*out = cfg;
 		cfg = NULL;

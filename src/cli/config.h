@@ -23,6 +23,10 @@
  * '{' at the end of their header line and close with '}' on a line of its
  * own. config_parse() checks syntax and every setting against the schema
  * (known name, number of values, type); errors name file:line and setting.
+ * Problems that do not stop the reading (a setting unknown, misplaced or
+ * with a bad value, a block without domains or defined twice) are all
+ * said: each on stderr but the last, which is the error, or "FILE: N
+ * problems (each said above)" for several.
  * Every string is owned by the struct and freed by config_free().
  *
  * Globals apply where the command line did not give the option
@@ -60,6 +64,23 @@ struct config {
 	struct config_block *blocks;
 	size_t n_blocks;
 };
+
+/* Problems that do not stop a check: all are said, not just the first.
+ * The latest is held back, so that one problem is said once, as the
+ * command's error:
+ *   struct config_problems pb = { 0, NULL };
+ *   rc = config_problem(&pb, check_a());   0 when check_a() found one
+ *   ...                                    (said later), ENOMEM stops
+ *   rc = config_problems_end(&pb, path, ACMEUP_EUSAGE);
+ *                 0, or code with the one problem, or "PATH: N problems
+ *                 (each said above)"; pb.held freed */
+struct config_problems {
+	size_t n;
+	char *held;
+};
+int config_problem(struct config_problems *p, int rc); /* rc 0: nothing */
+int config_problems_end(struct config_problems *p, const char *path,
+                        int code);
 
 /* Parse text (len bytes, need not be NUL-terminated); path names it in
  * errors. *out owned by the caller, set only on success. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -14,6 +15,7 @@
 #include "acmeup/exitcode.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/log.h"
+#include "metrics.h"
 #include "report.h"
 #include "acmeup/text.h"
 #include "cli_internal.h"
@@ -78,14 +80,46 @@ check_ca_opts(const struct opts *o)
 	return 0;
 }
 
+/* The metrics file of an issue or renew run that got to its command. A
+ * file that cannot be written fails a run that had worked. */
+static int
+write_metrics(const struct opts *o, const char *command, int status,
+              const struct timespec *t0)
+{
+	struct metrics_run m = { o->metrics_file, command, o->report, status,
+	    0, 0 };
+
+	/* A run that ended before its summary has no certificates to show. */
+	if (m.report != NULL && m.report->n == 0)
+		m.report = NULL;
+	struct timespec t1;
+	int rc;
+
+	if (o->metrics_file == NULL || (strcmp(command, "issue") != 0 &&
+	    strcmp(command, "renew") != 0))
+		return status;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	m.duration = (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	m.now = (long long)time(NULL);
+	rc = metrics_write(&m);
+	if (rc == 0)
+		return status;
+	text_printf(stderr, "acmeup: error: %s\n", acmeup_errmsg(rc));
+	return status == ACMEUP_EXIT_OK ? ACMEUP_EXIT_FAILED : status;
+}
+
 /* Parse, load the configuration, run the command; an exit status. */
 static int
 run(int argc, char **argv, struct opts *o)
 {
 	const struct command *cmd = NULL;
 	struct config *cfg = NULL;
+	struct report rep = { NULL, 0 };
+	struct timespec t0;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = cli_parse(argc, argv, o);
 	if (rc == 0 && o->help) {
 		cli_usage(o->command);
@@ -129,18 +163,23 @@ run(int argc, char **argv, struct opts *o)
 		return ACMEUP_EXIT_USAGE;
 	}
 	interrupt_install();
+	if (o->metrics_file != NULL)
+		o->report = &rep;
 	rc = crypto_init();
 	if (rc == 0)
 		rc = cmd->run(o);
 	crypto_deinit();
-	config_free(cfg);
 	if (rc < 0) {
 		log_progress_clear();
 		text_printf(stderr, "acmeup: error: %s\n", acmeup_errmsg(rc));
 	} else if (rc == 0) {
 		log_stage("done");
 	}
-	return exit_status(rc);
+	rc = write_metrics(o, cmd->name, exit_status(rc), &t0);
+	o->report = NULL;
+	report_clear(&rep);
+	config_free(cfg);
+	return rc;
 }
 
 /* What stdout could not take (a reader gone: "acmeup list | head -n 1";

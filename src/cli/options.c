@@ -182,6 +182,9 @@ const struct opt_def opt_table[] = {
 	{ "json", 0, ARG_FLAG, CERTS | CMD_LIST, 0, O(json), 0, 0, 0, 0, NULL,
 	  NULL, G_FLEET, NULL, "a JSON summary on stdout (progress stays on\n"
 	  "stderr)" },
+	{ "metrics-file", 0, ARG_STR, CERTS, IN_GLOBAL, O(metrics_file), 0, 0,
+	  0, 0, NULL, NULL, G_FLEET, "FILE", "after the run, write a Prometheus "
+	  "textfile (node_exporter)\nthere: expiry, last attempt, run status" },
 	{ "verbose", 'v', ARG_COUNT, CMD_ALL, 0, O(verbosity), 0, 0, 0, 0, NULL,
 	  NULL, G_GENERAL, NULL, "more detail (-vv: protocol trace)" },
 	{ "quiet", 'q', ARG_FLAG, CMD_ALL, 0, O(quiet), 0, 0, 0, 0, NULL, NULL,

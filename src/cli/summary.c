@@ -78,6 +78,16 @@ log_job(const struct issue_job *j, size_t n)
 	    j->hook_error != NULL ? j->hook_error : "");
 }
 
+/* Hand rep to *o->report for the metrics file (main.c); rep is zeroed. */
+static void
+keep_report(const struct opts *o, struct report *rep)
+{
+	report_clear(o->report);
+	*o->report = *rep;
+	rep->certs = NULL;
+	rep->n = 0;
+}
+
 int
 issue_summary(const struct opts *o, const char *command,
               struct issue_job *jobs, size_t n)
@@ -90,7 +100,7 @@ issue_summary(const struct opts *o, const char *command,
 		cnt[jobs[i].action]++;
 		hooks += jobs[i].hook_error != NULL;
 		log_job(&jobs[i], n);
-		if (rc == 0 && o->json)
+		if (rc == 0 && (o->json || o->report != NULL))
 			rc = report_job(&rep, &jobs[i]);
 	}
 	if (n > 1 || cnt[ISSUE_SKIPPED] > 0)
@@ -100,6 +110,8 @@ issue_summary(const struct opts *o, const char *command,
 		    hooks > 0 ? ", deploy hook failures" : "");
 	if (rc == 0 && o->json)
 		rc = report_print_json(&rep, command, stdout);
+	if (rc == 0 && o->report != NULL)
+		keep_report(o, &rep);
 	report_clear(&rep);
 	if (rc != 0)
 		return rc;

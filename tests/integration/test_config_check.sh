@@ -199,3 +199,37 @@ run_acmeup unknown-cert list -c "$CONF" nosuch
 grep -qF "$CONF: no certificate 'nosuch'" "$TMP/unknown-cert.err" ||
 	fail "unknown certificate: $(cat "$TMP/unknown-cert.err")"
 ok "list/issue stop at configuration errors with exit 2"
+
+# Every problem at once (issue 14 item 3). Settings: three broken lines,
+# each said with its line, then the count; exit 2.
+good | sed -e 's|^renew-before 20d|renew-before soon|' -e 's|^email pki@example.test|emial pki@example.test|' >"$CONF"
+printf 'ttl many\n' >>"$CONF"
+run_acmeup three config-check -c "$CONF"
+[ "$RC" = 2 ] || { show_output three; fail "three broken settings: exit $RC, want 2"; }
+for want in "renew-before: 'soon' is not a duration" "unknown setting 'emial'" "ttl: 'many' is not" "$CONF: 3 problems"; do
+	grep -qF "$want" "$TMP/three.err" || { show_output three; fail "three broken settings: no '$want'"; }
+done
+[ "$(grep -c "^acmeup: .*$CONF:[0-9]*: " "$TMP/three.err")" = 3 ] ||
+	{ show_output three; fail "not one FILE:LINE line per problem"; }
+ok "three broken settings: each said with its line, then '3 problems'; exit 2"
+
+# What the cert blocks need: a CA and a key; and a directory that cannot
+# be made. All said in one run.
+printf 'state-dir %s/file/state\ncert c {\n    domains x.example.test\n}\n' "$TMP" >"$CONF"
+touch "$TMP/file"
+run_acmeup needs config-check -c "$CONF"
+[ "$RC" = 2 ] || { show_output needs; fail "no server, no key, bad state-dir: exit $RC, want 2"; }
+for want in "server: not set" "no TSIG key anywhere" "state-dir" "$CONF: 3 problems"; do
+	grep -qF "$want" "$TMP/needs.err" || { show_output needs; fail "no server/key/dir: no '$want'"; }
+done
+[ -z "$(cat "$TMP/needs.out")" ] || fail "a failed check printed on stdout: $(cat "$TMP/needs.out")"
+ok "cert blocks without server and key, state-dir under a file: all three said in one run; exit 2"
+
+# Without cert blocks the file may serve dns-check alone: notes, exit 0.
+printf 'resolver 127.53.0.250\nstate-dir %s/state\n' "$TMP" >"$CONF"
+run_acmeup dnsonly config-check -c "$CONF"
+[ "$RC" = 0 ] || { show_output dnsonly; fail "a dns-check-only file: exit $RC, want 0"; }
+for want in "^note: no server" "^note: no tsig-key" "^ok: 0 certificates"; do
+	grep -q "$want" "$TMP/dnsonly.out" || { show_output dnsonly; fail "dns-check-only file: no '$want'"; }
+done
+ok "a file without cert blocks, server or key: notes on what it cannot do alone; exit 0"

@@ -123,6 +123,24 @@ test_errors(void **state)
 	}
 }
 
+/* Every problem of a file is found in one reading: the error counts them. */
+static void
+test_all_problems(void **state)
+{
+	const char *text = "frobnicate yes\nttl soon\ncert a {\n  bogus 1\n"
+	    "}\ncert a {\n  domains a.example\n}\n";
+	struct config *cfg = NULL;
+	int rc;
+
+	(void)state;
+	acmeup_err_clear();
+	rc = config_parse("c.conf", text, strlen(text), &cfg);
+	assert_int_equal(rc, ACMEUP_EINVAL);
+	assert_null(cfg);
+	assert_string_equal(acmeup_errmsg(rc),
+	    "c.conf: 5 problems (each said above)");
+}
+
 static void
 test_durations(void **state)
 {
@@ -147,6 +165,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_all_problems),
 		cmocka_unit_test(test_durations),
 	};
 
