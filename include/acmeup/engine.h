@@ -35,6 +35,8 @@ struct engine_config {
 	const char *eab_hmac_key;
 	const char *eab_alg;
 	const struct dns_config *dns; /* zones, keys, aliases, the wait */
+	int dry_run;                 /* finalize, then store nothing and run
+	                              * no hook; orders name no "replaces" */
 };
 
 /* What became of one certificate. */

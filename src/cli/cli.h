@@ -26,6 +26,7 @@ struct opts {
 	const char *domains[CLI_MAX_DOMAINS];
 	size_t n_domains;
 	const char *server;        /* ACME directory URL */
+	const char *staging_server; /* --staging-server: the CA of --dry-run */
 	const char *ca_bundle;
 	const char *tsig_key;      /* key file */
 	const char *tsig_key_name;
@@ -81,6 +82,8 @@ struct opts {
 	struct report *report;     /* main's: where issue and renew leave their
 	                            * report for --metrics-file, or NULL */
 	int force;                 /* --force: renew even when not due */
+	int dry_run;               /* --dry-run: order, prove, validate,
+	                            * finalize; store nothing, run no hook */
 	unsigned jobs;             /* -j/--jobs N; 0: the default */
 	const char *deploy_hook;   /* --deploy-hook CMD */
 	unsigned renew_before;     /* --renew-before, seconds; 0: the default */

@@ -158,7 +158,7 @@ int
 list_run(const struct opts *o)
 {
 	struct certspec_list specs = { NULL, 0 };
-	struct report rep = { NULL, 0 };
+	struct report rep = { NULL, 0, 0 };
 	long long now = (long long)time(NULL);
 	size_t i;
 	int rc;

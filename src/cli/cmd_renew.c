@@ -67,17 +67,21 @@ consider(struct issue_engine *e, const struct opts *o, struct issue_job *j,
 	if (rc == 0)
 		rc = store_cert_recover(dir);
 	if (rc == 0)
-		rc = renew_facts_load(issue_engine_acme(e), dir,
-		    j->spec->domains, j->spec->n_domains, &f, &id);
+		rc = renew_facts_load(o->dry_run ? NULL : issue_engine_acme(e),
+		    dir, j->spec->domains, j->spec->n_domains, &f, &id);
 	if (rc != 0) {
 		issue_job_fail(j, rc);
 		acmeup_err_clear(); /* taken by the job; the others go on */
 		return rc;
 	}
 	renew_decide(&f, j->spec->renew_before, now, draw(), &d);
-	if (!d.due && o->force) {
+	if (!d.due && (o->force || o->dry_run)) {
 		d.due = 1;
-		d.why = "--force";
+		d.why = o->dry_run ? "--dry-run" : "--force";
+	}
+	if (o->dry_run) {	/* the test CA does not know this certificate */
+		free(id);
+		id = NULL;
 	}
 	log_decision(j, &d);
 	j->existed = f.present;

@@ -95,8 +95,8 @@ write_metrics(const struct opts *o, const char *command, int status,
 	struct timespec t1;
 	int rc;
 
-	if (o->metrics_file == NULL || (strcmp(command, "issue") != 0 &&
-	    strcmp(command, "renew") != 0))
+	if (o->metrics_file == NULL || o->dry_run || (strcmp(command,
+	    "issue") != 0 && strcmp(command, "renew") != 0))
 		return status;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	m.duration = (double)(t1.tv_sec - t0->tv_sec) +
@@ -109,13 +109,28 @@ write_metrics(const struct opts *o, const char *command, int status,
 	return status == ACMEUP_EXIT_OK ? ACMEUP_EXIT_FAILED : status;
 }
 
+/* --dry-run talks to the --server given on the command line, else to
+ * staging-server; never silently to the configured production CA, whose
+ * rate limits a test would spend. */
+static int
+dry_run_server(struct opts *o)
+{
+	if (!o->dry_run || cli_given(o, "server"))
+		return 0;
+	if (o->staging_server == NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "--dry-run needs a CA to try: "
+		    "staging-server in the configuration, or --server URL");
+	o->server = o->staging_server;
+	return 0;
+}
+
 /* Parse, load the configuration, run the command; an exit status. */
 static int
 run(int argc, char **argv, struct opts *o)
 {
 	const struct command *cmd = NULL;
 	struct config *cfg = NULL;
-	struct report rep = { NULL, 0 };
+	struct report rep = { NULL, 0, 0 };
 	struct timespec t0;
 	int rc;
 
@@ -153,6 +168,8 @@ run(int argc, char **argv, struct opts *o)
 		log_init(o->quiet ? LOG_QUIET : o->verbosity);
 		rc = config_setup(o, &cfg);
 	}
+	if (rc == 0)
+		rc = dry_run_server(o);
 	if (rc == 0 && cmd->ca)
 		rc = check_ca_opts(o);
 	if (rc == 0)

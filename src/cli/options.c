@@ -71,6 +71,9 @@ const struct opt_def opt_table[] = {
 	  "(/bin/sh -c) after a certificate changed" },
 	{ "server", 0, ARG_STR, CA, IN_GLOBAL | IN_ZONE, O(server), 0, 0, 0, 0,
 	  NULL, NULL, G_CA, "URL", "ACME directory URL" },
+	{ "staging-server", 0, ARG_STR, CERTS, IN_GLOBAL, O(staging_server), 0,
+	  0, 0, 0, NULL, NULL, G_CA, "URL", "the CA of --dry-run (a staging or "
+	  "test CA)" },
 	{ "ca-bundle", 0, ARG_STR, CA, IN_GLOBAL, O(ca_bundle), 0, 0, 0, 0,
 	  NULL, NULL, G_CA, "FILE", "PEM file of CAs to trust for the ACME "
 	  "server\n(default /etc/ssl/certs/ca-certificates.crt)" },
@@ -179,6 +182,10 @@ const struct opt_def opt_table[] = {
 	  NULL, G_FLEET, "N", "orders per batch (default 10)" },
 	{ "force", 0, ARG_FLAG, CMD_RENEW, 0, O(force), 0, 0, 0, 0, NULL, NULL,
 	  G_FLEET, NULL, "renew even what is not due" },
+	{ "dry-run", 0, ARG_FLAG, CERTS, 0, O(dry_run), 0, 0, 0, 0, NULL, NULL,
+	  G_FLEET, NULL, "the whole flow (every certificate due) against\n"
+	  "staging-server or the --server given; nothing\nstored, no hook, no "
+	  "metrics" },
 	{ "json", 0, ARG_FLAG, CERTS | CMD_LIST, 0, O(json), 0, 0, 0, 0, NULL,
 	  NULL, G_FLEET, NULL, "a JSON summary on stdout (progress stays on\n"
 	  "stderr)" },

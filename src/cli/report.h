@@ -52,6 +52,7 @@ struct report_cert {
 struct report {
 	struct report_cert *certs;
 	size_t n;
+	int dry_run;             /* issue/renew --dry-run: nothing stored */
 };
 
 /* A new entry for spec (name, domains and directory copied; the outcome
@@ -71,7 +72,8 @@ const char *report_action_name(enum report_action a);
 size_t report_count(const struct report *r, enum report_action a);
 
 /* The JSON summary (one object, a trailing newline) on out:
- *   { "command": "renew", "certificates": [ { "name", "domains",
+ *   { "command": "renew", "dry_run": false, "certificates": [ { "name",
+ *     "domains",
  *     "action", "error", "hook_error", "why", "present", "due",
  *     "not_before", "expiry", "next_renewal" (RFC 3339 UTC or null),
  *     "cert_names" (list only), "files": { "dir", "privkey", "cert",

@@ -169,6 +169,8 @@ report_print_json(const struct report *r, const char *command, FILE *out)
 
 	open_(&w, NULL, '{');
 	str(&w, "command", command);
+	next(&w, "dry_run");
+	fputs(r->dry_run ? "true" : "false", out);
 	open_(&w, "certificates", '[');
 	for (i = 0; i < r->n; i++)
 		cert(&w, &r->certs[i]);

@@ -92,7 +92,7 @@ int
 issue_summary(const struct opts *o, const char *command,
               struct issue_job *jobs, size_t n)
 {
-	struct report rep = { 0 };
+	struct report rep = { NULL, 0, o->dry_run };
 	size_t i, cnt[4] = { 0 }, hooks = 0;
 	int rc = 0;
 
@@ -103,11 +103,12 @@ issue_summary(const struct opts *o, const char *command,
 		if (rc == 0 && (o->json || o->report != NULL))
 			rc = report_job(&rep, &jobs[i]);
 	}
-	if (n > 1 || cnt[ISSUE_SKIPPED] > 0)
-		log_stage("%s: %zu issued, %zu renewed, %zu failed, %zu not "
-		    "due%s", command, cnt[ISSUE_ISSUED], cnt[ISSUE_RENEWED],
-		    cnt[ISSUE_FAILED], cnt[ISSUE_SKIPPED],
-		    hooks > 0 ? ", deploy hook failures" : "");
+	if (n > 1 || cnt[ISSUE_SKIPPED] > 0 || o->dry_run)
+		log_stage("%s%s: %zu issued, %zu renewed, %zu failed, %zu not "
+		    "due%s", o->dry_run ? "dry run: " : "", command,
+		    cnt[ISSUE_ISSUED], cnt[ISSUE_RENEWED], cnt[ISSUE_FAILED],
+		    cnt[ISSUE_SKIPPED], hooks > 0 ? ", deploy hook failures" :
+		    o->dry_run ? " (nothing stored)" : "");
 	if (rc == 0 && o->json)
 		rc = report_print_json(&rep, command, stdout);
 	if (rc == 0 && o->report != NULL)

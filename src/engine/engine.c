@@ -477,7 +477,8 @@ start_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 		rc = interrupt_pending() ? acmeup_fail(ACMEUP_EINTR,
 		    "interrupted by a signal before the order") : 0;
 		if (rc == 0)
-			rc = order_start(e->acme, e->cfg.state_dir, &runs[i]);
+			rc = order_start(e->acme, e->cfg.state_dir,
+			    e->cfg.dry_run, &runs[i]);
 		if (order_done(runs, i, n, rc))
 			return rc;
 	}
@@ -494,7 +495,7 @@ finish_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!order_alive(&runs[i]))
 			continue;
-		rc = order_finish(e->acme, e->csr, &runs[i]);
+		rc = order_finish(e->acme, e->csr, e->cfg.dry_run, &runs[i]);
 		if (order_done(runs, i, n, rc))
 			return rc;
 	}

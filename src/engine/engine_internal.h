@@ -85,14 +85,16 @@ void order_run_clear(struct order_run *r); /* accepts NULL members */
 /* 1 while the job has not failed. */
 int order_alive(const struct order_run *r);
 
-/* Lock, names, "replaces", newOrder, its authorizations and the dns-01
- * records that answer the pending ones (RFC 8555 7.4, 7.5, 8.4). */
-int order_start(struct acme_client *c, const char *state_dir,
+/* Lock, names, "replaces" (none for a dry run), newOrder, its
+ * authorizations and the dns-01 records that answer the pending ones
+ * (RFC 8555 7.4, 7.5, 8.4). */
+int order_start(struct acme_client *c, const char *state_dir, int dry_run,
                 struct order_run *r);
 
 /* Key, CSR (or the user's csr, may be NULL), finalize, download, store,
- * deploy hook (its failure lands in job->hook_error, not in the result). */
+ * deploy hook (its failure lands in job->hook_error, not in the result).
+ * A dry run stops after the download: nothing stored, no hook. */
 int order_finish(struct acme_client *c, const struct issue_csr *csr,
-                 struct order_run *r);
+                 int dry_run, struct order_run *r);
 
 #endif

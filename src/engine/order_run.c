@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acmeup/acme.h"
+#include "acmeup/acme_ari.h"
 #include "acmeup/acme_ident.h"
 #include "acmeup/engine_acme.h"
 #include "acmeup/crypto.h"
@@ -172,7 +173,7 @@ cert_exists(const char *dir)
 }
 
 int
-order_start(struct acme_client *c, const char *state_dir,
+order_start(struct acme_client *c, const char *state_dir, int dry_run,
             struct order_run *r)
 {
 	struct issue_job *j = r->job;
@@ -188,7 +189,7 @@ order_start(struct acme_client *c, const char *state_dir,
 		rc = store_cert_recover(r->certdir);
 	if (rc == 0)
 		j->existed = cert_exists(r->certdir);
-	if (rc == 0 && !j->replaces_known)
+	if (rc == 0 && !j->replaces_known && !dry_run)
 		rc = engine_replaces(c, r->certdir, &j->replaces);
 	req.names = (const char *const *)r->names;
 	req.n = r->n_names;
@@ -292,9 +293,22 @@ deploy(struct order_run *r)
 	acmeup_err_clear();
 }
 
+/* A dry run's end: the certificate came, and goes. */
+static void
+dry_run_done(struct order_run *r, const char *pem)
+{
+	char when[32];
+
+	r->job->action = r->job->existed ? ISSUE_RENEWED : ISSUE_ISSUED;
+	note_validity(r->job, pem);
+	ari_format_time(r->job->not_after, when, sizeof(when));
+	log_stage("dry run: %s: certificate obtained (expires %s); not "
+	    "stored, no hook", r->job->spec->name, when);
+}
+
 int
 order_finish(struct acme_client *c, const struct issue_csr *csr,
-             struct order_run *r)
+             int dry_run, struct order_run *r)
 {
 	struct acme_finish_opts fo = { .timeout_ms = ORDER_TIMEOUT_MS,
 	    .preferred_chain = r->job->spec->preferred_chain,
@@ -314,6 +328,10 @@ order_finish(struct acme_client *c, const struct issue_csr *csr,
 		rc = acme_order_finalize(c, r->order_url, &r->order,
 		    csr != NULL ? csr->der : der,
 		    csr != NULL ? csr->len : der_len, &fo, &pem);
+	if (rc == 0 && dry_run) {
+		dry_run_done(r, pem);
+		goto out;
+	}
 	if (rc == 0)
 		rc = store_certificate(r->certdir, key, pem);
 	if (rc == 0) {
@@ -324,6 +342,7 @@ order_finish(struct acme_client *c, const struct issue_csr *csr,
 		note_validity(r->job, pem);
 		deploy(r);
 	}
+out:
 	free(pem);
 	free(der);
 	crypto_key_free(key);
