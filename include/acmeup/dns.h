@@ -146,12 +146,21 @@ int dns_journal_recover(const struct dns_ctx *ctx, const char *state_dir,
                         size_t *found, size_t *left);
 
 /* The dns-check preflight for one certificate name: route (alias, CNAME
- * chain, zone, primary, key), then a probe TXT added (journalled in j),
- * its arrival timed on every authoritative server, and removed. Writes a
- * report for a person to out; returns 0 when all went well, else the
- * first failure with its detail. */
+ * chain, zone, primary, key), the name's CAA (dns_caa_check, for the CA
+ * whose issuer domain is ca, NULL when unknown), then a probe TXT added
+ * (journalled in j), its arrival timed on every authoritative server, and
+ * removed. Writes a report for a person to out; returns 0 when all went
+ * well, else the first failure with its detail. */
 int dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
-                   FILE *out);
+                   const char *ca, FILE *out);
+
+/* RFC 8659: the relevant CAA RRset of name ("*.x" for a wildcard) through
+ * the resolver, printed to out, and whether it lets the CA with issuer
+ * domain ca (NULL: any) issue by dns-01 (RFC 8657 validationmethods).
+ * 0 when it does or there is no CAA; ACMEUP_EDNS with the reason when it
+ * forbids or the lookup fails. */
+int dns_caa_check(const struct dns_ctx *ctx, const char *name,
+                  const char *ca, FILE *out);
 
 struct tsig_key;
 

@@ -58,6 +58,7 @@ struct opts {
 	const char *cert_name;
 	const char *dns_server;
 	const char *resolver;
+	const char *caa_identity;  /* dns-check --caa-identity DOMAIN */
 	unsigned propagation_timeout_ms;
 	unsigned ttl;
 	const char *zone_servers[CLI_MAX_DNS]; /* ZONE=HOST[:PORT] */

@@ -22,7 +22,7 @@ run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
 
 	for (i = 0; i < total; i++) {
 		name = i < o->n_args ? o->args[i] : o->domains[i - o->n_args];
-		rc = dns_check_name(ctx, j, name, stdout);
+		rc = dns_check_name(ctx, j, name, o->caa_identity, stdout);
 		if (rc == ACMEUP_EINTR)
 			return rc;
 		if (rc < 0 && bad++ == 0)
@@ -67,12 +67,16 @@ dns_check_run(const struct opts *o)
 	struct dns_config cfg;
 	struct dns_ctx *ctx = NULL;
 	struct journal *j = NULL;
+	char *norm = NULL;
 	int rc;
 
 	if (o->n_args + o->n_domains == 0)
 		return acmeup_fail(ACMEUP_EUSAGE, "dns-check: give the names to "
 		                   "check (acmeup dns-check NAME...)");
 	rc = check_names(o);
+	if (rc == 0 && o->caa_identity != NULL)
+		rc = name_check(o->caa_identity, 0, "--caa-identity", &norm);
+	free(norm);
 	if (rc < 0)
 		return rc;
 	rc = dns_config_from_opts(o, &cfg);

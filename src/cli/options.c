@@ -124,6 +124,9 @@ const struct opt_def opt_table[] = {
 	{ "resolver", 0, ARG_STR, DNS, IN_GLOBAL, O(resolver), 0, 0, 0, 0, NULL,
 	  NULL, G_DNS, "A[:P]", "resolver for zone discovery (default: the "
 	  "first\nnameserver in /etc/resolv.conf)" },
+	{ "caa-identity", 0, ARG_STR, CMD_DNS_CHECK, IN_GLOBAL, O(caa_identity),
+	  0, 0, 0, 0, NULL, NULL, G_DNS, "DOMAIN", "dns-check: the CA's issuer "
+	  "domain name for CAA\n(e.g. letsencrypt.org)" },
 	{ "propagation-timeout", 0, ARG_SECONDS, DNS, IN_GLOBAL,
 	  O(propagation_timeout_ms), 0, 1, 3600, 1000, NULL, NULL, G_DNS, "SEC",
 	  "how long to wait for every authoritative server\nto answer the "

@@ -93,6 +93,10 @@ print_proof(FILE *out, const struct dns_set *set)
 static const char *
 advice(const char *stage, int rc, const char *detail)
 {
+	if (strcmp(stage, "caa") == 0)
+		return "the CA will refuse this name: add an issue (issuewild "
+		       "for a wildcard) property naming it, with dns-01 in any "
+		       "validationmethods, or remove the record";
 	if (strcmp(stage, "route") == 0)
 		return "the DNS does not lead to a name acmeup may write: fix the "
 		       "CNAME or delegation as said above";
@@ -157,12 +161,13 @@ probe(struct dns_ctx *ctx, struct journal *j, const char *challenge,
 
 int
 dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
-               FILE *out)
+               const char *ca, FILE *out)
 {
 	struct dns_route route;
+	struct acmeup_err caa_err = { 0 };
 	ldns_rdf *owner = NULL;
 	char challenge[300];
-	int rc;
+	int rc, caa = 0;
 
 	memset(&route, 0, sizeof(route));
 	text_printf(out, "%s\n", name);
@@ -179,8 +184,16 @@ dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
 			if (dns_zinfo_servers(ctx, route.zone) != 0)
 				acmeup_err_clear(); /* printed as unknown */
 		print_route(out, &route, ctx);
-		rc = probe(ctx, j, challenge, out);
+		caa = dns_caa_check(ctx, name, ca, out);
+		if (caa < 0 && caa != ACMEUP_EINTR) {
+			caa = acmeup_err_keep(&caa_err, report_failure(out,
+			    "caa", caa));
+			acmeup_err_clear();
+		}
+		rc = caa == ACMEUP_EINTR ? caa : probe(ctx, j, challenge, out);
 	}
+	if (rc == 0 && caa < 0)	/* the probe went well: the CAA finding */
+		rc = acmeup_fail(caa, "%s", acmeup_err_text(&caa_err, caa));
 	if (rc == 0)
 		text_printf(out, "  OK        acmeup can publish and prove the "
 		        "challenge for %s\n", name);

@@ -101,6 +101,14 @@ write_zone_example() {
 			; A wildcard CNAME swallows _acme-challenge.x.trap (the trap).
 			*.trap	IN CNAME	target.$ZONE.
 			target	IN A	10.0.0.200
+			; CAA (RFC 8659, 8657) for dns-check: each subtree its own set.
+			caa-none	IN CAA	0 issue ";"
+			caa-other	IN CAA	0 issue "ca.example.net"
+			caa-methods	IN CAA	0 issue "pebble.test; validationmethods=http-01"
+			caa-ok	IN CAA	0 issue "pebble.test; validationmethods=dns-01,http-01"
+			caa-ok	IN CAA	0 issuewild ";"
+			caa-crit	IN CAA	128 tbs "x"
+			caa-crit	IN CAA	0 issue "pebble.test"
 		EOF
 		for i in 1 2 3 4 5 6 7 8 9; do
 			printf 'host%d\tIN A\t10.0.0.%d\n' "$i" "$i"
