@@ -35,6 +35,8 @@ struct engine_config {
 	const char *eab_hmac_key;
 	const char *eab_alg;
 	const struct dns_config *dns; /* zones, keys, aliases, the wait */
+	int no_sandbox;              /* --no-sandbox: one process, no
+	                              * seccomp (debugging only) */
 };
 
 /* What became of one certificate. */

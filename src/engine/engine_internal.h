@@ -28,6 +28,7 @@
 struct acme_client;
 struct chcache;
 struct dns_set;
+struct dns_ctx;
 
 /* One pending dns-01 challenge. Strings owned. */
 struct pending {
@@ -94,5 +95,18 @@ int order_start(struct acme_client *c, const char *state_dir,
  * deploy hook (its failure lands in job->hook_error, not in the result). */
 int order_finish(struct acme_client *c, const struct issue_csr *csr,
                  struct order_run *r);
+
+/* engine_privsep.c: the keys process (priv.h) started with every TSIG
+ * key of dns, which this process then no longer holds (the account key is
+ * opened there next: priv_account_open); the main seccomp filter installed
+ * where available (said once when not). */
+int engine_privsep_start(struct dns_ctx *dns);
+
+/* 1 when a keys process died during the run. */
+int engine_privsep_died(void);
+
+/* rc, or when a keys process died, its failure naming the process and
+ * signal (after the records were removed). */
+int engine_privsep_check(int rc);
 
 #endif

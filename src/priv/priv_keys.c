@@ -1,0 +1,320 @@
+/* The keys process: holds the TSIG keys, the account key and the
+ * certificate keys; answers one request at a time on its socketpair until
+ * the other end closes it. It parses nothing from the network but the
+ * TSIG record it verifies (tsig_verify), and every request is decoded
+ * against its schema and bounded before use. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acmeup/account_key.h"
+#include "acmeup/crypto.h"
+#include "acmeup/error.h"
+#include "priv_internal.h"
+#include "tsig.h"
+
+#define TSIG_ROOM 1024   /* RFC 8945 4.2: two names, fixed fields, MAC */
+#define DNS_MSG_MAX 65535
+
+struct keys {
+	struct priv_table *t;
+	int sealed;      /* files done (account key): seccomp on if wanted */
+	struct crypto_key *cert[PRIV_CERTKEYS_MAX]; /* by id - 1 */
+	struct priv_buf out;
+};
+
+static const struct tsig_key *
+tsig_by_id(const struct keys *k, uint64_t id)
+{
+	return id < k->t->ntsig ? k->t->tsig[id] : NULL;
+}
+
+static int
+tsig_sign_req(struct keys *k, const struct priv_msg *m)
+{
+	const struct tsig_key *key = tsig_by_id(k, m->f[0].num);
+	struct tsig_ctx ctx = { .time_offset = (int64_t)m->f[1].num,
+	                        .fudge = (uint16_t)m->f[2].num };
+	size_t len = m->f[3].len;
+	uint8_t *buf;
+	int trc;
+
+	if (key == NULL || len > DNS_MSG_MAX || m->f[2].num > 0xffff)
+		return acmeup_fail(ACMEUP_EINVAL, "TSIG sign request: no key %llu"
+		                   " or a bad message", (unsigned long long)m->f[0].num);
+	buf = malloc(len + TSIG_ROOM);
+	if (buf == NULL)
+		return ACMEUP_ENOMEM;
+	memcpy(buf, m->f[3].data, len);
+	trc = tsig_sign(key, buf, &len, len + TSIG_ROOM, &ctx);
+	priv_buf_start(&k->out, PRIV_REPLY | PRIV_TSIG_SIGN);
+	priv_put_num(&k->out, (uint64_t)(int64_t)trc);
+	priv_put_bytes(&k->out, buf, trc == TSIG_OK ? len : 0);
+	priv_put_bytes(&k->out, ctx.mac, trc == TSIG_OK ? ctx.mac_len : 0);
+	priv_put_num(&k->out, ctx.orig_id);
+	free(buf);
+	return 0;
+}
+
+static int
+tsig_verify_req(struct keys *k, const struct priv_msg *m)
+{
+	const struct tsig_key *key = tsig_by_id(k, m->f[0].num);
+	struct tsig_ctx ctx = { .time_offset = (int64_t)m->f[1].num,
+	                        .fudge = (uint16_t)m->f[2].num,
+	                        .orig_id = (uint16_t)m->f[4].num };
+	struct tsig_result res = { 0 };
+	int trc;
+
+	if (key == NULL || m->f[3].len > sizeof(ctx.mac) ||
+	    m->f[5].len > DNS_MSG_MAX || m->f[2].num > 0xffff ||
+	    m->f[4].num > 0xffff)
+		return acmeup_fail(ACMEUP_EINVAL, "TSIG verify request: no key "
+		                   "%llu or a bad field",
+		                   (unsigned long long)m->f[0].num);
+	memcpy(ctx.mac, m->f[3].data, m->f[3].len);
+	ctx.mac_len = m->f[3].len;
+	trc = tsig_verify(key, m->f[5].data, m->f[5].len, &ctx, &res);
+	priv_buf_start(&k->out, PRIV_REPLY | PRIV_TSIG_VERIFY);
+	priv_put_num(&k->out, (uint64_t)(int64_t)trc);
+	priv_put_num(&k->out, res.error);
+	priv_put_num(&k->out, res.server_time);
+	priv_put_num(&k->out, res.our_time);
+	return 0;
+}
+
+static int
+jws_sign_req(struct keys *k, const struct priv_msg *m)
+{
+	uint64_t id = m->f[0].num;
+	uint8_t *sig = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (id >= k->t->nacct || k->t->acct[id] == NULL)
+		return acmeup_fail(ACMEUP_EINVAL, "JWS request: no account key "
+		                   "%llu", (unsigned long long)id);
+	rc = crypto_sign(k->t->acct[id], m->f[1].data, m->f[1].len, &sig, &len);
+	if (rc != 0)
+		return rc;
+	priv_buf_start(&k->out, PRIV_REPLY | PRIV_JWS_SIGN);
+	priv_put_bytes(&k->out, sig, len);
+	free(sig);
+	return 0;
+}
+
+/* The NUL-separated names of a CSR request, each non-empty and printable. */
+static int
+split_names(const struct priv_field *f, const char **names, size_t *n)
+{
+	const char *p = (const char *)f->data, *end = p + f->len;
+	size_t i;
+
+	*n = 0;
+	if (f->len == 0 || end[-1] != '\0')
+		return -1;
+	while (p < end) {
+		if (*n == PRIV_NAMES_MAX || *p == '\0')
+			return -1;
+		for (i = 0; p[i] != '\0'; i++)
+			if ((unsigned char)p[i] <= ' ' ||
+			    (unsigned char)p[i] >= 0x7f)
+				return -1;
+		names[(*n)++] = p;
+		p += i + 1;
+	}
+	return 0;
+}
+
+static int
+certkey_new_req(struct keys *k, const struct priv_msg *m)
+{
+	const char *names[PRIV_NAMES_MAX];
+	struct crypto_key *key = NULL;
+	uint8_t *der = NULL;
+	size_t n, len = 0, slot;
+	char desc[32];
+	int rc;
+
+	for (slot = 0; slot < PRIV_CERTKEYS_MAX && k->cert[slot] != NULL; slot++)
+		;
+	if (slot == PRIV_CERTKEYS_MAX || m->f[0].num > 4 ||
+	    split_names(&m->f[2], names, &n) != 0)
+		return acmeup_fail(ACMEUP_EINVAL, "certificate key request: bad "
+		                   "type or names, or too many keys");
+	if (m->f[1].len > 0)
+		rc = crypto_key_from_pem((const char *)m->f[1].data, m->f[1].len,
+		                         &key);
+	else
+		rc = crypto_key_generate((enum crypto_key_type)m->f[0].num, &key);
+	if (rc == 0)
+		rc = crypto_csr_new(key, names, n, &der, &len);
+	if (rc != 0) {
+		crypto_key_free(key);
+		return rc;
+	}
+	k->cert[slot] = key;
+	crypto_key_describe(key, desc, sizeof(desc));
+	priv_buf_start(&k->out, PRIV_REPLY | PRIV_CERTKEY_NEW);
+	priv_put_num(&k->out, slot + 1);
+	priv_put_bytes(&k->out, der, len);
+	priv_put_bytes(&k->out, desc, strlen(desc));
+	free(der);
+	return 0;
+}
+
+static struct crypto_key **
+cert_by_id(struct keys *k, uint64_t id)
+{
+	if (id == 0 || id > PRIV_CERTKEYS_MAX || k->cert[id - 1] == NULL) {
+		acmeup_fail(ACMEUP_EINVAL, "no certificate key %llu",
+		            (unsigned long long)id);
+		return NULL;
+	}
+	return &k->cert[id - 1];
+}
+
+static int
+certkey_pem_req(struct keys *k, const struct priv_msg *m)
+{
+	struct crypto_key **key = cert_by_id(k, m->f[0].num);
+	char *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (key == NULL)
+		return ACMEUP_EINVAL;
+	rc = crypto_key_to_pem(*key, &pem, &len);
+	if (rc != 0)
+		return rc;
+	priv_buf_start(&k->out, PRIV_REPLY | PRIV_CERTKEY_PEM);
+	priv_put_bytes(&k->out, pem, len);
+	explicit_bzero(pem, len);
+	free(pem);
+	return 0;
+}
+
+static int
+certkey_free_req(struct keys *k, const struct priv_msg *m)
+{
+	struct crypto_key **key = cert_by_id(k, m->f[0].num);
+
+	if (key == NULL)
+		return ACMEUP_EINVAL;
+	crypto_key_free(*key);
+	*key = NULL;
+	priv_buf_start(&k->out, PRIV_REPLY | PRIV_CERTKEY_FREE);
+	return 0;
+}
+
+/* account_key_open in this process: the private key stays here. */
+static int
+account_open_req(struct keys *k, const struct priv_msg *m)
+{
+	struct crypto_key *key = NULL;
+	char dir[PATH_MAX];
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (k->sealed || k->t->nacct == PRIV_ACCOUNTS_MAX ||
+	    m->f[0].len == 0 || m->f[0].len >= sizeof(dir) ||
+	    memchr(m->f[0].data, 0, m->f[0].len) != NULL || m->f[1].num > 4)
+		return acmeup_fail(ACMEUP_EINVAL, "account key request refused");
+	memcpy(dir, m->f[0].data, m->f[0].len);
+	dir[m->f[0].len] = '\0';
+	rc = account_key_open(dir, (enum crypto_key_type)m->f[1].num,
+	                      m->f[2].num != 0, &key, NULL);
+	if (rc == 0)
+		rc = crypto_key_public_der(key, &der, &len);
+	if (rc != 0) {
+		crypto_key_free(key);
+		return rc;
+	}
+	priv_buf_start(&k->out, PRIV_REPLY | PRIV_ACCOUNT_OPEN);
+	priv_put_num(&k->out, k->t->nacct);
+	priv_put_bytes(&k->out, der, len);
+	k->t->acct[k->t->nacct++] = key;
+	free(der);
+	return 0;
+}
+
+/* No more files from here on: the filter, once. */
+static void
+seal(struct keys *k)
+{
+	if (k->sealed)
+		return;
+	k->sealed = 1;
+	if (k->t->sandbox && priv_sandbox_keys() != 0)
+		acmeup_err_clear(); /* the main process says it once */
+}
+
+static int
+dispatch(struct keys *k, const uint8_t *body, size_t len)
+{
+	struct priv_msg m;
+	int rc;
+
+	rc = priv_msg_decode(body, len, &m);
+	if (rc != 0)
+		return rc;
+	if (m.type == PRIV_ACCOUNT_OPEN) { /* the first request, if any */
+		rc = account_open_req(k, &m);
+		seal(k);
+		return rc;
+	}
+	seal(k);
+	switch (m.type) {
+	case PRIV_TSIG_SIGN:
+		return tsig_sign_req(k, &m);
+	case PRIV_TSIG_VERIFY:
+		return tsig_verify_req(k, &m);
+	case PRIV_JWS_SIGN:
+		return jws_sign_req(k, &m);
+	case PRIV_CERTKEY_NEW:
+		return certkey_new_req(k, &m);
+	case PRIV_CERTKEY_PEM:
+		return certkey_pem_req(k, &m);
+	case PRIV_CERTKEY_FREE:
+		return certkey_free_req(k, &m);
+	default:
+		return acmeup_fail(ACMEUP_EPROTO, "keys process: message type %u "
+		                   "is no request", m.type);
+	}
+}
+
+void
+priv_keys_serve(int fd, struct priv_table *t)
+{
+	struct keys k = { .t = t };
+	const char *msg;
+	uint8_t *body;
+	size_t len;
+	int rc;
+
+	for (;;) {
+		body = NULL;
+		rc = priv_recv(fd, &body, &len);
+		if (rc == ACMEUP_EIO)
+			break; /* the other end closed: done */
+		if (rc == 0)
+			rc = dispatch(&k, body, len);
+		if (body != NULL) {
+			explicit_bzero(body, len);
+			free(body);
+		}
+		if (rc != 0) {
+			msg = acmeup_errmsg(rc);
+			priv_buf_start(&k.out, PRIV_ERROR);
+			priv_put_num(&k.out, (uint64_t)(int64_t)rc);
+			priv_put_bytes(&k.out, msg, strlen(msg));
+			acmeup_err_clear();
+		}
+		if (priv_send(fd, &k.out) != 0)
+			break;
+	}
+	priv_buf_free(&k.out);
+	_exit(0);
+}
