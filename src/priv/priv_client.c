@@ -171,8 +171,8 @@ reap(void)
 	int st = 0, i;
 	pid_t r = 0;
 
-	for (i = 0; i < 100 && (r = waitpid(P.pid, &st, WNOHANG)) == 0; i++)
-		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	for (i = 0; i < 1000 && (r = waitpid(P.pid, &st, WNOHANG)) == 0; i++)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL); /* 1 s */
 	if (r == 0) {
 		kill(P.pid, SIGKILL);
 		r = waitpid(P.pid, &st, 0);
@@ -599,8 +599,11 @@ priv_keys_stop(void)
 	for (i = 0; i < P.ntsig; i++)
 		free(P.file[i]);
 	priv_buf_free(&P.req);
-	memset(&P, 0, sizeof(P));
-	P.fd = -1;
+	memset(P.tsig, 0, sizeof(P.tsig));
+	memset(P.file, 0, sizeof(P.file));
+	memset(P.acct, 0, sizeof(P.acct));
+	P.ntsig = P.nacct = 0;
+	P.started = 0; /* died and died_msg stay: the run's result */
 }
 
 int

@@ -13,7 +13,7 @@
 # would collide with the lab.
 
 ACMEUP_DEPS=(
-	build-essential cmake pkg-config
+	build-essential cmake pkg-config libseccomp-dev
 	libldns-dev libgnutls28-dev libcurl4-gnutls-dev libjson-c-dev libcmocka-dev
 	pebble bind9 bind9-utils bind9-dnsutils unbound knot knot-dnsutils
 	pdns-server pdns-backend-sqlite3 sqlite3
