@@ -84,6 +84,21 @@ struct priv_table {
 };
 void priv_keys_serve(int fd, struct priv_table *t) __attribute__((noreturn));
 
+/* The keys process's state; zero it and set t before use. */
+struct priv_keys {
+	struct priv_table *t;
+	int sealed;      /* files done (account key): seccomp on if wanted */
+	struct crypto_key *cert[PRIV_CERTKEYS_MAX]; /* by id - 1 */
+	struct priv_buf out;
+};
+
+/* One request body: k->out holds its answer (a reply, or PRIV_ERROR with
+ * the failure's code and detail). */
+void priv_keys_handle(struct priv_keys *k, const uint8_t *body, size_t len);
+
+/* Free the certificate keys and the answer buffer. */
+void priv_keys_clear(struct priv_keys *k);
+
 /* Seccomp for the keys process: no socket, no exec, no open for writing.
  * ACMEUP_EIO when unavailable. */
 int priv_sandbox_keys(void);

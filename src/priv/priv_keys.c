@@ -16,22 +16,25 @@
 
 #define TSIG_ROOM 1024   /* RFC 8945 4.2: two names, fixed fields, MAC */
 #define DNS_MSG_MAX 65535
+#define SKEW_MAX 86400   /* s a request may shift our clock by (tests) */
 
-struct keys {
-	struct priv_table *t;
-	int sealed;      /* files done (account key): seccomp on if wanted */
-	struct crypto_key *cert[PRIV_CERTKEYS_MAX]; /* by id - 1 */
-	struct priv_buf out;
-};
+/* A request's time offset and fudge (tsig_ctx), bounded. */
+static int
+ctx_ok(uint64_t offset, uint64_t fudge)
+{
+	int64_t o = (int64_t)offset;
+
+	return o >= -SKEW_MAX && o <= SKEW_MAX && fudge <= 0xffff;
+}
 
 static const struct tsig_key *
-tsig_by_id(const struct keys *k, uint64_t id)
+tsig_by_id(const struct priv_keys *k, uint64_t id)
 {
 	return id < k->t->ntsig ? k->t->tsig[id] : NULL;
 }
 
 static int
-tsig_sign_req(struct keys *k, const struct priv_msg *m)
+tsig_sign_req(struct priv_keys *k, const struct priv_msg *m)
 {
 	const struct tsig_key *key = tsig_by_id(k, m->f[0].num);
 	struct tsig_ctx ctx = { .time_offset = (int64_t)m->f[1].num,
@@ -40,7 +43,8 @@ tsig_sign_req(struct keys *k, const struct priv_msg *m)
 	uint8_t *buf;
 	int trc;
 
-	if (key == NULL || len > DNS_MSG_MAX || m->f[2].num > 0xffff)
+	if (key == NULL || len > DNS_MSG_MAX ||
+	    !ctx_ok(m->f[1].num, m->f[2].num))
 		return acmeup_fail(ACMEUP_EINVAL, "TSIG sign request: no key %llu"
 		                   " or a bad message", (unsigned long long)m->f[0].num);
 	buf = malloc(len + TSIG_ROOM);
@@ -58,7 +62,7 @@ tsig_sign_req(struct keys *k, const struct priv_msg *m)
 }
 
 static int
-tsig_verify_req(struct keys *k, const struct priv_msg *m)
+tsig_verify_req(struct priv_keys *k, const struct priv_msg *m)
 {
 	const struct tsig_key *key = tsig_by_id(k, m->f[0].num);
 	struct tsig_ctx ctx = { .time_offset = (int64_t)m->f[1].num,
@@ -68,7 +72,7 @@ tsig_verify_req(struct keys *k, const struct priv_msg *m)
 	int trc;
 
 	if (key == NULL || m->f[3].len > sizeof(ctx.mac) ||
-	    m->f[5].len > DNS_MSG_MAX || m->f[2].num > 0xffff ||
+	    m->f[5].len > DNS_MSG_MAX || !ctx_ok(m->f[1].num, m->f[2].num) ||
 	    m->f[4].num > 0xffff)
 		return acmeup_fail(ACMEUP_EINVAL, "TSIG verify request: no key "
 		                   "%llu or a bad field",
@@ -85,7 +89,7 @@ tsig_verify_req(struct keys *k, const struct priv_msg *m)
 }
 
 static int
-jws_sign_req(struct keys *k, const struct priv_msg *m)
+jws_sign_req(struct priv_keys *k, const struct priv_msg *m)
 {
 	uint64_t id = m->f[0].num;
 	uint8_t *sig = NULL;
@@ -128,7 +132,7 @@ split_names(const struct priv_field *f, const char **names, size_t *n)
 }
 
 static int
-certkey_new_req(struct keys *k, const struct priv_msg *m)
+certkey_new_req(struct priv_keys *k, const struct priv_msg *m)
 {
 	const char *names[PRIV_NAMES_MAX];
 	struct crypto_key *key = NULL;
@@ -165,7 +169,7 @@ certkey_new_req(struct keys *k, const struct priv_msg *m)
 }
 
 static struct crypto_key **
-cert_by_id(struct keys *k, uint64_t id)
+cert_by_id(struct priv_keys *k, uint64_t id)
 {
 	if (id == 0 || id > PRIV_CERTKEYS_MAX || k->cert[id - 1] == NULL) {
 		acmeup_fail(ACMEUP_EINVAL, "no certificate key %llu",
@@ -176,7 +180,7 @@ cert_by_id(struct keys *k, uint64_t id)
 }
 
 static int
-certkey_pem_req(struct keys *k, const struct priv_msg *m)
+certkey_pem_req(struct priv_keys *k, const struct priv_msg *m)
 {
 	struct crypto_key **key = cert_by_id(k, m->f[0].num);
 	char *pem = NULL;
@@ -196,7 +200,7 @@ certkey_pem_req(struct keys *k, const struct priv_msg *m)
 }
 
 static int
-certkey_free_req(struct keys *k, const struct priv_msg *m)
+certkey_free_req(struct priv_keys *k, const struct priv_msg *m)
 {
 	struct crypto_key **key = cert_by_id(k, m->f[0].num);
 
@@ -210,7 +214,7 @@ certkey_free_req(struct keys *k, const struct priv_msg *m)
 
 /* account_key_open in this process: the private key stays here. */
 static int
-account_open_req(struct keys *k, const struct priv_msg *m)
+account_open_req(struct priv_keys *k, const struct priv_msg *m)
 {
 	struct crypto_key *key = NULL;
 	char dir[PATH_MAX];
@@ -242,7 +246,7 @@ account_open_req(struct keys *k, const struct priv_msg *m)
 
 /* No more files from here on: the filter, once. */
 static void
-seal(struct keys *k)
+seal(struct priv_keys *k)
 {
 	if (k->sealed)
 		return;
@@ -252,7 +256,7 @@ seal(struct keys *k)
 }
 
 static int
-dispatch(struct keys *k, const uint8_t *body, size_t len)
+dispatch(struct priv_keys *k, const uint8_t *body, size_t len)
 {
 	struct priv_msg m;
 	int rc;
@@ -286,35 +290,50 @@ dispatch(struct keys *k, const uint8_t *body, size_t len)
 }
 
 void
-priv_keys_serve(int fd, struct priv_table *t)
+priv_keys_handle(struct priv_keys *k, const uint8_t *body, size_t len)
 {
-	struct keys k = { .t = t };
 	const char *msg;
-	uint8_t *body;
-	size_t len;
 	int rc;
 
-	for (;;) {
-		body = NULL;
-		rc = priv_recv(fd, &body, &len);
-		if (rc == ACMEUP_EIO)
-			break; /* the other end closed: done */
-		if (rc == 0)
-			rc = dispatch(&k, body, len);
-		if (body != NULL) {
-			explicit_bzero(body, len);
-			free(body);
-		}
-		if (rc != 0) {
-			msg = acmeup_errmsg(rc);
-			priv_buf_start(&k.out, PRIV_ERROR);
-			priv_put_num(&k.out, (uint64_t)(int64_t)rc);
-			priv_put_bytes(&k.out, msg, strlen(msg));
-			acmeup_err_clear();
-		}
+	rc = dispatch(k, body, len);
+	if (rc == 0)
+		return;
+	msg = acmeup_errmsg(rc);
+	priv_buf_start(&k->out, PRIV_ERROR);
+	priv_put_num(&k->out, (uint64_t)(int64_t)rc);
+	priv_put_bytes(&k->out, msg, strlen(msg));
+	acmeup_err_clear();
+}
+
+void
+priv_keys_clear(struct priv_keys *k)
+{
+	size_t i;
+
+	for (i = 0; i < PRIV_CERTKEYS_MAX; i++) {
+		crypto_key_free(k->cert[i]);
+		k->cert[i] = NULL;
+	}
+	priv_buf_free(&k->out);
+}
+
+void
+priv_keys_serve(int fd, struct priv_table *t)
+{
+	static struct priv_keys k; /* 8 KiB of slots: not on the stack */
+	uint8_t *body;
+	size_t len;
+
+	k.t = t;
+	/* A frame that cannot be read (closed, or over the limit: the stream
+	 * is lost) ends the process. */
+	while (priv_recv(fd, &body, &len) == 0) {
+		priv_keys_handle(&k, body, len);
+		explicit_bzero(body, len);
+		free(body);
 		if (priv_send(fd, &k.out) != 0)
 			break;
 	}
-	priv_buf_free(&k.out);
+	priv_keys_clear(&k); /* the certificate keys wiped */
 	_exit(0);
 }
