@@ -34,6 +34,7 @@ static struct {
 	int fd;          /* our end; -1 when none runs */
 	pid_t pid;
 	int sandbox;
+	long uid, gid;   /* the keys process's user (priv_sandbox_lookup) */
 	int died;        /* one died: only TSIG is served from then on */
 	char died_msg[200];
 	struct priv_buf req;
@@ -89,7 +90,8 @@ child(int fd, int reload)
 {
 	struct tsig_key *tsig[TSIG_MAX];
 	struct priv_table t = { .tsig = P.tsig, .ntsig = P.ntsig,
-	                        .sandbox = P.sandbox };
+	                        .sandbox = P.sandbox, .uid = P.uid,
+	                        .gid = P.gid };
 	int null;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -154,6 +156,9 @@ priv_keys_start(int sandbox)
 	if (P.started)
 		return 0;
 	P.sandbox = sandbox;
+	P.uid = P.gid = -1;
+	if (sandbox)
+		priv_sandbox_lookup(&P.uid, &P.gid);
 	rc = spawn(0);
 	if (rc != 0)
 		return rc;

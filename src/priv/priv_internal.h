@@ -81,6 +81,7 @@ struct priv_table {
 	struct crypto_key *acct[PRIV_ACCOUNTS_MAX];
 	size_t nacct;
 	int sandbox;
+	long uid, gid;   /* >= 0: setgid/setuid to these when sealing (root) */
 };
 void priv_keys_serve(int fd, struct priv_table *t) __attribute__((noreturn));
 
@@ -99,8 +100,16 @@ void priv_keys_handle(struct priv_keys *k, const uint8_t *body, size_t len);
 /* Free the certificate keys and the answer buffer. */
 void priv_keys_clear(struct priv_keys *k);
 
-/* Seccomp for the keys process: no socket, no exec, no open for writing.
+/* Seccomp for the keys process: no socket, no exec, no open.
  * ACMEUP_EIO when unavailable. */
 int priv_sandbox_keys(void);
+
+/* The user a root keys process becomes: acmeup, else nobody (looked up
+ * before the fork); *uid -1 when not root or neither exists. */
+void priv_sandbox_lookup(long *uid, long *gid);
+
+/* Become uid/gid (no supplementary groups), keeping PR_SET_PDEATHSIG and
+ * the undumpable flag. 0, or ACMEUP_EIO. */
+int priv_sandbox_become(long uid, long gid);
 
 #endif

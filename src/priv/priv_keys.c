@@ -251,7 +251,12 @@ seal(struct priv_keys *k)
 	if (k->sealed)
 		return;
 	k->sealed = 1;
-	if (k->t->sandbox && priv_sandbox_keys() != 0)
+	if (!k->t->sandbox)
+		return;
+	/* Root no more, then the filter. */
+	if (k->t->uid >= 0 && priv_sandbox_become(k->t->uid, k->t->gid) != 0)
+		_exit(1); /* a root keys process where none was wanted: stop */
+	if (priv_sandbox_keys() != 0)
 		acmeup_err_clear(); /* the main process says it once */
 }
 

@@ -10,12 +10,49 @@
  *   break a setuid deploy hook (sudo): then the main process gets none.
  * A sanitizer build keeps ptrace (LeakSanitizer's stop-the-world at exit)
  * and open in the keys process (ASan's report file, log_path). */
+#define _GNU_SOURCE /* setresuid, setresgid */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "acmeup/error.h"
 #include "acmeup/priv.h"
 #include "priv_internal.h"
+
+void
+priv_sandbox_lookup(long *uid, long *gid)
+{
+	struct passwd *pw = NULL;
+
+	*uid = *gid = -1;
+	if (geteuid() != 0)
+		return;
+	pw = getpwnam("acmeup");
+	if (pw == NULL)
+		pw = getpwnam("nobody");
+	if (pw == NULL || pw->pw_uid == 0)
+		return;
+	*uid = (long)pw->pw_uid;
+	*gid = (long)pw->pw_gid;
+}
+
+int
+priv_sandbox_become(long uid, long gid)
+{
+	if (setgroups(0, NULL) != 0 || setresgid((gid_t)gid, (gid_t)gid,
+	    (gid_t)gid) != 0 || setresuid((uid_t)uid, (uid_t)uid,
+	    (uid_t)uid) != 0)
+		return acmeup_fail(ACMEUP_EIO, "keys process: cannot become uid "
+		                   "%ld: %s", uid, strerror(errno));
+	/* A change of credentials clears both. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 0);
+	return 0;
+}
 
 #ifdef ACMEUP_HAVE_SECCOMP
 #include <seccomp.h>

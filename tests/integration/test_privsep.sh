@@ -3,7 +3,8 @@
 # while acmeup waits for a lagging secondary (the records published), the
 # keys process is acmeup's only child; it has no descriptor but /dev/null,
 # stderr and one socket, whose peer is in the main process; both run under
-# a seccomp filter (Seccomp: 2; the main one as root only); neither has a
+# a seccomp filter (Seccomp: 2; the main one as root only), the keys
+# process as acmeup or nobody when started as root; neither has a
 # descriptor to the TSIG key file or the account key. The main process's
 # memory holds neither the TSIG secret nor the account key's private
 # scalar, and the keys process's does (the scan can find them). Then the
@@ -85,7 +86,12 @@ grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$keys/status" ||
 if [ "$(id -u)" = 0 ]; then
 	grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid/status" ||
 		fail "main process (root): $(grep Seccomp: "/proc/$pid/status")"
-	ok "Seccomp: 2 in both processes"
+	user=$(id -u acmeup 2>/dev/null || id -u nobody)
+	grep -q "^Uid:[[:space:]]*$user[[:space:]]*$user[[:space:]]*$user[[:space:]]*$user\$" \
+		"/proc/$keys/status" || fail "keys process: $(grep Uid: "/proc/$keys/status"), want $user"
+	grep -q '^Groups:[[:space:]]*$' "/proc/$keys/status" ||
+		fail "keys process: $(grep Groups: "/proc/$keys/status")"
+	ok "Seccomp: 2 in both processes; the keys process runs as uid $user, no groups"
 else
 	ok "Seccomp: 2 in the keys process (not root: no filter for the main one)"
 fi
