@@ -11,6 +11,7 @@
 #include "acmeup/account_key.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "acmeup/log.h"
 #include "priv_internal.h"
 #include "tsig.h"
 
@@ -253,9 +254,13 @@ seal(struct priv_keys *k)
 	k->sealed = 1;
 	if (!k->t->sandbox)
 		return;
-	/* Root no more, then the filter. */
-	if (k->t->uid >= 0 && priv_sandbox_become(k->t->uid, k->t->gid) != 0)
-		_exit(1); /* a root keys process where none was wanted: stop */
+	/* Root no more (root without CAP_SETUID, as in the systemd unit,
+	 * stays: said once), then the filter. */
+	if (k->t->uid >= 0 && priv_sandbox_become(k->t->uid, k->t->gid) != 0) {
+		log_stage("%s; it stays uid %ld", acmeup_errmsg(ACMEUP_EIO),
+		         (long)getuid());
+		acmeup_err_clear();
+	}
 	if (priv_sandbox_keys() != 0)
 		acmeup_err_clear(); /* the main process says it once */
 }
