@@ -76,17 +76,17 @@ reload_tsig(struct priv_table *t)
 	size_t i;
 
 	for (i = 0; i < t->ntsig; i++) {
-		t->tsig[i] = NULL;
+		t->tsig[i] = NULL; /* its requests fail */
 		if (P.file[i] != NULL && tsig_key_load(P.file[i],
 		    tsig_key_name(P.tsig[i]), &t->tsig[i], err, sizeof(err)) != 0)
-			t->tsig[i] = NULL; /* its requests fail */
+			log_error("keys process: %s", err);
 	}
 }
 
 /* The child: nothing but stderr and its socket, signals of the terminal
  * left to the parent (which cleans up), dead with it. */
 static void __attribute__((noreturn))
-child(int fd, int reload)
+child(int fd, int reload, pid_t parent)
 {
 	struct tsig_key *tsig[TSIG_MAX];
 	struct priv_table t = { .tsig = P.tsig, .ntsig = P.ntsig,
@@ -95,7 +95,11 @@ child(int fd, int reload)
 	int null;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0); /* the parent died before the line above */
 	prctl(PR_SET_DUMPABLE, 0);
+	if (fd <= STDERR_FILENO) /* stdin or stdout was closed */
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -120,8 +124,8 @@ child(int fd, int reload)
 static int
 spawn(int reload)
 {
+	pid_t pid, parent = getpid();
 	int sv[2];
-	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return acmeup_fail(ACMEUP_EIO, "keys process: socketpair: %s",
@@ -137,7 +141,7 @@ spawn(int reload)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child(sv[1], reload);
+		child(sv[1], reload, parent);
 	}
 	close(sv[1]);
 	P.fd = sv[0];
@@ -277,6 +281,10 @@ call(unsigned type, struct reply *r)
 	if (rc == 0 && m->type != (PRIV_REPLY | type))
 		rc = acmeup_fail(ACMEUP_EPROTO, "keys process: answer of type "
 		                 "%u to a request of type %u", m->type, type);
+	if (rc == ACMEUP_EPROTO) { /* it is not to be trusted any more */
+		kill(P.pid, SIGKILL);
+		lost(-1);
+	}
 	return rc;
 }
 
@@ -327,7 +335,9 @@ tsig_sign_once(int id, uint8_t *msg, size_t *len, size_t cap,
 	           (int64_t)m->f[0].num >= TSIG_ECRYPTO) {
 		trc = (int)(int64_t)m->f[0].num;
 	}
-	acmeup_err_clear(); /* TSIG codes carry no detail */
+	if (rc != 0) /* TSIG codes carry no detail: say it here */
+		log_error("%s", acmeup_errmsg(rc));
+	acmeup_err_clear();
 	reply_free(&r);
 	return trc;
 }
@@ -375,6 +385,8 @@ tsig_verify_once(int id, const uint8_t *msg, size_t len,
 			res->our_time = m->f[3].num;
 		}
 	}
+	if (rc != 0)
+		log_error("%s", acmeup_errmsg(rc));
 	acmeup_err_clear();
 	reply_free(&r);
 	return trc;

@@ -28,6 +28,16 @@ ctx_ok(uint64_t offset, uint64_t fudge)
 	return o >= -SKEW_MAX && o <= SKEW_MAX && fudge <= 0xffff;
 }
 
+/* A TSIG key this process does not hold: out of range, or not reloaded
+ * after a death (a -y key, or its file unreadable now). */
+static int
+no_key(uint64_t id)
+{
+	return acmeup_fail(ACMEUP_ETSIG, "keys process: no TSIG key %llu here "
+	                   "(after a death only keys from files come back)",
+	                   (unsigned long long)id);
+}
+
 static const struct tsig_key *
 tsig_by_id(const struct priv_keys *k, uint64_t id)
 {
@@ -44,10 +54,11 @@ tsig_sign_req(struct priv_keys *k, const struct priv_msg *m)
 	uint8_t *buf;
 	int trc;
 
-	if (key == NULL || len > DNS_MSG_MAX ||
-	    !ctx_ok(m->f[1].num, m->f[2].num))
-		return acmeup_fail(ACMEUP_EINVAL, "TSIG sign request: no key %llu"
-		                   " or a bad message", (unsigned long long)m->f[0].num);
+	if (key == NULL)
+		return no_key(m->f[0].num);
+	if (len > DNS_MSG_MAX || !ctx_ok(m->f[1].num, m->f[2].num))
+		return acmeup_fail(ACMEUP_EINVAL, "TSIG sign request: a bad "
+		                   "message or time");
 	buf = malloc(len + TSIG_ROOM);
 	if (buf == NULL)
 		return ACMEUP_ENOMEM;
@@ -72,12 +83,12 @@ tsig_verify_req(struct priv_keys *k, const struct priv_msg *m)
 	struct tsig_result res = { 0 };
 	int trc;
 
-	if (key == NULL || m->f[3].len > sizeof(ctx.mac) ||
-	    m->f[5].len > DNS_MSG_MAX || !ctx_ok(m->f[1].num, m->f[2].num) ||
-	    m->f[4].num > 0xffff)
-		return acmeup_fail(ACMEUP_EINVAL, "TSIG verify request: no key "
-		                   "%llu or a bad field",
-		                   (unsigned long long)m->f[0].num);
+	if (key == NULL)
+		return no_key(m->f[0].num);
+	if (m->f[3].len > sizeof(ctx.mac) || m->f[5].len > DNS_MSG_MAX ||
+	    !ctx_ok(m->f[1].num, m->f[2].num) || m->f[4].num > 0xffff)
+		return acmeup_fail(ACMEUP_EINVAL, "TSIG verify request: a bad "
+		                   "field");
 	memcpy(ctx.mac, m->f[3].data, m->f[3].len);
 	ctx.mac_len = m->f[3].len;
 	trc = tsig_verify(key, m->f[5].data, m->f[5].len, &ctx, &res);
