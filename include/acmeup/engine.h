@@ -35,8 +35,8 @@ struct engine_config {
 	const char *eab_hmac_key;
 	const char *eab_alg;
 	const struct dns_config *dns; /* zones, keys, aliases, the wait */
-	int no_sandbox;              /* --no-sandbox: one process, no
-	                              * seccomp (debugging only) */
+	int no_sandbox;              /* --no-sandbox: no seccomp, the keys
+	                              * process stays root (debugging) */
 };
 
 /* What became of one certificate. */

@@ -58,13 +58,13 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 	/* The TSIG keys loaded, the keys process forked, the account key
 	 * opened there: all before any network code. */
 	rc = dns_ctx_new(cfg->dns, &e->dns);
-	if (rc == 0 && !cfg->no_sandbox)
-		rc = engine_privsep_start(e->dns);
+	if (rc == 0)
+		rc = engine_privsep_start(e->dns, !cfg->no_sandbox);
 	if (rc == 0)
 		rc = account_key_open_locked_by(cfg->state_dir,
 		    (enum crypto_key_type)cfg->account_key_type,
-		    cfg->account_key_type_set, 0, cfg->no_sandbox ? NULL :
-		    priv_account_open, &e->account, &e->state_lock);
+		    cfg->account_key_type_set, 0, priv_account_open, &e->account,
+		    &e->state_lock);
 	if (rc == 0)
 		rc = acme_client_open(cfg->server, cfg->ca_bundle, e->account,
 		    cfg->wait_rate_limit, &e->acme);

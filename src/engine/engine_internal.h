@@ -98,9 +98,9 @@ int order_finish(struct acme_client *c, const struct issue_csr *csr,
 
 /* engine_privsep.c: the keys process (priv.h) started with every TSIG
  * key of dns, which this process then no longer holds (the account key is
- * opened there next: priv_account_open); the main seccomp filter installed
- * where available (said once when not). */
-int engine_privsep_start(struct dns_ctx *dns);
+ * opened there next: priv_account_open); with sandbox, the seccomp filters
+ * where available (said once when not) and the keys process's user. */
+int engine_privsep_start(struct dns_ctx *dns, int sandbox);
 
 /* 1 when a keys process died during the run. */
 int engine_privsep_died(void);

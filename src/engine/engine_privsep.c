@@ -11,7 +11,7 @@
 #include "engine_internal.h"
 
 int
-engine_privsep_start(struct dns_ctx *dns)
+engine_privsep_start(struct dns_ctx *dns, int sandbox)
 {
 	struct tsig_key *key;
 	const char *file;
@@ -22,12 +22,12 @@ engine_privsep_start(struct dns_ctx *dns)
 		if (key != NULL)
 			rc = priv_keys_add_tsig(key, file);
 	if (rc == 0)
-		rc = priv_keys_start(1);
+		rc = priv_keys_start(sandbox);
 	if (rc != 0)
 		return rc;
 	log_debug("privsep: keys process %ld holds the keys; this process "
 	          "%ld none", priv_keys_pid(), (long)getpid());
-	if (priv_sandbox_main() != 0) {
+	if (sandbox && priv_sandbox_main() != 0) {
 		log_stage("%s", acmeup_errmsg(ACMEUP_EIO)); /* said once */
 		acmeup_err_clear();
 	}
