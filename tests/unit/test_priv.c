@@ -4,6 +4,7 @@
  * SIGKILL: the death reported, TSIG signing resumed by a new process that
  * reloads the key from its file. The tests run in order (one process;
  * the account key request must be the keys process's first). */
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -247,6 +251,66 @@ test_death(void **state)
 	assert_int_equal(priv_keys_died(NULL, 0), 1); /* the run's result */
 }
 
+/* fn in a child; its exit status (77: no seccomp here). */
+static int
+in_child(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0)
+		_exit(fn());
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* The keys process's filter: no socket, no exec. */
+static int
+keys_filtered(void)
+{
+	char *argv[] = { "/bin/true", NULL }, *envp[] = { NULL };
+
+	if (priv_sandbox_keys() != 0)
+		return 77;
+	if (socket(AF_INET, SOCK_DGRAM, 0) >= 0 || errno != EACCES)
+		return 1;
+	if (socket(AF_UNIX, SOCK_STREAM, 0) >= 0 || errno != EACCES)
+		return 2;
+	execve(argv[0], argv, envp);
+	return errno == EACCES ? 0 : 3;
+}
+
+/* The main process's filter (root): kernel modules and bpf refused with
+ * EPERM (without it, root gets EFAULT for these bad arguments). */
+static int
+main_filtered(void)
+{
+	if (priv_sandbox_main() != 0)
+		return 77;
+	if (syscall(SYS_init_module, NULL, 0, "") == 0 || errno != EPERM)
+		return 1;
+	if (syscall(SYS_bpf, 5, NULL, 0) == 0 || errno != EPERM)
+		return 2;
+	return socket(AF_INET, SOCK_DGRAM, 0) >= 0 ? 0 : 3; /* net stays */
+}
+
+static void
+test_sandbox(void **state)
+{
+	int rc;
+
+	(void)state;
+	rc = in_child(keys_filtered);
+	if (rc == 77)
+		skip();
+	assert_int_equal(rc, 0);
+	if (geteuid() != 0)
+		return;
+	assert_int_equal(in_child(main_filtered), 0);
+}
+
 int
 main(void)
 {
@@ -258,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_tsig),
 		cmocka_unit_test(test_certkey),
 		cmocka_unit_test(test_death),
+		cmocka_unit_test(test_sandbox),
 	};
 	char cmd[128];
 	FILE *fp;
