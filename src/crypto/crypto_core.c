@@ -69,7 +69,7 @@ crypto_key_pubkey(const struct crypto_key *key, gnutls_pubkey_t *out)
 		goto out;
 	if (key->priv != NULL) {
 		ret = gnutls_pubkey_import_privkey(pub, key->priv, 0, 0);
-	} else { /* dropped: a copy of the public key kept */
+	} else { /* a public key alone (crypto_key_from_public_der) */
 		ret = gnutls_pubkey_export2(key->pub, GNUTLS_X509_FMT_DER, &der);
 		if (ret >= 0)
 			ret = gnutls_pubkey_import(pub, &der, GNUTLS_X509_FMT_DER);
