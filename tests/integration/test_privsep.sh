@@ -55,8 +55,9 @@ if ! wait_line "$TMP/run.err" "waiting for 2 authoritative servers" 30; then
 	fail "acmeup never started waiting"
 fi
 keys=$(tr -d ' ' <"/proc/$pid/task/$pid/children")
-[ -n "$keys" ] && [ "$keys" -eq "$keys" ] 2>/dev/null ||
+if ! [[ $keys =~ ^[0-9]+$ ]]; then
 	fail "acmeup ($pid) has not exactly one child: '$keys'"
+fi
 ok "main process $pid, keys process $keys"
 
 # --- descriptors --------------------------------------------------------------
@@ -88,7 +89,7 @@ if [ "$(id -u)" = 0 ]; then
 	grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid/status" ||
 		fail "main process (root): $(grep Seccomp: "/proc/$pid/status")"
 	user=$(id -u acmeup 2>/dev/null || id -u nobody)
-	grep -q "^Uid:[[:space:]]*$user[[:space:]]*$user[[:space:]]*$user[[:space:]]*$user\$" \
+	grep -q "^Uid:[[:space:]]*${user}[[:space:]]*${user}[[:space:]]*${user}[[:space:]]*${user}\$" \
 		"/proc/$keys/status" || fail "keys process: $(grep Uid: "/proc/$keys/status"), want $user"
 	grep -q '^Groups:[[:space:]]*$' "/proc/$keys/status" ||
 		fail "keys process: $(grep Groups: "/proc/$keys/status")"
@@ -109,13 +110,16 @@ d=$(openssl pkey -in "$STATE/account.key" -text -noout |
 [ "${#d}" = 64 ] || fail "no P-256 scalar read from $STATE/account.key: '$d'"
 dle=$(fold -w2 <<<"$d" | tac | tr -d '\n')
 read -r kraw _ kbe kle <<<"$(memscan "$keys" "$raw" "$text" "$d" "$dle")"
-[ "$kraw" -ge 1 ] && [ $((kbe + kle)) -ge 1 ] ||
+if [ "$kraw" -lt 1 ] || [ $((kbe + kle)) -lt 1 ]; then
 	fail "the scan finds no key in the keys process (raw $kraw, d $kbe/$kle)"
+fi
 read -r mraw mtext mbe mle <<<"$(memscan "$pid" "$raw" "$text" "$d" "$dle")"
-[ "$mraw" = 0 ] && [ "$mtext" = 0 ] ||
+if [ "$mraw" != 0 ] || [ "$mtext" != 0 ]; then
 	fail "the main process holds the TSIG secret ($mraw raw, $mtext base64)"
-[ "$mbe" = 0 ] && [ "$mle" = 0 ] ||
+fi
+if [ "$mbe" != 0 ] || [ "$mle" != 0 ]; then
 	fail "the main process holds the account key ($mbe/$mle copies)"
+fi
 ok "the TSIG secret and the account key are in the keys process's memory, not the main's"
 
 # --- the run ends well --------------------------------------------------------
