@@ -67,6 +67,16 @@ int priv_tsig_verify(const struct tsig_key *key, const uint8_t *msg,
                      size_t len, const struct tsig_ctx *ctx,
                      struct tsig_result *res);
 
+/* Before the first signature (after priv_account_open): the keys process
+ * loads the TSIG keys that the journals under state_dir name (key files
+ * only; -y keys are not recorded), so that cleaning up after a dead run
+ * (dns_journal_recover) needs no key file opened here. Then it seals. */
+int priv_journal_keys(const char *state_dir);
+
+/* A key the keys process holds, by its file and name (a journal's, or one
+ * registered); NULL when none (or no keys process). Borrowed. */
+const struct tsig_key *priv_tsig_find(const char *file, const char *name);
+
 /* crypto_sign() (crypto.h) for a JWS: in the keys process when key is one
  * priv_account_open gave. */
 int priv_jws_sign(const struct crypto_key *key, const void *input,

@@ -55,8 +55,9 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 	if (e == NULL)
 		return ACMEUP_ENOMEM;
 	e->cfg = *cfg;
-	/* The TSIG keys loaded, the keys process forked, the account key
-	 * opened there: all before any network code. */
+	/* The TSIG keys loaded, the keys process forked, the account key and
+	 * the keys dead runs' journals name opened there: all before any
+	 * network code. */
 	rc = dns_ctx_new(cfg->dns, &e->dns);
 	if (rc == 0)
 		rc = engine_privsep_start(e->dns, !cfg->no_sandbox);
@@ -65,6 +66,10 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 		    (enum crypto_key_type)cfg->account_key_type,
 		    cfg->account_key_type_set, 0, priv_account_open, &e->account,
 		    &e->state_lock);
+	if (rc == 0 && priv_journal_keys(cfg->state_dir) != 0) {
+		log_warn("%s", acmeup_errmsg(ACMEUP_EIO)); /* cleanup may fail */
+		acmeup_err_clear();
+	}
 	if (rc == 0)
 		rc = acme_client_open(cfg->server, cfg->ca_bundle, e->account,
 		    cfg->wait_rate_limit, &e->acme);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@
 static struct {
 	struct tsig_key *tsig[TSIG_MAX]; /* registered, borrowed */
 	char *file[TSIG_MAX];            /* their key files, or NULL */
+	int owned[TSIG_MAX];             /* a journal's key: ours to free */
 	size_t ntsig;
 	struct crypto_key *acct[PRIV_ACCOUNTS_MAX]; /* public keys, by id */
 	size_t nacct;
@@ -77,7 +79,7 @@ reload_tsig(struct priv_table *t)
 
 	for (i = 0; i < t->ntsig; i++) {
 		t->tsig[i] = NULL; /* its requests fail */
-		if (P.file[i] != NULL && tsig_key_load(P.file[i],
+		if (P.file[i] != NULL && P.tsig[i] != NULL && tsig_key_load(P.file[i],
 		    tsig_key_name(P.tsig[i]), &t->tsig[i], err, sizeof(err)) != 0)
 			log_error("keys process: %s", err);
 	}
@@ -90,6 +92,7 @@ child(int fd, int reload, pid_t parent)
 {
 	struct tsig_key *tsig[TSIG_MAX];
 	struct priv_table t = { .tsig = P.tsig, .ntsig = P.ntsig,
+	                        .tsig_cap = TSIG_MAX,
 	                        .sandbox = P.sandbox, .uid = P.uid,
 	                        .gid = P.gid };
 	int null;
@@ -613,8 +616,12 @@ priv_keys_stop(void)
 		P.fd = -1;
 		(void)reap();
 	}
-	for (i = 0; i < P.ntsig; i++)
+	for (i = 0; i < P.ntsig; i++) {
 		free(P.file[i]);
+		if (P.owned[i])
+			tsig_key_free(P.tsig[i]);
+	}
+	memset(P.owned, 0, sizeof(P.owned));
 	priv_buf_free(&P.req);
 	memset(P.tsig, 0, sizeof(P.tsig));
 	memset(P.file, 0, sizeof(P.file));
@@ -653,4 +660,68 @@ priv_account_open(const char *dir, enum crypto_key_type type,
 	}
 	reply_free(&r);
 	return rc;
+}
+
+/* A key the keys process loaded from a journal: here its name and
+ * algorithm only (for messages and the TSIG RR's fields are its business),
+ * at the next id; NULL (never matched) when it cannot be made. */
+static void
+add_stub(const char *file, const char *name, const char *alg)
+{
+	struct tsig_key *stub = NULL;
+
+	if (tsig_key_new(name, alg, "AAAA", &stub, NULL, 0) == 0)
+		tsig_key_wipe_secret(stub);
+	P.file[P.ntsig] = strdup(file);
+	P.owned[P.ntsig] = 1;
+	P.tsig[P.ntsig++] = stub;
+}
+
+int
+priv_journal_keys(const char *state_dir)
+{
+	struct reply r = { 0 };
+	const char *p, *end, *parts[3];
+	size_t i;
+	int rc;
+
+	if (!P.started)
+		return 0;
+	priv_buf_start(&P.req, PRIV_JOURNAL_KEYS);
+	priv_put_bytes(&P.req, state_dir, strlen(state_dir));
+	rc = call(PRIV_JOURNAL_KEYS, &r);
+	if (rc == ACMEUP_EIO)
+		rc = acmeup_fail(ACMEUP_ECRYPTO, "journal keys: %s", P.died_msg);
+	if (rc != 0) {
+		reply_free(&r);
+		return rc;
+	}
+	p = (const char *)r.m.f[0].data;
+	end = p + r.m.f[0].len;
+	if (r.m.f[0].len > 0 && end[-1] != '\0')
+		rc = acmeup_fail(ACMEUP_EPROTO, "keys process: journal keys");
+	while (rc == 0 && p < end && P.ntsig < TSIG_MAX) {
+		for (i = 0; i < 3; i++) { /* file, name, algorithm */
+			parts[i] = p < end ? p : "";
+			p += p < end ? strlen(p) + 1 : 0;
+		}
+		add_stub(parts[0], parts[1], parts[2]);
+		log_debug("privsep: key %s from %s (a journal's) in the keys "
+		          "process", parts[1], parts[0]);
+	}
+	reply_free(&r);
+	return rc;
+}
+
+const struct tsig_key *
+priv_tsig_find(const char *file, const char *name)
+{
+	size_t i;
+
+	for (i = 0; P.started && i < P.ntsig; i++)
+		if (P.tsig[i] != NULL && P.file[i] != NULL &&
+		    strcmp(P.file[i], file) == 0 &&
+		    strcasecmp(tsig_key_name(P.tsig[i]), name) == 0)
+			return P.tsig[i];
+	return NULL;
 }

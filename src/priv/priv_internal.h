@@ -25,13 +25,15 @@ enum priv_type {
 	PRIV_CERTKEY_PEM,    /* certificate key id */
 	PRIV_CERTKEY_FREE,   /* certificate key id */
 	PRIV_ACCOUNT_OPEN,   /* state dir, key type, type given */
+	PRIV_JOURNAL_KEYS,   /* state dir */
 	PRIV_REPLY = 0x80,   /* | request type: that request's answer */
 	PRIV_ERROR = 0xff,   /* rc (negative ACMEUP_E*), the detail */
 };
 /* Answers: TSIG_SIGN: trc, msg, mac, orig_id; TSIG_VERIFY: trc, error,
  * server_time, our_time; JWS_SIGN: sig; CERTKEY_NEW: id, csr, description;
  * CERTKEY_PEM: pem; CERTKEY_FREE: nothing; ACCOUNT_OPEN: id, public key
- * (SubjectPublicKeyInfo DER). */
+ * (SubjectPublicKeyInfo DER); JOURNAL_KEYS: the keys loaded, appended to
+ * the TSIG ids in this order, as "file\0name\0algorithm\0" triples. */
 
 struct priv_field {
 	int is_num;
@@ -77,7 +79,7 @@ int priv_recv(int fd, uint8_t **body, size_t *len);
  * the first request that is not ACCOUNT_OPEN (which needs files). */
 struct priv_table {
 	struct tsig_key **tsig;
-	size_t ntsig;
+	size_t ntsig, tsig_cap;
 	struct crypto_key *acct[PRIV_ACCOUNTS_MAX];
 	size_t nacct;
 	int sandbox;
@@ -99,6 +101,10 @@ void priv_keys_handle(struct priv_keys *k, const uint8_t *body, size_t len);
 
 /* Free the certificate keys and the answer buffer. */
 void priv_keys_clear(struct priv_keys *k);
+
+/* priv_load.c, before the seal: ACCOUNT_OPEN and JOURNAL_KEYS. */
+int priv_load_account(struct priv_keys *k, const struct priv_msg *m);
+int priv_load_journal_keys(struct priv_keys *k, const struct priv_msg *m);
 
 /* Seccomp for the keys process: no socket, no exec, no open.
  * ACMEUP_EIO when unavailable. */

@@ -3,12 +3,10 @@
  * the other end closes it. It parses nothing from the network but the
  * TSIG record it verifies (tsig_verify), and every request is decoded
  * against its schema and bounded before use. */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "acmeup/account_key.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
@@ -224,36 +222,11 @@ certkey_free_req(struct priv_keys *k, const struct priv_msg *m)
 	return 0;
 }
 
-/* account_key_open in this process: the private key stays here. */
 static int
-account_open_req(struct priv_keys *k, const struct priv_msg *m)
+refused(void)
 {
-	struct crypto_key *key = NULL;
-	char dir[PATH_MAX];
-	uint8_t *der = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (k->sealed || k->t->nacct == PRIV_ACCOUNTS_MAX ||
-	    m->f[0].len == 0 || m->f[0].len >= sizeof(dir) ||
-	    memchr(m->f[0].data, 0, m->f[0].len) != NULL || m->f[1].num > 4)
-		return acmeup_fail(ACMEUP_EINVAL, "account key request refused");
-	memcpy(dir, m->f[0].data, m->f[0].len);
-	dir[m->f[0].len] = '\0';
-	rc = account_key_open(dir, (enum crypto_key_type)m->f[1].num,
-	                      m->f[2].num != 0, &key, NULL);
-	if (rc == 0)
-		rc = crypto_key_public_der(key, &der, &len);
-	if (rc != 0) {
-		crypto_key_free(key);
-		return rc;
-	}
-	priv_buf_start(&k->out, PRIV_REPLY | PRIV_ACCOUNT_OPEN);
-	priv_put_num(&k->out, k->t->nacct);
-	priv_put_bytes(&k->out, der, len);
-	k->t->acct[k->t->nacct++] = key;
-	free(der);
-	return 0;
+	return acmeup_fail(ACMEUP_EINVAL, "keys process: no file is opened "
+	                   "after the first request that signs");
 }
 
 /* No more files from here on: the filter, once. */
@@ -285,8 +258,12 @@ dispatch(struct priv_keys *k, const uint8_t *body, size_t len)
 	rc = priv_msg_decode(body, len, &m);
 	if (rc != 0)
 		return rc;
-	if (m.type == PRIV_ACCOUNT_OPEN) { /* the first request, if any */
-		rc = account_open_req(k, &m);
+	/* The files first (the account key, the journals' TSIG keys), then
+	 * the seal: any other request, or the journals' keys, seals. */
+	if (m.type == PRIV_ACCOUNT_OPEN)
+		return k->sealed ? refused() : priv_load_account(k, &m);
+	if (m.type == PRIV_JOURNAL_KEYS) {
+		rc = k->sealed ? refused() : priv_load_journal_keys(k, &m);
 		seal(k);
 		return rc;
 	}

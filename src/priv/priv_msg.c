@@ -26,6 +26,7 @@ static const struct {
 	{ PRIV_CERTKEY_PEM, "n" },
 	{ PRIV_CERTKEY_FREE, "n" },
 	{ PRIV_ACCOUNT_OPEN, "bnn" },
+	{ PRIV_JOURNAL_KEYS, "b" },
 	{ PRIV_REPLY | PRIV_TSIG_SIGN, "nbbn" },
 	{ PRIV_REPLY | PRIV_TSIG_VERIFY, "nnnn" },
 	{ PRIV_REPLY | PRIV_JWS_SIGN, "b" },
@@ -33,6 +34,7 @@ static const struct {
 	{ PRIV_REPLY | PRIV_CERTKEY_PEM, "b" },
 	{ PRIV_REPLY | PRIV_CERTKEY_FREE, "" },
 	{ PRIV_REPLY | PRIV_ACCOUNT_OPEN, "nb" },
+	{ PRIV_REPLY | PRIV_JOURNAL_KEYS, "b" },
 	{ PRIV_ERROR, "nb" },
 };
 

@@ -7,7 +7,7 @@
  * - priv_keys_handle, the keys process's side, with a TSIG key loaded:
  *   every request gets an answer that decodes, either PRIV_ERROR with a
  *   negative code and a detail or the reply to that request type. Requests
- *   that open files (ACCOUNT_OPEN) or make keys (CERTKEY_NEW without a PEM;
+ *   that open files (ACCOUNT_OPEN, JOURNAL_KEYS) or make keys (CERTKEY_NEW without a PEM;
  *   RSA 4096 takes seconds) are only decoded.
  */
 #include <stdint.h>
@@ -64,10 +64,10 @@ static void
 handle(const uint8_t *data, size_t size, const struct priv_msg *m)
 {
 	struct tsig_key *keys[1] = { key };
-	struct priv_table t = { .tsig = keys, .ntsig = 1 };
+	struct priv_table t = { .tsig = keys, .ntsig = 1, .tsig_cap = 1 };
 	static struct priv_keys k;
 
-	if (m->type == PRIV_ACCOUNT_OPEN ||
+	if (m->type == PRIV_ACCOUNT_OPEN || m->type == PRIV_JOURNAL_KEYS ||
 	    (m->type == PRIV_CERTKEY_NEW && m->f[1].len == 0))
 		return;
 	memset(&k, 0, sizeof(k));

@@ -22,6 +22,8 @@ ACMEUP_DEPS=(
 	clang libclang-rt-14-dev shellcheck groff-base man-db systemd python3 bsdutils
 	# the hostile-peer tests: GNU time's max RSS (/usr/bin/time)
 	time
+	# test_privsep_kill: which process opens a key file
+	strace
 	# the Debian package (test_debian_package)
 	dpkg-dev debhelper lintian
 )
