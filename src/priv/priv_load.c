@@ -173,7 +173,8 @@ priv_load_journal_keys(struct priv_keys *k, const struct priv_msg *m)
 	for (i = 0; rc == 0 && i < n; i++) {
 		rc = journal_keys(k, paths[i], &list, &len);
 		if (rc != 0 && rc != ACMEUP_ENOMEM) {
-			log_warn("%s", acmeup_errmsg(rc)); /* the recovery says more */
+			/* gone meanwhile, or bad: the recovery says so */
+			log_debug("privsep: %s", acmeup_errmsg(rc));
 			acmeup_err_clear();
 			rc = 0;
 		}
