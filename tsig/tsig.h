@@ -89,6 +89,12 @@ int tsig_key_new(const char *name, const char *algorithm,
 
 void tsig_key_free(struct tsig_key *key); /* accepts NULL; wipes the secret */
 
+/* Wipe and free the key's secret, keeping its name, algorithm and lengths
+ * (for messages): a process that hands signing to another one holds no
+ * secret. tsig_sign() and tsig_verify() then fail with TSIG_EINVAL.
+ * Accepts NULL. */
+void tsig_key_wipe_secret(struct tsig_key *key);
+
 /* Borrowed strings, valid while the key lives. Name in lower case without
  * trailing dot, algorithm in BIND's short form ("hmac-sha256"). */
 const char *tsig_key_name(const struct tsig_key *key);

@@ -315,6 +315,16 @@ tsig_key_free(struct tsig_key *key)
 	free(key);
 }
 
+void
+tsig_key_wipe_secret(struct tsig_key *key)
+{
+	if (key == NULL || key->secret == NULL)
+		return;
+	gnutls_memset(key->secret, 0, key->secret_len);
+	free(key->secret);
+	key->secret = NULL; /* secret_len stays, for messages */
+}
+
 const char *
 tsig_key_name(const struct tsig_key *key)
 {

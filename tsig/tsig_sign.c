@@ -88,7 +88,7 @@ tsig_mac_compute(const struct tsig_key *key, const uint8_t *prior,
 	size_t n;
 	int ok = 1;
 
-	if (prior_len > 0xffff)
+	if (prior_len > 0xffff || key->secret == NULL) /* wiped */
 		return TSIG_EINVAL;
 	if (gnutls_hmac_init(&h, (gnutls_mac_algorithm_t)key->alg->mac,
 	                     key->secret, key->secret_len) < 0)

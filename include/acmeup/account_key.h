@@ -25,6 +25,15 @@ int account_key_open_locked(const char *dir, enum crypto_key_type type,
                             int type_given, int keep_exclusive,
                             struct crypto_key **out, struct lock **lock);
 
+/* account_key_open_locked with open doing account_key_open's part (NULL:
+ * account_key_open): the keys process opens it (priv_account_open). */
+typedef int account_key_opener(const char *dir, enum crypto_key_type type,
+                               int type_given, struct crypto_key **out);
+int account_key_open_locked_by(const char *dir, enum crypto_key_type type,
+                               int type_given, int keep_exclusive,
+                               account_key_opener *open,
+                               struct crypto_key **out, struct lock **lock);
+
 /* Write key to dir/account.key.new (0600, atomically). */
 int account_key_stage(const char *dir, const struct crypto_key *key);
 

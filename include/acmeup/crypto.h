@@ -61,6 +61,15 @@ int crypto_key_to_pem(const struct crypto_key *key, char **pem, size_t *len);
 
 void crypto_key_free(struct crypto_key *key); /* accepts NULL */
 
+/* key's public key as SubjectPublicKeyInfo DER (*der caller frees), and a
+ * key made of such DER alone (for a process that hands signing to the keys
+ * process, priv.h): type, JWK, JWS alg and description work; signing,
+ * CSRs and PEM export fail. */
+int crypto_key_public_der(const struct crypto_key *key, uint8_t **der,
+                          size_t *len);
+int crypto_key_from_public_der(const uint8_t *der, size_t len,
+                               struct crypto_key **out);
+
 /* Public key as JWK members (RFC 7517/7518), each a base64url string or NULL
  * when not used by the key type: EC keys set kty "EC", crv, x, y; RSA keys set
  * kty "RSA", n, e. The strings are owned by the struct; free with

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 struct journal;
+struct tsig_key;
 
 /* Settings for one zone (a --zone-server / --zone-key, or a zone block of
  * the configuration file). zone is the apex the records land in, matched
@@ -92,6 +93,12 @@ struct dns_ctx; /* the config made usable: keys loaded, addresses parsed */
  * borrowed only during the call). Errors name the key file or option. */
 int dns_ctx_new(const struct dns_config *cfg, struct dns_ctx **out);
 void dns_ctx_free(struct dns_ctx *ctx); /* accepts NULL; wipes keys */
+
+/* The TSIG keys ctx holds, for the keys process (priv.h): slot 0 the
+ * default key, then one per zone; *key NULL when a slot has none, *file
+ * its key file ("-" for -y). 0, or -1 past the last slot. */
+int dns_ctx_key_at(struct dns_ctx *ctx, size_t i, struct tsig_key **key,
+                   const char **file);
 
 /* One TXT record to publish: owner is the challenge name, e.g.
  * "_acme-challenge.host1.example.test" (trailing dot optional); value is the

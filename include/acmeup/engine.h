@@ -37,6 +37,8 @@ struct engine_config {
 	const struct dns_config *dns; /* zones, keys, aliases, the wait */
 	int dry_run;                 /* finalize, then store nothing and run
 	                              * no hook; orders name no "replaces" */
+	int no_sandbox;              /* --no-sandbox: no seccomp, the keys
+	                              * process stays root (debugging) */
 };
 
 /* What became of one certificate. */

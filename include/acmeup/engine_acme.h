@@ -35,10 +35,15 @@ int engine_account(struct acme_client *c, const struct engine_config *cfg);
 int engine_csr_file(const char *path, uint8_t **der, size_t *len,
                     char ***names, size_t *n);
 
-/* The certificate key of s: certdir/privkey.pem with reuse_key when it
- * exists, else a new key of its key_type. *out owned by the caller. */
+/* The certificate key of s to reuse: certdir/privkey.pem with reuse_key
+ * when it exists, else *out NULL (priv_certkey_new makes a new key of
+ * engine_cert_key_type(s), in the keys process). *out owned by the
+ * caller. */
 int engine_cert_key(const struct cert_spec *s, const char *certdir,
                     struct crypto_key **out);
+
+/* s's key type for a new key (enum crypto_key_type): P-256 unless set. */
+int engine_cert_key_type(const struct cert_spec *s);
 
 /* RFC 9773: when certdir/cert.pem exists and the CA offers renewalInfo,
  * log the CA's suggested window and set *cert_id (caller frees) for the new

@@ -7,6 +7,7 @@
 #include "acme_internal.h"
 #include "acme_json.h"
 #include "acmeup/error.h"
+#include "acmeup/priv.h"
 
 /* RFC 8555 6.2: flattened JWS with jwk (no account yet) or kid. */
 int
@@ -35,7 +36,7 @@ acme_jws_new(const struct crypto_key *key, const struct crypto_jwk *jwk,
 		goto out;
 	}
 	snprintf(input, inlen + 1, "%s.%s", prot64, pay64);
-	rc = crypto_sign(key, input, inlen, &sig, &siglen);
+	rc = priv_jws_sign(key, input, inlen, &sig, &siglen);
 	if (rc == 0)
 		rc = b64url_encode(sig, siglen, &sig64);
 	if (rc == 0)

@@ -74,6 +74,7 @@ struct opts {
 	unsigned unreachable_ms;   /* --unreachable-after, ms; 0: default */
 	int verbosity;             /* -v count */
 	int quiet;                 /* -q/--quiet: errors only on stderr */
+	int no_sandbox;            /* --no-sandbox: no seccomp, no user */
 	/* Configuration and fleet runs (issue 6) */
 	const char *config_file;   /* -c/--config; NULL: the default file */
 	const struct config *config; /* the loaded file, or NULL (set by main;

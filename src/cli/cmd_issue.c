@@ -86,7 +86,7 @@ issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
 		.emails = o->emails, .n_emails = o->n_emails,
 		.agree_tos = o->agree_tos, .eab_kid = o->eab_kid,
 		.eab_hmac_key = o->eab_hmac_key, .eab_alg = o->eab_alg,
-		.dns = dns, .dry_run = o->dry_run,
+		.dns = dns, .dry_run = o->dry_run, .no_sandbox = o->no_sandbox,
 	};
 	int rc;
 

@@ -61,12 +61,20 @@ int
 crypto_key_pubkey(const struct crypto_key *key, gnutls_pubkey_t *out)
 {
 	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t der = { NULL, 0 };
 	int ret;
 
 	ret = gnutls_pubkey_init(&pub);
 	if (ret < 0)
 		goto out;
-	ret = gnutls_pubkey_import_privkey(pub, key->priv, 0, 0);
+	if (key->priv != NULL) {
+		ret = gnutls_pubkey_import_privkey(pub, key->priv, 0, 0);
+	} else { /* a public key alone (crypto_key_from_public_der) */
+		ret = gnutls_pubkey_export2(key->pub, GNUTLS_X509_FMT_DER, &der);
+		if (ret >= 0)
+			ret = gnutls_pubkey_import(pub, &der, GNUTLS_X509_FMT_DER);
+		gnutls_free(der.data);
+	}
 	if (ret < 0)
 		goto out;
 	*out = pub;

@@ -101,6 +101,9 @@ crypto_csr_new(const struct crypto_key *key, const char *const *names,
 	uint8_t *copy = NULL;
 	int ret;
 
+	if (key->priv == NULL)
+		return acmeup_fail(ACMEUP_EINVAL, "CSR: this process holds no "
+		                   "private key (the keys process signs)");
 	ret = csr_check_names(names, n);
 	if (ret < 0)
 		return ret;

@@ -15,6 +15,7 @@
 struct crypto_key {
 	gnutls_x509_privkey_t x509; /* owns the key material (PEM export) */
 	gnutls_privkey_t priv;      /* borrows x509; used for signing */
+	gnutls_pubkey_t pub;        /* a public key alone: priv, x509 NULL */
 	gnutls_pk_algorithm_t pk;   /* GNUTLS_PK_ECDSA or GNUTLS_PK_RSA */
 	gnutls_ecc_curve_t curve;   /* EC only */
 	size_t field;               /* EC: coordinate/scalar size in octets */

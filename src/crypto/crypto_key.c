@@ -251,6 +251,62 @@ out:
 	return ret;
 }
 
+int
+crypto_key_public_der(const struct crypto_key *key, uint8_t **der,
+                      size_t *len)
+{
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t d = { NULL, 0 };
+	int ret;
+
+	ret = crypto_key_pubkey(key, &pub);
+	if (ret < 0)
+		return ret;
+	ret = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &d);
+	gnutls_pubkey_deinit(pub);
+	if (ret < 0)
+		return key_fail("public key export", ret);
+	ret = crypto_datum_dup(&d, der);
+	if (ret == 0)
+		*len = d.size;
+	gnutls_free(d.data);
+	return ret;
+}
+
+int
+crypto_key_from_public_der(const uint8_t *der, size_t len,
+                           struct crypto_key **out)
+{
+	struct crypto_key *key = calloc(1, sizeof(*key));
+	gnutls_datum_t d = { (unsigned char *)der, (unsigned int)len };
+	int ret;
+
+	if (key == NULL)
+		return ACMEUP_ENOMEM;
+	ret = len > 0xffff ? GNUTLS_E_INVALID_REQUEST :
+	    gnutls_pubkey_init(&key->pub);
+	if (ret >= 0)
+		ret = gnutls_pubkey_import(key->pub, &d, GNUTLS_X509_FMT_DER);
+	if (ret < 0) {
+		ret = key_fail("public key", ret);
+		goto out;
+	}
+	key->pk = gnutls_pubkey_get_pk_algorithm(key->pub, &key->bits);
+	if (key->pk == GNUTLS_PK_ECDSA)
+		ret = key_set_curve(key);
+	else if (key->pk != GNUTLS_PK_RSA || key->bits < RSA_MIN_BITS)
+		ret = acmeup_fail(ACMEUP_ECRYPTO, "public key of type %s, %u "
+		                  "bits: not usable", gnutls_pk_get_name(key->pk),
+		                  key->bits);
+	if (ret < 0)
+		goto out;
+	*out = key;
+	key = NULL;
+out:
+	crypto_key_free(key);
+	return ret;
+}
+
 void
 crypto_key_free(struct crypto_key *key)
 {
@@ -261,6 +317,8 @@ crypto_key_free(struct crypto_key *key)
 		gnutls_privkey_deinit(key->priv);
 	if (key->x509 != NULL)
 		gnutls_x509_privkey_deinit(key->x509);
+	if (key->pub != NULL)
+		gnutls_pubkey_deinit(key->pub);
 	gnutls_memset(key, 0, sizeof(*key));
 	free(key);
 }

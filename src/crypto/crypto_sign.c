@@ -63,6 +63,9 @@ crypto_sign(const struct crypto_key *key, const void *input, size_t len,
 
 	if (len > UINT32_MAX)
 		return acmeup_fail(ACMEUP_EINVAL, "sign: input too large");
+	if (key->priv == NULL)
+		return acmeup_fail(ACMEUP_EINVAL, "sign: this process holds no "
+		                   "private key (the keys process signs)");
 	data.data = (unsigned char *)input;
 	data.size = (unsigned int)len;
 	ret = gnutls_privkey_sign_data2(key->priv, sign_algo(key), 0, &data,

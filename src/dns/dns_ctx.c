@@ -507,6 +507,17 @@ dns_ctx_zone(const struct dns_ctx *ctx, const ldns_rdf *apex)
 	return NULL;
 }
 
+int
+dns_ctx_key_at(struct dns_ctx *ctx, size_t i, struct tsig_key **key,
+               const char **file)
+{
+	if (i > ctx->nzones)
+		return -1;
+	*key = i == 0 ? ctx->key : ctx->zones[i - 1].key;
+	*file = i == 0 ? ctx->key_file : ctx->zones[i - 1].key_file;
+	return 0;
+}
+
 const struct tsig_key *
 dns_ctx_key(const struct dns_ctx *ctx, const ldns_rdf *apex,
             const char **key_file)

@@ -16,6 +16,7 @@
 #include "acmeup/error.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/log.h"
+#include "acmeup/priv.h"
 #include "dns_internal.h"
 #include "tsig.h"
 
@@ -429,7 +430,7 @@ dns_tsig_sign(const struct tsig_key *key, const uint8_t *msg, size_t len,
 		return ACMEUP_ENOMEM;
 	memcpy(buf, msg, len);
 	memset(ctx, 0, sizeof(*ctx));
-	trc = tsig_sign(key, buf, &n, len + TSIG_ROOM, ctx);
+	trc = priv_tsig_sign(key, buf, &n, len + TSIG_ROOM, ctx);
 	if (trc != TSIG_OK) {
 		free(buf);
 		return acmeup_fail(ACMEUP_ETSIG, "cannot sign a DNS message with "
@@ -497,7 +498,7 @@ query_verify(const struct dns_addr *srv, const struct tsig_key *key,
 	int trc;
 
 	memset(&res, 0, sizeof(res));
-	trc = tsig_verify(key, reply, rlen, tctx, &res);
+	trc = priv_tsig_verify(key, reply, rlen, tctx, &res);
 	if (trc == TSIG_OK)
 		return 0;
 	if (trc == TSIG_EBADKEY)

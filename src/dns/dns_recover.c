@@ -10,6 +10,7 @@
 #include "acmeup/error.h"
 #include "acmeup/journal.h"
 #include "acmeup/log.h"
+#include "acmeup/priv.h"
 #include "dns_internal.h"
 #include "tsig.h"
 
@@ -20,6 +21,7 @@ struct keyring {
 	struct {
 		char *file, *name;
 		struct tsig_key *key;   /* owned; NULL: could not be loaded */
+		const struct tsig_key *found; /* or the keys process's */
 	} ent[MAX_KEYS];
 	size_t n;
 };
@@ -67,8 +69,9 @@ keyring_get(struct keyring *kr, const char *file, const char *name)
 	for (i = 0; i < kr->n; i++)
 		if (strcmp(kr->ent[i].file, file) == 0 &&
 		    strcmp(kr->ent[i].name, name) == 0)
-			return kr->ent[i].key != NULL ? kr->ent[i].key
-			       : ctx_key_named(kr->ctx, name);
+			return kr->ent[i].key != NULL ? kr->ent[i].key :
+			       kr->ent[i].found != NULL ? kr->ent[i].found :
+			       ctx_key_named(kr->ctx, name);
 	if (kr->n == MAX_KEYS)
 		return ctx_key_named(kr->ctx, name);
 	kr->ent[kr->n].file = strdup(file);
@@ -78,15 +81,20 @@ keyring_get(struct keyring *kr, const char *file, const char *name)
 		free(kr->ent[kr->n].name);
 		return NULL;
 	}
-	if (strcmp(file, "-") != 0 &&
+	if (strcmp(file, "-") != 0 && priv_keys_pid() > 0) {
+		/* the keys process loaded it from the journal (or it is one of
+		 * ours); this process opens no key file */
+		kr->ent[kr->n].found = priv_tsig_find(file, name);
+	} else if (strcmp(file, "-") != 0 &&
 	    dns_key_file_load(file, name, &kr->ent[kr->n].key, &trc, err,
 	                      sizeof(err)) != 0) {
 		log_warn("dns: key %s from %s: %s", name, file, trc != 0 ? err :
 		         acmeup_errmsg(ACMEUP_EIO));
 		acmeup_err_clear();
 	}
-	k = kr->ent[kr->n].key != NULL ? kr->ent[kr->n].key
-	    : ctx_key_named(kr->ctx, name);
+	k = kr->ent[kr->n].key != NULL ? kr->ent[kr->n].key :
+	    kr->ent[kr->n].found != NULL ? kr->ent[kr->n].found :
+	    ctx_key_named(kr->ctx, name);
 	kr->n++;
 	if (k == NULL)
 		log_warn("dns: no key %s to remove records with: give it to "

@@ -9,6 +9,7 @@
 
 #include "acmeup/error.h"
 #include "acmeup/log.h"
+#include "acmeup/priv.h"
 #include "dns_internal.h"
 #include "tsig.h"
 
@@ -271,7 +272,7 @@ check_reply(const struct dns_set *set, const struct dns_zone *z,
 		                   "zone %s has opcode %u", z->primary.text, z->name,
 		                   opcode);
 	memset(&res, 0, sizeof(res));
-	trc = tsig_verify(z->key, reply, rlen, ctx, &res);
+	trc = priv_tsig_verify(z->key, reply, rlen, ctx, &res);
 	*known = trc == TSIG_OK || trc == TSIG_EBADSIG || trc == TSIG_EBADKEY ||
 	         trc == TSIG_EBADTIME || trc == TSIG_EBADTRUNC;
 	if (trc != TSIG_OK)

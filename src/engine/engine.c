@@ -21,6 +21,7 @@
 #include "acmeup/journal.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
+#include "acmeup/priv.h"
 #include "engine_internal.h"
 
 #define AUTHZ_TIMEOUT_MS 120000
@@ -32,7 +33,8 @@ struct issue_engine {
 	struct crypto_key *account;
 	struct lock *state_lock;       /* shared: the account key stays put */
 	struct acme_client *acme;
-	struct dns_ctx *dns;           /* made by the first batch */
+	struct dns_ctx *dns;           /* keys loaded at open */
+	int recovered;                 /* dead runs' journals handled */
 	int ready;                     /* account opened, DNS set up */
 	unsigned batches;              /* batches started */
 	const struct issue_csr *csr;   /* --csr, borrowed, or NULL */
@@ -53,9 +55,21 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 	if (e == NULL)
 		return ACMEUP_ENOMEM;
 	e->cfg = *cfg;
-	rc = account_key_open_locked(cfg->state_dir,
-	    (enum crypto_key_type)cfg->account_key_type,
-	    cfg->account_key_type_set, 0, &e->account, &e->state_lock);
+	/* The TSIG keys loaded, the keys process forked, the account key and
+	 * the keys dead runs' journals name opened there: all before any
+	 * network code. */
+	rc = dns_ctx_new(cfg->dns, &e->dns);
+	if (rc == 0)
+		rc = engine_privsep_start(e->dns, !cfg->no_sandbox);
+	if (rc == 0)
+		rc = account_key_open_locked_by(cfg->state_dir,
+		    (enum crypto_key_type)cfg->account_key_type,
+		    cfg->account_key_type_set, 0, priv_account_open, &e->account,
+		    &e->state_lock);
+	if (rc == 0 && priv_journal_keys(cfg->state_dir) != 0) {
+		log_warn("%s", acmeup_errmsg(ACMEUP_EIO)); /* cleanup may fail */
+		acmeup_err_clear();
+	}
 	if (rc == 0)
 		rc = acme_client_open(cfg->server, cfg->ca_bundle, e->account,
 		    cfg->wait_rate_limit, &e->acme);
@@ -73,6 +87,7 @@ issue_engine_free(struct issue_engine *e)
 	if (e == NULL)
 		return;
 	acme_client_free(e->acme);
+	priv_keys_stop(); /* before the keys it borrows go */
 	crypto_key_free(e->account);
 	lock_release(e->state_lock);
 	dns_ctx_free(e->dns);
@@ -102,10 +117,8 @@ engine_prepare(struct issue_engine *e)
 
 	if (e->ready)
 		return 0;
-	if (e->dns == NULL) {
-		rc = dns_ctx_new(e->cfg.dns, &e->dns);
-		if (rc != 0)
-			return rc;
+	if (!e->recovered) {
+		e->recovered = 1;
 		if (dns_journal_recover(e->dns, e->cfg.state_dir, &found,
 		    &left) != 0 || left > 0)
 			log_warn("dns: %zu record%s left by an earlier run could "
@@ -526,6 +539,7 @@ issue_engine_batch(struct issue_engine *e, struct issue_job *const *jobs,
 		rc = prove_batch(e, runs, n);
 	if (rc == 0)
 		rc = finish_batch(e, runs, n);
+	rc = engine_privsep_check(rc);
 	for (i = 0; i < n; i++) {
 		if (rc != 0 && jobs[i]->action == ISSUE_SKIPPED)
 			issue_job_fail(jobs[i], rc);
@@ -544,6 +558,8 @@ issue_exit_code(const struct issue_job *jobs, size_t n)
 	const struct issue_job *last = NULL;
 	size_t i, done = 0, failed = 0, hooks = 0;
 
+	if (engine_privsep_died()) /* a dead child fails the run */
+		return engine_privsep_check(0);
 	for (i = 0; i < n; i++) {
 		done += jobs[i].action == ISSUE_ISSUED ||
 		    jobs[i].action == ISSUE_RENEWED;

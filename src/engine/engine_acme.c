@@ -131,11 +131,16 @@ reuse_key(const char *certdir, const char *path, struct crypto_key **out)
 }
 
 int
+engine_cert_key_type(const struct cert_spec *s)
+{
+	return s->key_type_set ? s->key_type : CRYPTO_KEY_P256;
+}
+
+int
 engine_cert_key(const struct cert_spec *s, const char *certdir,
                 struct crypto_key **out)
 {
-	enum crypto_key_type t = s->key_type_set ?
-	    (enum crypto_key_type)s->key_type : CRYPTO_KEY_P256;
+	enum crypto_key_type t = (enum crypto_key_type)engine_cert_key_type(s);
 	char path[PATH_MAX], desc[32];
 	int rc;
 
@@ -156,11 +161,8 @@ engine_cert_key(const struct cert_spec *s, const char *certdir,
 	}
 	if (s->reuse_key)
 		log_stage("key: no %s to reuse; making a new key", path);
-	rc = crypto_key_generate(t, out);
-	if (rc == 0)
-		log_debug("key: new %s certificate key",
-		    crypto_key_type_name(t));
-	return rc;
+	log_debug("key: new %s certificate key", crypto_key_type_name(t));
+	return 0;
 }
 
 /* Log the CA's window (RFC 9773 4.2) for the certificate being replaced. */

@@ -28,6 +28,7 @@
 struct acme_client;
 struct chcache;
 struct dns_set;
+struct dns_ctx;
 
 /* One pending dns-01 challenge. Strings owned. */
 struct pending {
@@ -96,5 +97,18 @@ int order_start(struct acme_client *c, const char *state_dir, int dry_run,
  * A dry run stops after the download: nothing stored, no hook. */
 int order_finish(struct acme_client *c, const struct issue_csr *csr,
                  int dry_run, struct order_run *r);
+
+/* engine_privsep.c: the keys process (priv.h) started with every TSIG
+ * key of dns, which this process then no longer holds (the account key is
+ * opened there next: priv_account_open); with sandbox, the seccomp filters
+ * where available (said once when not) and the keys process's user. */
+int engine_privsep_start(struct dns_ctx *dns, int sandbox);
+
+/* 1 when a keys process died during the run. */
+int engine_privsep_died(void);
+
+/* rc, or when a keys process died, its failure naming the process and
+ * signal (after the records were removed). */
+int engine_privsep_check(int rc);
 
 #endif

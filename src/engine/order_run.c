@@ -15,6 +15,7 @@
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"
+#include "acmeup/priv.h"
 #include "acmeup/renew.h"
 #include "acmeup/store.h"
 #include "engine_internal.h"
@@ -230,7 +231,7 @@ chain_rest(const char *pem)
  * files stay as they were unless every new one is in place. No
  * privkey.pem when key is NULL (--csr: the user holds the key). */
 static int
-store_certificate(const char *dir, const struct crypto_key *key,
+store_certificate(const char *dir, struct priv_certkey *key,
                   const char *pem)
 {
 	const char *rest = chain_rest(pem);
@@ -243,7 +244,7 @@ store_certificate(const char *dir, const struct crypto_key *key,
 	if (leaf == NULL)
 		return ACMEUP_ENOMEM;
 	if (key != NULL)
-		rc = crypto_key_to_pem(key, &keypem, &keylen);
+		rc = priv_certkey_pem(key, &keypem, &keylen);
 	f.key_pem = keypem;
 	f.cert_pem = leaf;
 	f.chain_pem = rest;
@@ -313,17 +314,20 @@ order_finish(struct acme_client *c, const struct issue_csr *csr,
 	struct acme_finish_opts fo = { .timeout_ms = ORDER_TIMEOUT_MS,
 	    .preferred_chain = r->job->spec->preferred_chain,
 	    .names = (const char *const *)r->names, .n_names = r->n_names };
-	struct crypto_key *key = NULL;
+	struct crypto_key *reuse = NULL;
+	struct priv_certkey *key = NULL;
 	uint8_t *der = NULL;
 	size_t der_len = 0;
 	char *pem = NULL;
 	int rc = 0;
 
 	if (csr == NULL)
-		rc = engine_cert_key(r->job->spec, r->certdir, &key);
-	if (rc == 0 && csr == NULL)
-		rc = crypto_csr_new(key, (const char *const *)r->names,
-		    r->n_names, &der, &der_len);
+		rc = engine_cert_key(r->job->spec, r->certdir, &reuse);
+	if (rc == 0 && csr == NULL) /* the key stays in the keys process */
+		rc = priv_certkey_new(engine_cert_key_type(r->job->spec), reuse,
+		    (const char *const *)r->names, r->n_names, &key, &der,
+		    &der_len);
+	crypto_key_free(reuse);
 	if (rc == 0)
 		rc = acme_order_finalize(c, r->order_url, &r->order,
 		    csr != NULL ? csr->der : der,
@@ -345,6 +349,6 @@ order_finish(struct acme_client *c, const struct issue_csr *csr,
 out:
 	free(pem);
 	free(der);
-	crypto_key_free(key);
+	priv_certkey_free(key);
 	return rc;
 }

@@ -175,6 +175,16 @@ account_key_open_locked(const char *dir, enum crypto_key_type type,
                         int type_given, int keep_exclusive,
                         struct crypto_key **out, struct lock **lock)
 {
+	return account_key_open_locked_by(dir, type, type_given,
+	    keep_exclusive, NULL, out, lock);
+}
+
+int
+account_key_open_locked_by(const char *dir, enum crypto_key_type type,
+                           int type_given, int keep_exclusive,
+                           account_key_opener *open, struct crypto_key **out,
+                           struct lock **lock)
+{
 	struct crypto_key *key = NULL;
 	struct lock *l = NULL;
 	int rc, exists;
@@ -191,7 +201,8 @@ account_key_open_locked(const char *dir, enum crypto_key_type type,
 		rc = exists;
 	}
 	if (rc == 0)
-		rc = account_key_open(dir, type, type_given, &key, NULL);
+		rc = open != NULL ? open(dir, type, type_given, &key) :
+		    account_key_open(dir, type, type_given, &key, NULL);
 	if (rc == 0 && !keep_exclusive)
 		rc = lock_share(l);
 	if (rc != 0) {

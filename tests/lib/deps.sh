@@ -13,7 +13,7 @@
 # would collide with the lab.
 
 ACMEUP_DEPS=(
-	build-essential cmake pkg-config
+	build-essential cmake pkg-config libseccomp-dev
 	libldns-dev libgnutls28-dev libcurl4-gnutls-dev libjson-c-dev libcmocka-dev
 	pebble bind9 bind9-utils bind9-dnsutils unbound knot knot-dnsutils
 	pdns-server pdns-backend-sqlite3 sqlite3
@@ -22,6 +22,8 @@ ACMEUP_DEPS=(
 	clang libclang-rt-14-dev shellcheck groff-base man-db systemd python3 bsdutils
 	# the hostile-peer tests: GNU time's max RSS (/usr/bin/time)
 	time
+	# test_privsep_kill: which process opens a key file
+	strace
 	# the Debian package (test_debian_package)
 	dpkg-dev debhelper lintian
 )
