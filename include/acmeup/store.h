@@ -46,6 +46,13 @@ int store_exists(const char *path);
  * (it is made 0700/0755 when first used). */
 int store_dir_check(const char *path, const char *kind);
 
+/* privkey.pem's key-owner, key-group, key-mode (issue 14 item 7). */
+struct store_key_perms {
+	long uid;      /* or -1: the running user */
+	long gid;      /* or -1: its group */
+	unsigned mode; /* 0: 0600 */
+};
+
 /* A certificate's files, PEM text; key_pem NULL when the key is the user's
  * (--csr). Borrowed. */
 struct cert_files {
@@ -53,6 +60,7 @@ struct cert_files {
 	const char *cert_pem;      /* the leaf */
 	const char *chain_pem;     /* the issuers */
 	const char *fullchain_pem; /* leaf + issuers */
+	const struct store_key_perms *key_perms; /* NULL: ours, 0600 */
 };
 
 /* Install a new version of dir/{privkey,cert,chain,fullchain}.pem (dir is
@@ -75,6 +83,11 @@ int store_cert_commit(const char *dir, const struct cert_files *f);
  * certificate (due checks, --reuse-key): otherwise a half-installed update
  * may pair a new certificate with the old key. 0 when dir is missing. */
 int store_cert_recover(const char *dir);
+
+/* privkey.pem of dir as store_cert_read() with FSAFE_STRICT, but owned by
+ * uid (key-owner; -1: none) is accepted as well as by us or root. */
+int store_cert_read_key(const char *dir, long uid, size_t max, char **data,
+                        size_t *len);
 
 /* name (cert.pem, privkey.pem, ...) of the certificate directory dir
  * (OUT/NAME: OUT checked as store_dir_open() does, NAME never a symbolic

@@ -77,6 +77,44 @@ pick_values(const struct source *src, struct cert_spec *s)
 	return 0;
 }
 
+/* key-owner, key-group, key-mode: the block's (checked here, naming its
+ * line) or opts' (checked when read). */
+static int
+pick_keyperm(const struct source *src, struct cert_spec *s)
+{
+	static const char *const keys[] = { "key-owner", "key-group",
+	    "key-mode" };
+	const char *v[3] = { src->o->key_owner, src->o->key_group,
+	    src->o->key_mode };
+	const struct config_item *it;
+	char ctx[512];
+	int i, rc = 0;
+
+	s->key_uid = -1;
+	s->key_gid = -1;
+	s->key_mode = 0;
+	for (i = 0; rc == 0 && i < 3; i++) {
+		it = block_item(src, keys[i]);
+		if (it != NULL)
+			v[i] = it->values[0];
+		if (v[i] == NULL)
+			continue;
+		s->key_perms = 1;
+		if (it != NULL)
+			snprintf(ctx, sizeof(ctx), "%s:%u: %s", src->cfg->path,
+			    it->line, keys[i]);
+		else
+			snprintf(ctx, sizeof(ctx), "%s", keys[i]);
+		if (i == 0)
+			rc = keyperm_owner(ctx, v[i], &s->key_uid);
+		else if (i == 1)
+			rc = keyperm_group(ctx, v[i], &s->key_gid);
+		else
+			rc = keyperm_mode(ctx, v[i], &s->key_mode);
+	}
+	return rc;
+}
+
 /* Normalized names (name_check, name.h), each once; where names the
  * origin in errors ("file:line: domains" or "-d"). */
 static int
@@ -138,6 +176,8 @@ fill_settings(const struct source *src, struct cert_spec *s)
 		    &s->deploy_hook);
 	if (rc == 0)
 		rc = pick_values(src, s);
+	if (rc == 0)
+		rc = pick_keyperm(src, s);
 	return rc;
 }
 
