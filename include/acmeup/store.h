@@ -96,4 +96,29 @@ int store_cert_read_key(const char *dir, long uid, size_t max, char **data,
 int store_cert_read(const char *dir, const char *name, int flags, size_t max,
                     char **data, size_t *len);
 
+/* A certificate issued with -d, remembered in STATE/certs/NAME.rec
+ * (cert_record.c; issue 14 item 2). Strings owned by the record. */
+struct store_cert_record {
+	char *name;          /* directory name under out_dir */
+	char **domains;
+	size_t n_domains;
+	char *out_dir;
+	char *key_type;      /* crypto_key_type_name(), or NULL */
+	char *server;        /* the CA's directory URL, or NULL */
+	char *deploy_hook;   /* or NULL */
+};
+
+/* Write r atomically (STATE/certs made 0700 when missing). A value that
+ * does not fit on one line is ACMEUP_EINVAL. */
+int store_cert_record_write(const char *state_dir,
+                            const struct store_cert_record *r);
+
+/* Every record of state_dir into *out (*n of them; none when the
+ * directory is missing). A file that is not a good record is skipped
+ * with a warning naming it. Free with store_cert_records_free(). */
+int store_cert_records_load(const char *state_dir,
+                            struct store_cert_record **out, size_t *n);
+void store_cert_record_clear(struct store_cert_record *r);
+void store_cert_records_free(struct store_cert_record *v, size_t n);
+
 #endif

@@ -11,7 +11,9 @@
 #include "config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "acmeup/log.h"
 #include "acmeup/name.h"
+#include "acmeup/store.h"
 #include "cli_internal.h"
 
 /* Where a setting comes from, for one spec: the block is NULL for -d. */
@@ -322,6 +324,106 @@ load_blocks(const struct opts *o, const struct config *cfg,
 	return rc;
 }
 
+/* rec's value, unless the command line gave key. */
+static int
+rec_str(const struct opts *o, const char *key, const char *v, char **slot)
+{
+	char *copy;
+
+	if (v == NULL || cli_given(o, key))
+		return 0;
+	copy = strdup(v);
+	if (copy == NULL)
+		return ACMEUP_ENOMEM;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* A remembered certificate (store_cert_records_load) as a spec: its
+ * names, out, key type and hook, the rest as for -d. */
+static int
+spec_from_record(const struct opts *o, const struct store_cert_record *r,
+                 struct cert_spec *s)
+{
+	struct source src = { o, NULL, NULL };
+	enum crypto_key_type t;
+	char where[512];
+	int rc;
+
+	snprintf(where, sizeof(where), "%s/certs/%.200s.rec", o->state_dir,
+	    r->name);
+	rc = take_domains(s, (const char *const *)r->domains, r->n_domains,
+	    where);
+	if (rc == 0)
+		rc = take_name(s, r->name, where);
+	if (rc == 0 && strcmp(s->name, r->name) != 0)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "%s: bad name", where);
+	if (rc == 0)
+		rc = fill_settings(&src, s);
+	if (rc == 0)
+		rc = rec_str(o, "out", r->out_dir, &s->out_dir);
+	if (rc == 0)
+		rc = rec_str(o, "deploy-hook", r->deploy_hook, &s->deploy_hook);
+	if (rc == 0 && r->key_type != NULL && !cli_given(o, "key-type")) {
+		if (crypto_key_type_parse(r->key_type, &t) != 0)
+			return acmeup_err_context(ACMEUP_EUSAGE, "%s", where);
+		s->key_type = (int)t;
+		s->key_type_set = t != CRYPTO_KEY_P256;
+	}
+	return rc;
+}
+
+static int
+has_spec(const struct certspec_list *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->specs[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The remembered certificates whose names no cert block has (the blocks
+ * win). A bad record is skipped with a warning naming it. */
+static int
+load_records(const struct opts *o, struct certspec_list *l)
+{
+	struct store_cert_record *recs = NULL;
+	struct cert_spec *grown;
+	size_t n = 0, i;
+	int rc;
+
+	if (o->state_dir == NULL)
+		return 0;
+	rc = store_cert_records_load(o->state_dir, &recs, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (has_spec(l, recs[i].name))
+			continue;
+		grown = realloc(l->specs, (l->n + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			rc = ACMEUP_ENOMEM;
+			break;
+		}
+		l->specs = grown;
+		memset(&l->specs[l->n], 0, sizeof(*grown));
+		rc = spec_from_record(o, &recs[i], &l->specs[l->n]);
+		if (rc == ACMEUP_ENOMEM)
+			break;
+		if (rc != 0) {
+			log_warn("%s; ignored", acmeup_errmsg(rc));
+			acmeup_err_clear();
+			spec_clear(&l->specs[l->n]);
+			rc = 0;
+			continue;
+		}
+		l->n++;
+	}
+	store_cert_records_free(recs, n);
+	return rc;
+}
+
 int
 certspec_load(const struct opts *o, const struct config *cfg,
               struct certspec_list *out)
@@ -344,6 +446,10 @@ certspec_load(const struct opts *o, const struct config *cfg,
 		rc = spec_from_opts(o, &l.specs[0]);
 	} else {
 		rc = load_blocks(o, cfg, &l);
+		if (rc == 0 && o->n_args == 0)
+			rc = load_records(o, &l);
+		if (rc == 0)
+			rc = check_unique(&l);
 	}
 	if (rc != 0) {
 		certspec_free(&l);
