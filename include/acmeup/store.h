@@ -106,6 +106,9 @@ struct store_cert_record {
 	char *key_type;      /* crypto_key_type_name(), or NULL */
 	char *server;        /* the CA's directory URL, or NULL */
 	char *deploy_hook;   /* or NULL */
+	char *key_owner;     /* uid, gid, octal mode of privkey.pem, or NULL */
+	char *key_group;
+	char *key_mode;
 };
 
 /* Write r atomically (STATE/certs made 0700 when missing). A value that

@@ -340,6 +340,26 @@ rec_str(const struct opts *o, const char *key, const char *v, char **slot)
 	return 0;
 }
 
+/* The record's key-owner, key-group, key-mode (numbers), unless the
+ * command line gave them. */
+static int
+rec_keyperm(const struct opts *o, const struct store_cert_record *r,
+            const char *where, struct cert_spec *s)
+{
+	int rc = 0;
+
+	if (r->key_owner != NULL && !cli_given(o, "key-owner"))
+		rc = keyperm_owner(where, r->key_owner, &s->key_uid);
+	if (rc == 0 && r->key_group != NULL && !cli_given(o, "key-group"))
+		rc = keyperm_group(where, r->key_group, &s->key_gid);
+	if (rc == 0 && r->key_mode != NULL && !cli_given(o, "key-mode"))
+		rc = keyperm_mode(where, r->key_mode, &s->key_mode);
+	if (r->key_owner != NULL || r->key_group != NULL ||
+	    r->key_mode != NULL)
+		s->key_perms = 1;
+	return rc;
+}
+
 /* A remembered certificate (store_cert_records_load) as a spec: its
  * names, out, key type and hook, the rest as for -d. */
 static int
@@ -365,6 +385,8 @@ spec_from_record(const struct opts *o, const struct store_cert_record *r,
 		rc = rec_str(o, "out", r->out_dir, &s->out_dir);
 	if (rc == 0)
 		rc = rec_str(o, "deploy-hook", r->deploy_hook, &s->deploy_hook);
+	if (rc == 0)
+		rc = rec_keyperm(o, r, where, s);
 	if (rc == 0 && r->key_type != NULL && !cli_given(o, "key-type")) {
 		if (crypto_key_type_parse(r->key_type, &t) != 0)
 			return acmeup_err_context(ACMEUP_EUSAGE, "%s", where);

@@ -254,7 +254,7 @@ remember(const struct opts *o, const struct issue_job *j)
 	    "rsa3072", "rsa4096" };
 	const struct cert_spec *s = j->spec;
 	struct store_cert_record r;
-	char out[PATH_MAX];
+	char out[PATH_MAX], uid[24] = "", gid[24] = "", mode[8] = "";
 
 	if (s->line != 0 || o->csr != NULL || o->dry_run ||
 	    (j->action != ISSUE_ISSUED && j->action != ISSUE_RENEWED))
@@ -268,6 +268,15 @@ remember(const struct opts *o, const struct issue_job *j)
 	    (char *)key_types[s->key_type] : NULL;
 	r.server = (char *)o->server;
 	r.deploy_hook = s->deploy_hook;
+	if (s->key_perms && s->key_uid >= 0)
+		snprintf(uid, sizeof(uid), "%ld", s->key_uid);
+	if (s->key_perms && s->key_gid >= 0)
+		snprintf(gid, sizeof(gid), "%ld", s->key_gid);
+	if (s->key_perms && s->key_mode != 0)
+		snprintf(mode, sizeof(mode), "%04o", s->key_mode);
+	r.key_owner = uid[0] != '\0' ? uid : NULL;
+	r.key_group = gid[0] != '\0' ? gid : NULL;
+	r.key_mode = mode[0] != '\0' ? mode : NULL;
 	if (store_cert_record_write(o->state_dir, &r) != 0) {
 		log_warn("issue: %s: not remembered for renew: %s", s->name,
 		    acmeup_errmsg(ACMEUP_EIO));

@@ -1,7 +1,7 @@
 /* Remembered certificates (issue 14 item 2): STATE/certs/NAME.rec, one
  * per certificate issued with -d, so that list and renew find it later.
  * Lines "KEY VALUE": name, domain (repeated), out, key-type, server,
- * deploy-hook. Written atomically (store_write_at); read as hostile input:
+ * deploy-hook, key-owner, key-group, key-mode (numbers). Written atomically (store_write_at); read as hostile input:
  * no symbolic link, owner and mode checked, size and lines bounded, every
  * byte printable, unknown keys refused. */
 #include <dirent.h>
@@ -94,6 +94,12 @@ store_cert_record_write(const char *state_dir,
 		rc = put(buf, REC_MAX, &used, "server", r->server);
 	if (rc == 0)
 		rc = put(buf, REC_MAX, &used, "deploy-hook", r->deploy_hook);
+	if (rc == 0)
+		rc = put(buf, REC_MAX, &used, "key-owner", r->key_owner);
+	if (rc == 0)
+		rc = put(buf, REC_MAX, &used, "key-group", r->key_group);
+	if (rc == 0)
+		rc = put(buf, REC_MAX, &used, "key-mode", r->key_mode);
 	if (rc == 0 && (strchr(r->name, '/') != NULL || r->name[0] == '.' ||
 	    snprintf(name, sizeof(name), "%s" REC_SUFFIX, r->name) >=
 	    (int)sizeof(name)))
@@ -125,6 +131,9 @@ store_cert_record_clear(struct store_cert_record *r)
 	free(r->key_type);
 	free(r->server);
 	free(r->deploy_hook);
+	free(r->key_owner);
+	free(r->key_group);
+	free(r->key_mode);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -133,9 +142,9 @@ static int
 parse_line(char *line, struct store_cert_record *r)
 {
 	static const char *const keys[] = { "name", "out", "key-type",
-	    "server", "deploy-hook" };
+	    "server", "deploy-hook", "key-owner", "key-group", "key-mode" };
 	char **slot[] = { &r->name, &r->out_dir, &r->key_type, &r->server,
-	    &r->deploy_hook };
+	    &r->deploy_hook, &r->key_owner, &r->key_group, &r->key_mode };
 	char *sp = strchr(line, ' '), *v, **d;
 	size_t i;
 

@@ -10,7 +10,14 @@ CONF=$TMP/acmeup.conf
 lab_conf "$TMP/state" "$TMP/out" >"$CONF"
 name=rem-$RUN_TAG.$ZONE
 
-run_acmeup issue issue -c "$CONF" -d "$name" -d "www.$name" --key-type p384
+# As root, also the key's owner, group and mode (issue 14 item 7).
+perms=()
+want_perms=
+if [ "$(id -u)" = 0 ] && getent group nogroup >/dev/null; then
+	perms=(--key-owner nobody --key-group nogroup --key-mode 0640)
+	want_perms="$(id -u nobody) $(getent group nogroup | cut -d: -f3) 640"
+fi
+run_acmeup issue issue -c "$CONF" -d "$name" -d "www.$name" --key-type p384 "${perms[@]}"
 [ "$RC" = 0 ] || { show_output issue; fail "issue -d exited $RC"; }
 rec=$TMP/state/certs/$name.rec
 [ -f "$rec" ] && [ ! -L "$rec" ] || fail "no record $rec"
@@ -33,14 +40,20 @@ run_acmeup list list -c "$CONF" --json
 ok "issue -d: $rec written (0600); list --json shows it with its names"
 
 serial_before=$(openssl x509 -noout -serial -in "$TMP/out/$name/cert.pem")
-run_acmeup renew renew -c "$CONF" --force --json
+key_before=$(sha256sum <"$TMP/out/$name/privkey.pem")
+run_acmeup renew renew -c "$CONF" --force --reuse-key --json
 [ "$RC" = 0 ] || { show_output renew; fail "renew --force exited $RC"; }
 [ "$(json_of renew 'r["certificates"][0]["action"]')" = renewed ] || { show_output renew; fail "renew: not renewed"; }
 [ "$(openssl x509 -noout -serial -in "$TMP/out/$name/cert.pem")" != "$serial_before" ] ||
 	fail "renew --force: the serial did not change"
 openssl x509 -noout -text -in "$TMP/out/$name/cert.pem" | grep -q "NIST CURVE: P-384" ||
 	fail "renew: the remembered key type p384 was not used"
-ok "renew --force without -d renewed it (new serial, key type p384 kept)"
+[ "$(sha256sum <"$TMP/out/$name/privkey.pem")" = "$key_before" ] || fail "--reuse-key: the key changed"
+if [ -n "$want_perms" ]; then
+	[ "$(stat -c '%u %g %a' "$TMP/out/$name/privkey.pem")" = "$want_perms" ] ||
+		fail "renew: privkey.pem is $(stat -c '%u %g %a' "$TMP/out/$name/privkey.pem"), not $want_perms"
+fi
+ok "renew --force --reuse-key without -d renewed it (new serial, same key, key type p384${want_perms:+, key owner/group/mode} kept)"
 
 # A cert block of the same name wins: its out directory is used.
 { cat "$CONF"; printf 'cert %s {\n    domains %s\n    out %s\n}\n' "$name" "$name" "$TMP/blockout"; } >"$CONF.2"
