@@ -1,9 +1,10 @@
 /* Remembered certificates (issue 14 item 2): STATE/certs/NAME.rec, one
  * per certificate issued with -d, so that list and renew find it later.
  * Lines "KEY VALUE": name, domain (repeated), out, key-type, server,
- * deploy-hook, key-owner, key-group, key-mode (numbers). Written atomically (store_write_at); read as hostile input:
- * no symbolic link, owner and mode checked, size and lines bounded, every
- * byte printable, unknown keys refused. */
+ * deploy-hook, key-owner, key-group, key-mode (numbers). Written
+ * atomically (store_write_at); read as hostile input: no symbolic link,
+ * owner and mode checked, size and lines bounded, every byte printable,
+ * unknown keys refused. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,8 +52,8 @@ put(char *buf, size_t size, size_t *used, const char *key, const char *v)
 		    "kept on one line", key, v);
 	n = snprintf(buf + *used, size - *used, "%s %s\n", key, v);
 	if (n < 0 || (size_t)n >= size - *used)
-		return acmeup_fail(ACMEUP_EINVAL, "record: longer than %d bytes",
-		    REC_MAX);
+		return acmeup_fail(ACMEUP_EINVAL, "record: longer than %d "
+		    "bytes", REC_MAX);
 	*used += (size_t)n;
 	return 0;
 }

@@ -435,7 +435,8 @@ stage_one(const struct cdir *d, int i, const char *data,
 	}
 	if (fchmod(fd, files[i].mode) != 0 ||
 	    store_write_all(fd, data, len) != 0 ||
-	    (i == F_KEY && set_key_perms(fd, f->key_perms) != 0) || fsync(fd) != 0) {
+	    (i == F_KEY && set_key_perms(fd, f->key_perms) != 0) ||
+	    fsync(fd) != 0) {
 		rc = store_io_fail(errno, "output directory", live, UNCHANGED);
 		close(fd);
 		return rc;
