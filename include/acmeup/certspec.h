@@ -17,6 +17,11 @@ struct cert_spec {
 	int key_type_set;       /* asked for (--key-type, or not P-256):
 	                         * reuse-key warns when the kept key is not */
 	int reuse_key;
+	int key_perms;          /* 1: one of key-owner, -group, -mode given;
+	                         * 0: the three below are not used */
+	long key_uid;           /* key-owner of privkey.pem, or -1 */
+	long key_gid;           /* key-group, or -1 */
+	unsigned key_mode;      /* key-mode; 0: 0600 */
 	char *preferred_chain;  /* or NULL */
 	char *profile;          /* or NULL */
 	char *deploy_hook;      /* shell command, or NULL */

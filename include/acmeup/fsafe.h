@@ -24,6 +24,11 @@ enum {
  * others); chmod go-w PATH" / "... is owned by uid N; chown ...". */
 int fsafe_check(const char *path, const struct stat *st, const char *kind);
 
+/* fsafe_check(), but owned by uid too is accepted (key-owner; -1: no
+ * one more). */
+int fsafe_check_owner(const char *path, const struct stat *st,
+                      const char *kind, long uid);
+
 /* Open name for reading, relative to dirfd (AT_FDCWD for a plain path),
  * without blocking: O_NOFOLLOW (unless FSAFE_FOLLOW), O_NONBLOCK cleared
  * once open; fstat: a regular file only -- a symbolic link, FIFO, device,

@@ -46,6 +46,13 @@ int store_exists(const char *path);
  * (it is made 0700/0755 when first used). */
 int store_dir_check(const char *path, const char *kind);
 
+/* privkey.pem's key-owner, key-group, key-mode (issue 14 item 7). */
+struct store_key_perms {
+	long uid;      /* or -1: the running user */
+	long gid;      /* or -1: its group */
+	unsigned mode; /* 0: 0600 */
+};
+
 /* A certificate's files, PEM text; key_pem NULL when the key is the user's
  * (--csr). Borrowed. */
 struct cert_files {
@@ -53,6 +60,7 @@ struct cert_files {
 	const char *cert_pem;      /* the leaf */
 	const char *chain_pem;     /* the issuers */
 	const char *fullchain_pem; /* leaf + issuers */
+	const struct store_key_perms *key_perms; /* NULL: ours, 0600 */
 };
 
 /* Install a new version of dir/{privkey,cert,chain,fullchain}.pem (dir is
@@ -76,11 +84,44 @@ int store_cert_commit(const char *dir, const struct cert_files *f);
  * may pair a new certificate with the old key. 0 when dir is missing. */
 int store_cert_recover(const char *dir);
 
+/* privkey.pem of dir as store_cert_read() with FSAFE_STRICT, but owned by
+ * uid (key-owner; -1: none) is accepted as well as by us or root. */
+int store_cert_read_key(const char *dir, long uid, size_t max, char **data,
+                        size_t *len);
+
 /* name (cert.pem, privkey.pem, ...) of the certificate directory dir
  * (OUT/NAME: OUT checked as store_dir_open() does, NAME never a symbolic
  * link) into *data as store_read_at() does; flags FSAFE_STRICT for the
  * key. 0 and *data NULL when dir or the file is missing. */
 int store_cert_read(const char *dir, const char *name, int flags, size_t max,
                     char **data, size_t *len);
+
+/* A certificate issued with -d, remembered in STATE/certs/NAME.rec
+ * (cert_record.c; issue 14 item 2). Strings owned by the record. */
+struct store_cert_record {
+	char *name;          /* directory name under out_dir */
+	char **domains;
+	size_t n_domains;
+	char *out_dir;
+	char *key_type;      /* crypto_key_type_name(), or NULL */
+	char *server;        /* the CA's directory URL, or NULL */
+	char *deploy_hook;   /* or NULL */
+	char *key_owner;     /* uid, gid, octal mode of privkey.pem, or NULL */
+	char *key_group;
+	char *key_mode;
+};
+
+/* Write r atomically (STATE/certs made 0700 when missing). A value that
+ * does not fit on one line is ACMEUP_EINVAL. */
+int store_cert_record_write(const char *state_dir,
+                            const struct store_cert_record *r);
+
+/* Every record of state_dir into *out (*n of them; none when the
+ * directory is missing). A file that is not a good record is skipped
+ * with a warning naming it. Free with store_cert_records_free(). */
+int store_cert_records_load(const char *state_dir,
+                            struct store_cert_record **out, size_t *n);
+void store_cert_record_clear(struct store_cert_record *r);
+void store_cert_records_free(struct store_cert_record *v, size_t n);
 
 #endif

@@ -11,7 +11,9 @@
 #include "config.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "acmeup/log.h"
 #include "acmeup/name.h"
+#include "acmeup/store.h"
 #include "cli_internal.h"
 
 /* Where a setting comes from, for one spec: the block is NULL for -d. */
@@ -77,6 +79,44 @@ pick_values(const struct source *src, struct cert_spec *s)
 	return 0;
 }
 
+/* key-owner, key-group, key-mode: the block's (checked here, naming its
+ * line) or opts' (checked when read). */
+static int
+pick_keyperm(const struct source *src, struct cert_spec *s)
+{
+	static const char *const keys[] = { "key-owner", "key-group",
+	    "key-mode" };
+	const char *v[3] = { src->o->key_owner, src->o->key_group,
+	    src->o->key_mode };
+	const struct config_item *it;
+	char ctx[512];
+	int i, rc = 0;
+
+	s->key_uid = -1;
+	s->key_gid = -1;
+	s->key_mode = 0;
+	for (i = 0; rc == 0 && i < 3; i++) {
+		it = block_item(src, keys[i]);
+		if (it != NULL)
+			v[i] = it->values[0];
+		if (v[i] == NULL)
+			continue;
+		s->key_perms = 1;
+		if (it != NULL)
+			snprintf(ctx, sizeof(ctx), "%s:%u: %s", src->cfg->path,
+			    it->line, keys[i]);
+		else
+			snprintf(ctx, sizeof(ctx), "%s", keys[i]);
+		if (i == 0)
+			rc = keyperm_owner(ctx, v[i], &s->key_uid);
+		else if (i == 1)
+			rc = keyperm_group(ctx, v[i], &s->key_gid);
+		else
+			rc = keyperm_mode(ctx, v[i], &s->key_mode);
+	}
+	return rc;
+}
+
 /* Normalized names (name_check, name.h), each once; where names the
  * origin in errors ("file:line: domains" or "-d"). */
 static int
@@ -138,6 +178,8 @@ fill_settings(const struct source *src, struct cert_spec *s)
 		    &s->deploy_hook);
 	if (rc == 0)
 		rc = pick_values(src, s);
+	if (rc == 0)
+		rc = pick_keyperm(src, s);
 	return rc;
 }
 
@@ -282,6 +324,128 @@ load_blocks(const struct opts *o, const struct config *cfg,
 	return rc;
 }
 
+/* rec's value, unless the command line gave key. */
+static int
+rec_str(const struct opts *o, const char *key, const char *v, char **slot)
+{
+	char *copy;
+
+	if (v == NULL || cli_given(o, key))
+		return 0;
+	copy = strdup(v);
+	if (copy == NULL)
+		return ACMEUP_ENOMEM;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* The record's key-owner, key-group, key-mode (numbers), unless the
+ * command line gave them. */
+static int
+rec_keyperm(const struct opts *o, const struct store_cert_record *r,
+            const char *where, struct cert_spec *s)
+{
+	int rc = 0;
+
+	if (r->key_owner != NULL && !cli_given(o, "key-owner"))
+		rc = keyperm_owner(where, r->key_owner, &s->key_uid);
+	if (rc == 0 && r->key_group != NULL && !cli_given(o, "key-group"))
+		rc = keyperm_group(where, r->key_group, &s->key_gid);
+	if (rc == 0 && r->key_mode != NULL && !cli_given(o, "key-mode"))
+		rc = keyperm_mode(where, r->key_mode, &s->key_mode);
+	if (r->key_owner != NULL || r->key_group != NULL ||
+	    r->key_mode != NULL)
+		s->key_perms = 1;
+	return rc;
+}
+
+/* A remembered certificate (store_cert_records_load) as a spec: its
+ * names, out, key type and hook, the rest as for -d. */
+static int
+spec_from_record(const struct opts *o, const struct store_cert_record *r,
+                 struct cert_spec *s)
+{
+	struct source src = { o, NULL, NULL };
+	enum crypto_key_type t;
+	char where[512];
+	int rc;
+
+	snprintf(where, sizeof(where), "%s/certs/%.200s.rec", o->state_dir,
+	    r->name);
+	rc = take_domains(s, (const char *const *)r->domains, r->n_domains,
+	    where);
+	if (rc == 0)
+		rc = take_name(s, r->name, where);
+	if (rc == 0 && strcmp(s->name, r->name) != 0)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "%s: bad name", where);
+	if (rc == 0)
+		rc = fill_settings(&src, s);
+	if (rc == 0)
+		rc = rec_str(o, "out", r->out_dir, &s->out_dir);
+	if (rc == 0)
+		rc = rec_str(o, "deploy-hook", r->deploy_hook, &s->deploy_hook);
+	if (rc == 0)
+		rc = rec_keyperm(o, r, where, s);
+	if (rc == 0 && r->key_type != NULL && !cli_given(o, "key-type")) {
+		if (crypto_key_type_parse(r->key_type, &t) != 0)
+			return acmeup_err_context(ACMEUP_EUSAGE, "%s", where);
+		s->key_type = (int)t;
+		s->key_type_set = t != CRYPTO_KEY_P256;
+	}
+	return rc;
+}
+
+static int
+has_spec(const struct certspec_list *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->specs[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The remembered certificates whose names no cert block has (the blocks
+ * win). A bad record is skipped with a warning naming it. */
+static int
+load_records(const struct opts *o, struct certspec_list *l)
+{
+	struct store_cert_record *recs = NULL;
+	struct cert_spec *grown;
+	size_t n = 0, i;
+	int rc;
+
+	if (o->state_dir == NULL)
+		return 0;
+	rc = store_cert_records_load(o->state_dir, &recs, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (has_spec(l, recs[i].name))
+			continue;
+		grown = realloc(l->specs, (l->n + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			rc = ACMEUP_ENOMEM;
+			break;
+		}
+		l->specs = grown;
+		memset(&l->specs[l->n], 0, sizeof(*grown));
+		rc = spec_from_record(o, &recs[i], &l->specs[l->n]);
+		if (rc == ACMEUP_ENOMEM)
+			break;
+		if (rc != 0) {
+			log_warn("%s; ignored", acmeup_errmsg(rc));
+			acmeup_err_clear();
+			spec_clear(&l->specs[l->n]);
+			rc = 0;
+			continue;
+		}
+		l->n++;
+	}
+	store_cert_records_free(recs, n);
+	return rc;
+}
+
 int
 certspec_load(const struct opts *o, const struct config *cfg,
               struct certspec_list *out)
@@ -304,6 +468,10 @@ certspec_load(const struct opts *o, const struct config *cfg,
 		rc = spec_from_opts(o, &l.specs[0]);
 	} else {
 		rc = load_blocks(o, cfg, &l);
+		if (rc == 0 && o->n_args == 0)
+			rc = load_records(o, &l);
+		if (rc == 0)
+			rc = check_unique(&l);
 	}
 	if (rc != 0) {
 		certspec_free(&l);

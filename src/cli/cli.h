@@ -45,6 +45,9 @@ struct opts {
 	int key_type;              /* --key-type: certificate key */
 	int key_type_set;
 	int reuse_key;             /* --reuse-key */
+	const char *key_owner;     /* --key-owner USER (checked), or NULL */
+	const char *key_group;     /* --key-group GROUP */
+	const char *key_mode;      /* --key-mode OCTAL */
 	const char *csr;           /* --csr FILE */
 	const char *preferred_chain; /* --preferred-chain ISSUER-CN */
 	const char *profile;       /* --profile NAME */

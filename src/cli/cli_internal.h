@@ -37,6 +37,13 @@ int revoke_run(const struct opts *o);
 int certspec_load(const struct opts *o, const struct config *cfg,
                   struct certspec_list *out);
 
+/* key-owner, key-group (a name or number; *id set) and key-mode (octal,
+ * 0400..0755 without group or other write) of privkey.pem (keyperm.c);
+ * ctx ("--key-owner", "FILE:LINE: key-owner") prefixes a usage error. */
+int keyperm_owner(const char *ctx, const char *v, long *uid);
+int keyperm_group(const char *ctx, const char *v, long *gid);
+int keyperm_mode(const char *ctx, const char *v, unsigned *mode);
+
 /* --server and a TSIG key are there; cmd names the command in errors
  * (cmd_issue.c). */
 int issue_check_common(const struct opts *o, const char *cmd);

@@ -244,6 +244,46 @@ run_batches(const struct opts *o, struct issue_job *jobs, size_t n,
 	return rc;
 }
 
+/* Remember what -d issued (issue 14 item 2) so that list and renew find
+ * it without -d; a failure only warns: the certificate is in place. */
+static void
+remember(const struct opts *o, const struct issue_job *j)
+{
+	/* crypto_key_type_parse()'s names, in enum crypto_key_type order */
+	static const char *const key_types[] = { "p256", "p384", "rsa2048",
+	    "rsa3072", "rsa4096" };
+	const struct cert_spec *s = j->spec;
+	struct store_cert_record r;
+	char out[PATH_MAX], uid[24] = "", gid[24] = "", mode[8] = "";
+
+	if (s->line != 0 || o->csr != NULL || o->dry_run ||
+	    (j->action != ISSUE_ISSUED && j->action != ISSUE_RENEWED))
+		return;
+	memset(&r, 0, sizeof(r));
+	r.name = s->name;
+	r.domains = s->domains;
+	r.n_domains = s->n_domains;
+	r.out_dir = realpath(s->out_dir, out) != NULL ? out : s->out_dir;
+	r.key_type = s->key_type >= 0 && s->key_type < 5 ?
+	    (char *)key_types[s->key_type] : NULL;
+	r.server = (char *)o->server;
+	r.deploy_hook = s->deploy_hook;
+	if (s->key_perms && s->key_uid >= 0)
+		snprintf(uid, sizeof(uid), "%ld", s->key_uid);
+	if (s->key_perms && s->key_gid >= 0)
+		snprintf(gid, sizeof(gid), "%ld", s->key_gid);
+	if (s->key_perms && s->key_mode != 0)
+		snprintf(mode, sizeof(mode), "%04o", s->key_mode);
+	r.key_owner = uid[0] != '\0' ? uid : NULL;
+	r.key_group = gid[0] != '\0' ? gid : NULL;
+	r.key_mode = mode[0] != '\0' ? mode : NULL;
+	if (store_cert_record_write(o->state_dir, &r) != 0) {
+		log_warn("issue: %s: not remembered for renew: %s", s->name,
+		    acmeup_errmsg(ACMEUP_EIO));
+		acmeup_err_clear();
+	}
+}
+
 int
 issue_run(const struct opts *o)
 {
@@ -271,6 +311,8 @@ issue_run(const struct opts *o)
 	if (rc == 0) {
 		(void)run_batches(o, jobs, specs.n, o->csr ? &csr : NULL);
 		acmeup_err_clear(); /* the jobs took their failures */
+		for (i = 0; i < specs.n; i++)
+			remember(o, &jobs[i]);
 		rc = issue_summary(o, "issue", jobs, specs.n);
 	}
 	for (i = 0; jobs != NULL && i < specs.n; i++)

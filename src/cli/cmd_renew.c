@@ -160,9 +160,10 @@ renew_run(const struct opts *o)
 		rc = issue_jobs_new(&specs, &jobs);
 	if (rc == 0)
 		rc = issue_engine_open_opts(o, &dns, &e);
-	if (rc == 0)
+	if (rc == 0) {
 		(void)renew_batches(e, o, jobs, specs.n);
-	acmeup_err_clear(); /* the jobs took their failures */
+		acmeup_err_clear(); /* the jobs took their failures */
+	}
 	if (rc == 0)
 		rc = issue_summary(o, "renew", jobs, specs.n);
 	issue_engine_free(e);

@@ -11,6 +11,7 @@
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "options.h"
+#include "cli_internal.h"
 
 #define O(f) offsetof(struct opts, f)
 #define CERTS (CMD_ISSUE | CMD_RENEW)
@@ -27,6 +28,8 @@ static const char *const group_title[G_COUNT] = {
 static int set_secret(const struct opt_def *, const char *, const char *,
                       struct opts *);
 static int set_eab_alg(const struct opt_def *, const char *, const char *,
+                       struct opts *);
+static int set_keyperm(const struct opt_def *, const char *, const char *,
                        struct opts *);
 static int set_reason(const struct opt_def *, const char *, const char *,
                       struct opts *);
@@ -51,6 +54,16 @@ const struct opt_def opt_table[] = {
 	{ "reuse-key", 0, ARG_FLAG, CERTS, IN_GLOBAL | IN_CERT, O(reuse_key), 0,
 	  0, 0, 0, NULL, NULL, G_CERT, NULL, "keep the key of the certificate "
 	  "being renewed\n(DIR/NAME/privkey.pem) instead of a new one" },
+	{ "key-owner", 0, ARG_CALL, CERTS, IN_GLOBAL | IN_CERT, O(key_owner),
+	  0, 0, 0, 0, NULL, set_keyperm, G_CERT, "USER", "owner of privkey.pem "
+	  "(a name or uid; default:\nthe running user), set before it is "
+	  "renamed\ninto place" },
+	{ "key-group", 0, ARG_CALL, CERTS, IN_GLOBAL | IN_CERT, O(key_group),
+	  0, 0, 0, 0, NULL, set_keyperm, G_CERT, "GROUP", "group of "
+	  "privkey.pem (a name or gid)" },
+	{ "key-mode", 0, ARG_CALL, CERTS, IN_GLOBAL | IN_CERT, O(key_mode), 0,
+	  0, 0, 0, NULL, set_keyperm, G_CERT, "MODE", "mode of privkey.pem, "
+	  "octal (default 0600; 0640\nwith --key-group for a service's group)" },
 	{ "csr", 0, ARG_STR, CMD_ISSUE, 0, O(csr), 0, 0, 0, 0, NULL, NULL,
 	  G_CERT, "FILE", "finalize with this CSR (PEM or DER); the names\n"
 	  "come from it, no -d, no privkey.pem written" },
@@ -314,6 +327,27 @@ set_eab_alg(const struct opt_def *d, const char *ctx, const char *v,
 		    "or HS512", ctx, v);
 	*(const char **)field(d->off, o) = v;
 	return 0;
+}
+
+/* key-owner, key-group, key-mode: checked now (keyperm.c), so that a bad
+ * name is an error naming the option or file:line. */
+static int
+set_keyperm(const struct opt_def *d, const char *ctx, const char *v,
+            struct opts *o)
+{
+	unsigned mode = 0;
+	long id = 0;
+	int rc;
+
+	if (strcmp(d->name, "key-owner") == 0)
+		rc = keyperm_owner(ctx, v, &id);
+	else if (strcmp(d->name, "key-group") == 0)
+		rc = keyperm_group(ctx, v, &id);
+	else
+		rc = keyperm_mode(ctx, v, &mode);
+	if (rc == 0)
+		*(const char **)field(d->off, o) = v;
+	return rc;
 }
 
 /* RFC 5280 5.3.1 CRLReason, as a number or its name; 7 is unused. */

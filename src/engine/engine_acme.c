@@ -105,14 +105,14 @@ cert_path(const char *certdir, const char *file, char *buf, size_t len)
  * NULL when not): no link followed below --out, not writable by group or
  * others (fsafe.h). */
 static int
-reuse_key(const char *certdir, const char *path, struct crypto_key **out)
+reuse_key(const char *certdir, const char *path, long owner,
+          struct crypto_key **out)
 {
 	char *pem = NULL, desc[32];
 	size_t len = 0;
 	int rc;
 
-	rc = store_cert_read(certdir, "privkey.pem", FSAFE_STRICT, FILE_MAX,
-	    &pem, &len);
+	rc = store_cert_read_key(certdir, owner, FILE_MAX, &pem, &len);
 	if (rc == 0 && pem == NULL)
 		return 0;
 	if (rc == 0)
@@ -148,7 +148,8 @@ engine_cert_key(const struct cert_spec *s, const char *certdir,
 	rc = cert_path(certdir, "privkey.pem", path, sizeof(path));
 	if (rc != 0)
 		return rc;
-	rc = s->reuse_key ? reuse_key(certdir, path, out) : 0;
+	rc = s->reuse_key ? reuse_key(certdir, path, s->key_perms ?
+	    s->key_uid : -1, out) : 0;
 	if (rc != 0)
 		return rc;
 	if (*out != NULL) {

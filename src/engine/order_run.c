@@ -231,10 +231,12 @@ chain_rest(const char *pem)
  * files stay as they were unless every new one is in place. No
  * privkey.pem when key is NULL (--csr: the user holds the key). */
 static int
-store_certificate(const char *dir, struct priv_certkey *key,
-                  const char *pem)
+store_certificate(const char *dir, const struct cert_spec *s,
+                  struct priv_certkey *key, const char *pem)
 {
 	const char *rest = chain_rest(pem);
+	const struct store_key_perms perms = { s->key_uid, s->key_gid,
+	    s->key_mode };
 	struct cert_files f = { 0 };
 	char *keypem = NULL, *leaf = NULL;
 	size_t keylen = 0;
@@ -249,6 +251,7 @@ store_certificate(const char *dir, struct priv_certkey *key,
 	f.cert_pem = leaf;
 	f.chain_pem = rest;
 	f.fullchain_pem = pem;
+	f.key_perms = s->key_perms ? &perms : NULL;
 	if (rc == 0)
 		rc = store_cert_commit(dir, &f);
 	if (keypem != NULL) {
@@ -337,7 +340,7 @@ order_finish(struct acme_client *c, const struct issue_csr *csr,
 		goto out;
 	}
 	if (rc == 0)
-		rc = store_certificate(r->certdir, key, pem);
+		rc = store_certificate(r->certdir, r->job->spec, key, pem);
 	if (rc == 0) {
 		log_stage("store: %s: certificate written to %s/",
 		    r->job->spec->name, r->certdir);

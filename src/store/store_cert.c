@@ -367,10 +367,59 @@ store_cert_read(const char *dir, const char *name, int flags, size_t max,
 	return rc < 0 ? rc : 0;
 }
 
+/* privkey.pem's key-owner, key-group, key-mode on its temp fd, before the
+ * rename: the key is never live with other permissions. */
+static int
+set_key_perms(int fd, const struct store_key_perms *p)
+{
+	if (p == NULL)
+		return 0;
+	if ((p->uid >= 0 || p->gid >= 0) &&
+	    fchown(fd, p->uid >= 0 ? (uid_t)p->uid : (uid_t)-1,
+	    p->gid >= 0 ? (gid_t)p->gid : (gid_t)-1) != 0)
+		return -1;
+	return fchmod(fd, p->mode != 0 ? (mode_t)p->mode : files[F_KEY].mode);
+}
+
+int
+store_cert_read_key(const char *dir, long uid, size_t max, char **data,
+                    size_t *len)
+{
+	struct cdir d = { -1, dir };
+	char path[PATH_MAX];
+	struct stat st;
+	int fd = -1, rc;
+
+	*data = NULL;
+	*len = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, files[F_KEY].name);
+	rc = cert_dir_open(dir, 0, &d.fd);
+	if (rc == 1)
+		return 0;
+	if (rc == 0)
+		rc = fsafe_exists_at(d.fd, files[F_KEY].name, path);
+	if (rc == 1)
+		rc = fsafe_open_read(d.fd, files[F_KEY].name, path,
+		    "private key", 0, &fd);
+	if (rc == 0 && fd >= 0 && fstat(fd, &st) != 0)
+		rc = acmeup_fail(ACMEUP_EIO, "cannot stat %s: %s", path,
+		    strerror(errno));
+	if (rc == 0 && fd >= 0)
+		rc = fsafe_check_owner(path, &st, "private key", uid);
+	if (rc == 0 && fd >= 0)
+		rc = fsafe_read_fd(fd, path, max, data, len);
+	if (fd >= 0)
+		close(fd);
+	if (d.fd >= 0)
+		close(d.fd);
+	return rc < 0 ? rc : 0;
+}
+
 /* Write data to a new temp file next to live file i; its name goes to
  * st. */
 static int
-stage_one(const struct cdir *d, int i, const char *data, struct staged *st)
+stage_one(const struct cdir *d, int i, const char *data,
+          const struct cert_files *f, struct staged *st)
 {
 	char live[PATH_MAX], prefix[32];
 	size_t len = strlen(data);
@@ -385,7 +434,9 @@ stage_one(const struct cdir *d, int i, const char *data, struct staged *st)
 		    UNCHANGED);
 	}
 	if (fchmod(fd, files[i].mode) != 0 ||
-	    store_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	    store_write_all(fd, data, len) != 0 ||
+	    (i == F_KEY && set_key_perms(fd, f->key_perms) != 0) ||
+	    fsync(fd) != 0) {
 		rc = store_io_fail(errno, "output directory", live, UNCHANGED);
 		close(fd);
 		return rc;
@@ -419,7 +470,7 @@ stage_all(const struct cdir *d, const struct cert_files *f,
 	data[F_CHAIN] = f->chain_pem;
 	for (i = 0; rc == 0 && i < N_FILES; i++) {
 		if (data[i] != NULL)
-			rc = stage_one(d, i, data[i], st);
+			rc = stage_one(d, i, data[i], f, st);
 	}
 	return rc;
 }
@@ -654,8 +705,9 @@ check_kept_key(const struct cdir *d, const struct cert_files *f)
 
 	if (fsafe_exists_at(d->fd, files[F_KEY].name, d->path) != 1)
 		goto out;
-	if (store_read_at(d->fd, d->path, files[F_KEY].name, "private key",
-	    FSAFE_STRICT, KEY_MAX, &pem, &len) != 0 ||
+	if (store_cert_read_key(d->path, f->key_perms != NULL ?
+	    f->key_perms->uid : -1, KEY_MAX, &pem,
+	    &len) != 0 || pem == NULL ||
 	    crypto_key_from_pem(pem, len, &key) != 0 ||
 	    crypto_cert_key_matches(f->cert_pem, strlen(f->cert_pem),
 	    key) != 0)

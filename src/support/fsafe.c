@@ -43,6 +43,13 @@ refuse_type(const char *path, const char *kind, mode_t m, const char *want)
 int
 fsafe_check(const char *path, const struct stat *st, const char *kind)
 {
+	return fsafe_check_owner(path, st, kind, -1);
+}
+
+int
+fsafe_check_owner(const char *path, const struct stat *st, const char *kind,
+                  long uid)
+{
 	uid_t me = geteuid();
 	unsigned mode = (unsigned)(st->st_mode & 07777);
 
@@ -50,7 +57,8 @@ fsafe_check(const char *path, const struct stat *st, const char *kind)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s %s is mode %04o, owner "
 		    "uid %ld: writable by group or others, refused; fix: "
 		    "chmod go-w %s", kind, path, mode, (long)st->st_uid, path);
-	if (st->st_uid != me && st->st_uid != 0)
+	if (st->st_uid != me && st->st_uid != 0 &&
+	    (uid < 0 || (long)st->st_uid != uid))
 		return acmeup_fail(ACMEUP_EUSAGE, "%s %s is mode %04o, owner "
 		    "uid %ld: owned by neither uid %ld (this run) nor root, "
 		    "refused; fix: chown %ld %s", kind, path, mode,

@@ -228,7 +228,7 @@ test_dir_open(void **state)
 }
 
 static const struct cert_files certs = {
-	"KEY\n", "CERT\n", "CHAIN\n", "CERT\nCHAIN\n",
+	"KEY\n", "CERT\n", "CHAIN\n", "CERT\nCHAIN\n", NULL,
 };
 
 /* out/NAME a link: refused, the target untouched; a 0777 out refused. */

@@ -42,6 +42,7 @@ gen_init(struct gen *g, char tag, int with_key)
 	g->f.cert_pem = g->cert;
 	g->f.chain_pem = g->chain;
 	g->f.fullchain_pem = g->full;
+	g->f.key_perms = NULL;
 }
 
 static char *
