@@ -19,6 +19,8 @@ struct cert_spec {
 	int reuse_key;
 	char *preferred_chain;  /* or NULL */
 	char *profile;          /* or NULL */
+	char *challenge;        /* `challenge` list, checked
+	                         * (acme_chal_prefs_parse); NULL: dns-01 */
 	char *deploy_hook;      /* shell command, or NULL */
 	unsigned renew_before;  /* seconds before expiry; 0: the default
 	                         * (30 days, or a third of a short lifetime) */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acmeup/acme_challenge.h"
 #include "acmeup/certspec.h"
 #include "cli.h"
 #include "config.h"
@@ -125,6 +126,8 @@ static int
 fill_settings(const struct source *src, struct cert_spec *s)
 {
 	const struct opts *o = src->o;
+	enum acme_chal_kind kinds[ACME_CHAL_PREFS_MAX];
+	size_t nk;
 	int rc;
 
 	rc = pick_str(src, "out", o->out_dir, &s->out_dir);
@@ -133,6 +136,11 @@ fill_settings(const struct source *src, struct cert_spec *s)
 		    &s->preferred_chain);
 	if (rc == 0)
 		rc = pick_str(src, "profile", o->profile, &s->profile);
+	if (rc == 0)
+		rc = pick_str(src, "challenge", o->challenge, &s->challenge);
+	if (rc == 0 && s->challenge != NULL)
+		rc = acme_chal_prefs_parse(s->challenge, "challenge", kinds,
+		    &nk);
 	if (rc == 0)
 		rc = pick_str(src, "deploy-hook", o->deploy_hook,
 		    &s->deploy_hook);
@@ -153,6 +161,7 @@ spec_clear(struct cert_spec *s)
 	free(s->out_dir);
 	free(s->preferred_chain);
 	free(s->profile);
+	free(s->challenge);
 	free(s->deploy_hook);
 	memset(s, 0, sizeof(*s));
 }

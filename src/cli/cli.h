@@ -46,6 +46,7 @@ struct opts {
 	const char *csr;           /* --csr FILE */
 	const char *preferred_chain; /* --preferred-chain ISSUER-CN */
 	const char *profile;       /* --profile NAME */
+	const char *challenge;     /* --challenge LIST (acme_challenge.h) */
 	const char *cert;          /* revoke --cert FILE */
 	const char *cert_key;      /* revoke --cert-key FILE */
 	int reason;                /* revoke --reason (RFC 5280 5.3.1); -1 */

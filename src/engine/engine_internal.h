@@ -31,9 +31,11 @@ struct dns_set;
 
 /* One pending dns-01 challenge. Strings owned. */
 struct pending {
+	enum acme_chal_kind kind; /* dns-01 or dns-account-01 */
 	char *authz_url;
 	char *challenge_url;
-	char *owner;  /* _acme-challenge.<identifier> */
+	char *owner;  /* _acme-challenge.<identifier>, or for dns-account-01
+	               * _<label>._acme-challenge.<identifier> */
 	char *value;  /* TXT value */
 	char *target; /* where the TXT went (after CNAME/alias), once
 	               * published */
@@ -44,6 +46,7 @@ struct pending {
 /* One order in a batch. */
 struct order_run {
 	struct issue_job *job;   /* borrowed */
+	struct dns_ctx *dns;     /* borrowed: dns-persist-01 lookups */
 	char certdir[PATH_MAX];  /* <out>/<name> */
 	char **names;            /* normalized identifiers; owned */
 	size_t n_names;
