@@ -25,6 +25,7 @@ int list_run(const struct opts *o);    /* cmd_list.c: a table, or --json */
 int account_run(const struct opts *o);
 int dns_check_run(const struct opts *o); /* cmd_dns_check.c */
 int cleanup_run(const struct opts *o);   /* cmd_cleanup.c */
+int persist_run(const struct opts *o);   /* cmd_persist.c: dns-persist-01 */
 /* acmeup revoke --cert FILE [--reason N] [--cert-key FILE] (cmd_revoke.c) */
 int revoke_run(const struct opts *o);
 

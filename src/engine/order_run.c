@@ -145,16 +145,17 @@ offered(const struct acme_authz *a, enum acme_chal_kind k)
 }
 
 /* The first of the spec's challenge types (acme_challenge.h; default
- * dns-01) that the CA offers for a and acmeup can answer: dns-persist-01
+ * dns-persist-01 then dns-01) that the CA offers for a and acmeup can answer: dns-persist-01
  * only when a matching record is served (persist_served). */
 static int
 pick_challenge(struct acme_client *c, const struct order_run *r,
                const struct acme_authz *a, const char *name,
                const struct acme_challenge **out)
 {
-	enum acme_chal_kind prefs[ACME_CHAL_PREFS_MAX] = { ACME_CHAL_DNS01 };
+	enum acme_chal_kind prefs[ACME_CHAL_PREFS_MAX] = {
+	    ACME_CHAL_DNS_PERSIST01, ACME_CHAL_DNS01 };
 	const struct acme_challenge *ch = NULL;
-	size_t i, n = 1;
+	size_t i, n = 2;
 	int rc = 0;
 
 	if (r->job->spec->challenge != NULL)
@@ -172,7 +173,7 @@ pick_challenge(struct acme_client *c, const struct order_run *r,
 	if (rc == 0 && ch == NULL)
 		rc = acmeup_fail(ACMEUP_EACME, "the CA offers none of the "
 		    "challenges asked for (%s) for %s%s", r->job->spec->challenge
-		    != NULL ? r->job->spec->challenge : "dns-01", name,
+		    != NULL ? r->job->spec->challenge : "dns-persist-01,dns-01", name,
 		    n > 0 && prefs[n - 1] == ACME_CHAL_DNS_PERSIST01 ?
 		    " (or no matching dns-persist-01 record is served: "
 		    "`acmeup persist`)" : "");
