@@ -208,3 +208,63 @@ persist_run(const struct opts *o)
 	run_clear(&r);
 	return rc;
 }
+
+/* The part of a noted value after "key=" up to ';', into buf. */
+static void
+noted_param(const char *value, const char *key, char *buf, size_t len)
+{
+	const char *p = strstr(value, key);
+	size_t n;
+
+	buf[0] = '\0';
+	if (p == NULL)
+		return;
+	p += strlen(key);
+	n = strcspn(p, ";");
+	if (n < len)
+		snprintf(buf, len, "%.*s", (int)n, p);
+}
+
+int
+persist_report(struct dns_ctx *ctx, const char *state_dir, const char *name,
+               FILE *out)
+{
+	char issuer[NAME_BUF], account[1024], shown[300];
+	char *noted = NULL, *owner = NULL;
+	const char *iss = issuer;
+	struct dns_served s = { 0 };
+	enum acme_persist_why why;
+	size_t i;
+	int rc;
+
+	rc = persist_tracked(state_dir, name, &noted);
+	if (rc == 0)
+		rc = acme_persist_owner(name, &owner);
+	if (rc == 0)
+		rc = dns_txt_served(ctx, owner, &s);
+	if (rc == 0 && noted == NULL && s.n == 0)
+		goto out;
+	noted_param(noted != NULL ? noted : "", "", issuer, sizeof(issuer));
+	noted_param(noted != NULL ? noted : "", "accounturi=", account,
+	    sizeof(account));
+	text_printf(out, "  persist   %s%s%s: %zu TXT; noted in %s/%s: %s\n",
+	    owner, s.chain != NULL ? " via " : "", s.chain != NULL ? s.chain :
+	    "", s.n, state_dir, PERSIST_FILE, noted != NULL ? "yes" : "no");
+	for (i = 0; rc == 0 && i < s.n; i++) {
+		why = noted == NULL ? PERSIST_ACCOUNT : acme_persist_match(
+		    s.values[i], &iss, 1, account, strncmp(name, "*.", 2) == 0,
+		    (long long)time(NULL));
+		text_printf(out, "  persist   \"%s\" %s\n", name_printable(
+		    s.values[i], shown, sizeof(shown)), noted == NULL ?
+		    "(no account noted here to match)" :
+		    acme_persist_why_text(why));
+	}
+	if (rc == 0 && noted != NULL && !served_has(&s, noted))
+		text_printf(out, "  persist   the noted record is not served: "
+		    "acmeup persist %s publishes it again\n", name);
+out:
+	dns_served_clear(&s);
+	free(noted);
+	free(owner);
+	return rc;
+}
