@@ -63,10 +63,10 @@ const struct opt_def opt_table[] = {
 	  0, 0, NULL, NULL, G_CERT, "NAME", "certificate profile, one the CA's "
 	  "directory lists" },
 	{ "challenge", 0, ARG_STR, CERTS, IN_GLOBAL | IN_CERT, O(challenge), 0,
-	  0, 0, 0, NULL, NULL, G_CERT, "LIST", "challenge types to use, in order "
-	  "of preference:\ndns-01 (default), dns-persist-01 (a standing\n"
-	  "record, see `acmeup persist`), dns-account-01\n(dns-01 under an "
-	  "account label); e.g.\n\"dns-persist-01,dns-01\"" },
+	  0, 0, 0, NULL, NULL, G_CERT, "LIST", "challenge types, in order of preference:\n"
+	  "dns-persist-01 (a standing record, `acmeup\npersist`; used when "
+	  "served), dns-01, dns-account-01\n(dns-01 under an account label); "
+	  "default\ndns-persist-01,dns-01" },
 	{ "renew-before", 0, ARG_DURATION, CERTS | CMD_LIST,
 	  IN_GLOBAL | IN_CERT, O(renew_before), 0, 1, 10u * 366 * 86400, 1,
 	  NULL, NULL, G_CERT, "DUR", "renew this long before expiry: 30d, 720h,\n"
