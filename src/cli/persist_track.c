@@ -108,3 +108,38 @@ persist_tracked(const char *state_dir, const char *name, char **value)
 	free(text);
 	return 0;
 }
+
+int
+persist_list(const char *state_dir, FILE *out)
+{
+	char path[4096], *text = NULL;
+	const char *p, *nl, *tab;
+	int rc, n, head = 0;
+
+	n = snprintf(path, sizeof(path), "%s/%s", state_dir, PERSIST_FILE);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return 0;
+	rc = track_read(path, &text);
+	if (rc != 0 || strncmp(text, TRACK_HEAD, strlen(TRACK_HEAD)) != 0) {
+		free(text);
+		return rc;
+	}
+	for (p = text + strlen(TRACK_HEAD); *p != '\0';
+	    p = *nl != '\0' ? nl + 1 : nl) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		tab = memchr(p, '\t', (size_t)(nl - p));
+		if (tab == NULL)
+			continue;
+		if (head == 0)
+			fputc('\n', out);
+		if (head++ == 0)
+			text_printf(out, "dns-persist-01 records (%s; dns-check "
+			    "NAME: still served and matching?)\n", path);
+		text_printf(out, "%.*s  _validation-persist TXT \"%.*s\"\n",
+		    (int)(tab - p), p, (int)(nl - tab - 1), tab + 1);
+	}
+	free(text);
+	return 0;
+}

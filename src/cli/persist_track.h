@@ -8,6 +8,8 @@
 #ifndef ACMEUP_CLI_PERSIST_TRACK_H
 #define ACMEUP_CLI_PERSIST_TRACK_H
 
+#include <stdio.h>
+
 #define PERSIST_FILE "persist"
 
 /* Note value (NULL: none any more) as name's record. */
@@ -15,5 +17,8 @@ int persist_track(const char *state_dir, const char *name, const char *value);
 
 /* name's noted value into *value (caller frees), NULL when none. */
 int persist_tracked(const char *state_dir, const char *name, char **value);
+
+/* Every noted record, for `acmeup list` (its table's end), on out. */
+int persist_list(const char *state_dir, FILE *out);
 
 #endif

@@ -68,6 +68,12 @@ grep -q "answering dns-persist-01" "$TMP/issue1.err" ||
 	fail "the first issuance did not answer dns-persist-01"
 ok "two issuances of $N by dns-persist-01, serial $S1 unchanged"
 
+run_acmeup list list -d "$N" --state-dir "$A" --out "$TMP/out"
+[ "$RC" = 0 ] || { show_output list; fail "list exited $RC"; }
+grep -q "^$N  _validation-persist TXT \"$ISS; accounturi=$URL\"" "$TMP/list.out" ||
+	{ show_output list; fail "list does not show the persist record of $N"; }
+ok "list shows the persist record"
+
 # --- cleanup leaves them --------------------------------------------------------
 run_acmeup cleanup cleanup --state-dir "$A" --tsig-key "$TSIG_KEY" --resolver "$RESOLVER"
 [ "$RC" = 0 ] || { show_output cleanup; fail "cleanup exited $RC"; }
