@@ -11,9 +11,9 @@
 . "$(dirname "$0")/lib.sh"
 
 lab_pebble_upstream persist 127.53.0.9
-CA=(--server "$LAB_PEBBLE_URL" --ca-bundle "$ACME_CA_BUNDLE"
-	--resolver "$RESOLVER" --email admin@example.test --agree-tos
-	--tsig-key "$TSIG_KEY")
+NOKEY=(--server "$LAB_PEBBLE_URL" --ca-bundle "$ACME_CA_BUNDLE"
+	--resolver "$RESOLVER" --email admin@example.test --agree-tos)
+CA=("${NOKEY[@]}" --tsig-key "$TSIG_KEY")
 A=$TMP/state-a
 ISS=$PEBBLE_CAA_IDENTITY
 
@@ -67,6 +67,10 @@ done
 grep -q "answering dns-persist-01" "$TMP/issue1.err" ||
 	fail "the first issuance did not answer dns-persist-01"
 ok "two issuances of $N by dns-persist-01, serial $S1 unchanged"
+run_acmeup nokey issue "${NOKEY[@]}" -d "$N" --state-dir "$A" --out "$TMP/out" \
+	--challenge dns-persist-01
+[ "$RC" = 0 ] || { show_output nokey; fail "issue $N with challenge dns-persist-01 and no TSIG key exited $RC"; }
+ok "challenge dns-persist-01 alone issues with no TSIG key at all"
 
 run_acmeup list list -d "$N" --state-dir "$A" --out "$TMP/out"
 [ "$RC" = 0 ] || { show_output list; fail "list exited $RC"; }
