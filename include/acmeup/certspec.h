@@ -19,6 +19,8 @@ struct cert_spec {
 	int reuse_key;
 	char *preferred_chain;  /* or NULL */
 	char *profile;          /* or NULL */
+	int persist_publish;    /* publish the dns-persist-01 record when
+	                         * offered and none is served */
 	char *challenge;        /* `challenge` list, checked
 	                         * (acme_chal_prefs_parse); NULL: dns-01 */
 	char *deploy_hook;      /* shell command, or NULL */

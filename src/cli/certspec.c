@@ -130,6 +130,7 @@ fill_settings(const struct source *src, struct cert_spec *s)
 	size_t nk;
 	int rc;
 
+	s->persist_publish = o->persist_publish;
 	rc = pick_str(src, "out", o->out_dir, &s->out_dir);
 	if (rc == 0)
 		rc = pick_str(src, "preferred-chain", o->preferred_chain,

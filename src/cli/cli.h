@@ -48,6 +48,7 @@ struct opts {
 	const char *profile;       /* --profile NAME */
 	const char *challenge;     /* --challenge LIST (acme_challenge.h) */
 	int persist_remove;        /* persist --remove */
+	int persist_publish;       /* --persist-publish */
 	unsigned persist_until;    /* persist --persist-until, seconds; 0 */
 	const char *persist_issuer; /* persist --issuer NAME */
 	const char *cert;          /* revoke --cert FILE */

@@ -227,6 +227,7 @@ csr_spec(const struct opts *o, struct cert_spec *s, struct issue_csr *csr)
 	s->preferred_chain = (char *)o->preferred_chain;
 	s->profile = (char *)o->profile;
 	s->challenge = (char *)o->challenge;
+	s->persist_publish = o->persist_publish;
 	s->deploy_hook = (char *)o->deploy_hook;
 	s->renew_before = o->renew_before;
 	return rc;

@@ -17,7 +17,7 @@
 #include "acmeup/store.h"
 #include "acmeup/text.h"
 #include "cli_internal.h"
-#include "persist_track.h"
+#include "acmeup/persist_track.h"
 
 #define CERT_MAX (1024 * 1024)
 

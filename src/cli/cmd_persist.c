@@ -20,7 +20,7 @@
 #include "acmeup/name.h"
 #include "acmeup/text.h"
 #include "cli_internal.h"
-#include "persist_track.h"
+#include "acmeup/persist_track.h"
 
 struct persist_run {
 	struct crypto_key *key;

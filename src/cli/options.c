@@ -67,6 +67,10 @@ const struct opt_def opt_table[] = {
 	  "dns-persist-01 (a standing record, `acmeup\npersist`; used when "
 	  "served), dns-01, dns-account-01\n(dns-01 under an account label); "
 	  "default\ndns-persist-01,dns-01" },
+	{ "persist-publish", 0, ARG_FLAG, CERTS, IN_GLOBAL, O(persist_publish),
+	  0, 0, 0, 0, NULL, NULL, G_CERT, NULL, "publish the dns-persist-01 record "
+	  "(as `acmeup\npersist`) when the CA offers the challenge and\nnone "
+	  "is served, and answer it: later renewals\nwrite nothing to DNS" },
 	{ "renew-before", 0, ARG_DURATION, CERTS | CMD_LIST,
 	  IN_GLOBAL | IN_CERT, O(renew_before), 0, 1, 10u * 366 * 86400, 1,
 	  NULL, NULL, G_CERT, "DUR", "renew this long before expiry: 30d, 720h,\n"

@@ -47,6 +47,7 @@ struct pending {
 struct order_run {
 	struct issue_job *job;   /* borrowed */
 	struct dns_ctx *dns;     /* borrowed: dns-persist-01 lookups */
+	const char *state_dir;   /* borrowed: STATE/persist */
 	char certdir[PATH_MAX];  /* <out>/<name> */
 	char **names;            /* normalized identifiers; owned */
 	size_t n_names;

@@ -17,6 +17,7 @@
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"
+#include "acmeup/persist_track.h"
 #include "acmeup/renew.h"
 #include "acmeup/store.h"
 #include "engine_internal.h"
@@ -115,6 +116,47 @@ persist_served(struct acme_client *c, struct dns_ctx *dns,
 	return found;
 }
 
+/* --persist-publish: the record `acmeup persist` would make, published
+ * and proved now, noted in STATE/persist; a failure is warned about and
+ * the next challenge type tried. */
+static int
+persist_publish(struct acme_client *c, const struct order_run *r,
+                const struct acme_challenge *ch, const char *name)
+{
+	struct dns_txt txt = { NULL, NULL };
+	struct dns_set *set = NULL;
+	char *owner = NULL, *value = NULL;
+	int rc;
+
+	if (r->dns == NULL || acme_account_url(c) == NULL || ch->n_issuers == 0)
+		return ACMEUP_EINVAL;
+	rc = acme_persist_owner(name, &owner);
+	if (rc == 0)
+		rc = acme_persist_value(ch->issuers[0], acme_account_url(c),
+		    strncmp(name, "*.", 2) == 0, 0, &value);
+	txt.owner = owner;
+	txt.value = value;
+	if (rc == 0)
+		log_stage("acme: %s: publishing its dns-persist-01 record", name);
+	if (rc == 0)
+		rc = dns_txt_add(r->dns, NULL, &txt, 1, &set);
+	if (rc == 0)
+		rc = dns_txt_wait(set);
+	if (rc != 0 && set != NULL)
+		(void)dns_txt_remove(set);
+	dns_set_free(set);
+	if (rc == 0)
+		rc = persist_track(r->state_dir, name, value);
+	if (rc != 0) {
+		log_warn("%s: dns-persist-01 record not published: %s", name,
+		    acmeup_errmsg(rc));
+		acmeup_err_clear();
+	}
+	free(owner);
+	free(value);
+	return rc;
+}
+
 /* draft-ietf-acme-dns-persist: the standing record answers; nothing is
  * published, so the challenge is answered and its authorization awaited
  * at once (the CA looks up one record). */
@@ -164,7 +206,9 @@ pick_challenge(struct acme_client *c, const struct order_run *r,
 	for (i = 0; i < n && rc == 0 && ch == NULL; i++) {
 		ch = offered(a, prefs[i]);
 		if (ch != NULL && prefs[i] == ACME_CHAL_DNS_PERSIST01 &&
-		    persist_served(c, r->dns, ch, name) != 1)
+		    persist_served(c, r->dns, ch, name) != 1 &&
+		    (!r->job->spec->persist_publish ||
+		    persist_publish(c, r, ch, name) != 0))
 			ch = NULL;
 		else if (ch != NULL && prefs[i] != ACME_CHAL_DNS_PERSIST01 &&
 		    ch->token == NULL)
@@ -304,6 +348,7 @@ order_start(struct acme_client *c, const char *state_dir,
 	struct acme_ident_want w;
 	int rc = 0;
 
+	r->state_dir = state_dir;
 	if (j->lock == NULL)
 		rc = lock_cert(state_dir, j->spec->name, 0, &j->lock);
 	if (rc == 0)

@@ -78,6 +78,29 @@ grep -q "^$N  _validation-persist TXT \"$ISS; accounturi=$URL\"" "$TMP/list.out"
 	{ show_output list; fail "list does not show the persist record of $N"; }
 ok "list shows the persist record"
 
+# --- first issuance publishes (--persist-publish), the second writes nothing ----
+F=f$RANDOM$RANDOM.$ZONE
+issue_serial first "$F" "$A" --persist-publish
+[ "$RC" = 0 ] || { show_output first; fail "issue $F --persist-publish exited $RC"; }
+[ "$(txt "_validation-persist.$F")" = "$want" ] ||
+	fail "issue --persist-publish left '$(txt "_validation-persist.$F")' at _validation-persist.$F"
+grep -q "^$F	$ISS; accounturi=$URL\$" "$A/persist" || fail "$A/persist does not note $F"
+grep -q "answering dns-persist-01" "$TMP/first.err" || fail "the first issuance of $F did not answer dns-persist-01"
+issue_serial second "$F" "$A"
+[ "$RC" = 0 ] || { show_output second; fail "second issue of $F exited $RC"; }
+[ -n "$S0" ] && [ "$S0" = "$S1" ] || fail "second issue of $F: serial $S0 -> $S1"
+ok "the first issuance of $F published its record, the second left the serial at $S1"
+
+# --- persistUntil --------------------------------------------------------------
+U=u$RANDOM$RANDOM.$ZONE
+run_acmeup persistu persist "$U" "${CA[@]}" --state-dir "$A" --persist-until 30d
+[ "$RC" = 0 ] || { show_output persistu; fail "persist $U --persist-until 30d exited $RC"; }
+until=$(txt "_validation-persist.$U" | sed -n 's/.*; persistUntil=\([0-9]*\)"$/\1/p')
+now=$(date +%s)
+[ -n "$until" ] && [ "$until" -ge $((now + 30 * 86400 - 60)) ] && [ "$until" -le $((now + 30 * 86400)) ] ||
+	fail "_validation-persist.$U holds '$(txt "_validation-persist.$U")', want persistUntil=now+30d"
+ok "persist --persist-until 30d: persistUntil=$until"
+
 # --- cleanup leaves them --------------------------------------------------------
 run_acmeup cleanup cleanup --state-dir "$A" --tsig-key "$TSIG_KEY" --resolver "$RESOLVER"
 [ "$RC" = 0 ] || { show_output cleanup; fail "cleanup exited $RC"; }
@@ -141,12 +164,12 @@ run_acmeup issuec issue "${CA[@]}" -d "$C" --state-dir "$A" --out "$TMP/out" \
 ok "$C issued by dns-persist-01 through the CNAME, no UPDATE"
 
 # --- remove -------------------------------------------------------------------------
-run_acmeup remove persist "$N" "*.$W" "$C" --remove "${CA[@]}" --state-dir "$A"
+run_acmeup remove persist "$N" "$F" "$U" "*.$W" "$C" --remove "${CA[@]}" --state-dir "$A"
 [ "$RC" = 0 ] || { show_output remove; fail "persist --remove exited $RC"; }
-for o in "_validation-persist.$N" "_validation-persist.$W" "wiki-persist.$ACME_ZONE"; do
+for o in "_validation-persist.$N" "_validation-persist.$F" "_validation-persist.$U" "_validation-persist.$W" "wiki-persist.$ACME_ZONE"; do
 	[ -z "$(txt "$o")" ] || fail "$o still holds $(txt "$o")"
 done
-! grep -q "^$N	\|^\*\.$W	\|^$C	" "$A/persist" || fail "$A/persist still notes them: $(cat "$A/persist")"
+! grep -q "^$N	\|^$F	\|^\*\.$W	\|^$C	" "$A/persist" || fail "$A/persist still notes them: $(cat "$A/persist")"
 ok "persist --remove took the records away and the notes"
 assert_no_challenge_records
 ok "nothing left in the zones"

@@ -1,12 +1,12 @@
 /* STATE/persist: the dns-persist-01 records `acmeup persist` published
- * (cli/persist_track.c), so that none is forgotten; list and dns-check
+ * (store/persist_track.c), so that none is forgotten; list and dns-check
  * show them. Text, written atomically under the state lock:
  *     acmeup-persist 1
  *     <name> TAB <TXT value>
  * A line that is not of that form is dropped when the file is next
  * written; the file is ours but its values are checked before use. */
-#ifndef ACMEUP_CLI_PERSIST_TRACK_H
-#define ACMEUP_CLI_PERSIST_TRACK_H
+#ifndef ACMEUP_PERSIST_TRACK_H
+#define ACMEUP_PERSIST_TRACK_H
 
 #include <stdio.h>
 

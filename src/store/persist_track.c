@@ -6,7 +6,7 @@
 #include "acmeup/error.h"
 #include "acmeup/store.h"
 #include "acmeup/text.h"
-#include "persist_track.h"
+#include "acmeup/persist_track.h"
 
 #define TRACK_MAX (1024 * 1024)
 #define TRACK_HEAD "acmeup-persist 1\n"
