@@ -217,19 +217,22 @@ next_part(const char **s, const char **part, size_t *len)
 	return 1;
 }
 
-/* 1 when [s, s+len) names one of issuers (case aside, a final dot
- * allowed). */
+/* 1 when [s, s+len) names one of issuers (case aside, a final dot on
+ * either side ignored). */
 static int
 issuer_known(const char *s, size_t len, const char *const *issuers, size_t n)
 {
-	size_t i;
+	size_t i, ilen;
 
 	if (len > 0 && s[len - 1] == '.')
 		len--;
-	for (i = 0; i < n; i++)
-		if (strlen(issuers[i]) == len &&
-		    strncasecmp(s, issuers[i], len) == 0)
+	for (i = 0; i < n; i++) {
+		ilen = strlen(issuers[i]);
+		if (ilen > 0 && issuers[i][ilen - 1] == '.')
+			ilen--;
+		if (ilen == len && len > 0 && strncasecmp(s, issuers[i], len) == 0)
 			return 1;
+	}
 	return 0;
 }
 
