@@ -18,7 +18,8 @@ int persist_track(const char *state_dir, const char *name, const char *value);
 /* name's noted value into *value (caller frees), NULL when none. */
 int persist_tracked(const char *state_dir, const char *name, char **value);
 
-/* Every noted record, for `acmeup list` (its table's end), on out. */
+/* Every noted record, for `acmeup list` (its table's end) and account
+ * deactivate, on out. Returns how many (nothing printed for none). */
 int persist_list(const char *state_dir, FILE *out);
 
 #endif

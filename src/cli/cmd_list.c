@@ -179,7 +179,7 @@ list_run(const struct opts *o)
 	else if (rc == 0 && specs.n > 0)
 		print_table(&rep, now);
 	if (rc == 0 && !o->json && o->state_dir != NULL &&
-	    persist_list(o->state_dir, stdout) != 0)
+	    persist_list(o->state_dir, stdout) < 0)
 		acmeup_err_clear(); /* the table stands without them */
 	report_clear(&rep);
 	certspec_free(&specs);

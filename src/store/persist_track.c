@@ -122,7 +122,7 @@ persist_list(const char *state_dir, FILE *out)
 	rc = track_read(path, &text);
 	if (rc != 0 || strncmp(text, TRACK_HEAD, strlen(TRACK_HEAD)) != 0) {
 		free(text);
-		return rc;
+		return rc < 0 ? rc : 0;
 	}
 	for (p = text + strlen(TRACK_HEAD); *p != '\0';
 	    p = *nl != '\0' ? nl + 1 : nl) {
@@ -141,5 +141,5 @@ persist_list(const char *state_dir, FILE *out)
 		    (int)(tab - p), p, (int)(nl - tab - 1), tab + 1);
 	}
 	free(text);
-	return 0;
+	return head;
 }

@@ -163,6 +163,13 @@ run_acmeup issuec issue "${CA[@]}" -d "$C" --state-dir "$A" --out "$TMP/out" \
 [ "$S0" = "$(zone_serial "$PRIMARY" "$ACME_ZONE")" ] || fail "issue $C changed $ACME_ZONE"
 ok "$C issued by dns-persist-01 through the CNAME, no UPDATE"
 
+# --- account deactivate offers to take them away first ----------------------------
+run_acmeup deact account deactivate "${NOKEY[@]}" --state-dir "$A"
+[ "$RC" = 2 ] || { show_output deact; fail "account deactivate without --yes exited $RC, want 2"; }
+grep -q "^$N  _validation-persist TXT" "$TMP/deact.err" && grep -q "persist NAME... --remove" "$TMP/deact.err" ||
+	{ show_output deact; fail "account deactivate does not list the persist records and how to remove them"; }
+ok "account deactivate lists the persist records and offers persist --remove"
+
 # --- remove -------------------------------------------------------------------------
 run_acmeup remove persist "$N" "$F" "$U" "*.$W" "$C" --remove "${CA[@]}" --state-dir "$A"
 [ "$RC" = 0 ] || { show_output remove; fail "persist --remove exited $RC"; }
