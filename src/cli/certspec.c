@@ -121,13 +121,28 @@ take_name(struct cert_spec *s, const char *name, const char *where)
 	return s->name == NULL ? ACMEUP_ENOMEM : 0;
 }
 
+/* The `challenge` list (acme_challenge.h), its place named on failure. */
+static int
+check_challenge(const struct source *src, const char *list)
+{
+	const struct config_item *it = block_item(src, "challenge");
+	enum acme_chal_kind kinds[ACME_CHAL_PREFS_MAX];
+	char where[300];
+	size_t nk;
+
+	if (it != NULL)
+		snprintf(where, sizeof(where), "%s:%u: challenge",
+		    src->cfg->path, it->line);
+	else
+		snprintf(where, sizeof(where), "challenge");
+	return acme_chal_prefs_parse(list, where, kinds, &nk);
+}
+
 /* Everything but the names, from src. */
 static int
 fill_settings(const struct source *src, struct cert_spec *s)
 {
 	const struct opts *o = src->o;
-	enum acme_chal_kind kinds[ACME_CHAL_PREFS_MAX];
-	size_t nk;
 	int rc;
 
 	s->persist_publish = o->persist_publish;
@@ -140,8 +155,7 @@ fill_settings(const struct source *src, struct cert_spec *s)
 	if (rc == 0)
 		rc = pick_str(src, "challenge", o->challenge, &s->challenge);
 	if (rc == 0 && s->challenge != NULL)
-		rc = acme_chal_prefs_parse(s->challenge, "challenge", kinds,
-		    &nk);
+		rc = check_challenge(src, s->challenge);
 	if (rc == 0)
 		rc = pick_str(src, "deploy-hook", o->deploy_hook,
 		    &s->deploy_hook);
