@@ -163,10 +163,14 @@ persist_one(const struct opts *o, struct persist_run *r, const char *name)
 	else if (rc == 0)
 		rc = acme_persist_value(r->issuer, r->account,
 		    strncmp(name, "*.", 2) == 0, until, &value);
+	/* noted before the UPDATE: a run that dies after it forgets nothing
+	 * (dns-check then says whether the record stands) */
+	if (rc == 0 && !o->persist_remove)
+		rc = persist_track(o->state_dir, name, value);
 	if (rc == 0 && !o->persist_remove)
 		rc = publish(r, name, owner, value);
-	if (rc == 0)
-		rc = persist_track(o->state_dir, name, value);
+	if (rc == 0 && o->persist_remove)
+		rc = persist_track(o->state_dir, name, NULL);
 	if (rc == 0)
 		text_printf(stdout, "%s: %s TXT \"%s\"%s\n", name, owner,
 		    value != NULL ? value : "", value != NULL ? "" :

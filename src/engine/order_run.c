@@ -138,6 +138,8 @@ persist_publish(struct acme_client *c, const struct order_run *r,
 	txt.value = value;
 	if (rc == 0)
 		log_stage("acme: %s: publishing its dns-persist-01 record", name);
+	if (rc == 0) /* noted first: nothing is forgotten */
+		rc = persist_track(r->state_dir, name, value);
 	if (rc == 0)
 		rc = dns_txt_add(r->dns, NULL, &txt, 1, &set);
 	if (rc == 0)
@@ -145,8 +147,6 @@ persist_publish(struct acme_client *c, const struct order_run *r,
 	if (rc != 0 && set != NULL)
 		(void)dns_txt_remove(set);
 	dns_set_free(set);
-	if (rc == 0)
-		rc = persist_track(r->state_dir, name, value);
 	if (rc != 0) {
 		log_warn("%s: dns-persist-01 record not published: %s", name,
 		    acmeup_errmsg(rc));
