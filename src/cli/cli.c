@@ -107,7 +107,7 @@ static const struct {
 "must be given again (--tsig-key, -y, --zone-key).\n" },
 	{ "persist",
 "usage: acmeup persist NAME... --server URL [--tsig-key FILE] [--remove]\n"
-"                   [--persist-until DUR] [--issuer NAME]\n",
+"                    [--persist-until DUR] [--issuer NAME]\n",
 "Publish, for each NAME, the dns-persist-01 record\n"
 "(draft-ietf-acme-dns-persist) that lets this account be validated for it\n"
 "with no DNS change at all afterwards: _validation-persist.NAME TXT\n"
