@@ -29,7 +29,7 @@ _acmeup_table() {
 	printf '%s\n' "${_acmeup_table_text:-}"
 }
 
-_acmeup_commands="issue renew list config-check account revoke dns-check
+_acmeup_commands="issue renew list config-check account revoke dns-check persist
 	cleanup help"
 
 # The options of one command; with none (or an unknown one), those every
@@ -37,7 +37,7 @@ _acmeup_commands="issue renew list config-check account revoke dns-check
 _acmeup_command_opts() {
 	local known=0
 	case $1 in
-	issue | renew | list | account | revoke | dns-check | cleanup | config-check) known=1 ;;
+	issue | renew | list | account | revoke | dns-check | cleanup | config-check | persist) known=1 ;;
 	esac
 	_acmeup_table | awk -F '\t' -v c="$1" -v known="$known" '
 		$1 !~ /^--/ { next }
@@ -191,7 +191,7 @@ _acmeup() {
 	account)
 		[ -n "$sub" ] ||
 			mapfile -t COMPREPLY < <(compgen -W "register show update rollover deactivate" -- "$cur") ;;
-	dns-check)
+	dns-check | persist)
 		mapfile -t COMPREPLY < <(compgen -W "$(_acmeup_domains)" -- "$cur") ;;
 	esac
 	return 0

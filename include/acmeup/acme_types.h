@@ -21,6 +21,9 @@ struct acme_directory {
 	                         * profiles), n_profiles of them */
 	char **profile_descriptions; /* the value of each, "" when none */
 	size_t n_profiles;
+	char **caa_identities;  /* meta.caaIdentities (RFC 8555 7.1.1),
+	                         * checked as issuer domain names */
+	size_t n_caa_identities;
 };
 
 /* RFC 7807 / RFC 8555 6.7 problem document, with subproblems (6.7.1). */
@@ -60,9 +63,23 @@ struct acme_order {
 	struct acme_problem error; /* type NULL when absent */
 };
 
+/* The challenge types acmeup answers (acme_challenge.h). */
+enum acme_chal_kind {
+	ACME_CHAL_OTHER = 0,
+	ACME_CHAL_DNS01,         /* RFC 8555 8.4 */
+	ACME_CHAL_DNS_ACCOUNT01, /* draft-ietf-acme-scoped-dns-challenges */
+	ACME_CHAL_DNS_PERSIST01, /* draft-ietf-acme-dns-persist */
+};
+
+#define ACME_ISSUERS_MAX 10 /* draft-ietf-acme-dns-persist: at most 10 */
+
 /* RFC 8555 7.1.5 / 8 */
 struct acme_challenge {
 	char *type;
+	enum acme_chal_kind kind; /* from type */
+	char **issuers;  /* dns-persist-01 "issuer-domain-names", checked
+	                  * and normalised (lowercase, no final dot) */
+	size_t n_issuers;
 	char *url;
 	char *token;
 	char *status;

@@ -24,6 +24,10 @@ struct cert_spec {
 	unsigned key_mode;      /* key-mode; 0: 0600 */
 	char *preferred_chain;  /* or NULL */
 	char *profile;          /* or NULL */
+	int persist_publish;    /* publish the dns-persist-01 record when
+	                         * offered and none is served */
+	char *challenge;        /* `challenge` list, checked
+	                         * (acme_chal_prefs_parse); NULL: dns-01 */
 	char *deploy_hook;      /* shell command, or NULL */
 	unsigned renew_before;  /* seconds before expiry; 0: the default
 	                         * (30 days, or a third of a short lifetime) */

@@ -169,6 +169,30 @@ int dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
 int dns_caa_check(const struct dns_ctx *ctx, const char *name,
                   const char *ca, FILE *out);
 
+/* TXT values standing at an owner (dns-persist-01). All owned. */
+struct dns_served {
+	char **values;  /* each RR's strings joined (at most 32 RRs, 2048
+	                 * octets each; longer ones and ones with NUL left
+	                 * out): hostile text, check before use */
+	size_t n;
+	char *target;   /* the owner after aliases and CNAME/DNAME */
+	char *chain;    /* "a CNAME b" when a chain led there, else NULL */
+};
+void dns_served_clear(struct dns_served *s); /* accepts NULL */
+
+/* The TXT RRset at owner (a name; "_validation-persist.x") after aliases
+ * and the CNAME/DNAME chain, from the first of its zone's authoritative
+ * servers that answers authoritatively (RD=0); none there: n 0. *out
+ * (clear with dns_served_clear) only on success. */
+int dns_txt_served(struct dns_ctx *ctx, const char *owner,
+                   struct dns_served *out);
+
+/* The records routed (aliases, CNAME/DNAME) and their zones' primaries
+ * found as dns_txt_add does, nothing sent: dns_txt_remove(*out) then
+ * deletes exactly them (a standing record no run of ours added). */
+int dns_txt_claim(struct dns_ctx *ctx, const struct dns_txt *recs, size_t n,
+                  struct dns_set **out);
+
 struct tsig_key;
 
 /* The TSIG key name (NULL: the only one) of file, the file opened as

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "acmeup/acme_ari.h"
+#include "acmeup/acme_challenge.h"
 #include "acme_json.h"
 #include "acmeup/error.h"
 
@@ -153,6 +154,12 @@ acme_json_directory(const char *body, struct acme_directory *out)
 			d.eab_required = json_object_get_boolean(v);
 		if (rc == 0)
 			rc = directory_profiles(meta, &d);
+		if (rc == 0)
+			rc = get_str_array(meta, "caaIdentities",
+			    &d.caa_identities, &d.n_caa_identities);
+		if (rc == 0)
+			acme_issuers_check(&d.caa_identities,
+			    &d.n_caa_identities, "directory caaIdentities");
 	}
 	if (rc == 0) {
 		*out = d;
@@ -361,6 +368,17 @@ challenge_from(json_object *o, struct acme_challenge *c)
 		rc = get_str(o, "token", &c->token);
 	if (rc == 0)
 		rc = error_member(o, &c->error);
+	if (rc == 0)
+		c->kind = acme_chal_kind_of(c->type);
+	if (rc == 0 && c->kind == ACME_CHAL_DNS_PERSIST01)
+		rc = get_str_array(o, "issuer-domain-names", &c->issuers,
+		    &c->n_issuers);
+	/* draft-ietf-acme-dns-persist 3.1: without a usable issuer name
+	 * the challenge cannot be answered. */
+	if (rc == 0 && c->kind == ACME_CHAL_DNS_PERSIST01 &&
+	    acme_issuers_check(&c->issuers, &c->n_issuers,
+	    "dns-persist-01 issuer-domain-names") == 0)
+		c->kind = ACME_CHAL_OTHER;
 	return rc;
 }
 

@@ -29,6 +29,7 @@ acme_directory_clear(struct acme_directory *d)
 	free(d->website);
 	free_list(d->profiles, d->n_profiles);
 	free_list(d->profile_descriptions, d->n_profiles);
+	free_list(d->caa_identities, d->n_caa_identities);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -86,6 +87,7 @@ acme_challenge_clear(struct acme_challenge *c)
 	if (c == NULL)
 		return;
 	free(c->type);
+	free_list(c->issuers, c->n_issuers);
 	free(c->url);
 	free(c->token);
 	free(c->status);

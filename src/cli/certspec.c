@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acmeup/acme_challenge.h"
 #include "acmeup/certspec.h"
 #include "cli.h"
 #include "config.h"
@@ -160,6 +161,23 @@ take_name(struct cert_spec *s, const char *name, const char *where)
 	return s->name == NULL ? ACMEUP_ENOMEM : 0;
 }
 
+/* The `challenge` list (acme_challenge.h), its place named on failure. */
+static int
+check_challenge(const struct source *src, const char *list)
+{
+	const struct config_item *it = block_item(src, "challenge");
+	enum acme_chal_kind kinds[ACME_CHAL_PREFS_MAX];
+	char where[300];
+	size_t nk;
+
+	if (it != NULL)
+		snprintf(where, sizeof(where), "%s:%u: challenge",
+		    src->cfg->path, it->line);
+	else
+		snprintf(where, sizeof(where), "challenge");
+	return acme_chal_prefs_parse(list, where, kinds, &nk);
+}
+
 /* Everything but the names, from src. */
 static int
 fill_settings(const struct source *src, struct cert_spec *s)
@@ -167,12 +185,17 @@ fill_settings(const struct source *src, struct cert_spec *s)
 	const struct opts *o = src->o;
 	int rc;
 
+	s->persist_publish = o->persist_publish;
 	rc = pick_str(src, "out", o->out_dir, &s->out_dir);
 	if (rc == 0)
 		rc = pick_str(src, "preferred-chain", o->preferred_chain,
 		    &s->preferred_chain);
 	if (rc == 0)
 		rc = pick_str(src, "profile", o->profile, &s->profile);
+	if (rc == 0)
+		rc = pick_str(src, "challenge", o->challenge, &s->challenge);
+	if (rc == 0 && s->challenge != NULL)
+		rc = check_challenge(src, s->challenge);
 	if (rc == 0)
 		rc = pick_str(src, "deploy-hook", o->deploy_hook,
 		    &s->deploy_hook);
@@ -195,6 +218,7 @@ spec_clear(struct cert_spec *s)
 	free(s->out_dir);
 	free(s->preferred_chain);
 	free(s->profile);
+	free(s->challenge);
 	free(s->deploy_hook);
 	memset(s, 0, sizeof(*s));
 }

@@ -105,6 +105,16 @@ static const struct {
 "this too before it starts). Each record is removed with the key file and\n"
 "key name that added it; a key given with -y, or a key file that is gone,\n"
 "must be given again (--tsig-key, -y, --zone-key).\n" },
+	{ "persist",
+"usage: acmeup persist NAME... --server URL [--tsig-key FILE] [--remove]\n"
+"                    [--persist-until DUR] [--issuer NAME]\n",
+"Publish, for each NAME, the dns-persist-01 record\n"
+"(draft-ietf-acme-dns-persist) that lets this account be validated for it\n"
+"with no DNS change at all afterwards: _validation-persist.NAME TXT\n"
+"\"<issuer>; accounturi=<account URL>\" (policy=wildcard for *.NAME), by\n"
+"TSIG-signed UPDATE following CNAMEs, proved on every authoritative\n"
+"server, and noted in --state-dir/persist. --remove takes this account's\n"
+"records away again. Issuance uses them with challenge dns-persist-01.\n" },
 	{ "list",
 "usage: acmeup list [CERT...] [--json]\n",
 "Each certificate of the configuration (or of -d): its names, whether\n"

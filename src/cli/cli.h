@@ -51,6 +51,11 @@ struct opts {
 	const char *csr;           /* --csr FILE */
 	const char *preferred_chain; /* --preferred-chain ISSUER-CN */
 	const char *profile;       /* --profile NAME */
+	const char *challenge;     /* --challenge LIST (acme_challenge.h) */
+	int persist_remove;        /* persist --remove */
+	int persist_publish;       /* --persist-publish */
+	unsigned persist_until;    /* persist --persist-until, seconds; 0 */
+	const char *persist_issuer; /* persist --issuer NAME */
 	const char *cert;          /* revoke --cert FILE */
 	const char *cert_key;      /* revoke --cert-key FILE */
 	int reason;                /* revoke --reason (RFC 5280 5.3.1); -1 */

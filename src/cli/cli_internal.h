@@ -9,6 +9,7 @@
 #define ACMEUP_CLI_INTERNAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cli.h"
 
@@ -25,6 +26,13 @@ int list_run(const struct opts *o);    /* cmd_list.c: a table, or --json */
 int account_run(const struct opts *o);
 int dns_check_run(const struct opts *o); /* cmd_dns_check.c */
 int cleanup_run(const struct opts *o);   /* cmd_cleanup.c */
+int persist_run(const struct opts *o);   /* cmd_persist.c: dns-persist-01 */
+/* dns-check's lines for name's dns-persist-01 records: what is served at
+ * _validation-persist.NAME and whether it matches the account and CA
+ * noted in STATE/persist, and why not (cmd_persist.c). */
+struct dns_ctx;
+int persist_report(struct dns_ctx *ctx, const char *state_dir,
+                   const char *name, FILE *out);
 /* acmeup revoke --cert FILE [--reason N] [--cert-key FILE] (cmd_revoke.c) */
 int revoke_run(const struct opts *o);
 

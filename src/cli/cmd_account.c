@@ -11,6 +11,7 @@
 #include "acmeup/error.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
+#include "acmeup/persist_track.h"
 #include "acmeup/text.h"
 #include "cli_internal.h"
 
@@ -158,6 +159,13 @@ check_args(const struct opts *o)
 	if (strcmp(o->args[0], "update") == 0 && o->n_emails == 0)
 		return acmeup_fail(ACMEUP_EUSAGE, "account update: give the "
 		    "new contacts with --email (repeatable)");
+	if (strcmp(o->args[0], "deactivate") == 0 && !o->yes &&
+	    persist_list(o->state_dir, stderr) > 0)
+		return acmeup_fail(ACMEUP_EUSAGE, "account deactivate cannot "
+		    "be undone: add --yes to confirm (the dns-persist-01 "
+		    "records listed above name this account: `acmeup persist "
+		    "NAME... --remove` takes them away, before the account "
+		    "goes)");
 	if (strcmp(o->args[0], "deactivate") == 0 && !o->yes)
 		return acmeup_fail(ACMEUP_EUSAGE, "account deactivate cannot "
 		    "be undone: add --yes to confirm");

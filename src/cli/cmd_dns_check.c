@@ -23,6 +23,13 @@ run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
 	for (i = 0; i < total; i++) {
 		name = i < o->n_args ? o->args[i] : o->domains[i - o->n_args];
 		rc = dns_check_name(ctx, j, name, o->caa_identity, stdout);
+		if (rc != ACMEUP_EINTR && o->state_dir != NULL &&
+		    persist_report(ctx, o->state_dir, name, stdout) < 0) {
+			log_warn("dns-check: %s: dns-persist-01 record not read: "
+			    "%s", name, acmeup_errmsg(ACMEUP_EDNS));
+			if (rc == 0)
+				acmeup_err_clear();
+		}
 		if (rc == ACMEUP_EINTR)
 			return rc;
 		if (rc < 0 && bad++ == 0)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acmeup/acme_challenge.h"
 #include "acmeup/certspec.h"
 #include "config.h"
 #include "acmeup/crypto.h"
@@ -50,7 +51,22 @@ check_dns_config(const struct opts *o)
 	return rc;
 }
 
-/* What every run over certificates needs: a CA and a way to write DNS. */
+/* 1 when `challenge` is dns-persist-01 alone: nothing is ever written to
+ * DNS, and no TSIG key is needed (docs/persist.md). */
+static int
+persist_only(const struct opts *o)
+{
+	enum acme_chal_kind k[ACME_CHAL_PREFS_MAX];
+	size_t n = 0;
+
+	if (o->challenge == NULL ||
+	    acme_chal_prefs_parse(o->challenge, "challenge", k, &n) != 0)
+		return 0; /* a bad list is said when the specs are loaded */
+	return n == 1 && k[0] == ACME_CHAL_DNS_PERSIST01;
+}
+
+/* What every run over certificates needs: a CA and a way to write DNS
+ * (unless it never writes: challenge dns-persist-01 alone). */
 int
 issue_check_common(const struct opts *o, const char *cmd)
 {
@@ -62,7 +78,8 @@ issue_check_common(const struct opts *o, const char *cmd)
 		    "--tsig-key FILE or -y [ALG:]NAME:SECRET (one of them)",
 		    cmd);
 	if (o->tsig_key == NULL && o->tsig_secret == NULL &&
-	    o->n_zone_keys == 0 && !config_has_zone_key(o->config))
+	    o->n_zone_keys == 0 && !config_has_zone_key(o->config) &&
+	    !persist_only(o))
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: give the TSIG key with "
 		    "--tsig-key FILE, -y [ALG:]NAME:SECRET or --zone-key "
 		    "ZONE=FILE (or tsig-key / zone blocks in the "
@@ -209,6 +226,8 @@ csr_spec(const struct opts *o, struct cert_spec *s, struct issue_csr *csr)
 	s->out_dir = (char *)o->out_dir;
 	s->preferred_chain = (char *)o->preferred_chain;
 	s->profile = (char *)o->profile;
+	s->challenge = (char *)o->challenge;
+	s->persist_publish = o->persist_publish;
 	s->deploy_hook = (char *)o->deploy_hook;
 	s->renew_before = o->renew_before;
 	return rc;

@@ -17,6 +17,7 @@
 #include "acmeup/store.h"
 #include "acmeup/text.h"
 #include "cli_internal.h"
+#include "acmeup/persist_track.h"
 
 #define CERT_MAX (1024 * 1024)
 
@@ -177,6 +178,9 @@ list_run(const struct opts *o)
 		rc = report_print_json(&rep, "list", stdout);
 	else if (rc == 0 && specs.n > 0)
 		print_table(&rep, now);
+	if (rc == 0 && !o->json && o->state_dir != NULL &&
+	    persist_list(o->state_dir, stdout) < 0)
+		acmeup_err_clear(); /* the table stands without them */
 	report_clear(&rep);
 	certspec_free(&specs);
 	return rc;

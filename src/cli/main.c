@@ -35,6 +35,7 @@ static const struct command {
 	{ "cleanup", cleanup_run, 0 },
 	{ "list", list_run, 0 },
 	{ "config-check", config_check_run, 0 },
+	{ "persist", persist_run, 1 },
 };
 
 static const struct command *

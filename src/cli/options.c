@@ -15,14 +15,15 @@
 
 #define O(f) offsetof(struct opts, f)
 #define CERTS (CMD_ISSUE | CMD_RENEW)
-#define CA (CMD_ISSUE | CMD_RENEW | CMD_ACCOUNT | CMD_REVOKE)
-#define DNS (CMD_ISSUE | CMD_RENEW | CMD_DNS_CHECK | CMD_CLEANUP)
+#define CA (CMD_ISSUE | CMD_RENEW | CMD_ACCOUNT | CMD_REVOKE | CMD_PERSIST)
+#define DNS (CMD_ISSUE | CMD_RENEW | CMD_DNS_CHECK | CMD_CLEANUP | \
+             CMD_PERSIST)
 
 enum { G_CERT, G_CA, G_DNS, G_REVOKE, G_FLEET, G_GENERAL, G_COUNT };
 
 static const char *const group_title[G_COUNT] = {
 	"Names and certificates", "The CA and the account", "DNS",
-	"revoke and account", "Configuration, fleets and output", "General",
+	"revoke, account and persist", "Configuration, fleets and output", "General",
 };
 
 static int set_secret(const struct opt_def *, const char *, const char *,
@@ -74,6 +75,15 @@ const struct opt_def opt_table[] = {
 	{ "profile", 0, ARG_STR, CERTS, IN_GLOBAL | IN_CERT, O(profile), 0, 0,
 	  0, 0, NULL, NULL, G_CERT, "NAME", "certificate profile, one the CA's "
 	  "directory lists" },
+	{ "challenge", 0, ARG_STR, CERTS, IN_GLOBAL | IN_CERT, O(challenge), 0,
+	  0, 0, 0, NULL, NULL, G_CERT, "LIST", "challenge types, in order of preference:\n"
+	  "dns-persist-01 (a standing record, `acmeup\npersist`; used when "
+	  "served), dns-01, dns-account-01\n(dns-01 under an account label); "
+	  "default\ndns-persist-01,dns-01" },
+	{ "persist-publish", 0, ARG_FLAG, CERTS, IN_GLOBAL, O(persist_publish),
+	  0, 0, 0, 0, NULL, NULL, G_CERT, NULL, "publish the dns-persist-01 record "
+	  "(as `acmeup\npersist`) when the CA offers the challenge and\nnone "
+	  "is served, and answer it: later renewals\nwrite nothing to DNS" },
 	{ "renew-before", 0, ARG_DURATION, CERTS | CMD_LIST,
 	  IN_GLOBAL | IN_CERT, O(renew_before), 0, 1, 10u * 366 * 86400, 1,
 	  NULL, NULL, G_CERT, "DUR", "renew this long before expiry: 30d, 720h,\n"
@@ -90,10 +100,10 @@ const struct opt_def opt_table[] = {
 	{ "ca-bundle", 0, ARG_STR, CA, IN_GLOBAL, O(ca_bundle), 0, 0, 0, 0,
 	  NULL, NULL, G_CA, "FILE", "PEM file of CAs to trust for the ACME "
 	  "server\n(default /etc/ssl/certs/ca-certificates.crt)" },
-	{ "email", 0, ARG_LIST, CERTS | CMD_ACCOUNT, IN_GLOBAL, O(emails),
+	{ "email", 0, ARG_LIST, CERTS | CMD_ACCOUNT | CMD_PERSIST, IN_GLOBAL, O(emails),
 	  O(n_emails), 0, CLI_MAX_EMAILS, 0, NULL, NULL, G_CA, "ADDR",
 	  "account contact (mailto:; repeatable)" },
-	{ "agree-tos", 0, ARG_FLAG, CERTS | CMD_ACCOUNT, IN_GLOBAL,
+	{ "agree-tos", 0, ARG_FLAG, CERTS | CMD_ACCOUNT | CMD_PERSIST, IN_GLOBAL,
 	  O(agree_tos), 0, 0, 0, 0, NULL, NULL, G_CA, NULL, "agree to the CA's "
 	  "terms of service (the URL is\nshown)" },
 	{ "eab-kid", 0, ARG_STR, CERTS | CMD_ACCOUNT, IN_GLOBAL, O(eab_kid), 0,
@@ -188,6 +198,16 @@ const struct opt_def opt_table[] = {
 	  set_reason, G_REVOKE, "N", "revoke: RFC 5280 reason: 0 unspecified,\n"
 	  "1 keyCompromise, 3 affiliationChanged,\n4 superseded, 5 "
 	  "cessationOfOperation" },
+	{ "remove", 0, ARG_FLAG, CMD_PERSIST, 0, O(persist_remove), 0, 0, 0, 0,
+	  NULL, NULL, G_REVOKE, NULL, "persist: take this account's records "
+	  "away" },
+	{ "persist-until", 0, ARG_DURATION, CMD_PERSIST, 0, O(persist_until),
+	  0, 1, 10u * 366 * 86400, 1, NULL, NULL, G_REVOKE, "DUR", "persist: "
+	  "the record authorises this long\n(persistUntil=now+DUR; default: "
+	  "no end)" },
+	{ "issuer", 0, ARG_STR, CMD_PERSIST, 0, O(persist_issuer), 0, 0, 0, 0,
+	  NULL, NULL, G_REVOKE, "NAME", "persist: the CA's issuer domain name "
+	  "(default:\nthe first of the directory's caaIdentities)" },
 	{ "yes", 0, ARG_FLAG, CMD_ACCOUNT, 0, O(yes), 0, 0, 0, 0, NULL, NULL,
 	  G_REVOKE, NULL, "account deactivate: yes, for good" },
 	{ "config", 'c', ARG_STR, CMD_ALL, 0, O(config_file), 0, 0, 0, 0, NULL,
@@ -486,6 +506,7 @@ opt_command_bit(const char *command)
 		{ "list", CMD_LIST }, { "account", CMD_ACCOUNT },
 		{ "revoke", CMD_REVOKE }, { "dns-check", CMD_DNS_CHECK },
 		{ "cleanup", CMD_CLEANUP }, { "config-check", CMD_CONFIG_CHECK },
+		{ "persist", CMD_PERSIST },
 	};
 	size_t i;
 
@@ -560,7 +581,8 @@ void
 opt_list(void)
 {
 	static const char *const names[] = { "issue", "renew", "list",
-	    "account", "revoke", "dns-check", "cleanup", "config-check" };
+	    "account", "revoke", "dns-check", "cleanup", "config-check",
+	    "persist" };
 	size_t i, k;
 
 	for (i = 0; i < opt_count; i++) {

@@ -39,7 +39,8 @@ enum opt_arg {
 #define CMD_DNS_CHECK 0x20u
 #define CMD_CLEANUP 0x40u
 #define CMD_CONFIG_CHECK 0x80u
-#define CMD_ALL 0xffu
+#define CMD_PERSIST 0x100u
+#define CMD_ALL 0x1ffu
 
 struct opt_def {
 	const char *name;     /* --name, and the setting's name in the file */

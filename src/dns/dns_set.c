@@ -434,3 +434,37 @@ dns_txt_remove(struct dns_set *set)
 		return acmeup_fail(ret, "%s", acmeup_err_text(&first, ret));
 	return 0;
 }
+
+/* dns-persist-01 (dns_persist.c): the records routed and their zones'
+ * primaries picked, as dns_txt_add would, but nothing sent; every zone
+ * marked added, so dns_txt_remove deletes the records by value. */
+int
+dns_txt_claim(struct dns_ctx *ctx, const struct dns_txt *recs, size_t n,
+              struct dns_set **out)
+{
+	struct dns_set *set = NULL;
+	size_t i;
+	int rc;
+
+	if (ctx == NULL || recs == NULL || n == 0 || n > MAX_RECORDS)
+		return acmeup_fail(ACMEUP_EINVAL, "no TXT records to remove");
+	set = calloc(1, sizeof(*set));
+	if (set == NULL)
+		return ACMEUP_ENOMEM;
+	set->ctx = ctx;
+	set->ttl = ctx->ttl;
+	set->timeout_ms = ctx->timeout_ms;
+	set->unreachable_ms = ctx->unreachable_ms;
+	set->strict_servers = ctx->strict_servers;
+	rc = group_records(set, recs, n);
+	for (i = 0; rc == 0 && i < set->nzones; i++) {
+		rc = pick_primary(set, &set->zones[i]);
+		set->zones[i].added = 1;
+	}
+	if (rc < 0) {
+		dns_set_free(set);
+		return rc;
+	}
+	*out = set;
+	return 0;
+}

@@ -489,6 +489,7 @@ start_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 	for (i = 0; i < n; i++) {
 		rc = interrupt_pending() ? acmeup_fail(ACMEUP_EINTR,
 		    "interrupted by a signal before the order") : 0;
+		runs[i].dns = e->dns;
 		if (rc == 0)
 			rc = order_start(e->acme, e->cfg.state_dir,
 			    e->cfg.dry_run, &runs[i]);

@@ -32,9 +32,11 @@ struct dns_ctx;
 
 /* One pending dns-01 challenge. Strings owned. */
 struct pending {
+	enum acme_chal_kind kind; /* dns-01 or dns-account-01 */
 	char *authz_url;
 	char *challenge_url;
-	char *owner;  /* _acme-challenge.<identifier> */
+	char *owner;  /* _acme-challenge.<identifier>, or for dns-account-01
+	               * _<label>._acme-challenge.<identifier> */
 	char *value;  /* TXT value */
 	char *target; /* where the TXT went (after CNAME/alias), once
 	               * published */
@@ -45,6 +47,8 @@ struct pending {
 /* One order in a batch. */
 struct order_run {
 	struct issue_job *job;   /* borrowed */
+	struct dns_ctx *dns;     /* borrowed: dns-persist-01 lookups */
+	const char *state_dir;   /* borrowed: STATE/persist */
 	char certdir[PATH_MAX];  /* <out>/<name> */
 	char **names;            /* normalized identifiers; owned */
 	size_t n_names;

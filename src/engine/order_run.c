@@ -4,18 +4,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "acmeup/acme.h"
 #include "acmeup/acme_ari.h"
+#include "acmeup/acme_challenge.h"
 #include "acmeup/acme_ident.h"
 #include "acmeup/engine_acme.h"
 #include "acmeup/crypto.h"
+#include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "hook.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"
 #include "acmeup/priv.h"
+#include "acmeup/persist_track.h"
 #include "acmeup/renew.h"
 #include "acmeup/store.h"
 #include "engine_internal.h"
@@ -58,8 +62,174 @@ want_of(const struct order_run *r, struct acme_ident_want *w)
 	w->order_url = r->order_url;
 }
 
-/* RFC 8555 7.5 / 8.4: for an authorization not yet valid, its dns-01
- * challenge and the TXT record that answers it. The owner is built from
+/* _acme-challenge.<name> ("*." dropped), RFC 8555 8.4. */
+static int
+dns01_owner(const char *name, char **out)
+{
+	size_t len;
+
+	if (strncmp(name, "*.", 2) == 0)
+		name += 2;
+	len = strlen(NAME_CHALLENGE_PREFIX) + strlen(name) + 1;
+	*out = malloc(len);
+	if (*out == NULL)
+		return ACMEUP_ENOMEM;
+	snprintf(*out, len, "%s%s", NAME_CHALLENGE_PREFIX, name);
+	return 0;
+}
+
+/* 1 when a dns-persist-01 record at name's _validation-persist owner,
+ * as its authoritative servers serve it, authorises this account by one
+ * of ch's issuers; 0 when none does (said at -v); < 0 on failure. */
+static int
+persist_served(struct acme_client *c, struct dns_ctx *dns,
+               const struct acme_challenge *ch, const char *name)
+{
+	const char *acct = acme_account_url(c);
+	enum acme_persist_why why;
+	struct dns_served s = { 0 };
+	char *owner = NULL, shown[120];
+	size_t i;
+	int rc, found = 0;
+
+	if (dns == NULL || acct == NULL)
+		return 0;
+	rc = acme_persist_owner(name, &owner);
+	if (rc == 0)
+		rc = dns_txt_served(dns, owner, &s);
+	for (i = 0; rc == 0 && i < s.n && !found; i++) {
+		why = acme_persist_match(s.values[i],
+		    (const char *const *)ch->issuers, ch->n_issuers, acct,
+		    strncmp(name, "*.", 2) == 0, (long long)time(NULL));
+		found = why == PERSIST_MATCH;
+		log_debug("acme: %s: \"%s\" %s", s.target, name_printable(
+		    s.values[i], shown, sizeof(shown)),
+		    acme_persist_why_text(why));
+	}
+	if (rc != 0) {
+		log_warn("dns: %s: dns-persist-01 record not read: %s", name,
+		    acmeup_errmsg(rc));
+		acmeup_err_clear();
+	} else if (!found)
+		log_debug("acme: %s: no dns-persist-01 record for this account "
+		    "and CA at %s", name, owner);
+	dns_served_clear(&s);
+	free(owner);
+	return found;
+}
+
+/* --persist-publish: the record `acmeup persist` would make, published
+ * and proved now, noted in STATE/persist; a failure is warned about and
+ * the next challenge type tried. */
+static int
+persist_publish(struct acme_client *c, const struct order_run *r,
+                const struct acme_challenge *ch, const char *name)
+{
+	struct dns_txt txt = { NULL, NULL };
+	struct dns_set *set = NULL;
+	char *owner = NULL, *value = NULL;
+	int rc;
+
+	if (r->dns == NULL || acme_account_url(c) == NULL || ch->n_issuers == 0)
+		return ACMEUP_EINVAL;
+	rc = acme_persist_owner(name, &owner);
+	if (rc == 0)
+		rc = acme_persist_value(ch->issuers[0], acme_account_url(c),
+		    strncmp(name, "*.", 2) == 0, 0, &value);
+	txt.owner = owner;
+	txt.value = value;
+	if (rc == 0)
+		log_stage("acme: %s: publishing its dns-persist-01 record", name);
+	if (rc == 0) /* noted first: nothing is forgotten */
+		rc = persist_track(r->state_dir, name, value);
+	if (rc == 0)
+		rc = dns_txt_add(r->dns, NULL, &txt, 1, &set);
+	if (rc == 0)
+		rc = dns_txt_wait(set);
+	if (rc != 0 && set != NULL)
+		(void)dns_txt_remove(set);
+	dns_set_free(set);
+	if (rc != 0) {
+		log_warn("%s: dns-persist-01 record not published: %s", name,
+		    acmeup_errmsg(rc));
+		acmeup_err_clear();
+	}
+	free(owner);
+	free(value);
+	return rc;
+}
+
+/* draft-ietf-acme-dns-persist: the standing record answers; nothing is
+ * published, so the challenge is answered and its authorization awaited
+ * at once (the CA looks up one record). */
+static int
+persist_answer(struct acme_client *c, const struct acme_challenge *ch,
+               const char *authz_url, const char *name)
+{
+	int rc;
+
+	log_stage("acme: %s: answering dns-persist-01 (standing record, no "
+	    "UPDATE)", name);
+	rc = acme_challenge_respond(c, ch->url);
+	if (rc == 0)
+		rc = acme_authz_wait(c, authz_url, ORDER_TIMEOUT_MS);
+	return rc;
+}
+
+/* The offered challenge of kind k, or NULL. */
+static const struct acme_challenge *
+offered(const struct acme_authz *a, enum acme_chal_kind k)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_challenges; i++)
+		if (a->challenges[i].kind == k)
+			return &a->challenges[i];
+	return NULL;
+}
+
+/* The first of the spec's challenge types (acme_challenge.h; default
+ * dns-persist-01 then dns-01) that the CA offers for a and acmeup can answer: dns-persist-01
+ * only when a matching record is served (persist_served). */
+static int
+pick_challenge(struct acme_client *c, const struct order_run *r,
+               const struct acme_authz *a, const char *name,
+               const struct acme_challenge **out)
+{
+	enum acme_chal_kind prefs[ACME_CHAL_PREFS_MAX] = {
+	    ACME_CHAL_DNS_PERSIST01, ACME_CHAL_DNS01 };
+	const struct acme_challenge *ch = NULL;
+	size_t i, n = 2;
+	int rc = 0;
+
+	if (r->job->spec->challenge != NULL)
+		rc = acme_chal_prefs_parse(r->job->spec->challenge,
+		    r->job->spec->name, prefs, &n);
+	for (i = 0; i < n && rc == 0 && ch == NULL; i++) {
+		ch = offered(a, prefs[i]);
+		if (ch != NULL && prefs[i] == ACME_CHAL_DNS_PERSIST01 &&
+		    persist_served(c, r->dns, ch, name) != 1 &&
+		    (!r->job->spec->persist_publish ||
+		    persist_publish(c, r, ch, name) != 0))
+			ch = NULL;
+		else if (ch != NULL && prefs[i] != ACME_CHAL_DNS_PERSIST01 &&
+		    ch->token == NULL)
+			ch = NULL;
+	}
+	if (rc == 0 && ch == NULL)
+		rc = acmeup_fail(ACMEUP_EACME, "the CA offers none of the "
+		    "challenges asked for (%s) for %s%s", r->job->spec->challenge
+		    != NULL ? r->job->spec->challenge : "dns-persist-01,dns-01", name,
+		    n > 0 && prefs[n - 1] == ACME_CHAL_DNS_PERSIST01 ?
+		    " (or no matching dns-persist-01 record is served: "
+		    "`acmeup persist`)" : "");
+	*out = ch;
+	return rc;
+}
+
+/* RFC 8555 7.5 / 8.4: for an authorization not yet valid, the challenge
+ * to answer and the TXT record that answers it (none for
+ * dns-persist-01: the standing record does). The owner is built from
  * name, ours (acme_ident_match_authz), never from the CA's text. */
 static int
 add_pending(struct acme_client *c, struct order_run *r,
@@ -68,31 +238,29 @@ add_pending(struct acme_client *c, struct order_run *r,
 	const struct acme_challenge *ch = NULL;
 	struct pending *p = &r->pend[r->n_pend];
 	struct acme_ident_want w;
-	size_t i, olen;
 	int rc;
 
-	for (i = 0; i < a->n_challenges && ch == NULL; i++)
-		if (strcmp(a->challenges[i].type, "dns-01") == 0)
-			ch = &a->challenges[i];
-	if (ch == NULL || ch->token == NULL)
-		return acmeup_fail(ACMEUP_EACME, "the CA offers no dns-01 "
-		    "challenge for %s", name);
+	rc = pick_challenge(c, r, a, name, &ch);
+	if (rc == 0 && ch->kind == ACME_CHAL_DNS_PERSIST01)
+		return persist_answer(c, ch, url, name);
 	want_of(r, &w);
-	rc = acme_ident_check_token(ch->token, &w);
+	if (rc == 0 && ch->kind != ACME_CHAL_DNS_PERSIST01)
+		rc = acme_ident_check_token(ch->token, &w);
 	if (rc != 0)
 		return rc;
-	if (strncmp(name, "*.", 2) == 0)
-		name += 2;
-	olen = strlen(NAME_CHALLENGE_PREFIX) + strlen(name) + 1;
+	p->kind = ch->kind;
 	p->authz_url = strdup(url);
 	p->challenge_url = strdup(ch->url);
-	p->owner = malloc(olen);
 	r->n_pend++;
-	if (p->authz_url == NULL || p->challenge_url == NULL ||
-	    p->owner == NULL)
+	if (p->authz_url == NULL || p->challenge_url == NULL)
 		return ACMEUP_ENOMEM;
-	snprintf(p->owner, olen, "%s%s", NAME_CHALLENGE_PREFIX, name);
-	return acme_dns01_value(c, ch->token, &p->value);
+	if (ch->kind == ACME_CHAL_DNS_ACCOUNT01)
+		log_stage("acme: %s: answering dns-account-01", name);
+	if (ch->kind == ACME_CHAL_DNS_ACCOUNT01)
+		rc = acme_account_owner(acme_account_url(c), name, &p->owner);
+	else
+		rc = dns01_owner(name, &p->owner);
+	return rc != 0 ? rc : acme_dns01_value(c, ch->token, &p->value);
 }
 
 /* Each authorization of the order, matched to one of its names
@@ -182,6 +350,7 @@ order_start(struct acme_client *c, const char *state_dir, int dry_run,
 	struct acme_ident_want w;
 	int rc = 0;
 
+	r->state_dir = state_dir;
 	if (j->lock == NULL)
 		rc = lock_cert(state_dir, j->spec->name, 0, &j->lock);
 	if (rc == 0)

@@ -472,6 +472,22 @@ lab_pebble_up() {
 	[ ! -s "$ACMEUP_LAB_DIR/pebble-$1/eab" ] || LAB_PEBBLE_EAB=$ACMEUP_LAB_DIR/pebble-$1/eab
 }
 
+# lab_pebble_upstream NAME ADDR: lab_pebble_up with the upstream pebble
+# (dns-persist-01, dns-account-01; tests/lab/lib/pebble.sh), whose
+# dns-persist-01 issuer name is $PEBBLE_CAA_IDENTITY. Exits 77 (skip) when
+# $ACMEUP_PEBBLE_UPSTREAM (default ../shared/tools/pebble/pebble beside
+# the checkout) is absent.
+ACMEUP_PEBBLE_UPSTREAM=${ACMEUP_PEBBLE_UPSTREAM:-$ACMEUP_SOURCE/../shared/tools/pebble/pebble}
+PEBBLE_CAA_IDENTITY=${PEBBLE_CAA_IDENTITY:-ca.acmeup.test}
+export ACMEUP_PEBBLE_UPSTREAM PEBBLE_CAA_IDENTITY
+lab_pebble_upstream() {
+	if [ ! -x "$ACMEUP_PEBBLE_UPSTREAM" ]; then
+		printf 'skip %s: no upstream pebble at %s\n' "$TEST_NAME" "$ACMEUP_PEBBLE_UPSTREAM"
+		exit 77
+	fi
+	lab_pebble_up "$1" "$2" --upstream
+}
+
 # --- an HTTPS front before pebble (features pebble 2.4 lacks) ----------------
 
 # start_front SCRIPT ADDR PORT: runs the python3 HTTPS server SCRIPT with the

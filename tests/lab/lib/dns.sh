@@ -130,6 +130,7 @@ write_zone_contoso() {
 			wiki	IN A	10.0.1.2
 			_acme-challenge.intranet	IN CNAME	intranet.$CONTOSO.$a
 			_acme-challenge.wiki	IN CNAME	wiki.$CONTOSO.$a
+			_validation-persist.wiki	IN CNAME	wiki-persist.$a
 			_acme-challenge.chain	IN CNAME	step1.$CONTOSO.
 			step1	IN CNAME	chain.$CONTOSO.$a
 			_acme-challenge.loop	IN CNAME	loop1.$CONTOSO.

@@ -3,6 +3,11 @@
 # 127.53.0.1 and extra instances with other settings at 127.53.0.3-9
 # (pebble-up / pebble-down), all with one TLS certificate from the lab CA.
 
+# Upstream pebble (dns-persist-01, dns-account-01; pebble-up --upstream):
+# beside the checkout as CI sees it, ../shared/tools/pebble/pebble.
+ACMEUP_PEBBLE_UPSTREAM=${ACMEUP_PEBBLE_UPSTREAM:-$LAB_SRC/../../../shared/tools/pebble/pebble}
+# The issuer domain names it puts in dns-persist-01 challenges.
+PEBBLE_CAA_IDENTITY=${PEBBLE_CAA_IDENTITY:-ca.acmeup.test}
 PEBBLE_EAB_EXAMPLE=${PEBBLE_EAB_EXAMPLE:-/usr/share/doc/pebble/examples/pebble-config-external-account-bindings.json}
 
 write_pebble_tls() {
@@ -125,7 +130,7 @@ blocklist_json() {
 # prints the directory URL. --blocklist sets pebble's domainBlocklist: new
 # orders for those names (and names under them) get rejectedIdentifier.
 do_pebble_up() {
-	local name=${1:-} addr=${2:-} eab=no d a i ok=no blocklist=
+	local name=${1:-} addr=${2:-} eab=no d a i ok=no blocklist= bin=pebble
 	[ $# -ge 2 ] || die "usage: lab pebble-up NAME ADDR [--eab] [--blocklist NAME[,NAME]] [VAR=VALUE ...]"
 	shift 2
 	case $name in '' | *[!A-Za-z0-9_-]*) die "bad pebble name '$name' (letters, digits, - and _)" ;; esac
@@ -142,6 +147,10 @@ do_pebble_up() {
 		shift
 		case $a in
 		--eab) eab=yes ;;
+		--upstream)
+			[ -x "$ACMEUP_PEBBLE_UPSTREAM" ] || die "no upstream pebble at $ACMEUP_PEBBLE_UPSTREAM (ACMEUP_PEBBLE_UPSTREAM)"
+			bin=$ACMEUP_PEBBLE_UPSTREAM
+			;;
 		--blocklist)
 			[ $# -gt 0 ] || die "--blocklist needs NAME[,NAME]"
 			blocklist=$(blocklist_json "$1")
@@ -175,8 +184,12 @@ do_pebble_up() {
 		sed -i "s|^\([[:space:]]*\)\"pebble\": *{|&\n\1  \"domainBlocklist\": $blocklist,|" "$d/pebble.json"
 		grep -q '"domainBlocklist"' "$d/pebble.json" || die "could not add domainBlocklist to $d/pebble.json"
 	fi
+	if [ "$bin" != pebble ]; then
+		sed -i "s|^\([[:space:]]*\)\"pebble\": *{|&\n\1  \"caaIdentities\": [\"$PEBBLE_CAA_IDENTITY\"],|" "$d/pebble.json"
+		grep -q '"caaIdentities"' "$d/pebble.json" || die "could not add caaIdentities to $d/pebble.json"
+	fi
 	svc_spawn "pebble-$name" env "${vars[@]}" \
-		pebble -config "$d/pebble.json" -dnsserver "$RESOLVER_IP:53"
+		"$bin" -config "$d/pebble.json" -dnsserver "$RESOLVER_IP:53"
 	if ! wait_for "pebble-$name" "https://$addr:14000/dir" directory_up "$addr"; then
 		do_pebble_down "$name"
 		die "pebble $name did not start"
