@@ -244,7 +244,7 @@ tsig_gss_verify(struct tsig_gss *g, const uint8_t *msg, size_t len,
 	int has_tsig, rc;
 
 	if (g == NULL || !g->complete || msg == NULL || ctx == NULL ||
-	    ctx->mac_len == 0 || ctx->mac_len > sizeof(ctx->mac))
+	    ctx->mac_len > sizeof(ctx->mac))
 		return TSIG_EINVAL;
 	r.our_time = (uint64_t)((int64_t)time(NULL) + ctx->time_offset);
 	rc = tsig_msg_walk(msg, len, &off, &has_tsig);
@@ -274,8 +274,8 @@ tsig_gss_verify(struct tsig_gss *g, const uint8_t *msg, size_t len,
 	hdr[11] = (uint8_t)(hdr[11] - 1);
 	if (hdr[11] == 0xff)
 		hdr[10] = (uint8_t)(hdr[10] - 1);
-	rc = mic_input(g, ctx->mac, ctx->mac_len, hdr, msg + 12, off - 12,
-	               &rr.vars, &in);
+	rc = mic_input(g, ctx->mac_len > 0 ? ctx->mac : NULL, ctx->mac_len, hdr,
+	               msg + 12, off - 12, &rr.vars, &in);
 	if (rc != 0)
 		goto out;
 	mic.value = (void *)(uintptr_t)rr.mac;

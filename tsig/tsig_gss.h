@@ -36,7 +36,9 @@ int tsig_gss_step(struct tsig_gss *g, const uint8_t *in, size_t in_len,
                   size_t errlen);
 
 /* As tsig_sign() and tsig_verify(), with the context's MIC as the MAC and
- * "gss-tsig." as algorithm; the context must be complete (TSIG_EINVAL). */
+ * "gss-tsig." as algorithm; the context must be complete (TSIG_EINVAL).
+ * A ctx with mac_len 0 verifies the answer to an unsigned request: the
+ * TKEY answer that completed the context (RFC 3645 4.1.3). */
 int tsig_gss_sign(struct tsig_gss *g, uint8_t *msg, size_t *len, size_t cap,
                   struct tsig_ctx *ctx);
 int tsig_gss_verify(struct tsig_gss *g, const uint8_t *msg, size_t len,

@@ -4,7 +4,8 @@
 # UPDATEs in gss.test from host/acmeup.gss.test below acmeup.gss.test
 # (krb5-selfsub) and ns2 follows; a principal
 # outside gss.test and the HMAC update key are refused and change nothing.
-# Uses the lab's own KRB5_CONFIG and a private credential cache.
+# libtsig's GSS-TSIG (tests/tools/gss_probe) does the same over TCP.
+# Uses the lab's own KRB5_CONFIG and private credential caches.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -53,6 +54,33 @@ printf 'server %s\nzone %s\nupdate add %s 60 TXT "hmac"\nsend\n' "$PRIMARY" "$GS
 grep -q REFUSED "$TMP/hmac.out" || fail "the HMAC key was not REFUSED: $(cat "$TMP/hmac.out")"
 [ "$(zone_serial "$PRIMARY" "$GSS_ZONE")" = "$serial" ] || fail "the HMAC update moved the serial"
 ok "the HMAC key is REFUSED in $GSS_ZONE"
+
+# libtsig's own GSS-TSIG (tests/tools/gss_probe): TKEY over TCP, the
+# completing answer verified, the UPDATE signed and its reply verified.
+PROBE=${ACMEUP_TOOLS:-$(dirname "$ACMEUP")/tests/tools}/gss_probe
+[ -x "$PROBE" ] || fail "no gss_probe at $PROBE (build tests/tools)"
+CC=FILE:$TMP/cc.probe
+KRB5CCNAME=$CC kinit -k -t "$GSS_KEYTAB" "$GSS_PRINCIPAL" || fail "kinit $GSS_PRINCIPAL"
+# probe ARGS...: gss_probe with the acmeup ticket; OUT, RC.
+probe() {
+	RC=0
+	OUT=$(KRB5CCNAME=$CC timeout 20 "$PROBE" "$@" 2>&1) || RC=$?
+}
+PNAME=_acme-challenge.p$RUN_TAG.$GSS_HOST
+probe "$PRIMARY" "ns1.$GSS_ZONE" "$GSS_ZONE" "$PNAME" "probe-$RUN_TAG"
+[ "$RC" = 0 ] || fail "gss_probe add exited $RC: $OUT"
+grep -q "^tkey: 1 rounds, answer signed$" <<<"$OUT" || fail "TKEY answer not verified: $OUT"
+[ "$(zone_txt "$PRIMARY" "$PNAME")" = "\"probe-$RUN_TAG\"" ] || fail "gss_probe's TXT is not at $PNAME"
+probe "$PRIMARY" "ns1.$GSS_ZONE" "$GSS_ZONE" "$PNAME" -d
+{ [ "$RC" = 0 ] && [ -z "$(zone_txt "$PRIMARY" "$PNAME")" ]; } || fail "gss_probe delete ($RC): $OUT"
+ok "libtsig GSS-TSIG: TKEY (1 round, signed answer verified), UPDATE add and delete verified"
+probe "$PRIMARY" "ns1.$GSS_ZONE" "$GSS_ZONE" "_acme-challenge.p$RUN_TAG.$GSS_ZONE" nope
+{ [ "$RC" = 1 ] && grep -q "update: rcode 5, tsig: success" <<<"$OUT"; } ||
+	fail "gss_probe outside $GSS_HOST: want signed REFUSED, got $RC: $OUT"
+probe "$PRIMARY" "nosuch.$GSS_ZONE" "$GSS_ZONE" "$PNAME" nope
+{ [ "$RC" = 2 ] && grep -q "DNS@nosuch.$GSS_ZONE: .*not found in Kerberos database" <<<"$OUT"; } ||
+	fail "unknown service: want exit 2 naming DNS@nosuch.$GSS_ZONE, got $RC: $OUT"
+ok "signed REFUSED outside $GSS_HOST; an unknown service principal is named"
 
 gss_update "$GSS_KEYTAB" "$GSS_PRINCIPAL" "update delete $NAME TXT"
 [ "$RC" = 0 ] || fail "nsupdate -g delete exited $RC: $(cat "$TMP/nsupdate.out")"
