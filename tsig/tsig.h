@@ -29,6 +29,8 @@ enum {
 	TSIG_EBADTRUNC = -14, /* BADTRUNC (22) or a too-short MAC */
 	TSIG_EKEYNAME = -15,  /* reply signed by another key or algorithm */
 	TSIG_ECRYPTO = -16,   /* HMAC computation failed */
+	TSIG_EGSS = -17,      /* GSS-API call failed (detail in err) */
+	TSIG_EUNAVAIL = -18,  /* built without GSS-API (ACMEUP_GSS off) */
 };
 
 /* RFC 8945 TSIG error field values. */

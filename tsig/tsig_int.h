@@ -44,6 +44,29 @@ struct tsig_vars {
 	uint16_t other_len;
 };
 
+/* The TSIG RR's fields as found in a reply. */
+struct tsig_rr {
+	uint8_t name[TSIG_NAME_MAX]; /* canonical wire form */
+	size_t name_len;
+	uint8_t alg[TSIG_NAME_MAX];
+	size_t alg_len;
+	struct tsig_vars vars;
+	const uint8_t *mac; /* into the message */
+	uint16_t mac_len;
+	uint16_t orig_id;
+};
+
+/* RFC 8945 4.3.3: the TSIG variables of key (its name and algorithm wire
+ * forms) into buf (>= 2 * 255 + 18 bytes), other data left out. Returns
+ * the length. */
+size_t tsig_vars_encode(const struct tsig_key *key, const struct tsig_vars *vars,
+                        uint8_t *buf);
+
+/* RFC 8945 4.2: the TSIG RR at msg[off..len), bounded by tsig_msg_walk(),
+ * into rr, field by field. */
+int tsig_rr_parse(const uint8_t *msg, size_t len, size_t off,
+                  struct tsig_rr *rr);
+
 /* Writes "fmt..." into err[0..errlen) when err is not NULL. */
 void tsig_seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

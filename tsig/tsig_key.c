@@ -42,6 +42,8 @@ tsig_strerror(int code)
 	case TSIG_EBADTRUNC: return "TSIG BADTRUNC (MAC truncated too far)";
 	case TSIG_EKEYNAME: return "reply signed with another key or algorithm";
 	case TSIG_ECRYPTO: return "HMAC computation failed";
+	case TSIG_EGSS: return "GSS-API (Kerberos) call failed";
+	case TSIG_EUNAVAIL: return "GSS-TSIG is unavailable (built without GSS-API)";
 	default: return "unknown TSIG error";
 	}
 }

@@ -7,18 +7,6 @@
 
 #include "tsig_int.h"
 
-/* The TSIG RR's fields as found in a reply. */
-struct tsig_rr {
-	uint8_t name[TSIG_NAME_MAX]; /* canonical wire form */
-	size_t name_len;
-	uint8_t alg[TSIG_NAME_MAX];
-	size_t alg_len;
-	struct tsig_vars vars;
-	const uint8_t *mac; /* into the message */
-	uint16_t mac_len;
-	uint16_t orig_id;
-};
-
 static uint16_t
 get16(const uint8_t *p)
 {
@@ -58,8 +46,8 @@ now_with_offset(int64_t offset)
 
 /* RFC 8945 4.3.3: the TSIG variables, into buf (>= 2 * 255 + 18 bytes);
  * other data is hashed separately. Returns the length. */
-static size_t
-vars_encode(const struct tsig_key *key, const struct tsig_vars *vars,
+size_t
+tsig_vars_encode(const struct tsig_key *key, const struct tsig_vars *vars,
             uint8_t *buf)
 {
 	uint8_t *p = buf;
@@ -100,7 +88,7 @@ tsig_mac_compute(const struct tsig_key *key, const uint8_t *prior,
 	}
 	ok &= gnutls_hmac(h, hdr, 12) >= 0;
 	ok &= gnutls_hmac(h, body, body_len) >= 0;
-	n = vars_encode(key, vars, buf);
+	n = tsig_vars_encode(key, vars, buf);
 	ok &= gnutls_hmac(h, buf, n) >= 0;
 	if (vars->other_len > 0)
 		ok &= gnutls_hmac(h, vars->other, vars->other_len) >= 0;
@@ -187,8 +175,8 @@ tsig_sign(const struct tsig_key *key, uint8_t *msg, size_t *len, size_t cap,
 
 /* RFC 8945 4.2: the TSIG RR at msg[off..len), which tsig_msg_walk has
  * bounded already; the RDATA is checked field by field. */
-static int
-rr_parse(const uint8_t *msg, size_t len, size_t off, struct tsig_rr *rr)
+int
+tsig_rr_parse(const uint8_t *msg, size_t len, size_t off, struct tsig_rr *rr)
 {
 	size_t end;
 	int rc;
@@ -294,7 +282,7 @@ tsig_verify(const struct tsig_key *key, const uint8_t *msg, size_t len,
 	if (rc == 0 && !has_tsig)
 		rc = TSIG_EUNSIGNED;
 	if (rc == 0)
-		rc = rr_parse(msg, len, off, &rr);
+		rc = tsig_rr_parse(msg, len, off, &rr);
 	if (rc != 0)
 		goto out;
 	r.error = rr.vars.error;

@@ -17,6 +17,8 @@ ACMEUP_DEPS=(
 	libldns-dev libgnutls28-dev libcurl4-gnutls-dev libjson-c-dev libcmocka-dev
 	pebble bind9 bind9-utils bind9-dnsutils unbound knot knot-dnsutils
 	pdns-server pdns-backend-sqlite3 sqlite3
+	# GSS-TSIG: the lab's MIT KDC, kinit, nsupdate -g; the build's GSS-API
+	krb5-kdc krb5-admin-server krb5-user libkrb5-dev
 	gnutls-bin openssl iproute2 curl ca-certificates
 	# checks of the fuzz targets, shell scripts, man pages and systemd units
 	clang libclang-rt-14-dev shellcheck groff-base man-db systemd python3 bsdutils

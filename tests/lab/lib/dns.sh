@@ -215,7 +215,7 @@ named_common() {
 			automatic-interface-scan no;
 			serial-query-rate 1000;
 			notify-rate 1000;
-			startup-notify-rate 1000;
+			startup-notify-rate 1000;${5:-}
 		};
 		controls { ${3:-} };
 		logging {
@@ -300,7 +300,8 @@ write_named_primary() {
 	{
 		printf 'include "%s/ns3/rndc.key";\n' "$LAB"
 		named_common "$d" "$PRIMARY_IP" \
-			"inet $PRIMARY_IP port 953 allow { 127.0.0.0/8; } keys { \"lab-rndc\"; };"
+			"inet $PRIMARY_IP port 953 allow { 127.0.0.0/8; } keys { \"lab-rndc\"; };" "" \
+			"$(printf '\n\ttkey-gssapi-keytab "%s";' "$LAB/kdc/dns.keytab")"
 		for f in $(update_key_files) $(fleet_key_files); do
 			printf 'include "%s";\n' "$f"
 		done
@@ -323,6 +324,9 @@ write_named_primary() {
 			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
 		primary_zone "$SERVFAIL_ZONE" none \
 			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
+		# GSS-TSIG only: host/NAME@realm may change TXT at NAME and below.
+		primary_zone "$GSS_ZONE" "$SECONDARY_IP" \
+			"$(printf '\t\tgrant %s krb5-selfsub . TXT;' "$GSS_REALM")"
 	} >"$d/named.conf"
 }
 
@@ -345,6 +349,7 @@ write_named_secondary() {
 		secondary_zone "$d" "$HIDDEN_ZONE" "$PRIMARY_IP"
 		secondary_zone "$d" "$DEAD_ZONE" "$PRIMARY_IP"
 		secondary_zone "$d" "$PDNS_ZONE" "$PDNS_IP"
+		secondary_zone "$d" "$GSS_ZONE" "$PRIMARY_IP"
 	} >"$d/named.conf"
 }
 

@@ -21,6 +21,7 @@ svc_comm() {
 	case $1 in
 	ns[0-9]) COMM=named ;;
 	knot) COMM=knotd ;;
+	kdc) COMM=krb5kdc ;;
 	pdns) COMM=pdns_server ;;
 	lagger) COMM=bash ;;
 	pebble | pebble-*) COMM=pebble ;;
