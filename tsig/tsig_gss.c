@@ -241,28 +241,15 @@ tsig_gss_verify(struct tsig_gss *g, const uint8_t *msg, size_t len,
 	uint8_t hdr[12];
 	OM_uint32 major, minor;
 	size_t off;
-	int has_tsig, rc;
+	int rc;
 
 	if (g == NULL || !g->complete || msg == NULL || ctx == NULL ||
 	    ctx->mac_len > sizeof(ctx->mac))
 		return TSIG_EINVAL;
 	r.our_time = (uint64_t)((int64_t)time(NULL) + ctx->time_offset);
-	rc = tsig_msg_walk(msg, len, &off, &has_tsig);
-	if (rc == 0 && !has_tsig)
-		rc = TSIG_EUNSIGNED;
-	if (rc == 0)
-		rc = tsig_rr_parse(msg, len, off, &rr);
+	rc = tsig_reply_rr(&g->key, msg, len, &off, &rr, &r);
 	if (rc != 0)
 		goto out;
-	r.error = rr.vars.error;
-	r.server_time = rr.vars.time_signed;
-	if (rr.name_len != g->key.name_wire_len ||
-	    memcmp(rr.name, g->key.name_wire, rr.name_len) != 0 ||
-	    rr.alg_len != g->key.alg_wire_len ||
-	    memcmp(rr.alg, g->key.alg_wire, rr.alg_len) != 0) {
-		rc = TSIG_EKEYNAME;
-		goto out;
-	}
 	if (rr.vars.error != 0) {
 		rc = server_error(rr.vars.error);
 		goto out;

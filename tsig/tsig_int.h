@@ -62,6 +62,12 @@ struct tsig_rr {
 size_t tsig_vars_encode(const struct tsig_key *key, const struct tsig_vars *vars,
                         uint8_t *buf);
 
+/* A reply's TSIG RR (RFC 8945 5.3): found (*off its offset), parsed, its
+ * error and time in r, and its key name and algorithm those of key;
+ * TSIG_EUNSIGNED, TSIG_EKEYNAME or a parse error otherwise. */
+int tsig_reply_rr(const struct tsig_key *key, const uint8_t *msg, size_t len,
+                  size_t *off, struct tsig_rr *rr, struct tsig_result *r);
+
 /* RFC 8945 4.2: the TSIG RR at msg[off..len), bounded by tsig_msg_walk(),
  * into rr, field by field. */
 int tsig_rr_parse(const uint8_t *msg, size_t len, size_t off,

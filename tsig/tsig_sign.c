@@ -266,34 +266,44 @@ check_mac(const struct tsig_key *key, const uint8_t *msg, size_t tsig_off,
 }
 
 int
+tsig_reply_rr(const struct tsig_key *key, const uint8_t *msg, size_t len,
+              size_t *off, struct tsig_rr *rr, struct tsig_result *r)
+{
+	int has_tsig, rc;
+
+	rc = tsig_msg_walk(msg, len, off, &has_tsig);
+	if (rc == 0 && !has_tsig)
+		rc = TSIG_EUNSIGNED;
+	if (rc == 0)
+		rc = tsig_rr_parse(msg, len, *off, rr);
+	if (rc != 0)
+		return rc;
+	r->error = rr->vars.error;
+	r->server_time = rr->vars.time_signed;
+	if (rr->name_len != key->name_wire_len ||
+	    memcmp(rr->name, key->name_wire, rr->name_len) != 0 ||
+	    rr->alg_len != key->alg_wire_len ||
+	    memcmp(rr->alg, key->alg_wire, rr->alg_len) != 0)
+		return TSIG_EKEYNAME;
+	return 0;
+}
+
+int
 tsig_verify(const struct tsig_key *key, const uint8_t *msg, size_t len,
             const struct tsig_ctx *ctx, struct tsig_result *res)
 {
 	struct tsig_result r = { 0 };
 	struct tsig_rr rr;
 	size_t off;
-	int has_tsig, rc;
+	int rc;
 
 	if (key == NULL || msg == NULL || ctx == NULL || ctx->mac_len == 0 ||
 	    ctx->mac_len > sizeof(ctx->mac))
 		return TSIG_EINVAL;
 	r.our_time = (uint64_t)now_with_offset(ctx->time_offset);
-	rc = tsig_msg_walk(msg, len, &off, &has_tsig);
-	if (rc == 0 && !has_tsig)
-		rc = TSIG_EUNSIGNED;
-	if (rc == 0)
-		rc = tsig_rr_parse(msg, len, off, &rr);
+	rc = tsig_reply_rr(key, msg, len, &off, &rr, &r);
 	if (rc != 0)
 		goto out;
-	r.error = rr.vars.error;
-	r.server_time = rr.vars.time_signed;
-	if (rr.name_len != key->name_wire_len ||
-	    memcmp(rr.name, key->name_wire, rr.name_len) != 0 ||
-	    rr.alg_len != key->alg_wire_len ||
-	    memcmp(rr.alg, key->alg_wire, rr.alg_len) != 0) {
-		rc = TSIG_EKEYNAME;
-		goto out;
-	}
 	/* RFC 8945 5.2.3: a BADTIME reply is signed; if it carries a MAC,
 	 * check it so a forged one cannot pass for the server's clock. */
 	if (rr.vars.error == TSIG_RCODE_BADTIME && rr.mac_len > 0) {

@@ -128,6 +128,12 @@ int dns_txt_add(struct dns_ctx *ctx, struct journal *j,
  * and server. ACMEUP_EINTR on SIGINT/SIGTERM. */
 int dns_txt_wait(struct dns_set *set);
 
+/* A record meant to stay (dns-persist-01): dns_txt_add() of the n records
+ * (no journal: nothing to clean up later), dns_txt_wait(), and on a
+ * failed wait the records removed again. */
+int dns_txt_publish(struct dns_ctx *ctx, const struct dns_txt *recs,
+                    size_t n);
+
 /* Delete exactly the added RRs by value (RFC 2136 2.5.4), one UPDATE per
  * zone, even after a signal. Tries every zone even after an error; returns
  * the first error. What was removed is taken off the journal (the journal

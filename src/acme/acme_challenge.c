@@ -179,7 +179,7 @@ acme_persist_value(const char *issuer, const char *account_url,
 	size_t len;
 
 	if (!plain(issuer) || !plain(account_url) || issuer[0] == '\0' ||
-	    account_url[0] == '\0')
+	    issuer[0] == '.' || account_url[0] == '\0')
 		return acmeup_fail(ACMEUP_EINVAL, "dns-persist-01: issuer or "
 		    "account URL unfit for a TXT record");
 	if (until > 0)

@@ -95,7 +95,6 @@ publish(struct persist_run *r, const char *name, const char *owner,
 {
 	struct dns_txt txt = { owner, value };
 	struct dns_served s = { 0 };
-	struct dns_set *set = NULL;
 	int rc, there;
 
 	rc = dns_txt_served(r->dns, owner, &s);
@@ -107,13 +106,7 @@ publish(struct persist_run *r, const char *name, const char *owner,
 		log_stage("persist: %s: the record stands already", name);
 		return 0;
 	}
-	rc = dns_txt_add(r->dns, NULL, &txt, 1, &set);
-	if (rc == 0)
-		rc = dns_txt_wait(set);
-	if (rc != 0 && set != NULL)
-		(void)dns_txt_remove(set);
-	dns_set_free(set);
-	return rc;
+	return dns_txt_publish(r->dns, &txt, 1);
 }
 
 /* Remove every record at owner that names this account and issuer. */

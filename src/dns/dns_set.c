@@ -468,3 +468,18 @@ dns_txt_claim(struct dns_ctx *ctx, const struct dns_txt *recs, size_t n,
 	*out = set;
 	return 0;
 }
+
+int
+dns_txt_publish(struct dns_ctx *ctx, const struct dns_txt *recs, size_t n)
+{
+	struct dns_set *set = NULL;
+	int rc;
+
+	rc = dns_txt_add(ctx, NULL, recs, n, &set);
+	if (rc == 0)
+		rc = dns_txt_wait(set);
+	if (rc != 0 && set != NULL)
+		(void)dns_txt_remove(set);
+	dns_set_free(set);
+	return rc;
+}

@@ -126,7 +126,6 @@ persist_publish(struct acme_client *c, const struct order_run *r,
                 const struct acme_challenge *ch, const char *name)
 {
 	struct dns_txt txt = { NULL, NULL };
-	struct dns_set *set = NULL;
 	char *owner = NULL, *value = NULL;
 	int rc;
 
@@ -143,12 +142,7 @@ persist_publish(struct acme_client *c, const struct order_run *r,
 	if (rc == 0) /* noted first: nothing is forgotten */
 		rc = persist_track(r->state_dir, name, value);
 	if (rc == 0)
-		rc = dns_txt_add(r->dns, NULL, &txt, 1, &set);
-	if (rc == 0)
-		rc = dns_txt_wait(set);
-	if (rc != 0 && set != NULL)
-		(void)dns_txt_remove(set);
-	dns_set_free(set);
+		rc = dns_txt_publish(r->dns, &txt, 1);
 	if (rc != 0) {
 		log_warn("%s: dns-persist-01 record not published: %s", name,
 		    acmeup_errmsg(rc));
