@@ -28,6 +28,11 @@ int acme_client_open(const char *url, const char *ca_bundle,
                      struct acme_client **out);
 void acme_client_free(struct acme_client *c); /* accepts NULL */
 
+/* The time one HTTPS request to the CA may take in all, for every client
+ * of the process (--http-timeout; 0: the default, 60 s). A peer slower
+ * than 64 bytes/s for half of it (at most 30 s) is cut off too. */
+void acme_set_http_timeout(unsigned seconds);
+
 /* Borrowed; valid while the client lives. */
 const struct acme_directory *acme_client_directory(const struct acme_client *c);
 

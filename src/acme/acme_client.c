@@ -37,6 +37,12 @@ acme_client_set_key(struct acme_client *c, const struct crypto_key *key)
 	return 0;
 }
 
+void
+acme_set_http_timeout(unsigned seconds)
+{
+	http_set_timeout(seconds);
+}
+
 int
 acme_client_open(const char *url, const char *ca_bundle,
                  const struct crypto_key *key, unsigned wait_limit,

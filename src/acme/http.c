@@ -3,7 +3,8 @@
  * The CA is untrusted input: a response is refused, without reading on,
  * when its body exceeds HTTP_MAX_BODY (HTTP_MAX_JSON for a JSON body), its
  * headers HTTP_MAX_HEADERS, when it is slower than HTTP_LOW_SPEED bytes/s
- * for HTTP_LOW_SPEED_TIME s or takes longer than HTTP_TIMEOUT s in all, or
+ * for HTTP_LOW_SPEED_TIME s (at most half the request time) or takes
+ * longer than the request time (HTTP_TIMEOUT s, --http-timeout) in all, or
  * when it is a redirect (ACME needs none; docs/acme.md). HTTPS only. */
 #include <ctype.h>
 #include <dlfcn.h>
@@ -32,6 +33,9 @@
 #define HTTP_LOW_SPEED 64L          /* bytes/s ... */
 #define HTTP_LOW_SPEED_TIME 30L     /* ... for this long: a stalled peer */
 #define RETRY_AFTER_MAX 86400
+
+/* One request's time in all (http_set_timeout); the process's setting. */
+static long request_timeout = HTTP_TIMEOUT;
 
 /* One transfer: the response being filled and what stopped it. */
 struct xfer {
@@ -88,6 +92,12 @@ skip_ssh_crypto(void)
 	if (init != NULL)
 		init(LIBSSH2_INIT_NO_CRYPTO);
 	dlclose(lib);
+}
+
+void
+http_set_timeout(unsigned seconds)
+{
+	request_timeout = seconds >= 2 ? (long)seconds : HTTP_TIMEOUT;
 }
 
 int
@@ -353,10 +363,13 @@ set_options(struct http_client *c, const char *url, struct curl_slist *hdrs,
 	}
 	/* Bounds: time, speed, an announced Content-Length (on_body checks
 	 * what actually comes); bodies are taken as sent, never decoded. */
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, HTTP_TIMEOUT);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+	    request_timeout < 10 ? request_timeout : 10L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, request_timeout);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, HTTP_LOW_SPEED);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, HTTP_LOW_SPEED_TIME);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+	    request_timeout / 2 < HTTP_LOW_SPEED_TIME ? request_timeout / 2 :
+	    HTTP_LOW_SPEED_TIME);
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)HTTP_MAX_BODY);
 	curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);

@@ -34,6 +34,10 @@ long http_retry_after(const char *v, long long now);
 /* ca_bundle may be NULL (system store). Borrowed only during the call.
  * *out owned by the caller. */
 int http_client_new(const char *ca_bundle, struct http_client **out);
+
+/* Every request's time in all from now on, in seconds (below 2: the
+ * default, 60); a stall is cut after half of it (30 s at most). */
+void http_set_timeout(unsigned seconds);
 void http_client_free(struct http_client *c); /* accepts NULL */
 
 /* GET, HEAD or POST url. resp is filled on success (any HTTP status but a
@@ -42,7 +46,7 @@ void http_client_free(struct http_client *c); /* accepts NULL */
  * ACMEUP_EHTTP naming the URL for a transport error, a redirect (none is
  * followed), a body over 1 MiB (128 KiB when JSON), headers over 64 KiB, a
  * peer slower than 64 bytes/s for 30 s or a request over 60 s; only the
- * first 10 Link rel="alternate" are kept. */
+ * first 10 Link rel="alternate" are kept (the times: http_set_timeout). */
 int http_get(struct http_client *c, const char *url, struct http_response *resp);
 int http_head(struct http_client *c, const char *url, struct http_response *resp);
 int http_post(struct http_client *c, const char *url, const char *content_type,

@@ -60,6 +60,7 @@ struct opts {
 	const char *cert_key;      /* revoke --cert-key FILE */
 	int reason;                /* revoke --reason (RFC 5280 5.3.1); -1 */
 	unsigned wait_rate_limit;  /* --wait-rate-limit SEC; 0: never wait */
+	unsigned http_timeout;     /* --http-timeout SEC; 0: the default */
 	int yes;                   /* --yes: confirm account deactivate */
 	const char *out_dir;
 	const char *state_dir;

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "acmeup/acme.h"
 #include "acmeup/crypto.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
@@ -78,6 +79,7 @@ check_ca_opts(const struct opts *o)
 	if (o->ca_bundle != NULL && access(o->ca_bundle, R_OK) != 0)
 		return acmeup_fail(ACMEUP_EUSAGE, "--ca-bundle %s: %s",
 		    o->ca_bundle, strerror(errno));
+	acme_set_http_timeout(o->http_timeout);
 	return 0;
 }
 

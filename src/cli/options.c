@@ -130,6 +130,9 @@ const struct opt_def opt_table[] = {
 	{ "wait-rate-limit", 0, ARG_SECONDS, CA, IN_GLOBAL, O(wait_rate_limit),
 	  0, 0, 3600, 1, NULL, NULL, G_CA, "SEC", "when the CA answers 429/503 "
 	  "with a Retry-After\nof at most SEC, wait and retry (default: stop)" },
+	{ "http-timeout", 0, ARG_SECONDS, CA, IN_GLOBAL, O(http_timeout), 0, 5,
+	  3600, 1, NULL, NULL, G_CA, "SEC", "time one HTTPS request to the CA "
+	  "may take\n(default 60; a stall of half of it is cut)" },
 	{ "tsig-key", 0, ARG_STR, DNS, IN_GLOBAL | IN_ZONE, O(tsig_key), 0, 0,
 	  0, 0, NULL, NULL, G_DNS, "FILE", "TSIG key file: BIND's key \"name\" "
 	  "{ ... };\n(tsig-keygen) or Knot's key: section (keymgr -t)" },

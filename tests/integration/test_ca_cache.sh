@@ -82,11 +82,11 @@ fi
 
 # --- 2. no record: the CA's cached answer; the retry waits --------------------
 name=fresh-$RUN_TAG.$ZONE
-issue cached "$TMP/s2" "$name" --ttl 15
+issue cached "$TMP/s2" "$name" --ttl 8
 good cached "$name"
 start=$SECONDS
-issue norecord "$TMP/s3" "$name" --ttl 15
-if [ "$RC" = 0 ] && [ $((SECONDS - start)) -ge 14 ]; then
+issue norecord "$TMP/s3" "$name" --ttl 8
+if [ "$RC" = 0 ] && [ $((SECONDS - start)) -ge 7 ]; then
 	# The CA's copy had expired: the machine was too slow to show it.
 	printf 'note %s: the run without a record took %s s, past the TTL; not checked\n' \
 		"$TEST_NAME" $((SECONDS - start)) >&2
@@ -99,9 +99,9 @@ else
 	esac
 	! grep -q "acme: waiting" "$TMP/norecord.err" || fail "norecord: waited without a record"
 	ok "without a record: $last"
-	issue retry "$TMP/s3" "$name" --ttl 15
+	issue retry "$TMP/s3" "$name" --ttl 8
 	good retry "$name"
-	waited retry "$name" 15
+	waited retry "$name" 8
 	ok "the retry from the failed run's state directory waited $WAITED s, then validated"
 fi
 
