@@ -1,6 +1,6 @@
 # What `cmake --install` puts where (GNUInstallDirs; DESTDIR honoured):
 #   bin/acmeup, the man pages, the bash completion,
-#   lib/acmeup/{reload-services,copy-to-remote}   (deploy hooks),
+#   lib/acmeup/{reload-services,reload-renewed,copy-to-remote}   (hooks),
 #   the systemd units (ExecStart= pointing at the installed binary),
 #   share/doc/acmeup/examples/{acmeup.conf,cron.d-acmeup,bind,knot}.
 # The timer is installed, never enabled; the cron file only as an example,
@@ -21,7 +21,8 @@ install(FILES docs/acmeup.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES contrib/completion/acmeup.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
         RENAME acmeup)
-install(PROGRAMS contrib/hooks/reload-services contrib/hooks/copy-to-remote
+install(PROGRAMS contrib/hooks/reload-services contrib/hooks/reload-renewed
+                 contrib/hooks/copy-to-remote
         DESTINATION ${ACMEUP_HOOKDIR})
 install(FILES contrib/acmeup.conf.example DESTINATION ${ACMEUP_DOCDIR}/examples
         RENAME acmeup.conf)
@@ -35,7 +36,7 @@ install(FILES README.md docs/fleet.md docs/delegation.md docs/security.md
 # The units name /usr/local/bin/acmeup and /usr/local/lib/acmeup; the
 # installed copies name where this install puts them.
 install(CODE "
-  foreach(unit acmeup.service acmeup.timer)
+  foreach(unit acmeup.service acmeup-reload.service acmeup.timer)
     file(READ \"${CMAKE_CURRENT_SOURCE_DIR}/contrib/systemd/\${unit}\" text)
     string(REPLACE \"/usr/local/bin/acmeup\"
            \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/acmeup\"

@@ -25,9 +25,13 @@ enum {
 int fsafe_check(const char *path, const struct stat *st, const char *kind);
 
 /* fsafe_check(), but owned by uid too is accepted (key-owner; -1: no
- * one more). */
+ * one more), and so is the uid given to fsafe_trust_uid(). */
 int fsafe_check_owner(const char *path, const struct stat *st,
                       const char *kind, long uid);
+
+/* From now on, files owned by uid count as the running user's for the
+ * whole process (a run as root and the service user's files; -1: none). */
+void fsafe_trust_uid(long uid);
 
 /* Open name for reading, relative to dirfd (AT_FDCWD for a plain path),
  * without blocking: O_NOFOLLOW (unless FSAFE_FOLLOW), O_NONBLOCK cleared

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
 #include "acmeup/text.h"
+#include "cli_internal.h"
 #include "options.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/acmeup"
@@ -359,6 +361,7 @@ read_secret_file(const char *path, char **out)
 int
 cli_load_secrets(struct opts *o)
 {
+	char path[PATH_MAX];
 	int rc;
 
 	if (o->eab_hmac_key_file == NULL)
@@ -371,7 +374,8 @@ cli_load_secrets(struct opts *o)
 		o->eab_hmac_key = o->secrets[2];
 		return 0;
 	}
-	rc = read_secret_file(o->eab_hmac_key_file, &o->secrets[2]);
+	rc = read_secret_file(cli_credential(o->eab_hmac_key_file, path,
+	    sizeof(path)), &o->secrets[2]);
 	if (rc == 0)
 		o->eab_hmac_key = o->secrets[2];
 	return rc;

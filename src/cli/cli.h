@@ -64,6 +64,7 @@ struct opts {
 	int yes;                   /* --yes: confirm account deactivate */
 	const char *out_dir;
 	const char *state_dir;
+	const char *service_user;  /* service-user: its files are trusted */
 	const char *cert_name;
 	const char *dns_server;
 	const char *resolver;

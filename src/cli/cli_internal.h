@@ -86,4 +86,13 @@ int dns_config_from_opts(const struct opts *o, struct dns_config *cfg);
 int issue_summary(const struct opts *o, const char *command,
                   struct issue_job *jobs, size_t n);
 
+/* path, or the file of the same last component in systemd's
+ * $CREDENTIALS_DIRECTORY (LoadCredential=) when there is one: then buf
+ * (size bytes) holds its path and is returned (credential.c). */
+const char *cli_credential(const char *path, char *buf, size_t size);
+
+/* Run as root: accept files owned by the service user (service-user,
+ * default acmeup, when it exists) as if root's (service.c). */
+void cli_service_user(const struct opts *o);
+
 #endif

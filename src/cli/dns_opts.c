@@ -2,6 +2,7 @@
  * options split into the config's per-zone entries and aliases, settings
  * for one zone from several options merged into one entry; the zone blocks
  * of the configuration file first, so that the command line wins. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -181,7 +182,7 @@ store_new(size_t n)
 
 	if (st == NULL)
 		return NULL;
-	st->maxstrs = 4 * CLI_MAX_DNS + n;
+	st->maxstrs = 6 * CLI_MAX_DNS + 2 * n + 1;
 	st->zones = calloc(2 * CLI_MAX_DNS + n, sizeof(*st->zones));
 	st->aliases = calloc(CLI_MAX_DNS + n, sizeof(*st->aliases));
 	st->strs = calloc(st->maxstrs, sizeof(*st->strs));
@@ -210,6 +211,32 @@ store_free(void *owned)
 	free(st->aliases);
 	free(st->strs);
 	free(st);
+}
+
+/* *file, or a copy of its systemd credential's path (cli_credential). */
+static int
+credential_key(struct dns_opts_store *st, const char **file)
+{
+	char buf[PATH_MAX];
+	const char *p = cli_credential(*file, buf, sizeof(buf));
+
+	if (p == *file)
+		return 0;
+	*file = keep(st, p, strlen(p));
+	return *file == NULL ? ACMEUP_ENOMEM : 0;
+}
+
+/* The key files, each replaced by its systemd credential when the unit
+ * gave one. */
+static int
+credential_keys(struct dns_config *cfg, struct dns_opts_store *st)
+{
+	size_t i;
+	int rc = credential_key(st, &cfg->key_file);
+
+	for (i = 0; rc == 0 && i < cfg->n_zones; i++)
+		rc = credential_key(st, &st->zones[i].key_file);
+	return rc;
 }
 
 int
@@ -241,6 +268,8 @@ dns_config_from_opts(const struct opts *o, struct dns_config *cfg)
 	rc = zones_from_config(o, cfg, st);
 	if (rc == 0)
 		rc = zones_from_opts(o, cfg, st);
+	if (rc == 0)
+		rc = credential_keys(cfg, st);
 	if (rc < 0)
 		dns_config_clear(cfg);
 	return rc;

@@ -172,6 +172,8 @@ run(int argc, char **argv, struct opts *o)
 		rc = config_setup(o, &cfg);
 	}
 	if (rc == 0)
+		cli_service_user(o);
+	if (rc == 0)
 		rc = dry_run_server(o);
 	if (rc == 0 && cmd->ca)
 		rc = check_ca_opts(o);

@@ -127,6 +127,10 @@ const struct opt_def opt_table[] = {
 	{ "state-dir", 0, ARG_STR, CA | CMD_LIST | CMD_DNS_CHECK | CMD_CLEANUP,
 	  IN_GLOBAL, O(state_dir), 0, 0, 0, 0, NULL, NULL, G_CA, "DIR",
 	  "account key and state (default /var/lib/acmeup)" },
+	{ "service-user", 0, ARG_STR, CA | CMD_LIST | CMD_DNS_CHECK |
+	  CMD_CLEANUP, IN_GLOBAL, O(service_user), 0, 0, 0, 0, NULL, NULL, G_CA,
+	  "USER", "the user acmeup.service runs as (default\nacmeup): a run as "
+	  "root accepts its files" },
 	{ "wait-rate-limit", 0, ARG_SECONDS, CA, IN_GLOBAL, O(wait_rate_limit),
 	  0, 0, 3600, 1, NULL, NULL, G_CA, "SEC", "when the CA answers 429/503 "
 	  "with a Retry-After\nof at most SEC, wait and retry (default: stop)" },

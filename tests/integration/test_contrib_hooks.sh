@@ -13,16 +13,17 @@ fail() { printf 'FAIL %s: %s\n' "$NAME" "$*" >&2; exit 1; }
 ok() { printf 'ok %s: %s\n' "$NAME" "$*"; }
 
 RELOAD=$SRC/contrib/hooks/reload-services
+RENEWED=$SRC/contrib/hooks/reload-renewed
 COPY=$SRC/contrib/hooks/copy-to-remote
-for h in "$RELOAD" "$COPY"; do
+for h in "$RELOAD" "$RENEWED" "$COPY"; do
 	[ -x "$h" ] || fail "${h#"$SRC"/} is missing or not executable"
 done
 
 # 1. shellcheck (as POSIX sh: both start with #!/bin/sh).
 if command -v shellcheck >/dev/null; then
-	shellcheck "$RELOAD" "$COPY" >"$TMP/sc.log" 2>&1 ||
+	shellcheck "$RELOAD" "$RENEWED" "$COPY" >"$TMP/sc.log" 2>&1 ||
 		fail "shellcheck: $(cat "$TMP/sc.log")"
-	ok "shellcheck finds nothing in reload-services and copy-to-remote"
+	ok "shellcheck finds nothing in reload-services, reload-renewed and copy-to-remote"
 else
 	echo "skip $NAME: shellcheck is missing (apt-get install shellcheck): hooks not linted"
 fi
@@ -124,6 +125,39 @@ OUT=$(env -i PATH="$TMP/bin:/usr/bin:/bin" "$RELOAD" nginx 2>&1) || RC=$?
 [ "$RC" != 0 ] && grep -q 'ACMEUP_CERT_NAME' <<<"$OUT" ||
 	fail "run outside acmeup, the hook did not say so: $OUT"
 ok "a missing file, or no ACMEUP_* environment, stops it before any reload"
+
+# 1b. reload-renewed (acmeup-reload.service, root, after each run of the
+#     unprivileged acmeup.service): one reload-services run when a
+#     fullchain.pem is newer than its stamp; none otherwise; a failed
+#     reload keeps the stamp so that the next run tries again.
+mkdir -p "$TMP/reload-state" "$TMP/certs/mail"
+cp "$CERT"/*.pem "$TMP/certs/mail/"
+run_renewed() { # RUNNING FAILING [ARGS...]: sets RC, OUT, LOG
+	local running=$1 failing=$2
+	shift 2
+	: >"$TMP/log"
+	RC=0
+	OUT=$(env -i PATH="$TMP/bin:/usr/bin:/bin" HOOK_LOG="$TMP/log" \
+		RUNNING="$running" FAILING="$failing" ACMEUP_CERTS="$TMP/certs" \
+		STATE_DIRECTORY="$TMP/reload-state" "$RENEWED" "$@" 2>&1 </dev/null) || RC=$?
+	LOG=$(cat "$TMP/log")
+}
+run_renewed "nginx" "" nginx
+[ "$RC" = 0 ] && [ "$(grep -c '^reload nginx$' <<<"$LOG")" = 1 ] ||
+	fail "first run (no stamp): exit $RC, log: $LOG, out: $OUT"
+grep -q 'changed since the last run: intranet mail' <<<"$OUT" || fail "first run: $OUT"
+[ -f "$TMP/reload-state/stamp" ] || fail "no stamp written"
+run_renewed "nginx" "" nginx
+[ "$RC" = 0 ] && ! grep -q '^reload' <<<"$LOG" && grep -q 'no certificate .* changed' <<<"$OUT" ||
+	fail "nothing changed: exit $RC, log: $LOG, out: $OUT"
+touch -d '+2 seconds' "$TMP/certs/mail/fullchain.pem"
+run_renewed "nginx postfix" "postfix" nginx postfix
+[ "$RC" != 0 ] && grep -q '^reload nginx$' <<<"$LOG" && grep -q 'the next run tries again' <<<"$OUT" ||
+	fail "failed reload: exit $RC, log: $LOG, out: $OUT"
+run_renewed "nginx postfix" "" nginx postfix
+[ "$RC" = 0 ] && grep -q '^reload postfix$' <<<"$LOG" && grep -q 'changed since the last run: mail$' <<<"$OUT" ||
+	fail "retry after a failed reload: exit $RC, log: $LOG, out: $OUT"
+ok "reload-renewed: reloads once when a certificate changed (all on the first run), nothing when none did, a failed reload retried next run"
 
 # 2. copy-to-remote with an ssh that runs the remote command here: the last
 #    argument is the command, the one before it the host.

@@ -53,6 +53,7 @@ dpkg-deb -e "$deb" "$TMP/control"
 for f in usr/bin/acmeup usr/share/man/man1/acmeup.1.gz usr/share/man/man5/acmeup.conf.5.gz \
 	usr/share/bash-completion/completions/acmeup usr/lib/acmeup/reload-services \
 	lib/systemd/system/acmeup.service lib/systemd/system/acmeup.timer \
+	lib/systemd/system/acmeup-reload.service usr/lib/acmeup/reload-renewed \
 	usr/share/doc/acmeup/examples/acmeup.conf; do
 	[ -e "$TMP/root/$f" ] || fail "the package lacks /$f"
 done

@@ -24,12 +24,14 @@ DESTDIR=$ROOT cmake --install "$BUILD" --prefix /usr >"$TMP/install.log" 2>&1 ||
 # 1. Every file where GNUInstallDirs and the docs say.
 for f in usr/bin/acmeup usr/share/man/man1/acmeup.1 usr/share/man/man5/acmeup.conf.5 \
 	usr/share/bash-completion/completions/acmeup \
-	usr/lib/acmeup/reload-services usr/lib/acmeup/copy-to-remote \
+	usr/lib/acmeup/reload-services usr/lib/acmeup/reload-renewed usr/lib/acmeup/copy-to-remote \
 	usr/lib/systemd/system/acmeup.service usr/lib/systemd/system/acmeup.timer \
+	usr/lib/systemd/system/acmeup-reload.service \
 	usr/share/doc/acmeup/examples/acmeup.conf usr/share/doc/acmeup/examples/cron.d-acmeup; do
 	[ -f "$ROOT/$f" ] || fail "/$f was not installed"
 done
-for f in usr/bin/acmeup usr/lib/acmeup/reload-services usr/lib/acmeup/copy-to-remote; do
+for f in usr/bin/acmeup usr/lib/acmeup/reload-services usr/lib/acmeup/reload-renewed \
+	usr/lib/acmeup/copy-to-remote; do
 	[ -x "$ROOT/$f" ] || fail "/$f is not executable"
 done
 cmp -s "$SRC/contrib/completion/acmeup.bash" "$ROOT/usr/share/bash-completion/completions/acmeup" ||
@@ -50,7 +52,9 @@ sed 's|/usr/local/bin/acmeup|/usr/bin/acmeup|g; s|/usr/local/lib/acmeup|/usr/lib
 	fail "the installed acmeup.service differs from contrib's beyond its paths"
 cmp -s "$SRC/contrib/systemd/acmeup.timer" "$ROOT/usr/lib/systemd/system/acmeup.timer" ||
 	fail "the installed acmeup.timer differs from contrib's"
-ok "acmeup.service runs /usr/bin/acmeup"
+grep -qx 'ExecStart=/usr/lib/acmeup/reload-renewed' "$ROOT/usr/lib/systemd/system/acmeup-reload.service" ||
+	fail "acmeup-reload.service does not run /usr/lib/acmeup/reload-renewed"
+ok "acmeup.service runs /usr/bin/acmeup, acmeup-reload.service /usr/lib/acmeup/reload-renewed"
 
 # 4. The installed binary runs; the example configuration passes
 #    config-check once its TSIG key exists.
