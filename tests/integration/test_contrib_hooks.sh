@@ -71,16 +71,22 @@ echo "nginx $*" >>"$HOOK_LOG"
 STUB
 chmod 755 "$TMP/bin"/*
 
-# run_reload RUNNING FAILING [ARGS...]: sets RC, OUT (stderr) and LOG.
-run_reload() {
-	local running=$1 failing=$2
-	shift 2
+# run_hook SCRIPT RUNNING FAILING [ARGS...]: sets RC, OUT (stderr) and LOG;
+# the environment is the stand-ins' plus the variables of EXTRA_ENV.
+run_hook() {
+	local script=$1 running=$2 failing=$3
+	shift 3
 	: >"$TMP/log"
 	RC=0
 	OUT=$(env -i PATH="$TMP/bin:/usr/bin:/bin" HOOK_LOG="$TMP/log" \
 		RUNNING="$running" FAILING="$failing" NGINX_BAD="${NGINX_BAD:-}" \
-		"${hook_env[@]}" "$RELOAD" "$@" 2>&1 </dev/null) || RC=$?
+		"${EXTRA_ENV[@]}" "$script" "$@" 2>&1 </dev/null) || RC=$?
 	LOG=$(cat "$TMP/log")
+}
+# run_reload RUNNING FAILING [ARGS...]: reload-services as a deploy hook.
+run_reload() {
+	EXTRA_ENV=("${hook_env[@]}")
+	run_hook "$RELOAD" "$@"
 }
 
 run_reload "nginx postfix" "" nginx postfix
@@ -132,15 +138,9 @@ ok "a missing file, or no ACMEUP_* environment, stops it before any reload"
 #     reload keeps the stamp so that the next run tries again.
 mkdir -p "$TMP/reload-state" "$TMP/certs/mail"
 cp "$CERT"/*.pem "$TMP/certs/mail/"
-run_renewed() { # RUNNING FAILING [ARGS...]: sets RC, OUT, LOG
-	local running=$1 failing=$2
-	shift 2
-	: >"$TMP/log"
-	RC=0
-	OUT=$(env -i PATH="$TMP/bin:/usr/bin:/bin" HOOK_LOG="$TMP/log" \
-		RUNNING="$running" FAILING="$failing" ACMEUP_CERTS="$TMP/certs" \
-		STATE_DIRECTORY="$TMP/reload-state" "$RENEWED" "$@" 2>&1 </dev/null) || RC=$?
-	LOG=$(cat "$TMP/log")
+run_renewed() { # RUNNING FAILING [ARGS...]: reload-renewed on $TMP/certs
+	EXTRA_ENV=(ACMEUP_CERTS="$TMP/certs" STATE_DIRECTORY="$TMP/reload-state")
+	run_hook "$RENEWED" "$@"
 }
 run_renewed "nginx" "" nginx
 [ "$RC" = 0 ] && [ "$(grep -c '^reload nginx$' <<<"$LOG")" = 1 ] ||
