@@ -25,13 +25,15 @@ enum {
 int fsafe_check(const char *path, const struct stat *st, const char *kind);
 
 /* fsafe_check(), but owned by uid too is accepted (key-owner; -1: no
- * one more), and so is the uid given to fsafe_trust_uid(). */
+ * one more), and so is the user given to fsafe_trust_user(). */
 int fsafe_check_owner(const char *path, const struct stat *st,
                       const char *kind, long uid);
 
-/* From now on, files owned by uid count as the running user's for the
- * whole process (a run as root and the service user's files; -1: none). */
-void fsafe_trust_uid(long uid);
+/* From now on, files owned by user name (copied; NULL: none) count as the
+ * running user's for the whole process: a run as root and the service
+ * user's files. The name is looked up (NSS) only when a file of another
+ * owner than root or the running user is met. */
+void fsafe_trust_user(const char *name);
 
 /* Open name for reading, relative to dirfd (AT_FDCWD for a plain path),
  * without blocking: O_NOFOLLOW (unless FSAFE_FOLLOW), O_NONBLOCK cleared

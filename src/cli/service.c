@@ -5,9 +5,8 @@
  *   of the path the configuration names, so one configuration serves the
  *   unit and a root shell alike;
  * - the service user: a run as root accepts the files that user's runs
- *   left in the state and certificate directories (fsafe_trust_uid). */
+ *   left in the state and certificate directories (fsafe_trust_user). */
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,15 +43,7 @@ cli_credential(const char *path, char *buf, size_t size)
 void
 cli_service_user(const struct opts *o)
 {
-	const char *name = o->service_user != NULL ? o->service_user : "acmeup";
-	const struct passwd *pw;
-
-	if (geteuid() != 0)
-		return;
-	pw = getpwnam(name);
-	if (pw == NULL || pw->pw_uid == 0)
-		return;
-	fsafe_trust_uid((long)pw->pw_uid);
-	log_debug("files of the service user %s (uid %ld) are accepted", name,
-	    (long)pw->pw_uid);
+	if (geteuid() == 0)
+		fsafe_trust_user(o->service_user != NULL ? o->service_user :
+		    "acmeup");
 }

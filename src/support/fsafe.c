@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +41,37 @@ refuse_type(const char *path, const char *kind, mode_t m, const char *want)
 	    "there)", kind, path, type_name(m), want);
 }
 
-/* The service user's uid (fsafe_trust_uid), or -1. */
+/* The service user (fsafe_trust_user): its name, and its uid once looked
+ * up (-1: not yet or not found). */
+static char trusted_name[64];
 static long trusted_uid = -1;
+static int trusted_looked_up;
 
 void
-fsafe_trust_uid(long uid)
+fsafe_trust_user(const char *name)
 {
-	trusted_uid = uid;
+	trusted_name[0] = '\0';
+	trusted_uid = -1;
+	trusted_looked_up = 0;
+	if (name != NULL && strlen(name) < sizeof(trusted_name))
+		memcpy(trusted_name, name, strlen(name) + 1);
+}
+
+/* uid is the trusted user's (looked up at the first foreign owner). */
+static int
+trusted(uid_t uid)
+{
+	const struct passwd *pw;
+
+	if (trusted_name[0] == '\0')
+		return 0;
+	if (!trusted_looked_up) {
+		trusted_looked_up = 1;
+		pw = getpwnam(trusted_name);
+		if (pw != NULL && pw->pw_uid != 0)
+			trusted_uid = (long)pw->pw_uid;
+	}
+	return trusted_uid >= 0 && (long)uid == trusted_uid;
 }
 
 int
@@ -67,8 +92,7 @@ fsafe_check_owner(const char *path, const struct stat *st, const char *kind,
 		    "uid %ld: writable by group or others, refused; fix: "
 		    "chmod go-w %s", kind, path, mode, (long)st->st_uid, path);
 	if (st->st_uid != me && st->st_uid != 0 &&
-	    (uid < 0 || (long)st->st_uid != uid) &&
-	    (trusted_uid < 0 || (long)st->st_uid != trusted_uid))
+	    (uid < 0 || (long)st->st_uid != uid) && !trusted(st->st_uid))
 		return acmeup_fail(ACMEUP_EUSAGE, "%s %s is mode %04o, owner "
 		    "uid %ld: owned by neither uid %ld (this run) nor root, "
 		    "refused; fix: chown %ld %s", kind, path, mode,

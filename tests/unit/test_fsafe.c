@@ -3,6 +3,7 @@
  * links at each level below --state-dir and --out, a FIFO (never waited
  * on: an alarm fails the test if an open blocks). */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -131,6 +132,16 @@ test_check(void **state)
 	assert_int_equal(fsafe_check(p("nobody"), &st, "key"), ACMEUP_EUSAGE);
 	assert_true(has("owner uid 65534"));
 	assert_true(has("chown"));
+	/* The service user's files are accepted (a run as root); another
+	 * name, or none, changes nothing. */
+	fsafe_trust_user("no-such-user-acmeup-test");
+	assert_int_equal(fsafe_check(p("nobody"), &st, "key"), ACMEUP_EUSAGE);
+	if (getpwuid(NOBODY) != NULL) {
+		fsafe_trust_user(getpwuid(NOBODY)->pw_name);
+		assert_int_equal(fsafe_check(p("nobody"), &st, "key"), 0);
+	}
+	fsafe_trust_user(NULL);
+	assert_int_equal(fsafe_check(p("nobody"), &st, "key"), ACMEUP_EUSAGE);
 
 	put(p("ok"), "x", 0644);
 	assert_int_equal(stat(p("ok"), &st), 0);
