@@ -15,6 +15,7 @@
 struct acme_client;
 struct cert_spec;
 struct dns_config;
+struct dns_ctx;
 struct lock;
 
 #define ISSUE_PARALLEL_DEFAULT 10 /* -j: orders in flight in one batch */
@@ -112,5 +113,14 @@ int issue_engine_batch(struct issue_engine *e, struct issue_job *const *jobs,
  * failed; ACMEUP_DONE_FAILED when several failed and none was done; the
  * negative code with its detail when the only certificate tried failed. */
 int issue_exit_code(const struct issue_job *jobs, size_t n);
+
+/* The keys process for a command that signs DNS messages only (cleanup,
+ * dns-check): dns's TSIG keys (dns may be NULL) and, with state_dir, the
+ * keys the journals there name go to it, so that this process, which
+ * talks to the DNS servers, holds no TSIG secret. sandbox: its seccomp
+ * filter and this process's (priv.h). engine_keys_stop() ends it. */
+int engine_keys_start(struct dns_ctx *dns, const char *state_dir,
+                      int sandbox);
+void engine_keys_stop(void);
 
 #endif

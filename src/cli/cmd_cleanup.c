@@ -1,10 +1,13 @@
 /* acmeup cleanup: remove the challenge records that runs killed mid-way
  * (kill -9, power loss) left behind, as their journals under the state
- * directory list them. Journals of runs still alive are left alone. */
+ * directory list them. Journals of runs still alive are left alone. The
+ * keys process holds the TSIG keys, the journals' ones included (it opens
+ * their files), while this process talks to the servers. */
 #include <stdio.h>
 
 #include "cli.h"
 #include "acmeup/dns.h"
+#include "acmeup/engine.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 #include "cli_internal.h"
@@ -37,9 +40,14 @@ cleanup_run(const struct opts *o)
 		return acmeup_fail(ACMEUP_EUSAGE, "cleanup takes no names: it "
 		                   "removes what the journals under --state-dir list");
 	rc = cli_keys(o, &ctx);
-	if (rc < 0)
+	if (rc == 0)
+		rc = engine_keys_start(ctx, o->state_dir, !o->no_sandbox);
+	if (rc < 0) {
+		dns_ctx_free(ctx);
 		return rc;
+	}
 	rc = dns_journal_recover(ctx, o->state_dir, &found, &left);
+	engine_keys_stop(); /* before the keys it borrows go */
 	dns_ctx_free(ctx);
 	if (found == 0 && rc == 0)
 		printf("nothing to clean up under %s\n", o->state_dir);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "acmeup/dns.h"
+#include "acmeup/engine.h"
 #include "acmeup/error.h"
 #include "acmeup/journal.h"
 #include "acmeup/log.h"
@@ -90,8 +91,13 @@ dns_check_run(const struct opts *o)
 	if (rc == 0)
 		rc = dns_ctx_new(&cfg, &ctx);
 	dns_config_clear(&cfg);
-	if (rc < 0)
+	/* The TSIG keys go to the keys process before any query. */
+	if (rc == 0)
+		rc = engine_keys_start(ctx, NULL, !o->no_sandbox);
+	if (rc < 0) {
+		dns_ctx_free(ctx);
 		return rc;
+	}
 	/* The probe is journalled like any record; without a writable state
 	 * directory the check still runs. */
 	if (journal_open(o->state_dir, &j) < 0) {
@@ -102,6 +108,7 @@ dns_check_run(const struct opts *o)
 	}
 	rc = run_names(ctx, j, o);
 	journal_close(j);
+	engine_keys_stop(); /* before the keys it borrows go */
 	dns_ctx_free(ctx);
 	return rc;
 }

@@ -18,7 +18,8 @@ engine_privsep_start(struct dns_ctx *dns, int sandbox)
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; rc == 0 && dns_ctx_key_at(dns, i, &key, &file) == 0; i++)
+	for (i = 0; rc == 0 && dns != NULL &&
+	    dns_ctx_key_at(dns, i, &key, &file) == 0; i++)
 		if (key != NULL)
 			rc = priv_keys_add_tsig(key, file);
 	if (rc == 0)
@@ -49,4 +50,22 @@ engine_privsep_check(int rc)
 		return rc;
 	acmeup_err_clear(); /* the death is the run's failure */
 	return acmeup_fail(ACMEUP_ECRYPTO, "%s; run stopped", msg);
+}
+
+int
+engine_keys_start(struct dns_ctx *dns, const char *state_dir, int sandbox)
+{
+	int rc = engine_privsep_start(dns, sandbox);
+
+	if (rc == 0 && state_dir != NULL && priv_journal_keys(state_dir) != 0) {
+		log_warn("%s", acmeup_errmsg(ACMEUP_EIO)); /* the keys given */
+		acmeup_err_clear();
+	}
+	return rc;
+}
+
+void
+engine_keys_stop(void)
+{
+	priv_keys_stop();
 }

@@ -11,6 +11,8 @@
 #     own: its keys process dies with it; the next run's keys process loads
 #     that key (the journal names it) and the record goes, and (strace,
 #     where installed) no process but the keys process opened the file.
+#  4. the same with `acmeup cleanup` as the next run; dns-check holds its
+#     TSIG key in a keys process too.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -70,50 +72,91 @@ grep -q "failed: JWS: the keys process (pid $KEYS_PID) was killed by signal 9" "
 ok "killed during a wait that then succeeded: the JWS failed, exit 1, the record removed"
 
 # --- 3. the journal's key goes to the next run's keys process ----------------
+# dead_run TAG NAME KEYFILE: issue NAME with KEYFILE (state $TMP/TAG), kill -9
+# acmeup during the wait; its keys process must die with it and the record
+# stay. DEAD_PID: the killed acmeup.
+dead_run() {
+	local tag=$1 name=$2 key=$3 pid keys i
+	lab_lag never
+	"$ACMEUP" "${ISSUE[@]}" -d "$name" --tsig-key "$key" \
+		--state-dir "$TMP/$tag" --out "$TMP/$tag-out" -v \
+		>"$TMP/$tag.out" 2>"$TMP/$tag.err" </dev/null &
+	pid=$!
+	TEST_PIDS+=("$pid")
+	wait_line "$TMP/$tag.err" "waiting for 2 authoritative servers" 30 ||
+		{ show_output "$tag"; fail "$tag: acmeup never started waiting"; }
+	keys=$(tr -d ' ' <"/proc/$pid/task/$pid/children")
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do kill -0 "$keys" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$keys" 2>/dev/null && fail "$tag: the keys process $keys outlived acmeup"
+	[ -n "$(zone_txt "$PRIMARY" "_acme-challenge.$name")" ] ||
+		fail "$tag: no TXT on $PRIMARY after kill -9"
+	lab_lag 0
+	DEAD_PID=$pid
+}
+
+# traced TAG ARGS...: acmeup ARGS under strace (open, openat) where
+# installed, into TAG.out/TAG.err and $TMP/TAG.strace; sets RC.
+traced() {
+	local tag=$1 trace=()
+	shift
+	# LeakSanitizer cannot work under ptrace: leaks are not checked here.
+	command -v strace >/dev/null &&
+		trace=(env "ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0" strace -f -qq
+			-e "trace=open,openat" -o "$TMP/$tag.strace")
+	RC=0
+	timeout 120 "${trace[@]}" "$ACMEUP" "$@" >"$TMP/$tag.out" 2>"$TMP/$tag.err" \
+		</dev/null || RC=$?
+}
+
+# only_keys_opened TAG FILE: strace of TAG shows FILE opened, by a process
+# other than the first (main) one.
+only_keys_opened() {
+	local main openers
+	if [ ! -f "$TMP/$1.strace" ]; then
+		ok "(strace not installed: who opened the key file is not checked)"
+		return
+	fi
+	main=$(awk '{ print $1; exit }' "$TMP/$1.strace")
+	openers=$(grep -F "$2" "$TMP/$1.strace" | awk '{ print $1 }' | sort -u)
+	[ -n "$openers" ] || fail "$1: strace saw no open of $2"
+	grep -qx "$main" <<<"$openers" && fail "$1: the main process ($main) opened $2"
+	ok "$1: strace: only the keys process ($openers) opened the journal's key file, not the main one ($main)"
+}
+
 mkdir -m 0700 "$TMP/jkey"
 install -m 0600 "$TSIG_KEY" "$TMP/jkey/update.key"
 NAME3=n$RANDOM$RANDOM.$LAG_ZONE
-lab_lag never
-"$ACMEUP" "${ISSUE[@]}" -d "$NAME3" --tsig-key "$TMP/jkey/update.key" \
-	--state-dir "$TMP/dead" --out "$TMP/dead-out" -v \
-	>"$TMP/dead.out" 2>"$TMP/dead.err" </dev/null &
-pid=$!
-TEST_PIDS+=("$pid")
-wait_line "$TMP/dead.err" "waiting for 2 authoritative servers" 30 ||
-	{ show_output dead; fail "dead: acmeup never started waiting"; }
-keys=$(tr -d ' ' <"/proc/$pid/task/$pid/children")
-kill -KILL "$pid"
-wait "$pid" 2>/dev/null || true
-for ((i = 0; i < 50; i++)); do kill -0 "$keys" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$keys" 2>/dev/null && fail "dead: the keys process $keys outlived acmeup"
-[ -n "$(zone_txt "$PRIMARY" "_acme-challenge.$NAME3")" ] ||
-	fail "dead: no TXT on $PRIMARY after kill -9"
-lab_lag 0
+dead_run dead "$NAME3" "$TMP/jkey/update.key"
 NAME4=n$RANDOM$RANDOM.$ZONE
-trace=()
-# LeakSanitizer cannot work under ptrace: leaks are not checked in this run.
-command -v strace >/dev/null &&
-	trace=(env "ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0" strace -f -qq
-		-e "trace=open,openat" -o "$TMP/strace.log")
-RC=0
-timeout 120 "${trace[@]}" "$ACMEUP" "${ISSUE[@]}" -d "$NAME4" --tsig-key "$TSIG_KEY" \
-	--state-dir "$TMP/dead" --out "$TMP/dead-out" -v \
-	>"$TMP/next.out" 2>"$TMP/next.err" </dev/null || RC=$?
+traced next "${ISSUE[@]}" -d "$NAME4" --tsig-key "$TSIG_KEY" \
+	--state-dir "$TMP/dead" --out "$TMP/dead-out" -v
 [ "$RC" = 0 ] || { show_output next; fail "next: exited $RC"; }
 grep -q "privsep: key acmeup-update from $TMP/jkey/update.key (a journal's) in the keys process" "$TMP/next.err" ||
 	{ show_output next; fail "next: the keys process did not load the journal's key"; }
-grep -q "1 record left by acmeup pid $pid" "$TMP/next.err" ||
+grep -q "1 record left by acmeup pid $DEAD_PID" "$TMP/next.err" ||
 	{ show_output next; fail "next: the journal was not taken up"; }
 [ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$NAME3")" ] ||
 	fail "next: the TXT of $NAME3 is still on $PRIMARY"
 ok "kill -9 of acmeup: its keys process died with it; the next run's keys process loaded the journal's key and the record went"
-if [ ${#trace[@]} -gt 0 ]; then
-	main=$(awk '{ print $1; exit }' "$TMP/strace.log")
-	openers=$(grep -F "$TMP/jkey/update.key" "$TMP/strace.log" | awk '{ print $1 }' | sort -u)
-	[ -n "$openers" ] || fail "strace saw no open of the journal's key file"
-	grep -qx "$main" <<<"$openers" &&
-		fail "the main process ($main) opened $TMP/jkey/update.key"
-	ok "strace: only the keys process ($openers) opened the journal's key file, not the main one ($main)"
-else
-	ok "(strace not installed: who opened the key file is not checked)"
-fi
+only_keys_opened next "$TMP/jkey/update.key"
+
+# --- 4. acmeup cleanup, and dns-check, hold their keys the same way ----------
+install -m 0600 "$TSIG_KEY" "$TMP/jkey/cleanup.key"
+NAME5=n$RANDOM$RANDOM.$LAG_ZONE
+dead_run dead2 "$NAME5" "$TMP/jkey/cleanup.key"
+traced cleanup cleanup --state-dir "$TMP/dead2" -v
+[ "$RC" = 0 ] || { show_output cleanup; fail "cleanup: exited $RC"; }
+grep -q "privsep: key acmeup-update from $TMP/jkey/cleanup.key (a journal's) in the keys process" "$TMP/cleanup.err" ||
+	{ show_output cleanup; fail "cleanup: the keys process did not load the journal's key"; }
+[ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$NAME5")" ] ||
+	fail "cleanup: the TXT of $NAME5 is still on $PRIMARY"
+ok "cleanup: the keys process loaded the journal's key, the record went (exit 0)"
+only_keys_opened cleanup "$TMP/jkey/cleanup.key"
+run_acmeup check dns-check "n$RANDOM$RANDOM.$ZONE" --resolver "$RESOLVER" \
+	--tsig-key "$TSIG_KEY" --state-dir "$TMP/check" -v
+[ "$RC" = 0 ] || { show_output check; fail "dns-check: exited $RC"; }
+grep -q "privsep: keys process [0-9]* holds the keys; this process [0-9]* none" "$TMP/check.err" ||
+	{ show_output check; fail "dns-check: no keys process"; }
+ok "dns-check: its TSIG key is in a keys process (exit 0)"
