@@ -86,6 +86,7 @@ struct dns_wait_srv {
 	int has_serial;  /* serial is what the server last said */
 	uint32_t serial;
 	char why[160];   /* why not yet: "no reply", "NXDOMAIN for ..." */
+	unsigned sig_tag; /* signed zone: the DNSKEY whose RRSIG proved it */
 };
 
 /* One zone and the records of it we publish; everything owned except key
@@ -109,6 +110,7 @@ struct dns_zone {
 	int added;                 /* records (maybe) on the primary */
 	struct dns_wait_srv *srv;  /* the proof, after dns_txt_wait */
 	size_t nsrv;
+	ldns_rr_list *dnskeys;     /* signed, chain checked: RRSIGs proven */
 };
 
 struct dns_set {
@@ -210,6 +212,11 @@ int dns_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
                  unsigned timeout_ms, int tries, int interruptible,
                  uint8_t **reply, size_t *rlen);
 
+/* dns_query's rd: flags (1 is RD, as before). */
+#define DNS_Q_RD 1
+#define DNS_Q_DO 2 /* EDNS DO bit (RFC 3225): RRSIGs in the answer */
+#define DNS_Q_CD 4 /* checking disabled (RFC 4035 3.2.2) */
+
 /* One query for name/type (class IN, EDNS) to srv, RD as given; signed
  * with key and its reply verified when key is not NULL (RFC 8945); checks
  * ID, QR, opcode and question. Retries without EDNS on FORMERR/NOTIMP
@@ -218,6 +225,12 @@ int dns_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
 int dns_query(const struct dns_addr *srv, const ldns_rdf *name,
               ldns_rr_type type, int rd, const struct tsig_key *key,
               unsigned timeout_ms, int tries, ldns_pkt **out);
+
+/* dns_query() to a resolver, RD set. A SERVFAIL (a validating resolver's
+ * answer to a broken DNSSEC chain) is asked again with CD, said once, so
+ * that acmeup's own check can name what is broken. */
+int dns_resolver_query(const struct dns_addr *resolver, const ldns_rdf *name,
+                       ldns_rr_type type, ldns_pkt **out);
 
 /* RFC 8945 4.3.1: msg[0..len) with a TSIG RR appended, in a new buffer;
  * ctx receives what tsig_verify() needs. Details name the key. */
@@ -374,5 +387,15 @@ void dns_zone_clear(struct dns_zone *z);
 int dns_zone_take_rec(struct dns_zone *z, struct dns_rec *rec);
 
 void dns_rec_clear(struct dns_rec *r);
+
+/* dns_dnssec.c. Before the wait: z's DNSKEYs at its primary and, when the
+ * parent has a DS, the chain (ACMEUP_EDNS naming DS and keys when broken);
+ * z->dnskeys is set for a validated signed zone. Per TXT answer (asked
+ * with DO): 1 when the RRSIG over owner's TXT RRset validates (or z is not
+ * signed), *tag its key; 0 with why when not (yet); < 0 on ENOMEM. */
+int dns_dnssec_prepare(const struct dns_set *set, struct dns_zone *z);
+int dns_dnssec_txt(const struct dns_zone *z, const ldns_pkt *reply,
+                   const ldns_rdf *owner, unsigned *tag, char *why,
+                   size_t len);
 
 #endif

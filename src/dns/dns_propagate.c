@@ -113,7 +113,7 @@ dns_txt_rrset_has(const ldns_pkt *reply, const ldns_rdf *owner,
 static int
 txt_check(const struct dns_addr *srv, const struct dns_zone *z,
           const struct tsig_key *qkey, unsigned timeout_ms, int tries,
-          char *why, size_t whylen)
+          unsigned *tag, char *why, size_t whylen)
 {
 	ldns_pkt *r = NULL;
 	size_t i, j, missing = 0;
@@ -126,8 +126,9 @@ txt_check(const struct dns_addr *srv, const struct dns_zone *z,
 				break;
 		if (j < i)
 			continue; /* owner checked already */
-		q = dns_query(srv, z->recs[i].owner, LDNS_RR_TYPE_TXT, 0, qkey,
-		              timeout_ms, tries, &r);
+		q = dns_query(srv, z->recs[i].owner, LDNS_RR_TYPE_TXT,
+		              z->dnskeys != NULL ? DNS_Q_DO : 0, qkey, timeout_ms,
+		              tries, &r);
 		if (q < 0)
 			return q;
 		if (ldns_pkt_get_rcode(r) != LDNS_RCODE_NOERROR || !ldns_pkt_aa(r)) {
@@ -142,6 +143,10 @@ txt_check(const struct dns_addr *srv, const struct dns_zone *z,
 			if (ldns_dname_compare(z->recs[j].owner, z->recs[i].owner) == 0 &&
 			    !dns_txt_rrset_has(r, z->recs[j].owner, z->recs[j].value))
 				missing++;
+		/* Signed: the whole TXT RRset with a valid RRSIG. */
+		if (rc == 1 && missing == 0)
+			rc = dns_dnssec_txt(z, r, z->recs[i].owner, tag, why,
+			                    whylen);
 		ldns_pkt_free(r);
 		r = NULL;
 	}
@@ -181,13 +186,14 @@ dns_verify_primary(const struct dns_set *set, struct dns_zone *z)
 	const struct tsig_key *qkey = dns_ctx_query_key(set->ctx, z->apex);
 	uint32_t after = z->serial_before;
 	char why[200] = "";
+	unsigned tag = 0;
 	int rc, has;
 
 	rc = serial_moved(z, qkey, &after);
 	if (rc < 0)
 		return rc;
 	has = txt_check(&z->primary, z, qkey, DNS_QUERY_TIMEOUT_MS,
-	                DNS_QUERY_TRIES, why, sizeof(why));
+	                DNS_QUERY_TRIES, &tag, why, sizeof(why));
 	if (has < 0)
 		return has;
 	if (has == 0)
@@ -282,13 +288,16 @@ server_round(struct dns_zone *z, struct dns_wait_srv *s,
 		return 0;
 	}
 	if (rc == 0)
-		rc = txt_check(&s->addr, z, qkey, timeout_ms, 1, s->why,
-		               sizeof(s->why));
+		rc = txt_check(&s->addr, z, qkey, timeout_ms, 1, &s->sig_tag,
+		               s->why, sizeof(s->why));
 	if (rc == 1) {
 		s->done = 1;
 		s->ms = log_elapsed_ms() - z->sent_ms;
 		log_stage("dns: %s: %s answers, serial %u (%lld ms after the "
 		          "UPDATE)", z->name, s->addr.text, (unsigned)serial, s->ms);
+		if (z->dnskeys != NULL)
+			log_stage("dns: %s: %s: the RRSIG over the TXT validates "
+			          "(DNSKEY %u)", z->name, s->addr.text, s->sig_tag);
 	}
 	return rc;
 }
@@ -429,8 +438,11 @@ dns_txt_wait(struct dns_set *set)
 		return ACMEUP_EINVAL;
 	deadline = log_elapsed_ms() + set->timeout_ms;
 	for (i = 0; rc == 0 && i < set->nzones; i++)
-		if (set->zones[i].srv == NULL)
+		if (set->zones[i].srv == NULL) {
 			rc = wait_prepare(set, &set->zones[i]);
+			if (rc == 0)
+				rc = dns_dnssec_prepare(set, &set->zones[i]);
+		}
 	while (rc == 0) {
 		left = 0;
 		for (i = 0; rc == 0 && i < set->nzones; i++)

@@ -470,14 +470,19 @@ query_wire(const ldns_rdf *name, ldns_rr_type type, int rd, int edns,
 
 	if (qname == NULL)
 		goto out;
-	q = ldns_pkt_query_new(qname, type, LDNS_RR_CLASS_IN, rd ? LDNS_RD : 0);
+	q = ldns_pkt_query_new(qname, type, LDNS_RR_CLASS_IN,
+	    (rd & DNS_Q_RD) ? LDNS_RD : 0);
 	if (q == NULL) {
 		ldns_rdf_deep_free(qname);
 		goto out;
 	}
 	ldns_pkt_set_id(q, dns_random_id());
+	if (rd & DNS_Q_CD)
+		ldns_pkt_set_cd(q, 1);
 	if (edns)
 		ldns_pkt_set_edns_udp_size(q, DNS_EDNS_SIZE);
+	if (edns && (rd & DNS_Q_DO))
+		ldns_pkt_set_edns_do(q, 1);
 	if (ldns_pkt2wire(wire, q, len) != LDNS_STATUS_OK)
 		goto out;
 	rc = 0;
@@ -533,8 +538,10 @@ query_once(const struct dns_addr *srv, const ldns_rdf *name,
 		rc = dns_tsig_sign(key, wire, wlen, &msg, &mlen, &tctx);
 	if (rc < 0)
 		goto out;
-	log_trace("dns: %s to %s (RD=%d%s%s)", what, srv->textport, rd ? 1 : 0,
-	          edns ? ", EDNS" : "", key != NULL ? ", TSIG" : "");
+	log_trace("dns: %s to %s (RD=%d%s%s%s)", what, srv->textport,
+	          (rd & DNS_Q_RD) ? 1 : 0, edns ? ", EDNS" : "",
+	          edns && (rd & DNS_Q_DO) ? ", DO" : "",
+	          key != NULL ? ", TSIG" : "");
 	rc = dns_exchange(srv, key != NULL ? msg : wire, key != NULL ? mlen
 	                  : wlen, timeout_ms, tries, 1, &reply, &rlen);
 	if (rc == ACMEUP_ETIMEOUT) {
@@ -595,4 +602,27 @@ dns_query(const struct dns_addr *srv, const ldns_rdf *name,
 	}
 	*out = r;
 	return 0;
+}
+
+int
+dns_resolver_query(const struct dns_addr *resolver, const ldns_rdf *name,
+                   ldns_rr_type type, ldns_pkt **out)
+{
+	char *text;
+	int rc;
+
+	rc = dns_query(resolver, name, type, DNS_Q_RD, NULL,
+	               DNS_QUERY_TIMEOUT_MS, DNS_QUERY_TRIES, out);
+	if (rc < 0 || ldns_pkt_get_rcode(*out) != LDNS_RCODE_SERVFAIL)
+		return rc;
+	text = dns_name_text(name);
+	log_stage("dns: resolver %s answered SERVFAIL to %s %s?: asking again "
+	          "with checking disabled (CD), in case DNSSEC validation fails",
+	          resolver->text, text != NULL ? text : "?",
+	          dns_type_name(type));
+	free(text);
+	ldns_pkt_free(*out);
+	*out = NULL;
+	return dns_query(resolver, name, type, DNS_Q_RD | DNS_Q_CD, NULL,
+	                 DNS_QUERY_TIMEOUT_MS, DNS_QUERY_TRIES, out);
 }

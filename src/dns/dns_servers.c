@@ -34,8 +34,7 @@ zone_ns(const struct dns_ctx *ctx, const struct dns_zinfo *zi, ldns_pkt **out)
 		ldns_pkt_free(r);
 		r = NULL;
 	}
-	rc = dns_query(&ctx->resolver, zi->apex, LDNS_RR_TYPE_NS, 1, NULL,
-	               DNS_QUERY_TIMEOUT_MS, DNS_QUERY_TRIES, &r);
+	rc = dns_resolver_query(&ctx->resolver, zi->apex, LDNS_RR_TYPE_NS, &r);
 	if (rc == 0 && ldns_pkt_get_rcode(r) != LDNS_RCODE_NOERROR) {
 		rc = acmeup_fail(ACMEUP_EDNS, "zone %s: resolver %s answered %s to "
 		                 "NS %s", zi->name, ctx->resolver.text,

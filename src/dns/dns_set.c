@@ -42,6 +42,7 @@ dns_zone_clear(struct dns_zone *z)
 	free(z->name);
 	free(z->primaries);
 	free(z->srv);
+	ldns_rr_list_deep_free(z->dnskeys);
 	memset(z, 0, sizeof(*z));
 }
 

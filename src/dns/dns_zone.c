@@ -93,8 +93,7 @@ dns_zone_find(const struct dns_addr *resolver, const ldns_rdf *owner,
 			rc = ACMEUP_ENOMEM;
 			break;
 		}
-		rc = dns_query(resolver, name, LDNS_RR_TYPE_SOA, 1, NULL,
-		               DNS_QUERY_TIMEOUT_MS, DNS_QUERY_TRIES, &r);
+		rc = dns_resolver_query(resolver, name, LDNS_RR_TYPE_SOA, &r);
 		if (rc < 0)
 			break;
 		rc = soa_step(resolver, r, name, text, zone, mname);
@@ -131,8 +130,7 @@ resolve_type(const struct dns_addr *resolver, const ldns_rdf *name,
 	size_t i;
 	int rc;
 
-	rc = dns_query(resolver, name, type, 1, NULL, DNS_QUERY_TIMEOUT_MS,
-	               DNS_QUERY_TRIES, &r);
+	rc = dns_resolver_query(resolver, name, type, &r);
 	if (rc < 0)
 		return rc;
 	rcode = ldns_pkt_get_rcode(r);

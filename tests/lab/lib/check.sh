@@ -78,11 +78,16 @@ check_resolver() {
 	echo "ok: resolver refuses example.com"
 	resolves || die "resolver does not resolve host1.$ZONE"
 	for z in $LAB_ZONES; do
-		[ "$z" != "$SERVFAIL_ZONE" ] || continue
+		[ "$z" != "$SERVFAIL_ZONE" ] && [ "$z" != "$SEC_BAD" ] || continue
 		[ -n "$(dig +time=2 +tries=3 +short "@$RESOLVER" "$z" SOA)" ] ||
 			die "resolver does not answer SOA $z"
 	done
-	echo "ok: resolver answers the SOA of each zone but $SERVFAIL_ZONE"
+	echo "ok: resolver answers the SOA of each zone but $SERVFAIL_ZONE and $SEC_BAD"
+	out=$(dig +time=2 +tries=1 "@$RESOLVER" "$SEC_GOOD" SOA | grep -o 'flags: [a-z ]*')
+	case $out in *" ad"*) ;; *) die "resolver did not validate $SEC_GOOD SOA ($out)" ;; esac
+	out=$(dig +time=3 +tries=1 "@$RESOLVER" "$SEC_BAD" SOA | grep -o 'status: [A-Z]*')
+	[ "$out" = "status: SERVFAIL" ] || die "resolver answered $SEC_BAD with '$out', want SERVFAIL (bogus)"
+	echo "ok: resolver validates $SEC_GOOD (AD) and answers SERVFAIL for $SEC_BAD (broken chain)"
 	out=$(dig +time=3 +tries=1 "@$RESOLVER" "$SERVFAIL_ZONE" SOA | grep -o 'status: [A-Z]*')
 	[ "$out" = "status: SERVFAIL" ] || die "resolver answered $SERVFAIL_ZONE with '$out', want SERVFAIL"
 	echo "ok: resolver answers SERVFAIL for $SERVFAIL_ZONE (primary $PRIMARY serves it)"

@@ -327,6 +327,10 @@ write_named_primary() {
 		# GSS-TSIG only: host/NAME@realm may change TXT at NAME and below.
 		primary_zone "$GSS_ZONE" "$SECONDARY_IP" \
 			"$(printf '\t\tgrant %s krb5-selfsub . TXT;' "$GSS_REALM")"
+		# Signed, every UPDATE too (lib/dnssec.sh).
+		dnssec_zone "$SEC_ZONE" "$SECONDARY_IP"
+		dnssec_zone "$SEC_GOOD" "$SECONDARY_IP"
+		dnssec_zone "$SEC_BAD" "$SECONDARY_IP"
 	} >"$d/named.conf"
 }
 
@@ -350,6 +354,9 @@ write_named_secondary() {
 		secondary_zone "$d" "$DEAD_ZONE" "$PRIMARY_IP"
 		secondary_zone "$d" "$PDNS_ZONE" "$PDNS_IP"
 		secondary_zone "$d" "$GSS_ZONE" "$PRIMARY_IP"
+		for z in "$SEC_ZONE" "$SEC_GOOD" "$SEC_BAD"; do
+			secondary_zone "$d" "$z" "$PRIMARY_IP"
+		done
 	} >"$d/named.conf"
 }
 
@@ -467,13 +474,23 @@ write_unbound() {
 				use-syslog: no
 				log-time-ascii: yes
 				root-hints: "$d/root.hints"
-				module-config: "iterator"
+				module-config: "validator iterator"
+				trust-anchor: "$(cat "$LAB/dnssec-anchor")"
+				val-log-level: 2
+				# acmeup shares this resolver with the CA: a signed
+				# NXDOMAIN or NSEC that acmeup's own lookups bring in must
+				# not deny the CA a name published after (RFC 8020, 8198).
+				aggressive-nsec: no
+				harden-below-nxdomain: no
 				do-not-query-localhost: no
 				num-threads: 1
 				local-zone: "." refuse
 		EOF
 		for z in $LAB_ZONES; do
-			printf '\tlocal-zone: "%s." transparent\n\tdomain-insecure: "%s."\n' "$z" "$z"
+			printf '\tlocal-zone: "%s." transparent\n' "$z"
+			# Only sec.test and its children are validated.
+			case $z in "$SEC_ZONE" | *".$SEC_ZONE") continue ;; esac
+			printf '\tdomain-insecure: "%s."\n' "$z"
 		done
 		for z in $LAB_ZONES; do
 			printf '\nstub-zone:\n\tname: "%s."\n' "$z"
