@@ -230,27 +230,14 @@ judge(const ldns_pkt *pkt, int wild, const char *ca, FILE *out,
 }
 
 int
-dns_caa_check(const struct dns_ctx *ctx, const char *name, const char *ca,
-              FILE *out)
+dns_caa_judge(const ldns_pkt *pkt, const char *at, const char *name,
+              const char *ca, FILE *out)
 {
 	int wild = strncmp(name, "*.", 2) == 0;
-	const char *base = wild ? name + 2 : name;
 	struct caa_verdict v = { NULL, 0, 0, "" };
-	char at[300] = "";
-	ldns_pkt *pkt = NULL;
-	int rc;
 
-	rc = relevant_set(ctx, base, &pkt, at, sizeof(at));
-	if (rc != 0)
-		return rc;
-	if (pkt == NULL) {
-		text_printf(out, "  CAA       none at %s or above: any CA may "
-		    "issue\n", base);
-		return 0;
-	}
 	text_printf(out, "  CAA       at %s:\n", at);
 	judge(pkt, wild, ca, out, &v);
-	ldns_pkt_free(pkt);
 	if (v.rules > 0 && v.ok == 0 && v.bad[0] == '\0')
 		snprintf(v.bad, sizeof(v.bad), "no %s property names %s",
 		    v.tag, ca != NULL ? ca : "any CA (\";\" forbids all)");
@@ -266,4 +253,26 @@ dns_caa_check(const struct dns_ctx *ctx, const char *name, const char *ca,
 	else
 		text_printf(out, "  CAA       %s may issue by dns-01\n", ca);
 	return 0;
+}
+
+int
+dns_caa_check(const struct dns_ctx *ctx, const char *name, const char *ca,
+              FILE *out)
+{
+	const char *base = strncmp(name, "*.", 2) == 0 ? name + 2 : name;
+	char at[300] = "";
+	ldns_pkt *pkt = NULL;
+	int rc;
+
+	rc = relevant_set(ctx, base, &pkt, at, sizeof(at));
+	if (rc != 0)
+		return rc;
+	if (pkt == NULL) {
+		text_printf(out, "  CAA       none at %s or above: any CA may "
+		    "issue\n", base);
+		return 0;
+	}
+	rc = dns_caa_judge(pkt, at, name, ca, out);
+	ldns_pkt_free(pkt);
+	return rc;
 }

@@ -21,6 +21,7 @@
 #define ACMEUP_DNS_INTERNAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -397,5 +398,12 @@ int dns_dnssec_prepare(const struct dns_set *set, struct dns_zone *z);
 int dns_dnssec_txt(const struct dns_zone *z, const ldns_pkt *reply,
                    const ldns_rdf *owner, unsigned *tag, char *why,
                    size_t len);
+
+/* dns_caa.c: the CAA records in pkt's answer as the relevant set (at:
+ * its owner) for name (a "*." wildcard takes issuewild when the set has
+ * one) and the CA's issuer domain ca (NULL: any): printed to out, then 0
+ * when they let the CA issue by dns-01, else ACMEUP_EDNS saying why. */
+int dns_caa_judge(const ldns_pkt *pkt, const char *at, const char *name,
+                  const char *ca, FILE *out);
 
 #endif
