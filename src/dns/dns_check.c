@@ -97,6 +97,10 @@ advice(const char *stage, int rc, const char *detail)
 		return "the CA will refuse this name: add an issue (issuewild "
 		       "for a wildcard) property naming it, with dns-01 in any "
 		       "validationmethods, or remove the record";
+	if (strcmp(stage, "delegation") == 0)
+		return "make the parent's NS set (the registrar or parent zone) "
+		       "and the zone's apex NS set the same, each server "
+		       "authoritative for the zone: a resolver may ask any";
 	if (strcmp(stage, "route") == 0)
 		return "the DNS does not lead to a name acmeup may write: fix the "
 		       "CNAME or delegation as said above";
@@ -164,10 +168,10 @@ dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
                const char *ca, FILE *out)
 {
 	struct dns_route route;
-	struct acmeup_err caa_err = { 0 };
+	struct acmeup_err caa_err = { 0 }, deleg_err = { 0 };
 	ldns_rdf *owner = NULL;
 	char challenge[300];
-	int rc, caa = 0;
+	int rc, caa = 0, deleg = 0;
 
 	memset(&route, 0, sizeof(route));
 	text_printf(out, "%s\n", name);
@@ -190,10 +194,21 @@ dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
 			    "caa", caa));
 			acmeup_err_clear();
 		}
-		rc = caa == ACMEUP_EINTR ? caa : probe(ctx, j, challenge, out);
+		if (caa != ACMEUP_EINTR)
+			deleg = dns_deleg_check(ctx, route.zone, out);
+		if (deleg < 0 && deleg != ACMEUP_EINTR) {
+			deleg = acmeup_err_keep(&deleg_err, report_failure(out,
+			    "delegation", deleg));
+			acmeup_err_clear();
+		}
+		rc = caa == ACMEUP_EINTR || deleg == ACMEUP_EINTR ? ACMEUP_EINTR :
+		    probe(ctx, j, challenge, out);
 	}
-	if (rc == 0 && caa < 0)	/* the probe went well: the CAA finding */
+	/* the probe went well: the CAA, then the delegation finding */
+	if (rc == 0 && caa < 0)
 		rc = acmeup_fail(caa, "%s", acmeup_err_text(&caa_err, caa));
+	else if (rc == 0 && deleg < 0)
+		rc = acmeup_fail(deleg, "%s", acmeup_err_text(&deleg_err, deleg));
 	if (rc == 0)
 		text_printf(out, "  OK        acmeup can publish and prove the "
 		        "challenge for %s\n", name);

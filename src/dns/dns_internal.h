@@ -406,4 +406,10 @@ int dns_dnssec_txt(const struct dns_zone *z, const ldns_pkt *reply,
 int dns_caa_judge(const ldns_pkt *pkt, const char *at, const char *name,
                   const char *ca, FILE *out);
 
+/* dns_deleg.c: zi's delegation (the parent's NS set vs the apex's) and
+ * lame servers, printed to out; 0, or ACMEUP_EDNS naming the first
+ * problem. */
+int dns_deleg_check(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
+                    FILE *out);
+
 #endif

@@ -150,6 +150,14 @@ write_zone_contoso() {
 	} >"$LAB/ns1/$ACME_ZONE.db"
 }
 
+# lame.knot.test: served by ns1 (primary) and ns2; its apex NS set is
+# those two, while knot.test (Knot) delegates to ns1.knot.test as well,
+# which is Knot, which answers for it with a referral (no AA): a lame
+# delegation for dns-check (test_dns_deleg).
+write_zone_lame() {
+	soa_ns "$LAME_ZONE" "ns1.$ZONE" "ns1.$ZONE" "ns2.$ZONE" >"$LAB/ns1/$LAME_ZONE.db"
+}
+
 write_zone_lag() {
 	{
 		soa_ns "$LAG_ZONE" "ns1.$ZONE" "ns1.$ZONE" "ns3.$LAG_ZONE"
@@ -186,6 +194,9 @@ write_zone_knot() {
 	{
 		soa_ns "$KNOT_ZONE" "ns1.$KNOT_ZONE" "ns1.$KNOT_ZONE" "ns2.$ZONE"
 		printf 'ns1\tIN A\t%s\nhost1\tIN A\t10.0.2.1\n' "$KNOT_IP"
+		# lame.knot.test: one NS more than its apex lists, ns1.knot.test,
+		# which does not serve it (write_zone_lame)
+		printf 'lame\tIN NS\t%s.\n' "ns1.$ZONE" "ns2.$ZONE" "ns1.$KNOT_ZONE"
 	} >"$LAB/knot/storage/$KNOT_ZONE.zone"
 }
 
@@ -327,6 +338,8 @@ write_named_primary() {
 		# GSS-TSIG only: host/NAME@realm may change TXT at NAME and below.
 		primary_zone "$GSS_ZONE" "$SECONDARY_IP" \
 			"$(printf '\t\tgrant %s krb5-selfsub . TXT;' "$GSS_REALM")"
+		primary_zone "$LAME_ZONE" "$SECONDARY_IP" \
+			"$(printf '\t\tgrant %s zonesub TXT;' "$KEY_NAME")"
 		# Signed, every UPDATE too (lib/dnssec.sh).
 		dnssec_zone "$SEC_ZONE" "$SECONDARY_IP"
 		dnssec_zone "$SEC_GOOD" "$SECONDARY_IP"
@@ -354,7 +367,7 @@ write_named_secondary() {
 		secondary_zone "$d" "$DEAD_ZONE" "$PRIMARY_IP"
 		secondary_zone "$d" "$PDNS_ZONE" "$PDNS_IP"
 		secondary_zone "$d" "$GSS_ZONE" "$PRIMARY_IP"
-		for z in "$SEC_ZONE" "$SEC_GOOD" "$SEC_BAD"; do
+		for z in "$SEC_ZONE" "$SEC_GOOD" "$SEC_BAD" "$LAME_ZONE"; do
 			secondary_zone "$d" "$z" "$PRIMARY_IP"
 		done
 	} >"$d/named.conf"
