@@ -39,7 +39,12 @@ int tsig_gss_step(struct tsig_gss *g, const uint8_t *in, size_t in_len,
 /* As tsig_sign() and tsig_verify(), with the context's MIC as the MAC and
  * tsig_gss_alg() as algorithm; the context must be complete (TSIG_EINVAL).
  * A ctx with mac_len 0 verifies the answer to an unsigned request: the
- * TKEY answer that completed the context (RFC 3645 4.1.3). */
+ * TKEY answer that completed the context (RFC 3645 4.1.3). Samba 4.17
+ * interop: replies over the request MAC without its length are accepted
+ * (tsig_gss_prior_bare()); under TSIG_GSS_ALG_MS a TSIG RR naming
+ * "gss-tsig" whose MIC covers "gss.microsoft.com" is accepted; a reply
+ * that carries the request's own TSIG RR back (Samba's SERVFAIL to a
+ * principal without rights echoes the request) is TSIG_EUNSIGNED. */
 int tsig_gss_sign(struct tsig_gss *g, uint8_t *msg, size_t *len, size_t cap,
                   struct tsig_ctx *ctx);
 int tsig_gss_verify(struct tsig_gss *g, const uint8_t *msg, size_t len,

@@ -217,7 +217,9 @@ int tsig_mic_input(const struct tsig_key *key, const uint8_t *prior,
  * *layout; with TSIG_PRIOR_ANY (and a request MAC) RFC then BARE is tried
  * and *layout set to the one that verified. ctx->mac_len 0: no prior MAC
  * (RFC 3645 4.1.3, the TKEY answer). The reply's TSIG RR must name key;
- * the input holds in_key's name and algorithm (NULL: key's). */
+ * the input holds in_key's name and algorithm (NULL: key's). A reply
+ * carrying the request's own MAC back (Samba's refusal echoes the whole
+ * request) is TSIG_EUNSIGNED. */
 int tsig_mic_verify(const struct tsig_key *key, const struct tsig_key *in_key,
                     const uint8_t *msg, size_t len, const struct tsig_ctx *ctx,
                     int *layout, tsig_mic_fn fn, void *arg,

@@ -108,6 +108,13 @@ tsig_mic_verify(const struct tsig_key *key, const struct tsig_key *in_key,
 		rc = server_error(rr.vars.error);
 		goto out;
 	}
+	/* Samba 4.17 answers a refused UPDATE (SERVFAIL) with the request
+	 * echoed, our own TSIG RR included: not signed at all */
+	if (ctx->mac_len > 0 && rr.mac_len == ctx->mac_len &&
+	    memcmp(rr.mac, ctx->mac, ctx->mac_len) == 0) {
+		rc = TSIG_EUNSIGNED;
+		goto out;
+	}
 	if (ctx->mac_len == 0 || *layout != TSIG_PRIOR_ANY) {
 		rc = try_layout(ik, msg, off, ctx, &rr, *layout, fn, arg);
 	} else {

@@ -181,7 +181,8 @@ update(int fd, struct tsig_gss *g, char **argv)
 	       ", request MAC without length" : "");
 	/* RFC 2136 3.8 REFUSED; Samba answers SERVFAIL to a principal that
 	 * may not change the name, after the key exchange succeeded */
-	if ((reply[3] & 0xf) == 5 || (reply[3] & 0xf) == 2)
+	if ((reply[3] & 0xf) == 5 ||
+	    ((reply[3] & 0xf) == 2 && rc == TSIG_EUNSIGNED))
 		printf("update: not allowed for this principal\n");
 	return (reply[3] & 0xf) == 0 && rc == 0 ? 0 : 1;
 }
