@@ -73,6 +73,18 @@ samba_provision() {
 	chmod 600 "$d"/*.keytab
 }
 
+# Debian packages a DC needs beyond samba (tests/lib/deps.sh has them).
+SAMBA_PACKAGES="samba samba-ad-provision samba-dsdb-modules samba-vfs-modules"
+
+# samba_unprovisionable LOG: exit 77 naming the cause when the provision
+# failed for want of a package (its templates, DSDB or VFS modules).
+samba_unprovisionable() {
+	local why
+	why=$(grep -m1 -oE 'Please install [a-z-]+ package|Module \[[a-z_]+\] not found|Error loading module [^:]+' "$1") || return 0
+	log "cannot provision a Samba DC here: $why ($SAMBA_PACKAGES)"
+	exit 77
+}
+
 # samba_env: the variables a test sources ($LAB/samba/env).
 samba_env() {
 	cat <<-EOF
@@ -94,19 +106,25 @@ samba_dns_up() {
 	serves "$SAMBA_IP" "$AD_ZONE"
 }
 
-# lab samba-up: provision (once, cached) and start the DC; prints the env file.
+# lab samba-up: provision (once, cached) and start the DC; names its env
+# file. Exit 77 when Samba cannot provision here (packages missing).
 do_samba_up() {
 	local t0 cache=$LAB/samba-cache
 	t0=$(now_us)
-	command -v samba >/dev/null && command -v samba-tool >/dev/null ||
-		die "no samba / samba-tool (packages samba, samba-ad-provision, samba-dsdb-modules, samba-vfs-modules)"
+	command -v samba >/dev/null && command -v samba-tool >/dev/null || {
+		log "cannot provision a Samba DC here: no samba / samba-tool ($SAMBA_PACKAGES)"
+		exit 77
+	}
 	[ -f "$LAB/env" ] || die "the lab is not running: lab start"
 	svc_stop samba
 	addr_add "$SAMBA_IP" "$LAB/addrs-added"
 	if [ ! -f "$cache/provisioned" ]; then
 		# provision at the run path (smb.conf holds absolute paths), then copy
 		export KRB5_CONFIG=$LAB/samba/krb5.conf
-		samba_provision "$LAB/samba" || die "samba-tool domain provision failed ($LAB/samba/provision.log)"
+		if ! samba_provision "$LAB/samba"; then
+			samba_unprovisionable "$LAB/samba/provision.log"
+			die "samba-tool domain provision failed ($LAB/samba/provision.log)"
+		fi
 		rm -rf "$cache"
 		cp -a "$LAB/samba" "$cache"
 		: >"$cache/provisioned"
@@ -116,7 +134,7 @@ do_samba_up() {
 		cp -a "$cache" "$LAB/samba"
 	fi
 	rm -f "$LAB/samba/provisioned"
-	KRB5_CONFIG=$LAB/samba/krb5.conf svc_spawn samba samba -i -M single \
+	KRB5_CONFIG=$LAB/samba/krb5.conf svc_spawn samba samba -F --debug-stdout --no-process-group -M single \
 		-s "$LAB/samba/etc/smb.conf"
 	wait_for samba "SOA $AD_ZONE at $SAMBA_IP" samba_dns_up || {
 		svc_stop samba
