@@ -111,10 +111,10 @@ samba_dns_up() {
 do_samba_up() {
 	local t0 cache=$LAB/samba-cache
 	t0=$(now_us)
-	command -v samba >/dev/null && command -v samba-tool >/dev/null || {
+	if ! command -v samba >/dev/null || ! command -v samba-tool >/dev/null; then
 		log "cannot provision a Samba DC here: no samba / samba-tool ($SAMBA_PACKAGES)"
 		exit 77
-	}
+	fi
 	[ -f "$LAB/env" ] || die "the lab is not running: lab start"
 	svc_stop samba
 	addr_add "$SAMBA_IP" "$LAB/addrs-added"
