@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GSS-TSIG (RFC 3645) against Active Directory's DNS, as Samba 4.17's
 # internal DNS server does it (issue 15): `lab samba-up` provisions a DC
-# (once per lab run) and starts it; libtsig (tests/tools/gss_probe), with
+# (or copies the cached tree) and starts it; libtsig (tests/tools/gss_probe), with
 # the computer account ACMEUP$'s exported keytab, does the TKEY exchange
 # and adds a TXT at _acme-challenge.NAME.ad.test, which Samba's DNS then
 # serves; another computer account (OUTSIDER$) may not change that name
@@ -18,7 +18,7 @@ PROBE=${ACMEUP_TOOLS:-$(dirname "$ACMEUP")/tests/tools}/gss_probe
 samba_down() { ACMEUP_LAB_DIR=$ACMEUP_LAB_DIR "$LAB_SCRIPT" samba-down || true; }
 TEST_CLEANUP_EXTRA=samba_down
 RC=0
-ACMEUP_LAB_DIR=$ACMEUP_LAB_DIR timeout 60 "$LAB_SCRIPT" samba-up 2>"$TMP/samba-up.err" || RC=$?
+ACMEUP_LAB_DIR=$ACMEUP_LAB_DIR timeout 150 "$LAB_SCRIPT" samba-up 2>"$TMP/samba-up.err" || RC=$?
 if [ "$RC" = 77 ]; then
 	printf 'SKIP %s: %s\n' "$TEST_NAME" "$(grep -m1 'cannot provision' "$TMP/samba-up.err")" >&2
 	exit 77

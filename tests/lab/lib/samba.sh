@@ -1,9 +1,10 @@
 # shellcheck shell=bash disable=SC2153 # globals come from tests/lab/lab
 # The lab's Active Directory side (sourced by tests/lab/lab), for GSS-TSIG
 # against Samba's internal DNS server: `lab samba-up` provisions a Samba AD
-# DC for realm AD_REALM (zone AD_ZONE, DC AD_DC on SAMBA_IP) once per lab
-# run, caches the provisioned tree in $LAB/samba-cache, and starts `samba`
-# from a fresh copy of it in $LAB/samba; `lab samba-down` (and `lab stop`)
+# DC for realm AD_REALM (zone AD_ZONE, DC AD_DC on SAMBA_IP), caches the
+# provisioned tree in $LAB/samba-cache (kept across lab runs while
+# samba_stamp holds: provisioning takes 7-20 s), and starts `samba` from a
+# fresh copy of it in $LAB/samba; `lab samba-down` (and `lab stop`)
 # stops it by pid. Everything lives in the lab dir: an empty smb.conf of our
 # own (never /etc/samba), private, state, cache, lock, pid, ncalrpc and log
 # paths, and a private KRB5_CONFIG. Two computer accounts with exported
@@ -85,6 +86,16 @@ samba_unprovisionable() {
 	exit 77
 }
 
+# samba_stamp: what the cached tree was made from (Samba's version, this
+# script, samba-accounts, the lab path); another stamp provisions anew.
+samba_stamp() {
+	{
+		samba -V
+		cat "$LAB_SRC/lib/samba.sh" "$LAB_SRC/samba-accounts"
+		echo "$LAB $SAMBA_IP $AD_REALM $AD_DC $AD_HOST $AD_OUTSIDER"
+	} | sha256sum | cut -d' ' -f1
+}
+
 # samba_env: the variables a test sources ($LAB/samba/env).
 samba_env() {
 	cat <<-EOF
@@ -109,7 +120,7 @@ samba_dns_up() {
 # lab samba-up: provision (once, cached) and start the DC; names its env
 # file. Exit 77 when Samba cannot provision here (packages missing).
 do_samba_up() {
-	local t0 cache=$LAB/samba-cache
+	local t0 stamp cache=$LAB/samba-cache
 	t0=$(now_us)
 	if ! command -v samba >/dev/null || ! command -v samba-tool >/dev/null; then
 		log "cannot provision a Samba DC here: no samba / samba-tool ($SAMBA_PACKAGES)"
@@ -118,7 +129,8 @@ do_samba_up() {
 	[ -f "$LAB/env" ] || die "the lab is not running: lab start"
 	svc_stop samba
 	addr_add "$SAMBA_IP" "$LAB/addrs-added"
-	if [ ! -f "$cache/provisioned" ]; then
+	stamp=$(samba_stamp)
+	if [ "$(cat "$cache/provisioned" 2>/dev/null)" != "$stamp" ]; then
 		# provision at the run path (smb.conf holds absolute paths), then copy
 		export KRB5_CONFIG=$LAB/samba/krb5.conf
 		if ! samba_provision "$LAB/samba"; then
@@ -127,7 +139,7 @@ do_samba_up() {
 		fi
 		rm -rf "$cache"
 		cp -a "$LAB/samba" "$cache"
-		: >"$cache/provisioned"
+		printf '%s\n' "$stamp" >"$cache/provisioned"
 		log "provisioned $AD_REALM in $((($(now_us) - t0) / 1000)) ms"
 	else
 		rm -rf "${LAB:?}/samba"
