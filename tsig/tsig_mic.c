@@ -101,7 +101,7 @@ tsig_mic_verify(const struct tsig_key *key, const struct tsig_key *in_key,
 	    fn == NULL || ctx->mac_len > sizeof(ctx->mac))
 		return TSIG_EINVAL;
 	r.our_time = (uint64_t)((int64_t)time(NULL) + ctx->time_offset);
-	rc = tsig_reply_rr(key, msg, len, &off, &rr, &r);
+	rc = len > 65535 ? TSIG_EFORMAT : tsig_reply_rr(key, msg, len, &off, &rr, &r);
 	if (rc != 0)
 		goto out;
 	if (rr.vars.error != 0) {
