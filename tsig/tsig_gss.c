@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "tsig_gss.h"
@@ -11,14 +12,13 @@
 #ifdef TSIG_HAVE_GSS
 #include <gssapi/gssapi.h>
 
-/* RFC 8945 4.3 input: prior MAC (2-byte length), header, body, variables */
-#define INPUT_MAX (2 + TSIG_MAC_MAX + 65535 + 2 * TSIG_NAME_MAX + 18)
-
 struct tsig_gss {
 	gss_ctx_id_t ctx;
 	gss_name_t target;
 	char service[TSIG_NAME_MAX + 8];
 	int complete;
+	int layout;          /* TSIG_PRIOR_*: how replies cover the request MAC */
+	const char *alg;     /* TSIG_GSS_ALG or TSIG_GSS_ALG_MS */
 	struct tsig_key key; /* name and algorithm wire forms only */
 };
 
@@ -75,6 +75,7 @@ tsig_gss_new(const char *key_name, const char *host, struct tsig_gss **out,
 		return TSIG_ENOMEM;
 	g->ctx = GSS_C_NO_CONTEXT;
 	g->target = GSS_C_NO_NAME;
+	g->alg = TSIG_GSS_ALG;
 	snprintf(g->service, sizeof(g->service), "DNS@%.*s", (int)hl, host);
 	if (tsig_name_to_wire(key_name, g->key.name_wire, &g->key.name_wire_len) != 0 ||
 	    tsig_name_to_wire(TSIG_GSS_ALG, g->key.alg_wire, &g->key.alg_wire_len) != 0) {
@@ -146,39 +147,6 @@ tsig_gss_step(struct tsig_gss *g, const uint8_t *in, size_t in_len,
 	return 0;
 }
 
-/* The RFC 8945 4.3 input into a malloc'd buffer: prior MAC with its
- * length (when given), hdr, body, the variables. */
-static int
-mic_input(const struct tsig_gss *g, const uint8_t *prior, size_t prior_len,
-          const uint8_t hdr[12], const uint8_t *body, size_t body_len,
-          const struct tsig_vars *vars, gss_buffer_desc *in)
-{
-	uint8_t *p, *buf;
-
-	if (prior_len > TSIG_MAC_MAX || body_len > 65535)
-		return TSIG_EINVAL;
-	buf = malloc(INPUT_MAX + vars->other_len);
-	if (buf == NULL)
-		return TSIG_ENOMEM;
-	p = buf;
-	if (prior != NULL) {
-		p[0] = (uint8_t)(prior_len >> 8);
-		p[1] = (uint8_t)prior_len;
-		memcpy(p + 2, prior, prior_len);
-		p += 2 + prior_len;
-	}
-	memcpy(p, hdr, 12);
-	memcpy(p + 12, body, body_len);
-	p += 12 + body_len;
-	p += tsig_vars_encode(&g->key, vars, p);
-	if (vars->other_len > 0)
-		memcpy(p, vars->other, vars->other_len);
-	p += vars->other_len;
-	in->value = buf;
-	in->length = (size_t)(p - buf);
-	return 0;
-}
-
 int
 tsig_gss_sign(struct tsig_gss *g, uint8_t *msg, size_t *len, size_t cap,
               struct tsig_ctx *ctx)
@@ -186,6 +154,7 @@ tsig_gss_sign(struct tsig_gss *g, uint8_t *msg, size_t *len, size_t cap,
 	struct tsig_vars vars = { 0 };
 	gss_buffer_desc in = GSS_C_EMPTY_BUFFER, mic = GSS_C_EMPTY_BUFFER;
 	OM_uint32 major, minor;
+	uint8_t *buf;
 	size_t last;
 	int signed_already, rc;
 
@@ -199,9 +168,11 @@ tsig_gss_sign(struct tsig_gss *g, uint8_t *msg, size_t *len, size_t cap,
 		return TSIG_EINVAL;
 	vars.time_signed = (uint64_t)((int64_t)time(NULL) + ctx->time_offset);
 	vars.fudge = ctx->fudge != 0 ? ctx->fudge : TSIG_DEFAULT_FUDGE;
-	rc = mic_input(g, NULL, 0, msg, msg + 12, *len - 12, &vars, &in);
+	rc = tsig_mic_input(&g->key, NULL, 0, TSIG_PRIOR_RFC, msg, msg + 12,
+	                    *len - 12, &vars, &buf, &in.length);
 	if (rc != 0)
 		return rc;
+	in.value = buf;
 	major = gss_get_mic(&minor, g->ctx, GSS_C_QOP_DEFAULT, &in, &mic);
 	free(in.value);
 	if (GSS_ERROR(major))
@@ -219,67 +190,50 @@ tsig_gss_sign(struct tsig_gss *g, uint8_t *msg, size_t *len, size_t cap,
 	return rc;
 }
 
-/* The server's TSIG error as a TSIG_E* code. */
+/* tsig_mic_fn on gss_verify_mic(). */
 static int
-server_error(uint16_t error)
+gss_check(void *arg, const uint8_t *in, size_t in_len, const uint8_t *mic,
+          size_t mic_len)
 {
-	switch (error) {
-	case TSIG_RCODE_BADSIG: return TSIG_EBADSIG;
-	case TSIG_RCODE_BADKEY: return TSIG_EBADKEY;
-	case TSIG_RCODE_BADTIME: return TSIG_EBADTIME;
-	default: return TSIG_EFORMAT;
-	}
+	struct tsig_gss *g = arg;
+	gss_buffer_desc ib = { in_len, (void *)(uintptr_t)in };
+	gss_buffer_desc mb = { mic_len, (void *)(uintptr_t)mic };
+	OM_uint32 minor;
+
+	return GSS_ERROR(gss_verify_mic(&minor, g->ctx, &ib, &mb, NULL)) ? -1 : 0;
 }
 
 int
 tsig_gss_verify(struct tsig_gss *g, const uint8_t *msg, size_t len,
                 const struct tsig_ctx *ctx, struct tsig_result *res)
 {
-	struct tsig_result r = { 0 };
-	struct tsig_rr rr;
-	gss_buffer_desc in = GSS_C_EMPTY_BUFFER, mic;
-	uint8_t hdr[12];
-	OM_uint32 major, minor;
-	size_t off;
+	struct tsig_key k;
 	int rc;
 
-	if (g == NULL || !g->complete || msg == NULL || ctx == NULL ||
-	    ctx->mac_len > sizeof(ctx->mac))
+	if (g == NULL || !g->complete)
 		return TSIG_EINVAL;
-	r.our_time = (uint64_t)((int64_t)time(NULL) + ctx->time_offset);
-	rc = tsig_reply_rr(&g->key, msg, len, &off, &rr, &r);
-	if (rc != 0)
-		goto out;
-	if (rr.vars.error != 0) {
-		rc = server_error(rr.vars.error);
-		goto out;
-	}
-	/* RFC 8945 5.3: the reply without its TSIG RR, original ID */
-	memcpy(hdr, msg, 12);
-	hdr[0] = (uint8_t)(rr.orig_id >> 8);
-	hdr[1] = (uint8_t)rr.orig_id;
-	hdr[11] = (uint8_t)(hdr[11] - 1);
-	if (hdr[11] == 0xff)
-		hdr[10] = (uint8_t)(hdr[10] - 1);
-	rc = mic_input(g, ctx->mac_len > 0 ? ctx->mac : NULL, ctx->mac_len, hdr,
-	               msg + 12, off - 12, &rr.vars, &in);
-	if (rc != 0)
-		goto out;
-	mic.value = (void *)(uintptr_t)rr.mac;
-	mic.length = rr.mac_len;
-	major = gss_verify_mic(&minor, g->ctx, &in, &mic, NULL);
-	free(in.value);
-	if (GSS_ERROR(major)) {
-		rc = TSIG_EBADMAC;
-		goto out;
-	}
-	if (r.our_time > rr.vars.time_signed + rr.vars.fudge ||
-	    rr.vars.time_signed > r.our_time + rr.vars.fudge)
-		rc = TSIG_EBADTIME;
-out:
-	if (res != NULL)
-		*res = r;
-	return rc;
+	rc = tsig_mic_verify(&g->key, NULL, msg, len, ctx, &g->layout, gss_check,
+	                     g, res);
+	if (rc != TSIG_EKEYNAME || strcmp(g->alg, TSIG_GSS_ALG_MS) != 0)
+		return rc;
+	/* Samba 4.17 names "gss-tsig" in its TSIG RR whatever the client's
+	 * algorithm, but its MIC covers the client's "gss.microsoft.com" */
+	k = g->key;
+	if (tsig_name_to_wire(TSIG_GSS_ALG, k.alg_wire, &k.alg_wire_len) != 0)
+		return rc;
+	return tsig_mic_verify(&k, &g->key, msg, len, ctx, &g->layout,
+	                       gss_check, g, res);
+}
+
+uint32_t
+tsig_gss_lifetime(const struct tsig_gss *g)
+{
+	OM_uint32 minor, left = 0;
+
+	if (g == NULL || !g->complete ||
+	    GSS_ERROR(gss_context_time(&minor, g->ctx, &left)))
+		return 0;
+	return left;
 }
 
 void
@@ -297,6 +251,13 @@ tsig_gss_free(struct tsig_gss *g)
 }
 
 #else /* built without GSS-API */
+
+uint32_t
+tsig_gss_lifetime(const struct tsig_gss *g)
+{
+	(void)g;
+	return 0;
+}
 
 int
 tsig_gss_available(void)
@@ -348,4 +309,65 @@ tsig_gss_free(struct tsig_gss *g)
 	(void)g;
 }
 
+#endif
+
+#ifdef TSIG_HAVE_GSS
+int
+tsig_gss_set_alg(struct tsig_gss *g, const char *alg)
+{
+	const char *want;
+	size_t n;
+
+	if (g == NULL || alg == NULL || g->ctx != GSS_C_NO_CONTEXT)
+		return TSIG_EINVAL;
+	n = strlen(alg);
+	if (n > 0 && alg[n - 1] == '.')
+		n--;
+	if (n == strlen(TSIG_GSS_ALG) && strncasecmp(alg, TSIG_GSS_ALG, n) == 0)
+		want = TSIG_GSS_ALG;
+	else if (n == strlen(TSIG_GSS_ALG_MS) &&
+	         strncasecmp(alg, TSIG_GSS_ALG_MS, n) == 0)
+		want = TSIG_GSS_ALG_MS;
+	else
+		return TSIG_EALG;
+	if (tsig_name_to_wire(want, g->key.alg_wire, &g->key.alg_wire_len) != 0)
+		return TSIG_EINVAL;
+	g->alg = want;
+	return 0;
+}
+
+const char *
+tsig_gss_alg(const struct tsig_gss *g)
+{
+	return g != NULL ? g->alg : TSIG_GSS_ALG;
+}
+
+int
+tsig_gss_prior_bare(const struct tsig_gss *g)
+{
+	return g != NULL && g->layout == TSIG_PRIOR_BARE;
+}
+
+#else
+
+int
+tsig_gss_set_alg(struct tsig_gss *g, const char *alg)
+{
+	(void)g, (void)alg;
+	return TSIG_EUNAVAIL;
+}
+
+const char *
+tsig_gss_alg(const struct tsig_gss *g)
+{
+	(void)g;
+	return TSIG_GSS_ALG;
+}
+
+int
+tsig_gss_prior_bare(const struct tsig_gss *g)
+{
+	(void)g;
+	return 0;
+}
 #endif

@@ -22,7 +22,8 @@ int tsig_gss_available(void);
 
 /* A context for key_name (the TKEY owner, "<random>.sig-<primary>.") with
  * the service "DNS@<host>" (host: the zone's SOA MNAME), credentials from
- * the default cache (KRB5CCNAME). *out owned by the caller. */
+ * the default cache (KRB5CCNAME), algorithm TSIG_GSS_ALG
+ * (tsig_gss_set_alg()). *out owned by the caller. */
 int tsig_gss_new(const char *key_name, const char *host, struct tsig_gss **out,
                  char *err, size_t errlen);
 
@@ -36,13 +37,38 @@ int tsig_gss_step(struct tsig_gss *g, const uint8_t *in, size_t in_len,
                   size_t errlen);
 
 /* As tsig_sign() and tsig_verify(), with the context's MIC as the MAC and
- * "gss-tsig." as algorithm; the context must be complete (TSIG_EINVAL).
+ * tsig_gss_alg() as algorithm; the context must be complete (TSIG_EINVAL).
  * A ctx with mac_len 0 verifies the answer to an unsigned request: the
- * TKEY answer that completed the context (RFC 3645 4.1.3). */
+ * TKEY answer that completed the context (RFC 3645 4.1.3). Samba 4.17
+ * interop: replies over the request MAC without its length are accepted
+ * (tsig_gss_prior_bare()); under TSIG_GSS_ALG_MS a TSIG RR naming
+ * "gss-tsig" whose MIC covers "gss.microsoft.com" is accepted; a reply
+ * that carries the request's own TSIG RR back (Samba's SERVFAIL to a
+ * principal without rights echoes the request) is TSIG_EUNSIGNED. */
 int tsig_gss_sign(struct tsig_gss *g, uint8_t *msg, size_t *len, size_t cap,
                   struct tsig_ctx *ctx);
 int tsig_gss_verify(struct tsig_gss *g, const uint8_t *msg, size_t len,
                     const struct tsig_ctx *ctx, struct tsig_result *res);
+
+/* The algorithm name of the TKEY and TSIG RRs: TSIG_GSS_ALG ("gss-tsig",
+ * RFC 3645, the default) or TSIG_GSS_ALG_MS ("gss.microsoft.com", what
+ * Windows DNS and nsupdate -o use; Samba takes both); case-insensitive,
+ * trailing dot optional. Only before the first tsig_gss_step()
+ * (TSIG_EINVAL); TSIG_EALG for another name. tsig_gss_alg() gives the
+ * one in use (borrowed, static). */
+int tsig_gss_set_alg(struct tsig_gss *g, const char *alg);
+const char *tsig_gss_alg(const struct tsig_gss *g);
+
+/* 1 once the server's replies verified over the request MAC without its
+ * 2-byte length (Samba 4.17; RFC 8945 4.3.1 wants it): the first reply to
+ * a signed request tells which layout the server uses, and the context
+ * accepts only that one afterwards. For a debug message. */
+int tsig_gss_prior_bare(const struct tsig_gss *g);
+
+/* Seconds the complete context remains valid (gss_context_time(); the
+ * Kerberos ticket's end), 0 when expired, incomplete or unavailable. Use
+ * it, not a TKEY answer's expiration (tsig_tkey_expiry()). */
+uint32_t tsig_gss_lifetime(const struct tsig_gss *g);
 
 void tsig_gss_free(struct tsig_gss *g); /* accepts NULL */
 

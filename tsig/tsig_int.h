@@ -197,4 +197,32 @@ int tsig_rr_append(const struct tsig_key *key, uint8_t *msg, size_t *len,
                    size_t cap, const struct tsig_vars *vars,
                    const uint8_t *mac, size_t mac_len, uint16_t orig_id);
 
+/* GSS-TSIG MICs (tsig_mic.c): how a reply's MIC covers the request MAC.
+ * RFC: with its 2-byte length (RFC 8945 4.3.1); BARE: without it (Samba
+ * 4.17); ANY: not known yet, the first reply over a request MAC tells. */
+enum { TSIG_PRIOR_ANY = 0, TSIG_PRIOR_RFC = 1, TSIG_PRIOR_BARE = 2 };
+
+/* 0 when mic[0..mic_len) is a valid MIC over in[0..in_len). */
+typedef int (*tsig_mic_fn)(void *arg, const uint8_t *in, size_t in_len,
+                           const uint8_t *mic, size_t mic_len);
+
+/* The RFC 8945 4.3 input into *buf (malloc'd, *len bytes): prior MAC in
+ * layout (none when prior is NULL), hdr, body, the variables of key. */
+int tsig_mic_input(const struct tsig_key *key, const uint8_t *prior,
+                   size_t prior_len, int layout, const uint8_t hdr[12],
+                   const uint8_t *body, size_t body_len,
+                   const struct tsig_vars *vars, uint8_t **buf, size_t *len);
+
+/* As tsig_verify(), the MIC checked by fn: over ctx's request MAC in
+ * *layout; with TSIG_PRIOR_ANY (and a request MAC) RFC then BARE is tried
+ * and *layout set to the one that verified. ctx->mac_len 0: no prior MAC
+ * (RFC 3645 4.1.3, the TKEY answer). The reply's TSIG RR must name key;
+ * the input holds in_key's name and algorithm (NULL: key's). A reply
+ * carrying the request's own MAC back (Samba's refusal echoes the whole
+ * request) is TSIG_EUNSIGNED. */
+int tsig_mic_verify(const struct tsig_key *key, const struct tsig_key *in_key,
+                    const uint8_t *msg, size_t len, const struct tsig_ctx *ctx,
+                    int *layout, tsig_mic_fn fn, void *arg,
+                    struct tsig_result *res);
+
 #endif

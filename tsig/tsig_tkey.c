@@ -176,3 +176,16 @@ tsig_tkey_reply(const uint8_t *msg, size_t len, uint16_t id,
 	}
 	return found;
 }
+
+uint32_t
+tsig_tkey_expiry(const struct tsig_tkey *tk, uint32_t now, uint32_t ctx_left)
+{
+	uint32_t cap = ctx_left > UINT32_MAX - now ? UINT32_MAX : now + ctx_left;
+
+	/* serial-number arithmetic is not needed: the answer's times are
+	 * only trusted when plainly ordered around now */
+	if (tk == NULL || tk->expiration <= tk->inception ||
+	    tk->expiration <= now)
+		return cap;
+	return tk->expiration < cap ? tk->expiration : cap;
+}

@@ -47,4 +47,12 @@ int tsig_tkey_reply(const uint8_t *msg, size_t len, uint16_t id,
                     const char *key_name, const char *alg,
                     struct tsig_tkey *out);
 
+/* RFC 2930 2.3: until when the key of the answer tk, received at now, may
+ * be used: its expiration, capped at now + ctx_left (the GSS context's
+ * lifetime, tsig_gss_lifetime()); now + ctx_left alone when the answer's
+ * times make no sense -- expiration not after inception (Samba 4.17 sends
+ * the inception twice) or already past. */
+uint32_t tsig_tkey_expiry(const struct tsig_tkey *tk, uint32_t now,
+                          uint32_t ctx_left);
+
 #endif

@@ -19,6 +19,9 @@ ACMEUP_DEPS=(
 	pdns-server pdns-backend-sqlite3 sqlite3
 	# GSS-TSIG: the lab's MIT KDC, kinit, nsupdate -g; the build's GSS-API
 	krb5-kdc krb5-admin-server krb5-user libkrb5-dev
+	# GSS-TSIG against Active Directory: the lab's Samba AD DC (lab samba-up);
+	# no samba-ad-dc (it pulls winbind and its NSS/PAM modules)
+	samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
 	gnutls-bin openssl iproute2 curl ca-certificates
 	# checks of the fuzz targets, shell scripts, man pages and systemd units
 	clang libclang-rt-14-dev shellcheck groff-base man-db systemd python3 bsdutils

@@ -4,11 +4,16 @@
  * context's MIC and its reply verified. For the lab's Kerberos tests; uses
  * libtsig's public interface only.
  *
- *   gss_probe ADDR MNAME ZONE OWNER TEXT|-d
+ *   gss_probe [-o] ADDR MNAME ZONE OWNER TEXT|-d
  *
- * Prints "tkey: ROUNDS rounds, answer signed|unsigned; update: rcode N,
- * tsig: ..."; exit 0 when the UPDATE was answered NOERROR with a reply that
- * verifies, 1 when refused or not verified, 2 on a local or GSS error. */
+ * -o: algorithm gss.microsoft.com (as nsupdate -o), else gss-tsig.
+ * Prints "tkey: ROUNDS rounds, answer signed|unsigned", "tkey: server's
+ * expiry used|ignored, key usable N s" (tsig_tkey_expiry()), "update: rcode N, tsig: ..." (", request MAC without length"
+ * when the reply verified only so: Samba) and "update: not allowed" for
+ * REFUSED, or SERVFAIL after a good key exchange (Samba's answer when the
+ * principal may not change the name); exit 0 when the UPDATE was answered
+ * NOERROR with a reply that verifies, 1 when refused or not verified, 2 on
+ * a local or GSS error. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -74,7 +79,8 @@ exchange(int fd, const uint8_t *q, size_t qlen, size_t *rlen)
 
 /* The TKEY rounds until the context is complete; 0 or exit status. */
 static int
-tkey(int fd, struct tsig_gss *g, const char *key, int *rounds, int *sig)
+tkey(int fd, struct tsig_gss *g, const char *key, int *rounds, int *sig,
+     int *trusted, uint32_t *expiry)
 {
 	uint8_t *tok = NULL, *in = NULL;
 	size_t tlen = 0, inlen = 0, qlen, rlen;
@@ -95,7 +101,7 @@ tkey(int fd, struct tsig_gss *g, const char *key, int *rounds, int *sig)
 		if (tok == NULL)
 			break; /* complete, nothing more to send */
 		id = (uint16_t)rand();
-		rc = tsig_tkey_query(key, TSIG_GSS_ALG, tok, tlen, (uint32_t)time(NULL),
+		rc = tsig_tkey_query(key, tsig_gss_alg(g), tok, tlen, (uint32_t)time(NULL),
 		                     86400, id, msg, &qlen, sizeof(msg));
 		free(tok);
 		tok = NULL;
@@ -103,7 +109,7 @@ tkey(int fd, struct tsig_gss *g, const char *key, int *rounds, int *sig)
 			printf("tkey: no answer\n");
 			return 2;
 		}
-		rc = tsig_tkey_reply(reply, rlen, id, key, TSIG_GSS_ALG, &tk);
+		rc = tsig_tkey_reply(reply, rlen, id, key, tsig_gss_alg(g), &tk);
 		if (rc != 0 || tk.error != 0 || tk.mode != TSIG_TKEY_MODE_GSSAPI) {
 			printf("tkey: rcode %d, error %d: %s\n", tk.rcode, tk.error,
 			       tsig_strerror(rc));
@@ -122,6 +128,9 @@ tkey(int fd, struct tsig_gss *g, const char *key, int *rounds, int *sig)
 	}
 	/* RFC 3645 4.1.3: the last answer is signed with the new context */
 	*sig = tsig_gss_verify(g, reply, rlen, &ctx, NULL);
+	/* Samba: expiration == inception; the context's lifetime counts */
+	*expiry = tsig_tkey_expiry(&tk, (uint32_t)time(NULL), tsig_gss_lifetime(g));
+	*trusted = tk.expiration > tk.inception;
 	return 0;
 }
 
@@ -167,7 +176,14 @@ update(int fd, struct tsig_gss *g, char **argv)
 	if (rlen < 12 || reply[0] != msg[0] || reply[1] != msg[1])
 		return 2;
 	rc = tsig_gss_verify(g, reply, rlen, &ctx, NULL);
-	printf("update: rcode %d, tsig: %s\n", reply[3] & 0xf, tsig_strerror(rc));
+	printf("update: rcode %d, tsig: %s%s\n", reply[3] & 0xf,
+	       tsig_strerror(rc), tsig_gss_prior_bare(g) ?
+	       ", request MAC without length" : "");
+	/* RFC 2136 3.8 REFUSED; Samba answers SERVFAIL to a principal that
+	 * may not change the name, after the key exchange succeeded */
+	if ((reply[3] & 0xf) == 5 ||
+	    ((reply[3] & 0xf) == 2 && rc == TSIG_EUNSIGNED))
+		printf("update: not allowed for this principal\n");
 	return (reply[3] & 0xf) == 0 && rc == 0 ? 0 : 1;
 }
 
@@ -178,10 +194,16 @@ main(int argc, char **argv)
 	struct timeval tv = { 5, 0 };
 	struct tsig_gss *g = NULL;
 	char key[300], err[512] = "";
-	int fd, rc, rounds = 0, sig = -1;
+	int fd = -1, rc, rounds = 0, sig = -1, trusted = 0, ms = 0;
+	uint32_t expiry = 0;
 
+	if (argc > 1 && strcmp(argv[1], "-o") == 0) {
+		ms = 1;
+		argc--;
+		argv++;
+	}
 	if (argc != 6 || inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1) {
-		fprintf(stderr, "usage: gss_probe ADDR MNAME ZONE OWNER TEXT|-d\n");
+		fprintf(stderr, "usage: gss_probe [-o] ADDR MNAME ZONE OWNER TEXT|-d\n");
 		return 2;
 	}
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
@@ -191,6 +213,10 @@ main(int argc, char **argv)
 		printf("gss: %s: %s\n", tsig_strerror(rc), err);
 		return 2;
 	}
+	if (ms && tsig_gss_set_alg(g, TSIG_GSS_ALG_MS) != 0) {
+		rc = 2;
+		goto out;
+	}
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
@@ -198,10 +224,13 @@ main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	rc = tkey(fd, g, key, &rounds, &sig);
+	rc = tkey(fd, g, key, &rounds, &sig, &trusted, &expiry);
 	if (rc == 0) {
 		printf("tkey: %d rounds, answer %s\n", rounds,
 		       sig == 0 ? "signed" : tsig_strerror(sig));
+		printf("tkey: server's expiry %s, key usable %ld s\n",
+		       trusted ? "used" : "ignored",
+		       (long)expiry - (long)time(NULL));
 		rc = update(fd, g, argv);
 	}
 out:

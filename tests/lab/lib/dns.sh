@@ -522,7 +522,8 @@ soa_serial() {
 	out=$(dig +time=1 +tries=1 +norec +short "@$1" "$2" SOA 2>/dev/null) || true
 	# shellcheck disable=SC2086 # split the SOA into its fields
 	set -- $out
-	echo "${3:-}"
+	# dig 9.18 prints ";; communications error ... refused" to stdout
+	case ${3:-} in '' | *[!0-9]*) ;; *) echo "$3" ;; esac
 }
 
 # serves SERVER ZONE...: SERVER answers the SOA of every ZONE.
