@@ -160,20 +160,22 @@ int dns_journal_recover(const struct dns_ctx *ctx, const char *state_dir,
 
 /* The dns-check preflight for one certificate name: route (alias, CNAME
  * chain, zone, primary, key), the name's CAA (dns_caa_check, for the CA
- * whose issuer domain is ca, NULL when unknown), then a probe TXT added
+ * whose issuer domain is ca and the account URL account, each NULL when
+ * unknown), the zone's delegation, then a probe TXT added
  * (journalled in j), its arrival timed on every authoritative server, and
  * removed. Writes a report for a person to out; returns 0 when all went
  * well, else the first failure with its detail. */
 int dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
-                   const char *ca, FILE *out);
+                   const char *ca, const char *account, FILE *out);
 
 /* RFC 8659: the relevant CAA RRset of name ("*.x" for a wildcard) through
  * the resolver, printed to out, and whether it lets the CA with issuer
- * domain ca (NULL: any) issue by dns-01 (RFC 8657 validationmethods).
- * 0 when it does or there is no CAA; ACMEUP_EDNS with the reason when it
- * forbids or the lookup fails. */
+ * domain ca (NULL: any) issue by dns-01 (RFC 8657 validationmethods) for
+ * the account URL account (RFC 8657 accounturi; NULL: unknown, not
+ * compared). 0 when it does or there is no CAA; ACMEUP_EDNS with the
+ * reason when it forbids or the lookup fails. */
 int dns_caa_check(const struct dns_ctx *ctx, const char *name,
-                  const char *ca, FILE *out);
+                  const char *ca, const char *account, FILE *out);
 
 /* TXT values standing at an owner (dns-persist-01). All owned. */
 struct dns_served {

@@ -124,4 +124,10 @@ int store_cert_records_load(const char *state_dir,
 void store_cert_record_clear(struct store_cert_record *r);
 void store_cert_records_free(struct store_cert_record *v, size_t n);
 
+/* STATE/account.url (account_url.c): the account URL the last run used.
+ * read: *url (caller frees) or NULL when missing or not a plain https URL;
+ * write: replaced atomically when it changed. */
+int store_account_url_read(const char *state_dir, char **url);
+int store_account_url_write(const char *state_dir, const char *url);
+
 #endif

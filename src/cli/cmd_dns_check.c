@@ -11,10 +11,12 @@
 #include "acmeup/journal.h"
 #include "acmeup/log.h"
 #include "acmeup/name.h"
+#include "acmeup/store.h"
 #include "cli_internal.h"
 
 static int
-run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
+names_each(struct dns_ctx *ctx, struct journal *j, const struct opts *o,
+           const char *acct)
 {
 	size_t i, bad = 0, total = o->n_args + o->n_domains;
 	const char *name;
@@ -23,7 +25,7 @@ run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
 
 	for (i = 0; i < total; i++) {
 		name = i < o->n_args ? o->args[i] : o->domains[i - o->n_args];
-		rc = dns_check_name(ctx, j, name, o->caa_identity, stdout);
+		rc = dns_check_name(ctx, j, name, o->caa_identity, acct, stdout);
 		if (rc != ACMEUP_EINTR && o->state_dir != NULL &&
 		    persist_report(ctx, o->state_dir, name, stdout) < 0) {
 			log_warn("dns-check: %s: dns-persist-01 record not read: "
@@ -48,6 +50,21 @@ run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
 	return acmeup_fail(first, "dns-check: %zu of %zu names have problems "
 	                   "(see above); first: %s", bad, total,
 	                   acmeup_err_text(&first_err, first));
+}
+
+/* Each name, with the account of the last run in the state directory
+ * (STATE/account.url) for CAA accounturi. */
+static int
+run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
+{
+	char *acct = NULL;
+	int rc;
+
+	if (o->state_dir != NULL)
+		store_account_url_read(o->state_dir, &acct);
+	rc = names_each(ctx, j, o, acct);
+	free(acct);
+	return rc;
 }
 
 /* Every name by the rules of name.h ("x", "*.x" or "_acme-challenge.x")

@@ -2,8 +2,10 @@
  * first non-empty one climbing from the name towards the root, asked of
  * the resolver, which follows CNAMEs as the CA's does), then whether it
  * lets a CA issue for the name by dns-01: its "issue" (or, for a wildcard,
- * "issuewild") properties name the CA's issuer domain, and their
- * validationmethods parameter (RFC 8657 4), when present, lists dns-01.
+ * "issuewild") properties name the CA's issuer domain, their
+ * validationmethods parameter (RFC 8657 4), when present, lists dns-01,
+ * and their accounturi (RFC 8657 3), when present, is acmeup's account
+ * (STATE/account.url, when known).
  * The records come from the network: every tag and value is bounded and
  * printed sanitized. */
 #include <ctype.h>
@@ -81,19 +83,24 @@ trimmed(const char *s, size_t n, char *out, size_t len)
 
 /* An issue value (RFC 8659 4.2): "[issuer-domain] [; key=value]*". The
  * issuer into issuer; *methods_ok 0 when a validationmethods parameter
- * leaves out dns-01 (RFC 8657 4), else 1. */
+ * leaves out dns-01 (RFC 8657 4), else 1; an accounturi parameter's value
+ * into acct (RFC 8657 3; "" when none). */
 static void
-parse_issue(const char *v, char *issuer, size_t len, int *methods_ok)
+parse_issue(const char *v, char *issuer, size_t len, int *methods_ok,
+            char *acct, size_t alen)
 {
 	const char *semi = strchr(v, ';'), *p, *m;
 	char param[CAA_VALUE_MAX + 1];
 	size_t n;
 
 	*methods_ok = 1;
+	acct[0] = '\0';
 	trimmed(v, semi != NULL ? (size_t)(semi - v) : strlen(v), issuer, len);
 	for (p = semi; p != NULL; p = strchr(p + 1, ';')) {
 		n = strcspn(p + 1, ";");
 		trimmed(p + 1, n, param, sizeof(param));
+		if (strncasecmp(param, "accounturi=", 11) == 0)
+			trimmed(param + 11, strlen(param + 11), acct, alen);
 		if (strncasecmp(param, "validationmethods=", 18) != 0)
 			continue;
 		*methods_ok = 0;
@@ -157,6 +164,7 @@ struct caa_verdict {
 	                    * has such properties (RFC 8659 4.3) */
 	size_t rules;      /* properties with that tag */
 	size_t ok;         /* of them, those letting the CA issue by dns-01 */
+	int unknown_acct;  /* one counted needs an account not known here */
 	char bad[400];     /* why not, when something forbids it */
 };
 
@@ -174,11 +182,12 @@ has_issuewild(const ldns_rr_list *l)
 	return 0;
 }
 
-/* One property against the CA, into v. */
+/* One property against the CA and account (NULL: unknown), into v. */
 static void
-judge_prop(const struct caa_prop *p, const char *ca, struct caa_verdict *v)
+judge_prop(const struct caa_prop *p, const char *ca, const char *account,
+           struct caa_verdict *v)
 {
-	char issuer[256];
+	char issuer[256], acct[CAA_VALUE_MAX + 1];
 	int methods_ok;
 
 	if (p->critical && strcasecmp(p->tag, "issue") != 0 &&
@@ -194,10 +203,20 @@ judge_prop(const struct caa_prop *p, const char *ca, struct caa_verdict *v)
 	if (strcasecmp(p->tag, v->tag) != 0 || v->rules >= SIZE_MAX / 2)
 		return;
 	v->rules++;
-	parse_issue(p->value, issuer, sizeof(issuer), &methods_ok);
+	parse_issue(p->value, issuer, sizeof(issuer), &methods_ok, acct,
+	            sizeof(acct));
 	if (issuer[0] != '\0' && (ca == NULL || strcasecmp(issuer, ca) == 0) &&
-	    methods_ok)
+	    methods_ok && acct[0] != '\0' && account != NULL &&
+	    strcmp(acct, account) != 0)
+		snprintf(v->bad, sizeof(v->bad), "%s \"%s\": its accounturi "
+		    "names another account than acmeup's %s (RFC 8657 3)",
+		    v->tag, p->value, account);
+	else if (issuer[0] != '\0' && (ca == NULL ||
+	    strcasecmp(issuer, ca) == 0) && methods_ok) {
 		v->ok++;
+		if (acct[0] != '\0' && account == NULL)
+			v->unknown_acct = 1;
+	}
 	else if (issuer[0] != '\0' && (ca == NULL ||
 	    strcasecmp(issuer, ca) == 0))
 		snprintf(v->bad, sizeof(v->bad), "%s \"%s\": its "
@@ -207,8 +226,8 @@ judge_prop(const struct caa_prop *p, const char *ca, struct caa_verdict *v)
 
 /* Print the relevant set and judge it for name (wild: a wildcard). */
 static void
-judge(const ldns_pkt *pkt, int wild, const char *ca, FILE *out,
-      struct caa_verdict *v)
+judge(const ldns_pkt *pkt, int wild, const char *ca, const char *account,
+      FILE *out, struct caa_verdict *v)
 {
 	ldns_rr_list *l = ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_CAA,
 	    LDNS_SECTION_ANSWER);
@@ -224,20 +243,20 @@ judge(const ldns_pkt *pkt, int wild, const char *ca, FILE *out,
 		}
 		text_printf(out, "  CAA       %s%s \"%s\"\n", p.critical ?
 		    "critical " : "", p.tag, p.value);
-		judge_prop(&p, ca, v);
+		judge_prop(&p, ca, account, v);
 	}
 	ldns_rr_list_deep_free(l);
 }
 
 int
 dns_caa_judge(const ldns_pkt *pkt, const char *at, const char *name,
-              const char *ca, FILE *out)
+              const char *ca, const char *account, FILE *out)
 {
 	int wild = strncmp(name, "*.", 2) == 0;
-	struct caa_verdict v = { NULL, 0, 0, "" };
+	struct caa_verdict v = { NULL, 0, 0, 0, "" };
 
 	text_printf(out, "  CAA       at %s:\n", at);
-	judge(pkt, wild, ca, out, &v);
+	judge(pkt, wild, ca, account, out, &v);
 	if (v.rules > 0 && v.ok == 0 && v.bad[0] == '\0')
 		snprintf(v.bad, sizeof(v.bad), "no %s property names %s",
 		    v.tag, ca != NULL ? ca : "any CA (\";\" forbids all)");
@@ -252,12 +271,16 @@ dns_caa_judge(const ldns_pkt *pkt, const char *at, const char *name,
 		    "--caa-identity to check yours\n");
 	else
 		text_printf(out, "  CAA       %s may issue by dns-01\n", ca);
+	if (v.ok > 0 && v.unknown_acct)
+		text_printf(out, "  CAA       an accounturi applies; acmeup's "
+		    "account is not known here (none in the state directory "
+		    "yet): not compared\n");
 	return 0;
 }
 
 int
 dns_caa_check(const struct dns_ctx *ctx, const char *name, const char *ca,
-              FILE *out)
+              const char *account, FILE *out)
 {
 	const char *base = strncmp(name, "*.", 2) == 0 ? name + 2 : name;
 	char at[300] = "";
@@ -272,7 +295,7 @@ dns_caa_check(const struct dns_ctx *ctx, const char *name, const char *ca,
 		    "issue\n", base);
 		return 0;
 	}
-	rc = dns_caa_judge(pkt, at, name, ca, out);
+	rc = dns_caa_judge(pkt, at, name, ca, account, out);
 	ldns_pkt_free(pkt);
 	return rc;
 }

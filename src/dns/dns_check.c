@@ -165,7 +165,7 @@ probe(struct dns_ctx *ctx, struct journal *j, const char *challenge,
 
 int
 dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
-               const char *ca, FILE *out)
+               const char *ca, const char *account, FILE *out)
 {
 	struct dns_route route;
 	struct acmeup_err caa_err = { 0 }, deleg_err = { 0 };
@@ -188,7 +188,7 @@ dns_check_name(struct dns_ctx *ctx, struct journal *j, const char *name,
 			if (dns_zinfo_servers(ctx, route.zone) != 0)
 				acmeup_err_clear(); /* printed as unknown */
 		print_route(out, &route, ctx);
-		caa = dns_caa_check(ctx, name, ca, out);
+		caa = dns_caa_check(ctx, name, ca, account, out);
 		if (caa < 0 && caa != ACMEUP_EINTR) {
 			caa = acmeup_err_keep(&caa_err, report_failure(out,
 			    "caa", caa));

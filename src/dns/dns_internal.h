@@ -401,10 +401,11 @@ int dns_dnssec_txt(const struct dns_zone *z, const ldns_pkt *reply,
 
 /* dns_caa.c: the CAA records in pkt's answer as the relevant set (at:
  * its owner) for name (a "*." wildcard takes issuewild when the set has
- * one) and the CA's issuer domain ca (NULL: any): printed to out, then 0
- * when they let the CA issue by dns-01, else ACMEUP_EDNS saying why. */
+ * one), the CA's issuer domain ca (NULL: any) and acmeup's account URL
+ * (NULL: unknown): printed to out, then 0 when they let the CA issue by
+ * dns-01 for that account, else ACMEUP_EDNS saying why. */
 int dns_caa_judge(const ldns_pkt *pkt, const char *at, const char *name,
-                  const char *ca, FILE *out);
+                  const char *ca, const char *account, FILE *out);
 
 /* dns_deleg.c: zi's delegation (the parent's NS set vs the apex's) and
  * lame servers, printed to out; 0, or ACMEUP_EDNS naming the first

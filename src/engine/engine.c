@@ -22,6 +22,7 @@
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/priv.h"
+#include "acmeup/store.h"
 #include "engine_internal.h"
 
 #define AUTHZ_TIMEOUT_MS 120000
@@ -127,6 +128,11 @@ engine_prepare(struct issue_engine *e)
 		acmeup_err_clear();
 	}
 	rc = engine_account(e->acme, &e->cfg);
+	if (rc == 0 && !e->cfg.dry_run && store_account_url_write(
+	    e->cfg.state_dir, acme_account_url(e->acme)) != 0) {
+		log_warn("%s", acmeup_errmsg(ACMEUP_EINVAL)); /* dns-check only */
+		acmeup_err_clear();
+	}
 	if (rc == 0)
 		e->ready = 1;
 	return rc;

@@ -3,7 +3,8 @@
  * it.
  *
  * Input: one byte of options (bit 0: the name is a wildcard; bit 1: no CA
- * identity given; bit 2: the CA is "ca.test", else "pebble.test"), then
+ * identity given; bit 2: the CA is "ca.test", else "pebble.test"; bit 3:
+ * the account is unknown, else https://ca.test/acct/1), then
  * the answer as wire bytes. Besides memory errors it checks: the verdict
  * is 0 or ACMEUP_EDNS, a refusal says why; what is printed is printable
  * text and newlines; the verdict does not depend on the output stream; an
@@ -45,7 +46,7 @@ caa_count(const ldns_pkt *p)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *name, *ca;
+	const char *name, *ca, *acct;
 	ldns_pkt *p = NULL;
 	char *buf = NULL;
 	size_t len = 0;
@@ -56,12 +57,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	name = (data[0] & 1) ? "*.host.example.test" : "host.example.test";
 	ca = (data[0] & 2) ? NULL : (data[0] & 4) ? "ca.test" : "pebble.test";
+	acct = (data[0] & 8) ? NULL : "https://ca.test/acct/1";
 	if (ldns_wire2pkt(&p, data + 1, size - 1) != LDNS_STATUS_OK)
 		return 0;
 	out = open_memstream(&buf, &len);
 	if (out == NULL)
 		abort();
-	rc = dns_caa_judge(p, "example.test", name, ca, out);
+	rc = dns_caa_judge(p, "example.test", name, ca, acct, out);
 	if (rc != 0 && (rc != ACMEUP_EDNS || acmeup_errmsg(rc)[0] == '\0'))
 		abort();
 	if (rc != 0 && caa_count(p) == 0)
@@ -73,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	out = fopen("/dev/null", "w");
 	if (out == NULL)
 		abort();
-	again = dns_caa_judge(p, "example.test", name, ca, out);
+	again = dns_caa_judge(p, "example.test", name, ca, acct, out);
 	fclose(out);
 	acmeup_err_clear();
 	if (again != rc)

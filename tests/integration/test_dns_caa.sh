@@ -44,5 +44,20 @@ check "h2-$RUN_TAG.caa-other.$ZONE" 0
 grep -q "give --caa-identity to check yours" "$OUT" || fail "without --caa-identity: $(cat "$OUT")"
 ok "without --caa-identity a set naming some CA passes with a note"
 
+# RFC 8657 accounturi: not compared while the state directory knows no
+# account; after an issuance (which writes STATE/account.url) a set bound
+# to another account forbids.
+check "h-$RUN_TAG.caa-acct.$ZONE" 0 pebble.test
+grep -q "an accounturi applies; acmeup's account is not known here" "$OUT" || fail "caa-acct before: $(cat "$OUT")"
+run_acmeup issue "${ISSUE[@]}" -d "i-$RUN_TAG.$ZONE" --tsig-key "$TSIG_KEY" \
+	--state-dir "$TMP/state" --out "$TMP/out"
+[ "$RC" = 0 ] || { show_output issue; fail "issue exited $RC"; }
+acct=$(cat "$TMP/state/account.url")
+case $acct in "$(dirname "$ACME_DIR")/my-account/"*) ;; *) fail "account.url: '$acct'" ;; esac
+check "h2-$RUN_TAG.caa-acct.$ZONE" 1 pebble.test
+grep -q "PROBLEM   CAA at caa-acct.$ZONE forbids the issuance for h2-$RUN_TAG.caa-acct.$ZONE: issue \".*\": its accounturi names another account than acmeup's $acct (RFC 8657 3)" "$OUT" ||
+	fail "caa-acct after: $(cat "$OUT")"
+ok "accounturi: not compared without a known account; after an issuance (account.url $acct) another account's set forbids: exit 1"
+
 assert_no_challenge_records
 ok "no probe left in any zone"

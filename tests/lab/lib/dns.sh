@@ -109,6 +109,7 @@ write_zone_example() {
 			caa-ok	IN CAA	0 issuewild ";"
 			caa-crit	IN CAA	128 tbs "x"
 			caa-crit	IN CAA	0 issue "pebble.test"
+			caa-acct	IN CAA	0 issue "pebble.test; accounturi=https://127.53.0.1:14000/my-account/other"
 		EOF
 		for i in 1 2 3 4 5 6 7 8 9; do
 			printf 'host%d\tIN A\t10.0.0.%d\n' "$i" "$i"
