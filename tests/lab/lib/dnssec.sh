@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # DNSSEC in the lab (issue 16): a signed parent sec.test that unbound, the
 # CA's resolver, trusts (its KSK's DS is unbound's trust anchor), and two
-# signed children on ns1 (primary, signing every UPDATE: auto-dnssec
-# maintain with keys made here) and ns2 (secondary):
+# signed children on ns1 (primary, inline-signing every UPDATE into the
+# zone it serves: auto-dnssec maintain, inline-signing, keys made here) and
+# ns2 (secondary):
 #   good.sec.test   the parent's DS matches its KSK: validates
 #   bad.sec.test    the parent's DS is of another key: a broken chain, the
 #                   CA's resolver answers SERVFAIL for every name in it
@@ -50,11 +51,12 @@ write_zones_dnssec() {
 	dnssec_ds "$SEC_ZONE" >"$LAB/dnssec-anchor"
 }
 
-# dnssec_zone ZONE SECONDARY: ns1's zone statement, signed in place.
+# dnssec_zone ZONE SECONDARY: ns1's zone statement, inline-signed (the
+# serial served is the signed zone's, as with dnssec-policy).
 dnssec_zone() {
 	printf 'zone "%s" {\n\ttype primary;\n\tfile "%s/%s.db";\n' "$1" "$LAB/ns1" "$1"
 	printf '\tnotify explicit; also-notify { %s; }; notify-delay 0;\n' "$2"
-	printf '\tkey-directory "%s/dnssec";\n\tauto-dnssec maintain;\n' "$LAB/ns1"
+	printf '\tkey-directory "%s/dnssec";\n\tauto-dnssec maintain;\n\tinline-signing yes;\n' "$LAB/ns1"
 	printf '\tupdate-policy {\n\t\tgrant %s zonesub TXT;\n\t};\n};\n' "$KEY_NAME"
 }
 
