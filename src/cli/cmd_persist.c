@@ -29,6 +29,8 @@ struct persist_run {
 	struct dns_ctx *dns;
 	const char *issuer;   /* borrowed: --issuer or the directory's */
 	const char *account;  /* borrowed from acme */
+	char noted_issuer[256];   /* --remove of noted records: from the note, */
+	char noted_account[1024]; /* no CA asked (the account may be gone) */
 };
 
 static void
@@ -141,6 +143,61 @@ withdraw(struct persist_run *r, const char *name, const char *owner)
 	return rc;
 }
 
+/* The part of a noted value after "key=" up to ';', into buf. */
+static void
+noted_param(const char *value, const char *key, char *buf, size_t len)
+{
+	const char *p = strstr(value, key);
+	size_t n;
+
+	buf[0] = '\0';
+	if (p == NULL)
+		return;
+	p += strlen(key);
+	n = strcspn(p, ";");
+	if (n < len)
+		snprintf(buf, len, "%.*s", (int)n, p);
+}
+
+/* 1 when every name to remove has a noted record: then the note says
+ * which issuer and account, and the CA is not asked. */
+static int
+all_noted(const struct opts *o, char *const *names, size_t n)
+{
+	char *v = NULL;
+	size_t i;
+	int ok = o->persist_remove;
+
+	for (i = 0; ok && i < n; i++) {
+		ok = persist_tracked(o->state_dir, names[i], &v) == 0 && v != NULL;
+		free(v);
+		v = NULL;
+	}
+	acmeup_err_clear();
+	return ok;
+}
+
+/* The issuer and account of name's noted record, for withdraw(). */
+static int
+from_note(const struct opts *o, struct persist_run *r, const char *name)
+{
+	char *v = NULL;
+	int rc = persist_tracked(o->state_dir, name, &v);
+
+	if (rc == 0 && v == NULL)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "persist --remove %s: no record "
+		    "noted in %s/%s", name, o->state_dir, PERSIST_FILE);
+	if (rc == 0) {
+		noted_param(v, "", r->noted_issuer, sizeof(r->noted_issuer));
+		noted_param(v, "accounturi=", r->noted_account,
+		    sizeof(r->noted_account));
+		r->issuer = r->noted_issuer;
+		r->account = r->noted_account;
+	}
+	free(v);
+	return rc;
+}
+
 /* One name: its record published (or removed) and noted. */
 static int
 persist_one(const struct opts *o, struct persist_run *r, const char *name)
@@ -151,6 +208,8 @@ persist_one(const struct opts *o, struct persist_run *r, const char *name)
 	int rc;
 
 	rc = acme_persist_owner(name, &owner);
+	if (rc == 0 && o->persist_remove && r->acme == NULL)
+		rc = from_note(o, r, name);
 	if (rc == 0 && o->persist_remove)
 		rc = withdraw(r, name, owner);
 	else if (rc == 0)
@@ -185,12 +244,16 @@ persist_run(const struct opts *o)
 	if (o->n_args == 0)
 		return acmeup_fail(ACMEUP_EUSAGE, "persist: give the names "
 		    "(acmeup persist NAME...)");
-	if (o->server == NULL)
-		return acmeup_fail(ACMEUP_EUSAGE, "persist: give the ACME "
-		    "directory URL with --server");
 	for (i = 0; rc == 0 && i < o->n_args; i++)
 		rc = name_check(o->args[i], NAME_CERT, "persist", &norm[i]);
-	if (rc == 0)
+	/* --remove of noted records needs no CA nor account: they may be
+	 * gone (a deactivated account), the TSIG key does it. */
+	if (rc == 0 && all_noted(o, norm, o->n_args))
+		rc = lock_state(o->state_dir, 1, 30, &r.state_lock);
+	else if (rc == 0 && o->server == NULL)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "persist: give the ACME "
+		    "directory URL with --server");
+	else if (rc == 0)
 		rc = open_ca(o, &r);
 	if (rc == 0)
 		rc = dns_config_from_opts(o, &cfg);
@@ -204,22 +267,6 @@ persist_run(const struct opts *o)
 		free(norm[i]);
 	run_clear(&r);
 	return rc;
-}
-
-/* The part of a noted value after "key=" up to ';', into buf. */
-static void
-noted_param(const char *value, const char *key, char *buf, size_t len)
-{
-	const char *p = strstr(value, key);
-	size_t n;
-
-	buf[0] = '\0';
-	if (p == NULL)
-		return;
-	p += strlen(key);
-	n = strcspn(p, ";");
-	if (n < len)
-		snprintf(buf, len, "%.*s", (int)n, p);
 }
 
 int

@@ -170,13 +170,17 @@ grep -q "^$N  _validation-persist TXT" "$TMP/deact.err" && grep -q "persist NAME
 	{ show_output deact; fail "account deactivate does not list the persist records and how to remove them"; }
 ok "account deactivate lists the persist records and offers persist --remove"
 
-# --- remove -------------------------------------------------------------------------
-run_acmeup remove persist "$N" "$F" "$U" "*.$W" "$C" --remove "${CA[@]}" --state-dir "$A"
-[ "$RC" = 0 ] || { show_output remove; fail "persist --remove exited $RC"; }
+run_acmeup deactyes account deactivate "${NOKEY[@]}" --state-dir "$A" --yes
+[ "$RC" = 0 ] || { show_output deactyes; fail "account deactivate --yes exited $RC"; }
+
+# --- remove: the account is gone; the notes and the TSIG key suffice ---------------
+run_acmeup remove persist "$N" "$F" "$U" "*.$W" "$C" --remove --resolver "$RESOLVER" \
+	--tsig-key "$TSIG_KEY" --state-dir "$A"
+[ "$RC" = 0 ] || { show_output remove; fail "persist --remove (no CA, account deactivated) exited $RC"; }
 for o in "_validation-persist.$N" "_validation-persist.$F" "_validation-persist.$U" "_validation-persist.$W" "wiki-persist.$ACME_ZONE"; do
 	[ -z "$(txt "$o")" ] || fail "$o still holds $(txt "$o")"
 done
 ! grep -q "^$N	\|^$F	\|^\*\.$W	\|^$C	" "$A/persist" || fail "$A/persist still notes them: $(cat "$A/persist")"
-ok "persist --remove took the records away and the notes"
+ok "persist --remove, after the account's deactivation and without --server, took the records away and the notes"
 assert_no_challenge_records
 ok "nothing left in the zones"
