@@ -141,8 +141,9 @@ apex_ns(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
 {
 	ldns_pkt *r = NULL;
 	int rc = zi->nprimaries > 0 ? dns_query(&zi->primaries[0], zi->apex,
-	    LDNS_RR_TYPE_NS, 0, NULL, DELEG_QUERY_MS, 2, &r) :
-	    dns_resolver_query(&ctx->resolver, zi->apex, LDNS_RR_TYPE_NS, &r);
+	    LDNS_RR_TYPE_NS, 0, dns_ctx_query_key(ctx, zi->apex),
+	    DELEG_QUERY_MS, 2, &r) : dns_resolver_query(&ctx->resolver,
+	    zi->apex, LDNS_RR_TYPE_NS, &r);
 
 	if (rc == 0)
 		rc = ns_set_add(out, ldns_pkt_answer(r), zi->apex);
@@ -150,21 +151,24 @@ apex_ns(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
 	return rc;
 }
 
-/* One server of the zone asked for its SOA: NULL when authoritative, else
- * why not (static). */
+/* One server of the zone asked for its SOA (signed with qkey under
+ * --tsig-queries): NULL when authoritative, else why not (in buf). */
 static const char *
-lame_why(const struct dns_addr *a, const ldns_rdf *apex, char *buf,
-         size_t len)
+lame_why(const struct dns_addr *a, const ldns_rdf *apex,
+         const struct tsig_key *qkey, char *buf, size_t len)
 {
 	ldns_pkt *r = NULL;
 	unsigned rcode;
 	int rc;
 
-	rc = dns_query(a, apex, LDNS_RR_TYPE_SOA, 0, NULL, DELEG_QUERY_MS, 1,
+	rc = dns_query(a, apex, LDNS_RR_TYPE_SOA, 0, qkey, DELEG_QUERY_MS, 1,
 	               &r);
+	if (rc == ACMEUP_ETIMEOUT || rc == ACMEUP_EIO)
+		snprintf(buf, len, "no reply");
+	else if (rc != 0)
+		snprintf(buf, len, "%s", acmeup_errmsg(rc));
 	if (rc != 0) {
 		acmeup_err_clear();
-		snprintf(buf, len, "no reply");
 		return buf;
 	}
 	rcode = ldns_pkt_get_rcode(r);
@@ -182,7 +186,7 @@ lame_servers(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
              const struct ns_set *s, FILE *out, char *first, size_t flen)
 {
 	struct dns_addr *a = NULL;
-	char why[64], *t;
+	char why[160], *t;
 	size_t n = 0, i, k;
 	int lame = 0;
 
@@ -197,10 +201,11 @@ lame_servers(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
 		}
 		for (k = 0; k < n; k++) {
 			why[0] = '\0';
-			if (lame_why(&a[k], zi->apex, why, sizeof(why)) == NULL)
+			if (lame_why(&a[k], zi->apex, dns_ctx_query_key(ctx,
+			    zi->apex), why, sizeof(why)) == NULL)
 				continue;
-			text_printf(out, "  lame      %s (%s): %s for %s\n", t ? t :
-			    "?", a[k].text, why, zi->name);
+			text_printf(out, "  lame      %s (%s) for %s: %s\n", t ? t :
+			    "?", a[k].text, zi->name, why);
 			if (lame++ == 0)
 				snprintf(first, flen, "%s (%s): %s", t ? t : "?",
 				    a[k].text, why);

@@ -195,8 +195,11 @@ dns_dnssec_prepare(const struct dns_set *set, struct dns_zone *z)
 
 	if (set->ctx == NULL || z->dnskeys != NULL)
 		return 0; /* a journal's cleanup proves nothing */
+	/* signed with the zone's key under --tsig-queries, like every query
+	 * to its servers */
 	rc = dns_query(&z->primary, z->apex, LDNS_RR_TYPE_DNSKEY, DNS_Q_DO,
-	               NULL, DNSSEC_QUERY_MS, 2, &p);
+	               dns_ctx_query_key(set->ctx, z->apex), DNSSEC_QUERY_MS, 2,
+	               &p);
 	if (rc < 0)
 		return rc;
 	keys = answer_rrs(p, z->apex, LDNS_RR_TYPE_DNSKEY, 0);
