@@ -118,8 +118,8 @@ parent_ns(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
 	pz.name = parent;
 	rc = dns_zinfo_servers(ctx, &pz);
 	for (i = 0; rc == 0 && i < pz.nservers && out->n == 0; i++) {
-		if (dns_query(&pz.servers[i], zi->apex, LDNS_RR_TYPE_NS, 0, NULL,
-		    DELEG_QUERY_MS, 1, &r) != 0) {
+		if (dns_query(&pz.servers[i], zi->apex, LDNS_RR_TYPE_NS, 0,
+		    dns_ctx_query_key(ctx, pzone), DELEG_QUERY_MS, 1, &r) != 0) {
 			acmeup_err_clear();
 			continue;
 		}
