@@ -14,6 +14,7 @@
 
 struct acme_client;
 struct cert_spec;
+struct crypto_key;
 struct dns_config;
 struct dns_ctx;
 struct lock;
@@ -122,5 +123,12 @@ int issue_exit_code(const struct issue_job *jobs, size_t n);
 int engine_keys_start(struct dns_ctx *dns, const char *state_dir,
                       int sandbox);
 void engine_keys_stop(void);
+
+/* The account key of dir opened by the keys process when one runs (*out:
+ * its public key, for priv.h's JWS signing), as account_key_open_locked
+ * (lock NULL: account_key_open, no lock); type: enum crypto_key_type. */
+int engine_keys_account(const char *dir, int type, int type_given,
+                        int keep_exclusive, struct crypto_key **out,
+                        struct lock **lock);
 
 #endif

@@ -8,6 +8,7 @@
 #include "acmeup/acme.h"
 #include "acmeup/crypto.h"
 #include "acmeup/engine_acme.h"
+#include "acmeup/engine.h"
 #include "acmeup/error.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
@@ -27,6 +28,7 @@ static void
 run_clear(struct account_run *r)
 {
 	acme_client_free(r->acme);
+	engine_keys_stop(); /* before the key it borrows goes */
 	crypto_key_free(r->key);
 	lock_release(r->state_lock);
 }
@@ -41,13 +43,17 @@ start(const struct opts *o, struct account_run *r)
 		return acmeup_fail(ACMEUP_EUSAGE, "account: give the ACME "
 		    "directory URL with --server");
 	rc = acme_contacts_from_emails(o->emails, o->n_emails, &r->ct);
-	if (rc == 0)
+	/* The key in the keys process; a rollover makes and writes the new
+	 * key here, so it keeps the old one here too. */
+	if (rc == 0 && strcmp(o->args[0], "rollover") != 0)
+		rc = engine_keys_start(NULL, NULL, !o->no_sandbox);
+	if (rc == 0 && strcmp(o->args[0], "rollover") != 0)
+		rc = engine_keys_account(o->state_dir, o->account_key_type,
+		    o->account_key_type_set, strcmp(o->args[0], "deactivate")
+		    == 0, &r->key, &r->state_lock);
+	else if (rc == 0)
 		rc = account_key_open_locked(o->state_dir,
-		    (enum crypto_key_type)o->account_key_type,
-		    o->account_key_type_set &&
-		    strcmp(o->args[0], "rollover") != 0,
-		    strcmp(o->args[0], "rollover") == 0 ||
-		    strcmp(o->args[0], "deactivate") == 0, &r->key,
+		    (enum crypto_key_type)o->account_key_type, 0, 1, &r->key,
 		    &r->state_lock);
 	if (rc == 0)
 		rc = acme_client_open(o->server, o->ca_bundle, r->key,

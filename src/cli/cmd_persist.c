@@ -13,6 +13,7 @@
 #include "acmeup/acme_challenge.h"
 #include "acmeup/crypto.h"
 #include "acmeup/dns.h"
+#include "acmeup/engine.h"
 #include "acmeup/engine_acme.h"
 #include "acmeup/error.h"
 #include "acmeup/lock.h"
@@ -36,8 +37,9 @@ struct persist_run {
 static void
 run_clear(struct persist_run *r)
 {
-	dns_ctx_free(r->dns);
 	acme_client_free(r->acme);
+	engine_keys_stop(); /* before the keys it borrows go */
+	dns_ctx_free(r->dns);
 	crypto_key_free(r->key);
 	lock_release(r->state_lock);
 }
@@ -57,8 +59,7 @@ open_ca(const struct opts *o, struct persist_run *r)
 	req.contacts = ct.list;
 	req.n_contacts = ct.n;
 	if (rc == 0)
-		rc = account_key_open_locked(o->state_dir,
-		    (enum crypto_key_type)o->account_key_type,
+		rc = engine_keys_account(o->state_dir, o->account_key_type,
 		    o->account_key_type_set, 0, &r->key, &r->state_lock);
 	if (rc == 0)
 		rc = acme_client_open(o->server, o->ca_bundle, r->key,
@@ -248,6 +249,15 @@ persist_run(const struct opts *o)
 		rc = name_check(o->args[i], NAME_CERT, "persist", &norm[i]);
 	/* --remove of noted records needs no CA nor account: they may be
 	 * gone (a deactivated account), the TSIG key does it. */
+	if (rc == 0)
+		rc = dns_config_from_opts(o, &cfg);
+	if (rc == 0) {
+		rc = dns_ctx_new(&cfg, &r.dns);
+		dns_config_clear(&cfg);
+	}
+	/* the TSIG and account keys to the keys process, before the CA */
+	if (rc == 0)
+		rc = engine_keys_start(r.dns, NULL, !o->no_sandbox);
 	if (rc == 0 && all_noted(o, norm, o->n_args))
 		rc = lock_state(o->state_dir, 1, 30, &r.state_lock);
 	else if (rc == 0 && o->server == NULL)
@@ -255,12 +265,6 @@ persist_run(const struct opts *o)
 		    "directory URL with --server");
 	else if (rc == 0)
 		rc = open_ca(o, &r);
-	if (rc == 0)
-		rc = dns_config_from_opts(o, &cfg);
-	if (rc == 0) {
-		rc = dns_ctx_new(&cfg, &r.dns);
-		dns_config_clear(&cfg);
-	}
 	for (i = 0; rc == 0 && i < o->n_args; i++)
 		rc = persist_one(o, &r, norm[i]);
 	for (i = 0; i < o->n_args; i++)

@@ -7,6 +7,7 @@
 #include "acmeup/account_key.h"
 #include "acmeup/acme.h"
 #include "acmeup/crypto.h"
+#include "acmeup/engine.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
@@ -70,9 +71,12 @@ load_account_key(const struct opts *o, struct crypto_key **out)
 		    "or sign with the certificate's key (--cert-key FILE)",
 		    path);
 	}
+	/* in the keys process, which signs the JWS */
 	if (rc == 0)
-		rc = account_key_open(o->state_dir, CRYPTO_KEY_P256, 0, out,
-		    NULL);
+		rc = engine_keys_start(NULL, NULL, !o->no_sandbox);
+	if (rc == 0)
+		rc = engine_keys_account(o->state_dir, CRYPTO_KEY_P256, 0, 0,
+		    out, NULL);
 	return rc;
 }
 
@@ -141,6 +145,7 @@ revoke_run(const struct opts *o)
 		    o->cert_key != NULL ? "certificate's key" : "account key");
 	free(cert);
 	free(der);
+	engine_keys_stop(); /* before the key it borrows goes */
 	crypto_key_free(key);
 	return rc;
 }

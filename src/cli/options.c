@@ -240,7 +240,8 @@ const struct opt_def opt_table[] = {
 	{ "quiet", 'q', ARG_FLAG, CMD_ALL, 0, O(quiet), 0, 0, 0, 0, NULL, NULL,
 	  G_GENERAL, NULL, "errors only (for cron): no progress or warning\n"
 	  "line on stderr; failures are still said" },
-	{ "no-sandbox", 0, ARG_FLAG, CERTS | CMD_CLEANUP | CMD_DNS_CHECK, 0,
+	{ "no-sandbox", 0, ARG_FLAG, CERTS | CMD_CLEANUP | CMD_DNS_CHECK |
+	  CMD_ACCOUNT | CMD_REVOKE | CMD_PERSIST, 0,
 	  O(no_sandbox), 0, 0, 0, 0, NULL,
 	  NULL, G_GENERAL, NULL, "debugging only (valgrind, strace): no seccomp\n"
 	  "filter, and the keys process stays root; the\nkeys stay in it" },

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "acmeup/account_key.h"
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/log.h"
@@ -68,4 +69,16 @@ void
 engine_keys_stop(void)
 {
 	priv_keys_stop();
+}
+
+int
+engine_keys_account(const char *dir, int type, int type_given,
+                    int keep_exclusive, struct crypto_key **out,
+                    struct lock **lock)
+{
+	if (lock == NULL)
+		return priv_account_open(dir, (enum crypto_key_type)type,
+		                         type_given, out);
+	return account_key_open_locked_by(dir, (enum crypto_key_type)type,
+	    type_given, keep_exclusive, priv_account_open, out, lock);
 }

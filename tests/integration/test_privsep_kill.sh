@@ -12,7 +12,8 @@
 #     that key (the journal names it) and the record goes, and (strace,
 #     where installed) no process but the keys process opened the file.
 #  4. the same with `acmeup cleanup` as the next run; dns-check holds its
-#     TSIG key in a keys process too.
+#     TSIG key in a keys process too;
+#  5. account show and revoke: only their keys process opens account.key.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -110,19 +111,22 @@ traced() {
 		</dev/null || RC=$?
 }
 
-# only_keys_opened TAG FILE: strace of TAG shows FILE opened, by a process
-# other than the first (main) one.
+# only_keys_opened TAG FILE [WHAT]: strace of TAG shows FILE opened (as a
+# path, or, for a file under a directory descriptor, by its last
+# component), by a process other than the first (main) one.
 only_keys_opened() {
-	local main openers
+	local main openers what="the journal's key file"
+	[ -z "${3:-}" ] || what=$3
 	if [ ! -f "$TMP/$1.strace" ]; then
 		ok "(strace not installed: who opened the key file is not checked)"
 		return
 	fi
 	main=$(awk '{ print $1; exit }' "$TMP/$1.strace")
-	openers=$(grep -F "$2" "$TMP/$1.strace" | awk '{ print $1 }' | sort -u)
+	openers=$(grep -F -e "$2" -e "\"$(basename "$2")\"" "$TMP/$1.strace" |
+		awk '{ print $1 }' | sort -u)
 	[ -n "$openers" ] || fail "$1: strace saw no open of $2"
 	grep -qx "$main" <<<"$openers" && fail "$1: the main process ($main) opened $2"
-	ok "$1: strace: only the keys process ($openers) opened the journal's key file, not the main one ($main)"
+	ok "$1: strace: only the keys process ($openers) opened $what, not the main one ($main)"
 }
 
 mkdir -m 0700 "$TMP/jkey"
@@ -160,3 +164,13 @@ run_acmeup check dns-check "n$RANDOM$RANDOM.$ZONE" --resolver "$RESOLVER" \
 grep -q "privsep: keys process [0-9]* holds the keys; this process [0-9]* none" "$TMP/check.err" ||
 	{ show_output check; fail "dns-check: no keys process"; }
 ok "dns-check: its TSIG key is in a keys process (exit 0)"
+
+# --- 5. account and revoke: the account key only in the keys process -------
+CAOPTS=(--server "$ACME_DIR" --ca-bundle "$ACME_CA_BUNDLE")
+traced acct account show "${CAOPTS[@]}" --state-dir "$TMP/dead"
+[ "$RC" = 0 ] || { show_output acct; fail "account show: exited $RC"; }
+only_keys_opened acct "$TMP/dead/account.key" account.key
+traced revoke revoke "${CAOPTS[@]}" --state-dir "$TMP/dead" --cert "$TMP/dead-out/$NAME4/cert.pem"
+[ "$RC" = 0 ] || { show_output revoke; fail "revoke: exited $RC"; }
+only_keys_opened revoke "$TMP/dead/account.key" account.key
+ok "account show and revoke: exit 0, the account key opened by the keys process alone"
