@@ -476,7 +476,8 @@ stage_all(const struct cdir *d, const struct cert_files *f,
 }
 
 /* Copy the live file name of d to a new file name in pfd (the fresh
- * previous, kept names it) with its permissions, synced. */
+ * previous, kept names it) with its permissions and, as root, its owner
+ * and group (key-owner, key-group), synced. */
 static int
 copy_file(const struct cdir *d, int pfd, const char *name, const char *kept)
 {
@@ -498,7 +499,8 @@ copy_file(const struct cdir *d, int pfd, const char *name, const char *kept)
 	}
 	out = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
-	if (out < 0 || fchmod(out, st.st_mode & 07777) != 0)
+	if (out < 0 || (geteuid() == 0 && fchown(out, st.st_uid, st.st_gid) !=
+	    0) || fchmod(out, st.st_mode & 07777) != 0)
 		goto fail;
 	for (;;) {
 		n = read(in, buf, sizeof(buf));
