@@ -68,6 +68,10 @@ size_t tsig_vars_encode(const struct tsig_key *key, const struct tsig_vars *vars
 int tsig_reply_rr(const struct tsig_key *key, const uint8_t *msg, size_t len,
                   size_t *off, struct tsig_rr *rr, struct tsig_result *r);
 
+/* RFC 8945 5.2.3: TSIG_EBADTIME unless rr was signed within its fudge of
+ * our clock (r->our_time), else 0. */
+int tsig_time_check(const struct tsig_rr *rr, const struct tsig_result *r);
+
 /* RFC 8945 4.2: the TSIG RR at msg[off..len), bounded by tsig_msg_walk(),
  * into rr, field by field. */
 int tsig_rr_parse(const uint8_t *msg, size_t len, size_t off,

@@ -130,11 +130,8 @@ tsig_mic_verify(const struct tsig_key *key, const struct tsig_key *in_key,
 				*layout = TSIG_PRIOR_BARE;
 		}
 	}
-	if (rc != 0)
-		goto out;
-	if (r.our_time > rr.vars.time_signed + rr.vars.fudge ||
-	    rr.vars.time_signed > r.our_time + rr.vars.fudge)
-		rc = TSIG_EBADTIME;
+	if (rc == 0)
+		rc = tsig_time_check(&rr, &r);
 out:
 	if (res != NULL)
 		*res = r;

@@ -266,6 +266,15 @@ check_mac(const struct tsig_key *key, const uint8_t *msg, size_t tsig_off,
 }
 
 int
+tsig_time_check(const struct tsig_rr *rr, const struct tsig_result *r)
+{
+	if (r->our_time > rr->vars.time_signed + rr->vars.fudge ||
+	    rr->vars.time_signed > r->our_time + rr->vars.fudge)
+		return TSIG_EBADTIME;
+	return 0;
+}
+
+int
 tsig_reply_rr(const struct tsig_key *key, const uint8_t *msg, size_t len,
               size_t *off, struct tsig_rr *rr, struct tsig_result *r)
 {
@@ -316,12 +325,8 @@ tsig_verify(const struct tsig_key *key, const uint8_t *msg, size_t len,
 		goto out;
 	}
 	rc = check_mac(key, msg, off, ctx, &rr);
-	if (rc != 0)
-		goto out;
-	/* RFC 8945 5.2.3: time signed within fudge of our clock */
-	if (r.our_time > rr.vars.time_signed + rr.vars.fudge ||
-	    rr.vars.time_signed > r.our_time + rr.vars.fudge)
-		rc = TSIG_EBADTIME;
+	if (rc == 0)
+		rc = tsig_time_check(&rr, &r);
 out:
 	if (res != NULL)
 		*res = r;

@@ -8,24 +8,26 @@
 # host/acmeup.gss.test at *.acmeup.gss.test (GSS_HOST);
 # host/outsider.other.test has a keytab but no rights in the zone.
 
-# krb5_conf: the client configuration (KRB5_CONFIG) of the lab and its tests.
+# krb5_conf [REALM KDC ZONE]: a client configuration (KRB5_CONFIG): the
+# lab's (GSS_REALM, KDC_IP, GSS_ZONE) by default, or samba.sh's.
 krb5_conf() {
+	local realm=${1:-$GSS_REALM} kdc=${2:-$KDC_IP} zone=${3:-$GSS_ZONE}
 	cat <<-EOF
 		# Written by tests/lab/lab.
 		[libdefaults]
-		 default_realm = $GSS_REALM
+		 default_realm = $realm
 		 dns_lookup_kdc = false
 		 dns_lookup_realm = false
 		 dns_canonicalize_hostname = false
 		 rdns = false
 		 udp_preference_limit = 1
 		[realms]
-		 $GSS_REALM = {
-		  kdc = $KDC_IP
+		 $realm = {
+		  kdc = $kdc
 		 }
 		[domain_realm]
-		 .$GSS_ZONE = $GSS_REALM
-		 $GSS_ZONE = $GSS_REALM
+		 .$zone = $realm
+		 $zone = $realm
 	EOF
 }
 

@@ -14,23 +14,7 @@
 
 # samba_krb5_conf: the client configuration (KRB5_CONFIG) for AD_REALM.
 samba_krb5_conf() {
-	cat <<-EOF
-		# Written by tests/lab/lab samba-up.
-		[libdefaults]
-		 default_realm = $AD_REALM
-		 dns_lookup_kdc = false
-		 dns_lookup_realm = false
-		 dns_canonicalize_hostname = false
-		 rdns = false
-		 udp_preference_limit = 1
-		[realms]
-		 $AD_REALM = {
-		  kdc = $SAMBA_IP
-		 }
-		[domain_realm]
-		 .$AD_ZONE = $AD_REALM
-		 $AD_ZONE = $AD_REALM
-	EOF
+	krb5_conf "$AD_REALM" "$SAMBA_IP" "$AD_ZONE"
 }
 
 # samba_opts DIR: the provision's --option arguments: only our address, all
