@@ -166,7 +166,7 @@ check_args(const struct opts *o)
 		return acmeup_fail(ACMEUP_EUSAGE, "account update: give the "
 		    "new contacts with --email (repeatable)");
 	if (strcmp(o->args[0], "deactivate") == 0 && !o->yes &&
-	    persist_list(o->state_dir, stderr) > 0)
+	    persist_list(o->state_dir, NULL, stderr) > 0)
 		return acmeup_fail(ACMEUP_EUSAGE, "account deactivate cannot "
 		    "be undone: add --yes to confirm (the dns-persist-01 "
 		    "records listed above name this account: `acmeup persist "

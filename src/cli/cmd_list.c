@@ -159,7 +159,9 @@ int
 list_run(const struct opts *o)
 {
 	struct certspec_list specs = { NULL, 0 };
-	struct report rep = { NULL, 0, 0 };
+	struct report rep = { NULL, 0, 0, NULL, NULL };
+	struct persist_recs recs = { NULL, 0, 0 };
+	char *acct = NULL;
 	long long now = (long long)time(NULL);
 	size_t i;
 	int rc;
@@ -174,13 +176,22 @@ list_run(const struct opts *o)
 		    ACMEUP_DEFAULT_CONFIG);
 	for (i = 0; rc == 0 && i < specs.n; i++)
 		rc = list_one(&rep, &specs.specs[i], now);
+	if (o->state_dir != NULL) {
+		store_account_url_read(o->state_dir, &acct);
+		rep.account = acct;
+		if (o->json && persist_records(o->state_dir, &recs) == 0)
+			rep.persist = &recs;
+		acmeup_err_clear(); /* the table stands without them */
+	}
 	if (rc == 0 && o->json)
 		rc = report_print_json(&rep, "list", stdout);
 	else if (rc == 0 && specs.n > 0)
 		print_table(&rep, now);
 	if (rc == 0 && !o->json && o->state_dir != NULL &&
-	    persist_list(o->state_dir, stdout) < 0)
+	    persist_list(o->state_dir, acct, stdout) < 0)
 		acmeup_err_clear(); /* the table stands without them */
+	persist_records_clear(&recs);
+	free(acct);
 	report_clear(&rep);
 	certspec_free(&specs);
 	return rc;

@@ -133,7 +133,7 @@ run(int argc, char **argv, struct opts *o)
 {
 	const struct command *cmd = NULL;
 	struct config *cfg = NULL;
-	struct report rep = { NULL, 0, 0 };
+	struct report rep = { NULL, 0, 0, NULL, NULL };
 	struct timespec t0;
 	int rc;
 

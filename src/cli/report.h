@@ -49,10 +49,14 @@ struct report_cert {
 	size_t n_cert_names;
 };
 
+struct persist_recs;
+
 struct report {
 	struct report_cert *certs;
 	size_t n;
 	int dry_run;             /* issue/renew --dry-run: nothing stored */
+	const struct persist_recs *persist; /* list: STATE/persist, or NULL */
+	const char *account;     /* list: STATE/account.url, or NULL */
 };
 
 /* A new entry for spec (name, domains and directory copied; the outcome

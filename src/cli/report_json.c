@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "acmeup/error.h"
+#include "acmeup/persist_track.h"
 #include "report.h"
 
 /* One output and where it stands: the indent of the open object or array,
@@ -159,6 +160,27 @@ cert(struct jw *w, const struct report_cert *c)
 	close_(w, '}');
 }
 
+/* list: the noted dns-persist-01 records, each with whether it names the
+ * account of the last run (null when that is not known). */
+static void
+persist_recs(struct jw *w, const struct report *r)
+{
+	size_t i;
+
+	open_(w, "persist", '[');
+	for (i = 0; i < r->persist->n; i++) {
+		open_(w, NULL, '{');
+		str(w, "name", r->persist->v[i].name);
+		str(w, "value", r->persist->v[i].value);
+		next(w, "this_account");
+		fputs(r->account == NULL ? "null" : persist_value_account_is(
+		    r->persist->v[i].value, r->account) ? "true" : "false",
+		    w->out);
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
 int
 report_print_json(const struct report *r, const char *command, FILE *out)
 {
@@ -175,6 +197,8 @@ report_print_json(const struct report *r, const char *command, FILE *out)
 	for (i = 0; i < r->n; i++)
 		cert(&w, &r->certs[i]);
 	close_(&w, ']');
+	if (r->persist != NULL)
+		persist_recs(&w, r);
 	open_(&w, "summary", '{');
 	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
 		next(&w, report_action_name(acts[i]));

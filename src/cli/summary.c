@@ -92,7 +92,7 @@ int
 issue_summary(const struct opts *o, const char *command,
               struct issue_job *jobs, size_t n)
 {
-	struct report rep = { NULL, 0, o->dry_run };
+	struct report rep = { NULL, 0, o->dry_run, NULL, NULL };
 	size_t i, cnt[4] = { 0 }, hooks = 0;
 	int rc = 0;
 

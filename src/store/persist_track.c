@@ -109,15 +109,19 @@ persist_tracked(const char *state_dir, const char *name, char **value)
 	return 0;
 }
 
-int
-persist_list(const char *state_dir, FILE *out)
+/* Each noted line of state_dir's file, name and value, to fn; the path
+ * into path. Returns how many, or < 0. */
+static int
+persist_each(const char *state_dir, char *path, size_t plen,
+             void (*fn)(const char *name, int nlen, const char *value,
+                        int vlen, void *arg), void *arg)
 {
-	char path[4096], *text = NULL;
+	char *text = NULL;
 	const char *p, *nl, *tab;
-	int rc, n, head = 0;
+	int rc, n = 0;
 
-	n = snprintf(path, sizeof(path), "%s/%s", state_dir, PERSIST_FILE);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	rc = snprintf(path, plen, "%s/%s", state_dir, PERSIST_FILE);
+	if (rc < 0 || (size_t)rc >= plen)
 		return 0;
 	rc = track_read(path, &text);
 	if (rc != 0 || strncmp(text, TRACK_HEAD, strlen(TRACK_HEAD)) != 0) {
@@ -132,14 +136,114 @@ persist_list(const char *state_dir, FILE *out)
 		tab = memchr(p, '\t', (size_t)(nl - p));
 		if (tab == NULL)
 			continue;
-		if (head == 0)
-			fputc('\n', out);
-		if (head++ == 0)
-			text_printf(out, "dns-persist-01 records (%s; dns-check "
-			    "NAME: still served and matching?)\n", path);
-		text_printf(out, "%.*s  _validation-persist TXT \"%.*s\"\n",
-		    (int)(tab - p), p, (int)(nl - tab - 1), tab + 1);
+		fn(p, (int)(tab - p), tab + 1, (int)(nl - tab - 1), arg);
+		n++;
 	}
 	free(text);
-	return head;
+	return n;
+}
+
+struct list_arg {
+	FILE *out;
+	const char *path;
+	const char *account;
+	int shown;
+};
+
+int
+persist_value_account_is(const char *value, const char *account)
+{
+	const char *a = strstr(value, "accounturi="), *end;
+
+	if (a == NULL || account == NULL)
+		return 0;
+	a += 11;
+	end = a + strcspn(a, ";");
+	while (end > a && end[-1] == ' ')
+		end--;
+	return (size_t)(end - a) == strlen(account) &&
+	    strncmp(a, account, (size_t)(end - a)) == 0;
+}
+
+/* One noted record as a line of `acmeup list`. */
+static void
+list_line(const char *name, int nlen, const char *value, int vlen, void *a)
+{
+	struct list_arg *l = a;
+	char v[2048];
+	int mine;
+
+	snprintf(v, sizeof(v), "%.*s", vlen, value);
+	mine = persist_value_account_is(v, l->account);
+	if (l->shown++ == 0)
+		text_printf(l->out, "\ndns-persist-01 records (%s; dns-check "
+		    "NAME: still served and matching?)\n", l->path);
+	text_printf(l->out, "%.*s  _validation-persist TXT \"%.*s\"%s\n", nlen,
+	    name, vlen, value, l->account == NULL ? "" : mine ?
+	    "  (this account)" : "  (ANOTHER account)");
+}
+
+int
+persist_list(const char *state_dir, const char *account, FILE *out)
+{
+	char path[4096];
+	struct list_arg l = { out, path, account, 0 };
+
+	return persist_each(state_dir, path, sizeof(path), list_line, &l);
+}
+
+/* One noted record into the growing array. */
+static void
+rec_add(const char *name, int nlen, const char *value, int vlen, void *a)
+{
+	struct persist_recs *r = a;
+	struct persist_rec *grown;
+
+	if (r->failed || r->n == PERSIST_RECS_MAX)
+		return;
+	grown = realloc(r->v, (r->n + 1) * sizeof(*r->v));
+	if (grown == NULL) {
+		r->failed = 1;
+		return;
+	}
+	r->v = grown;
+	r->v[r->n].name = strndup(name, (size_t)nlen);
+	r->v[r->n].value = strndup(value, (size_t)vlen);
+	if (r->v[r->n].name == NULL || r->v[r->n].value == NULL) {
+		free(r->v[r->n].name);
+		free(r->v[r->n].value);
+		r->failed = 1;
+		return;
+	}
+	r->n++;
+}
+
+int
+persist_records(const char *state_dir, struct persist_recs *out)
+{
+	char path[4096];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = persist_each(state_dir, path, sizeof(path), rec_add, out);
+	if (rc >= 0 && out->failed)
+		rc = ACMEUP_ENOMEM;
+	if (rc < 0)
+		persist_records_clear(out);
+	return rc < 0 ? rc : 0;
+}
+
+void
+persist_records_clear(struct persist_recs *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].name);
+		free(r->v[i].value);
+	}
+	free(r->v);
+	memset(r, 0, sizeof(*r));
 }

@@ -74,9 +74,16 @@ ok "challenge dns-persist-01 alone issues with no TSIG key at all"
 
 run_acmeup list list -d "$N" --state-dir "$A" --out "$TMP/out"
 [ "$RC" = 0 ] || { show_output list; fail "list exited $RC"; }
-grep -q "^$N  _validation-persist TXT \"$ISS; accounturi=$URL\"" "$TMP/list.out" ||
-	{ show_output list; fail "list does not show the persist record of $N"; }
-ok "list shows the persist record"
+grep -q "^$N  _validation-persist TXT \"$ISS; accounturi=$URL\"  (this account)$" "$TMP/list.out" ||
+	{ show_output list; fail "list does not show the persist record of $N as this account's"; }
+run_acmeup listj list -d "$N" --state-dir "$A" --out "$TMP/out" --json
+[ "$RC" = 0 ] || { show_output listj; fail "list --json exited $RC"; }
+python3 - "$TMP/listj.out" "$N" "$ISS; accounturi=$URL" <<'PY' || { show_output listj; fail "list --json: the persist record"; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if {"name": sys.argv[2], "value": sys.argv[3], "this_account": True} in r["persist"] else 1)
+PY
+ok "list shows the persist record, as this account's (text and --json)"
 
 # --- first issuance publishes (--persist-publish), the second writes nothing ----
 F=f$RANDOM$RANDOM.$ZONE

@@ -78,7 +78,20 @@ add_replace_remove(void **state)
 	assert_int_equal(persist_track(dir, "a.test", NULL), 0);
 	noted("a.test", NULL);
 	noted("*.b.test", "ca.test; accounturi=u1; policy=wildcard");
-	assert_int_equal(persist_list(dir, stderr), 1);
+	assert_int_equal(persist_list(dir, "u1", stderr), 1);
+	/* for list --json: the records, and whose account they name */
+	{
+		struct persist_recs r;
+
+		assert_int_equal(persist_records(dir, &r), 0);
+		assert_int_equal(r.n, 1);
+		assert_string_equal(r.v[0].name, "*.b.test");
+		assert_true(persist_value_account_is(r.v[0].value, "u1"));
+		assert_false(persist_value_account_is(r.v[0].value, "u"));
+		assert_false(persist_value_account_is(r.v[0].value, "u1;"));
+		assert_false(persist_value_account_is(r.v[0].value, NULL));
+		persist_records_clear(&r);
+	}
 }
 
 /* A foreign head: nothing taken; junk lines dropped on the next write. */
@@ -88,7 +101,7 @@ hostile_file(void **state)
 	(void)state;
 	write_file("not-ours 1\na.test\tx\n");
 	noted("a.test", NULL);
-	assert_int_equal(persist_list(dir, stderr), 0);
+	assert_int_equal(persist_list(dir, NULL, stderr), 0);
 	write_file("acmeup-persist 1\njunk without a tab\na.test\tv1\n"
 	    "a.test.evil\tv2\n\tempty name\nc.test\tv3");
 	noted("a.test", "v1");
