@@ -78,36 +78,6 @@ persist_track(const char *state_dir, const char *name, const char *value)
 	return rc;
 }
 
-int
-persist_tracked(const char *state_dir, const char *name, char **value)
-{
-	char path[4096], *text = NULL;
-	const char *p, *nl;
-	size_t len;
-	int rc, n;
-
-	*value = NULL;
-	n = snprintf(path, sizeof(path), "%s/%s", state_dir, PERSIST_FILE);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return 0;
-	rc = track_read(path, &text);
-	if (rc != 0 || strncmp(text, TRACK_HEAD, strlen(TRACK_HEAD)) != 0) {
-		free(text);
-		return rc;
-	}
-	for (p = text + strlen(TRACK_HEAD); *p != '\0' && *value == NULL;
-	    p = *nl != '\0' ? nl + 1 : nl) {
-		nl = strchr(p, '\n');
-		if (nl == NULL)
-			nl = p + strlen(p);
-		len = (size_t)(nl - p);
-		if (line_of(p, len, name))
-			*value = strndup(p + strlen(name) + 1,
-			    len - strlen(name) - 1);
-	}
-	free(text);
-	return 0;
-}
 
 /* Each noted line of state_dir's file, name and value, to fn; the path
  * into path. Returns how many, or < 0. */
@@ -141,6 +111,38 @@ persist_each(const char *state_dir, char *path, size_t plen,
 	}
 	free(text);
 	return n;
+}
+
+struct find_arg {
+	const char *name;
+	char *value;
+	int failed;
+};
+
+/* The value of the line for a->name (the first), copied. */
+static void
+find_line(const char *name, int nlen, const char *value, int vlen, void *a)
+{
+	struct find_arg *f = a;
+
+	if (f->value != NULL || f->failed || (size_t)nlen != strlen(f->name) ||
+	    strncmp(name, f->name, (size_t)nlen) != 0 || vlen <= 0)
+		return;
+	f->value = strndup(value, (size_t)vlen);
+	f->failed = f->value == NULL;
+}
+
+int
+persist_tracked(const char *state_dir, const char *name, char **value)
+{
+	struct find_arg f = { name, NULL, 0 };
+	char path[4096];
+	int rc = persist_each(state_dir, path, sizeof(path), find_line, &f);
+
+	*value = f.value;
+	if (rc >= 0 && f.failed)
+		rc = ACMEUP_ENOMEM;
+	return rc < 0 ? rc : 0;
 }
 
 struct list_arg {
