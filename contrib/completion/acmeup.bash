@@ -30,14 +30,14 @@ _acmeup_table() {
 }
 
 _acmeup_commands="issue renew list config-check account revoke dns-check persist
-	cleanup help"
+	forget cleanup help"
 
 # The options of one command; with none (or an unknown one), those every
 # command takes and --version.
 _acmeup_command_opts() {
 	local known=0
 	case $1 in
-	issue | renew | list | account | revoke | dns-check | cleanup | config-check | persist) known=1 ;;
+	issue | renew | list | account | revoke | dns-check | cleanup | config-check | persist | forget) known=1 ;;
 	esac
 	_acmeup_table | awk -F '\t' -v c="$1" -v known="$known" '
 		$1 !~ /^--/ { next }

@@ -122,6 +122,10 @@ int store_cert_record_write(const char *state_dir,
 int store_cert_records_load(const char *state_dir,
                             struct store_cert_record **out, size_t *n);
 void store_cert_record_clear(struct store_cert_record *r);
+
+/* `acmeup forget NAME`: remove STATE/certs/NAME.rec (and nothing else);
+ * ACMEUP_EUSAGE naming it when there is none. */
+int store_cert_record_remove(const char *state_dir, const char *name);
 void store_cert_records_free(struct store_cert_record *v, size_t n);
 
 /* STATE/account.url (account_url.c): the account URL the last run used.

@@ -117,6 +117,11 @@ static const struct {
 "TSIG-signed UPDATE following CNAMEs, proved on every authoritative\n"
 "server, and noted in --state-dir/persist. --remove takes this account's\n"
 "records away again. Issuance uses them with challenge dns-persist-01.\n" },
+	{ "forget",
+"usage: acmeup forget NAME... [--state-dir DIR]\n",
+"Forget certificates remembered from issue -d (--state-dir/certs/NAME.rec):\n"
+"list and renew no longer take them. Their files under --out stay. A cert\n"
+"block of the configuration is not touched (remove it from the file).\n" },
 	{ "list",
 "usage: acmeup list [CERT...] [--json]\n",
 "Each certificate of the configuration (or of -d): its names, whether\n"

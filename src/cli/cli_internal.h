@@ -27,6 +27,7 @@ int account_run(const struct opts *o);
 int dns_check_run(const struct opts *o); /* cmd_dns_check.c */
 int cleanup_run(const struct opts *o);   /* cmd_cleanup.c */
 int persist_run(const struct opts *o);   /* cmd_persist.c: dns-persist-01 */
+int forget_run(const struct opts *o);    /* cmd_forget.c: drop a record */
 /* dns-check's lines for name's dns-persist-01 records: what is served at
  * _validation-persist.NAME and whether it matches the account and CA
  * noted in STATE/persist, and why not (cmd_persist.c). */

@@ -37,6 +37,7 @@ static const struct command {
 	{ "list", list_run, 0 },
 	{ "config-check", config_check_run, 0 },
 	{ "persist", persist_run, 1 },
+	{ "forget", forget_run, 0 },
 };
 
 static const struct command *

@@ -124,7 +124,8 @@ const struct opt_def opt_table[] = {
 	  O(account_key_type), O(account_key_type_set), 0, 0, 0, NULL, NULL,
 	  G_CA, "T", "key type of a new account key (choices of\n--key-type); "
 	  "account rollover: the new key's" },
-	{ "state-dir", 0, ARG_STR, CA | CMD_LIST | CMD_DNS_CHECK | CMD_CLEANUP,
+	{ "state-dir", 0, ARG_STR, CA | CMD_LIST | CMD_DNS_CHECK | CMD_CLEANUP |
+	  CMD_FORGET,
 	  IN_GLOBAL, O(state_dir), 0, 0, 0, 0, NULL, NULL, G_CA, "DIR",
 	  "account key and state (default /var/lib/acmeup)" },
 	{ "service-user", 0, ARG_STR, CA | CMD_LIST | CMD_DNS_CHECK |
@@ -515,7 +516,7 @@ opt_command_bit(const char *command)
 		{ "list", CMD_LIST }, { "account", CMD_ACCOUNT },
 		{ "revoke", CMD_REVOKE }, { "dns-check", CMD_DNS_CHECK },
 		{ "cleanup", CMD_CLEANUP }, { "config-check", CMD_CONFIG_CHECK },
-		{ "persist", CMD_PERSIST },
+		{ "persist", CMD_PERSIST }, { "forget", CMD_FORGET },
 	};
 	size_t i;
 
@@ -591,7 +592,7 @@ opt_list(void)
 {
 	static const char *const names[] = { "issue", "renew", "list",
 	    "account", "revoke", "dns-check", "cleanup", "config-check",
-	    "persist" };
+	    "persist", "forget" };
 	size_t i, k;
 
 	for (i = 0; i < opt_count; i++) {

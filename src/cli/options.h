@@ -40,7 +40,8 @@ enum opt_arg {
 #define CMD_CLEANUP 0x40u
 #define CMD_CONFIG_CHECK 0x80u
 #define CMD_PERSIST 0x100u
-#define CMD_ALL 0x1ffu
+#define CMD_FORGET 0x200u
+#define CMD_ALL 0x3ffu
 
 struct opt_def {
 	const char *name;     /* --name, and the setting's name in the file */

@@ -117,6 +117,31 @@ store_cert_record_write(const char *state_dir,
 	return rc;
 }
 
+int
+store_cert_record_remove(const char *state_dir, const char *name)
+{
+	char file[300];
+	int fd = -1, rc, n;
+
+	n = snprintf(file, sizeof(file), "%s" REC_SUFFIX, name);
+	if (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0' ||
+	    n < 0 || (size_t)n >= sizeof(file))
+		return acmeup_fail(ACMEUP_EUSAGE, "forget: '%s' is no "
+		    "certificate name", name);
+	rc = open_dir(state_dir, 0, &fd);
+	if (rc == 0 && unlinkat(fd, file, 0) != 0)
+		rc = errno == ENOENT ? acmeup_fail(ACMEUP_EUSAGE, "forget: no "
+		    "remembered certificate %s (%s/" REC_DIR "/%s)", name,
+		    state_dir, file) : acmeup_fail(ACMEUP_EIO, "forget: %s/"
+		    REC_DIR "/%s: %s", state_dir, file, strerror(errno));
+	if (rc == 0 && fsync(fd) != 0)
+		rc = acmeup_fail(ACMEUP_EIO, "forget: %s/" REC_DIR ": %s",
+		    state_dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 void
 store_cert_record_clear(struct store_cert_record *r)
 {

@@ -88,7 +88,7 @@ expect_lacks() {
 }
 
 # 1. Commands and subcommands.
-expect "acmeup " "account cleanup config-check dns-check help issue list persist renew revoke"
+expect "acmeup " "account cleanup config-check dns-check forget help issue list persist renew revoke"
 expect "acmeup re" "renew revoke"
 expect "acmeup account " "deactivate register rollover show update"
 expect "acmeup account sh" "show"

@@ -76,3 +76,20 @@ run_acmeup list3 list -c "$CONF" --json
 grep -q "link.rec is a symbolic link" "$TMP/list3.err" || { show_output list3; fail "no warning for the link"; }
 grep -q "x.rec: not a certificate record" "$TMP/list3.err" || { show_output list3; fail "no warning for garbage"; }
 ok "a symbolic link and a garbage record are ignored with a warning"
+
+# forget NAME: the record goes, the files under --out stay; list and renew
+# no longer take it; an unknown name is a usage error naming it.
+rm -f "$TMP/state/certs/link.rec" "$TMP/state/certs/x.rec"
+before=$(sha256sum "$TMP/out/$name/cert.pem" "$TMP/out/$name/privkey.pem")
+run_acmeup forget forget "$name" -c "$CONF"
+[ "$RC" = 0 ] || { show_output forget; fail "forget exited $RC"; }
+[ ! -e "$rec" ] || fail "forget: $rec is still there"
+[ "$(sha256sum "$TMP/out/$name/cert.pem" "$TMP/out/$name/privkey.pem")" = "$before" ] ||
+	fail "forget touched the files under --out"
+run_acmeup list4 list -c "$CONF" --json
+[ "$RC" = 0 ] || { show_output list4; fail "list after forget exited $RC"; }
+[ "$(json_of list4 'len(r["certificates"])')" = 0 ] || { show_output list4; fail "list still shows $name"; }
+run_acmeup forget2 forget "$name" -c "$CONF"
+[ "$RC" = 2 ] || { show_output forget2; fail "forget of an unknown name exited $RC, want 2"; }
+grep -q "forget: no remembered certificate $name" "$TMP/forget2.err" || { show_output forget2; fail "forget2: the name not said"; }
+ok "forget $name: the record gone, the files under --out unchanged, list empty; again: exit 2 naming it"
