@@ -11,6 +11,7 @@ struct renew_facts {
 	int present;              /* cert.pem read and parsed */
 	int names_differ;         /* its DNS names are not the ones asked
 	                           * for (the configuration changed) */
+	int revoked;              /* `acmeup revoke` revoked this one */
 	long long not_before;
 	long long not_after;
 	int have_window;          /* the CA's RFC 9773 suggested window */

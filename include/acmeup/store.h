@@ -123,6 +123,14 @@ int store_cert_records_load(const char *state_dir,
                             struct store_cert_record **out, size_t *n);
 void store_cert_record_clear(struct store_cert_record *r);
 
+/* STATE/certs/NAME.revoked: `revoke` notes the RFC 9773 certificate ID
+ * of the certificate it revoked; _is() says whether cert_id is that one
+ * (0 for none, or a note that cannot be read). */
+int store_cert_revoked_note(const char *state_dir, const char *name,
+                            const char *cert_id);
+int store_cert_revoked_is(const char *state_dir, const char *name,
+                          const char *cert_id);
+
 /* `acmeup forget NAME`: remove STATE/certs/NAME.rec (and nothing else);
  * ACMEUP_EUSAGE naming it when there is none. */
 int store_cert_record_remove(const char *state_dir, const char *name);

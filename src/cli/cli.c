@@ -91,9 +91,12 @@ static const struct {
 "               the current type), RFC 8555 7.3.5\n"
 "  deactivate   deactivate the account for good (needs --yes)\n" },
 	{ "revoke",
-"usage: acmeup revoke --cert FILE --server URL [--reason N] [--cert-key FILE]\n",
-"Revoke a certificate (RFC 8555 7.6), signed by the account key, or by the\n"
-"certificate's own key with --cert-key FILE.\n" },
+"usage: acmeup revoke NAME|--cert FILE --server URL [--reason N]\n"
+"                   [--cert-key FILE]\n",
+"Revoke a certificate (RFC 8555 7.6): NAME's cert.pem (a cert block or a\n"
+"certificate remembered from issue -d) or FILE, signed by the account key,\n"
+"or by the certificate's own key with --cert-key FILE. A known\n"
+"certificate's revocation is noted: list shows it revoked, renew renews it.\n" },
 	{ "dns-check",
 "usage: acmeup dns-check NAME... [--tsig-key FILE] [DNS options]\n",
 "What issue would do in DNS for each NAME, without a CA: the CNAME chain,\n"

@@ -42,9 +42,10 @@ names_differ(const struct report_cert *c)
 /* Validity and names of dir/cert.pem into c (c->present); a missing file
  * is no error, an unreadable one sets c->error. */
 static int
-read_cert(struct report_cert *c, struct renew_facts *f)
+read_cert(struct report_cert *c, struct renew_facts *f, const char *state_dir,
+          const char *name)
 {
-	char path[PATH_MAX], *pem = NULL;
+	char path[PATH_MAX], *pem = NULL, *id = NULL;
 	size_t len = 0;
 	int rc, n;
 
@@ -60,6 +61,15 @@ read_cert(struct report_cert *c, struct renew_facts *f)
 	if (rc == 0 && pem != NULL)
 		rc = crypto_cert_names(pem, len, &c->cert_names,
 		    &c->n_cert_names);
+	/* revoked by `acmeup revoke` (its RFC 9773 ID noted) */
+	if (rc == 0 && pem != NULL && state_dir != NULL) {
+		if (crypto_cert_ari_id(pem, len, &id) == 0)
+			f->revoked = c->revoked = store_cert_revoked_is(
+			    state_dir, name, id);
+		else
+			acmeup_err_clear(); /* no ID: nothing to compare */
+	}
+	free(id);
 	free(pem);
 	if (rc == ACMEUP_ENOMEM)
 		return rc;
@@ -77,7 +87,8 @@ read_cert(struct report_cert *c, struct renew_facts *f)
 
 /* One certificate's entry: files, expiry, the renewal rule's verdict. */
 static int
-list_one(struct report *rep, const struct cert_spec *spec, long long now)
+list_one(struct report *rep, const struct cert_spec *spec,
+         const char *state_dir, long long now)
 {
 	struct renew_facts f = { 0 };
 	struct renew_decision d = { 0 };
@@ -86,7 +97,7 @@ list_one(struct report *rep, const struct cert_spec *spec, long long now)
 
 	rc = report_add(rep, spec, &c);
 	if (rc == 0)
-		rc = read_cert(c, &f);
+		rc = read_cert(c, &f, state_dir, spec->name);
 	if (rc != 0)
 		return rc;
 	/* as renew decides: changed names make it due now */
@@ -120,6 +131,8 @@ status(const struct report_cert *c, long long now)
 		return "expired";
 	if (names_differ(c))
 		return "names-changed";
+	if (c->revoked)
+		return "revoked";
 	return c->due ? "due" : "ok";
 }
 
@@ -175,7 +188,7 @@ list_run(const struct opts *o)
 		    o->config->path : o->config_file != NULL ? o->config_file :
 		    ACMEUP_DEFAULT_CONFIG);
 	for (i = 0; rc == 0 && i < specs.n; i++)
-		rc = list_one(&rep, &specs.specs[i], now);
+		rc = list_one(&rep, &specs.specs[i], o->state_dir, now);
 	if (o->state_dir != NULL) {
 		store_account_url_read(o->state_dir, &acct);
 		rep.account = acct;

@@ -74,6 +74,7 @@ consider(struct issue_engine *e, const struct opts *o, struct issue_job *j,
 		acmeup_err_clear(); /* taken by the job; the others go on */
 		return rc;
 	}
+	f.revoked = store_cert_revoked_is(o->state_dir, j->spec->name, id);
 	renew_decide(&f, j->spec->renew_before, now, draw(), &d);
 	if (!d.due && (o->force || o->dry_run)) {
 		d.due = 1;

@@ -9,6 +9,7 @@
 #include "acmeup/crypto.h"
 #include "acmeup/engine.h"
 #include "acmeup/error.h"
+#include "acmeup/certspec.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
 #include "cli_internal.h"
@@ -30,8 +31,8 @@ read_file(const char *what, const char *path, char **data, size_t *len)
 
 /* --cert-key: the certificate's own key, which must match it. */
 static int
-load_cert_key(const struct opts *o, const char *cert, size_t cert_len,
-              struct crypto_key **out)
+load_cert_key(const struct opts *o, const char *path, const char *cert,
+              size_t cert_len, struct crypto_key **out)
 {
 	char *pem = NULL;
 	size_t len = 0;
@@ -45,7 +46,7 @@ load_cert_key(const struct opts *o, const char *cert, size_t cert_len,
 	if (rc == 0 && crypto_cert_key_matches(cert, cert_len, *out) != 0) {
 		acmeup_err_clear(); /* replaced by the line below */
 		rc = acmeup_fail(ACMEUP_EUSAGE, "--cert-key %s is not the key "
-		    "of the certificate %s", o->cert_key, o->cert);
+		    "of the certificate %s", o->cert_key, path);
 		crypto_key_free(*out);
 		*out = NULL;
 	}
@@ -83,15 +84,15 @@ load_account_key(const struct opts *o, struct crypto_key **out)
 static int
 check_options(const struct opts *o)
 {
-	if (o->cert == NULL)
+	if ((o->cert == NULL) == (o->n_args == 0))
 		return acmeup_fail(ACMEUP_EUSAGE, "revoke: give the "
-		    "certificate with --cert FILE");
+		    "certificate: its NAME (acmeup list) or --cert FILE");
 	if (o->server == NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "revoke: give the ACME "
 		    "directory URL with --server");
-	if (o->n_args > 0)
-		return acmeup_fail(ACMEUP_EUSAGE, "revoke: unexpected argument "
-		    "'%s'", o->args[0]);
+	if (o->n_args > 1)
+		return acmeup_fail(ACMEUP_EUSAGE, "revoke: one certificate at a "
+		    "time; unexpected '%s'", o->args[1]);
 	return 0;
 }
 
@@ -114,35 +115,108 @@ revoke_with(const struct opts *o, const struct crypto_key *key,
 	return rc;
 }
 
+/* The certificate to revoke: --cert, or NAME's cert.pem (a cert block or
+ * a remembered certificate); *name (borrowed from the list, or NULL) the
+ * certificate's name when known, for the revocation note. */
+static int
+find_cert(const struct opts *o, const struct certspec_list *specs,
+          char *path, size_t len, const char **name)
+{
+	char want[PATH_MAX], have[PATH_MAX], p[PATH_MAX];
+	size_t i;
+	int n;
+
+	*name = NULL;
+	if (o->cert != NULL) {
+		snprintf(path, len, "%s", o->cert);
+		/* the live cert.pem of a known certificate: note it too */
+		if (realpath(o->cert, want) == NULL)
+			return 0;
+		for (i = 0; i < specs->n && *name == NULL; i++) {
+			n = snprintf(p, sizeof(p), "%s/%s/cert.pem",
+			    specs->specs[i].out_dir, specs->specs[i].name);
+			if (n > 0 && (size_t)n < sizeof(p) && realpath(p, have) !=
+			    NULL && strcmp(want, have) == 0)
+				*name = specs->specs[i].name;
+		}
+		return 0;
+	}
+	for (i = 0; i < specs->n; i++)
+		if (strcmp(specs->specs[i].name, o->args[0]) == 0)
+			break;
+	if (i == specs->n)
+		return acmeup_fail(ACMEUP_EUSAGE, "revoke: no certificate %s in "
+		    "the configuration or remembered (acmeup list shows them)",
+		    o->args[0]);
+	n = snprintf(path, len, "%s/%s/cert.pem", specs->specs[i].out_dir,
+	    specs->specs[i].name);
+	if (n < 0 || (size_t)n >= len)
+		return acmeup_fail(ACMEUP_EUSAGE, "revoke: %s: path too long",
+		    o->args[0]);
+	*name = specs->specs[i].name;
+	return 0;
+}
+
+/* A revocation of a known certificate is noted (list, renew). */
+static void
+note_revoked(const struct opts *o, const char *name, const char *cert,
+             size_t len)
+{
+	char *id = NULL;
+
+	if (name == NULL)
+		return;
+	if (crypto_cert_ari_id(cert, len, &id) != 0 ||
+	    store_cert_revoked_note(o->state_dir, name, id) != 0) {
+		log_warn("revoke: %s revoked, but not noted for list and renew: "
+		    "%s", name, acmeup_errmsg(ACMEUP_EIO));
+		acmeup_err_clear();
+	}
+	free(id);
+}
+
 int
 revoke_run(const struct opts *o)
 {
+	struct certspec_list specs = { NULL, 0 };
 	struct crypto_key *key = NULL;
-	char *cert = NULL;
+	struct opts all;
+	char path[PATH_MAX], *cert = NULL;
+	const char *name = NULL;
 	uint8_t *der = NULL;
 	size_t cert_len = 0, der_len = 0;
 	int rc;
 
 	rc = check_options(o);
+	/* every known certificate (NAME is ours to find, not a selection) */
+	all = *o;
+	all.n_args = 0;
 	if (rc == 0)
-		rc = read_file("certificate", o->cert, &cert, &cert_len);
+		rc = certspec_load(&all, o->config, &specs);
+	if (rc == 0)
+		rc = find_cert(o, &specs, path, sizeof(path), &name);
+	if (rc == 0)
+		rc = read_file("certificate", path, &cert, &cert_len);
 	if (rc == 0)
 		rc = crypto_cert_der(cert, cert_len, &der, &der_len);
 	if (rc != 0 && rc != ACMEUP_EIO && rc != ACMEUP_EUSAGE)
-		rc = acmeup_err_context(rc, "--cert %s", o->cert);
+		rc = acmeup_err_context(rc, "--cert %s", path);
 	if (rc == 0)
 		rc = o->cert_key != NULL ?
-		    load_cert_key(o, cert, cert_len, &key) :
+		    load_cert_key(o, path, cert, cert_len, &key) :
 		    load_account_key(o, &key);
 	if (rc == 0)
 		rc = revoke_with(o, key, der, der_len);
+	if (rc == 0)
+		note_revoked(o, name, cert, cert_len);
 	if (rc == 0 && o->reason >= 0)
 		log_stage("revoke: %s revoked (reason %d), signed by the %s",
-		    o->cert, o->reason, o->cert_key != NULL ?
+		    path, o->reason, o->cert_key != NULL ?
 		    "certificate's key" : "account key");
 	else if (rc == 0)
-		log_stage("revoke: %s revoked, signed by the %s", o->cert,
+		log_stage("revoke: %s revoked, signed by the %s", path,
 		    o->cert_key != NULL ? "certificate's key" : "account key");
+	certspec_free(&specs);
 	free(cert);
 	free(der);
 	engine_keys_stop(); /* before the key it borrows goes */

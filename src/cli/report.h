@@ -45,6 +45,7 @@ struct report_cert {
 	long long not_after;
 	long long next_renewal;  /* when renew acts on it; 0 unknown */
 	int due;                 /* renew would renew it now */
+	int revoked;             /* list: `acmeup revoke` revoked cert.pem */
 	char **cert_names;       /* list: the SANs of cert.pem, or NULL */
 	size_t n_cert_names;
 };

@@ -151,6 +151,8 @@ cert(struct jw *w, const struct report_cert *c)
 	fputs(c->present ? "true" : "false", w->out);
 	next(w, "due");
 	fputs(c->due ? "true" : "false", w->out);
+	next(w, "revoked");
+	fputs(c->revoked ? "true" : "false", w->out);
 	time_(w, "not_before", c->not_before);
 	time_(w, "expiry", c->not_after);
 	time_(w, "next_renewal", c->next_renewal);

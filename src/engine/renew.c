@@ -44,6 +44,10 @@ renew_decide(const struct renew_facts *f, unsigned renew_before,
 		d->why = "its names are not the ones configured";
 		return;
 	}
+	if (f->revoked) {
+		d->why = "it was revoked";
+		return;
+	}
 	if (now >= f->not_after) {
 		d->when = f->not_after;
 		d->why = "expired";

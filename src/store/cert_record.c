@@ -117,6 +117,65 @@ store_cert_record_write(const char *state_dir,
 	return rc;
 }
 
+/* STATE/certs/NAME.revoked: the RFC 9773 certificate ID revoked. */
+static int
+revoked_file(const char *name, char *file, size_t len)
+{
+	int n = snprintf(file, len, "%s.revoked", name);
+
+	if (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0' ||
+	    n < 0 || (size_t)n >= len)
+		return acmeup_fail(ACMEUP_EINVAL, "record: bad name '%s'", name);
+	return 0;
+}
+
+int
+store_cert_revoked_note(const char *state_dir, const char *name,
+                        const char *cert_id)
+{
+	char file[300], path[4096], line[512];
+	int fd = -1, rc, n;
+
+	n = snprintf(line, sizeof(line), "%s\n", cert_id);
+	rc = n < 0 || (size_t)n >= sizeof(line) ? acmeup_fail(ACMEUP_EINVAL,
+	    "revoked: certificate ID too long") : revoked_file(name, file,
+	    sizeof(file));
+	if (rc == 0)
+		rc = open_dir(state_dir, 1, &fd);
+	snprintf(path, sizeof(path), "%s/" REC_DIR, state_dir);
+	if (rc == 0)
+		rc = store_write_at(fd, path, file, line, (size_t)n, 0600);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int
+store_cert_revoked_is(const char *state_dir, const char *name,
+                      const char *cert_id)
+{
+	char file[300], path[4096], *data = NULL;
+	size_t len = 0;
+	int fd = -1, yes = 0;
+
+	if (cert_id == NULL || revoked_file(name, file, sizeof(file)) != 0 ||
+	    open_dir(state_dir, 0, &fd) != 0) {
+		acmeup_err_clear();
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/" REC_DIR, state_dir);
+	if (fsafe_exists_at(fd, file, path) == 1 && store_read_at(fd, path,
+	    file, "revocation note", 0, 512, &data, &len) == 0) {
+		while (len > 0 && data[len - 1] == '\n')
+			data[--len] = '\0';
+		yes = strcmp(data, cert_id) == 0;
+	}
+	acmeup_err_clear(); /* a note that cannot be read says nothing */
+	free(data);
+	close(fd);
+	return yes;
+}
+
 int
 store_cert_record_remove(const char *state_dir, const char *name)
 {

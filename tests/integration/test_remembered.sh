@@ -77,9 +77,29 @@ grep -q "link.rec is a symbolic link" "$TMP/list3.err" || { show_output list3; f
 grep -q "x.rec: not a certificate record" "$TMP/list3.err" || { show_output list3; fail "no warning for garbage"; }
 ok "a symbolic link and a garbage record are ignored with a warning"
 
+# revoke NAME (issue 14 items 2 and 8): the remembered certificate's
+# cert.pem is revoked at the CA and noted; list says revoked; renew, though
+# it is not due by date, renews it; the new one is not revoked.
+rm -f "$TMP/state/certs/link.rec" "$TMP/state/certs/x.rec"
+serial_revoked=$(openssl x509 -noout -serial -in "$TMP/out/$name/cert.pem")
+run_acmeup revoke revoke "$name" -c "$CONF"
+[ "$RC" = 0 ] || { show_output revoke; fail "revoke $name exited $RC"; }
+[ -f "$TMP/state/certs/$name.revoked" ] || fail "revoke: no note $TMP/state/certs/$name.revoked"
+run_acmeup list5 list -c "$CONF" --json
+[ "$(json_of list5 'r["certificates"][0]["revoked"]')" = True ] || { show_output list5; fail "list --json: not revoked"; }
+[ "$(json_of list5 'r["certificates"][0]["due"]')" = True ] || { show_output list5; fail "list --json: a revoked certificate is not due"; }
+run_acmeup list6 list -c "$CONF"
+grep -q "revoked" "$TMP/list6.out" || { show_output list6; fail "list: the status is not revoked"; }
+run_acmeup renew2 renew -c "$CONF" --json
+[ "$RC" = 0 ] || { show_output renew2; fail "renew after revoke exited $RC"; }
+[ "$(json_of renew2 'r["certificates"][0]["action"]')" = renewed ] || { show_output renew2; fail "renew: the revoked certificate was not renewed"; }
+[ "$(openssl x509 -noout -serial -in "$TMP/out/$name/cert.pem")" != "$serial_revoked" ] || fail "renew: same serial"
+run_acmeup list7 list -c "$CONF" --json
+[ "$(json_of list7 'r["certificates"][0]["revoked"]')" = False ] || { show_output list7; fail "list: the new certificate counted as revoked"; }
+ok "revoke $name: noted; list says revoked (due); renew replaced it; the new one is not revoked"
+
 # forget NAME: the record goes, the files under --out stay; list and renew
 # no longer take it; an unknown name is a usage error naming it.
-rm -f "$TMP/state/certs/link.rec" "$TMP/state/certs/x.rec"
 before=$(sha256sum "$TMP/out/$name/cert.pem" "$TMP/out/$name/privkey.pem")
 run_acmeup forget forget "$name" -c "$CONF"
 [ "$RC" = 0 ] || { show_output forget; fail "forget exited $RC"; }
