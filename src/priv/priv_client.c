@@ -163,9 +163,7 @@ priv_keys_start(int sandbox)
 	if (P.started)
 		return 0;
 	P.sandbox = sandbox;
-	P.uid = P.gid = -1;
-	if (sandbox)
-		priv_sandbox_lookup(&P.uid, &P.gid);
+	P.uid = P.gid = -1; /* the keys process looks its user up as it seals */
 	rc = spawn(0);
 	if (rc != 0)
 		return rc;

@@ -83,7 +83,8 @@ struct priv_table {
 	struct crypto_key *acct[PRIV_ACCOUNTS_MAX];
 	size_t nacct;
 	int sandbox;
-	long uid, gid;   /* >= 0: setgid/setuid to these when sealing (root) */
+	long uid, gid;   /* >= 0: setgid/setuid to these when sealing (root);
+	                  * with sandbox and uid -1, looked up then */
 };
 void priv_keys_serve(int fd, struct priv_table *t) __attribute__((noreturn));
 
@@ -91,6 +92,7 @@ void priv_keys_serve(int fd, struct priv_table *t) __attribute__((noreturn));
 struct priv_keys {
 	struct priv_table *t;
 	int sealed;      /* files done (account key): seccomp on if wanted */
+	int seal_after;  /* seal once the current answer is sent */
 	struct crypto_key *cert[PRIV_CERTKEYS_MAX]; /* by id - 1 */
 	struct priv_buf out;
 };
@@ -111,7 +113,9 @@ int priv_load_journal_keys(struct priv_keys *k, const struct priv_msg *m);
 int priv_sandbox_keys(void);
 
 /* The user a root keys process becomes: acmeup, else nobody (looked up
- * before the fork); *uid -1 when not root or neither exists. */
+ * by the keys process as it seals: NSS takes milliseconds, spent while the
+ * main process fetches the CA's directory); *uid -1 when not root or
+ * neither exists. */
 void priv_sandbox_lookup(long *uid, long *gid);
 
 /* Become uid/gid (no supplementary groups), keeping PR_SET_PDEATHSIG and

@@ -238,6 +238,8 @@ seal(struct priv_keys *k)
 	k->sealed = 1;
 	if (!k->t->sandbox)
 		return;
+	if (k->t->uid < 0)
+		priv_sandbox_lookup(&k->t->uid, &k->t->gid);
 	/* Root no more (root without CAP_SETUID, as in the systemd unit,
 	 * stays: said once), then the filter. */
 	if (k->t->uid >= 0 && priv_sandbox_become(k->t->uid, k->t->gid) != 0) {
@@ -264,7 +266,7 @@ dispatch(struct priv_keys *k, const uint8_t *body, size_t len)
 		return k->sealed ? refused() : priv_load_account(k, &m);
 	if (m.type == PRIV_JOURNAL_KEYS) {
 		rc = k->sealed ? refused() : priv_load_journal_keys(k, &m);
-		seal(k);
+		k->seal_after = 1; /* before the next request is read */
 		return rc;
 	}
 	seal(k);
@@ -331,6 +333,10 @@ priv_keys_serve(int fd, struct priv_table *t)
 		free(body);
 		if (priv_send(fd, &k.out) != 0)
 			break;
+		if (k.seal_after) {
+			k.seal_after = 0;
+			seal(&k);
+		}
 	}
 	priv_keys_clear(&k); /* the certificate keys wiped */
 	_exit(0);
