@@ -131,7 +131,10 @@ parent_ns(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
 	free(pz.servers);
 	ldns_rdf_deep_free(pzone);
 	ldns_rdf_deep_free(pmname);
-	return rc == ACMEUP_EINTR || rc == ACMEUP_ENOMEM ? rc : 0;
+	if (rc == ACMEUP_EINTR || rc == ACMEUP_ENOMEM)
+		return rc;
+	acmeup_err_clear(); /* no parent servers: the delegation not compared */
+	return 0;
 }
 
 /* The zone's own NS set, from its primary or resolver (dns_servers.c). */

@@ -186,6 +186,20 @@ parent_ds(const struct dns_set *set, const struct dns_zone *z,
 	return *out == NULL ? ACMEUP_ENOMEM : 0;
 }
 
+/* A DNSKEY or DS lookup failed: the proof goes on without RRSIGs, said
+ * once (an interruption, ENOMEM or a key the server refuses stops it: a
+ * refused key does not heal by waiting). */
+static int
+unknown(const struct dns_zone *z, int rc)
+{
+	if (rc == ACMEUP_EINTR || rc == ACMEUP_ENOMEM || rc == ACMEUP_ETSIG)
+		return rc;
+	log_warn("dns: %s: DNSSEC state unknown (%s): no RRSIG proof",
+	         z->name, acmeup_errmsg(rc));
+	acmeup_err_clear();
+	return 0;
+}
+
 int
 dns_dnssec_prepare(const struct dns_set *set, struct dns_zone *z)
 {
@@ -201,7 +215,7 @@ dns_dnssec_prepare(const struct dns_set *set, struct dns_zone *z)
 	               dns_ctx_query_key(set->ctx, z->apex), DNSSEC_QUERY_MS, 2,
 	               &p);
 	if (rc < 0)
-		return rc;
+		return unknown(z, rc);
 	keys = answer_rrs(p, z->apex, LDNS_RR_TYPE_DNSKEY, 0);
 	if (keys == NULL) {
 		rc = ACMEUP_ENOMEM;
@@ -210,13 +224,16 @@ dns_dnssec_prepare(const struct dns_set *set, struct dns_zone *z)
 	if (ldns_rr_list_rr_count(keys) == 0)
 		goto out; /* unsigned */
 	rc = parent_ds(set, z, &ds);
-	if (rc == 0 && ldns_rr_list_rr_count(ds) == 0) {
+	if (rc < 0) {
+		rc = unknown(z, rc);
+		goto out;
+	}
+	if (ldns_rr_list_rr_count(ds) == 0) {
 		log_stage("dns: %s: has DNSKEYs but the parent no DS: resolvers "
 		    "take it as unsigned; no RRSIG proof", z->name);
 		goto out;
 	}
-	if (rc == 0)
-		rc = chain_check(z, p, keys, ds);
+	rc = chain_check(z, p, keys, ds);
 	if (rc == 0) {
 		z->dnskeys = ldns_rr_list_clone(keys);
 		rc = z->dnskeys == NULL ? ACMEUP_ENOMEM : 0;

@@ -128,8 +128,9 @@ engine_prepare(struct issue_engine *e)
 		acmeup_err_clear();
 	}
 	rc = engine_account(e->acme, &e->cfg);
-	if (rc == 0 && !e->cfg.dry_run && store_account_url_write(
-	    e->cfg.state_dir, acme_account_url(e->acme)) != 0) {
+	if (rc == 0 && !e->cfg.dry_run && acme_account_url(e->acme) != NULL &&
+	    store_account_url_write(e->cfg.state_dir,
+	    acme_account_url(e->acme)) != 0) {
 		log_warn("%s", acmeup_errmsg(ACMEUP_EINVAL)); /* dns-check only */
 		acmeup_err_clear();
 	}
