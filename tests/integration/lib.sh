@@ -321,7 +321,8 @@ challenge_filter() {
 		[ "$z" != "$1" ] || all=1
 	done
 	[ -f "$base" ] || base=
-	awk -v all_txt=$all -v base="$base" -f "$ACMEUP_SOURCE/tests/lab/challenge-records.awk"
+	awk -v all_txt=$all -v base="$base" -f "$ACMEUP_SOURCE/tests/lab/challenge-lib.awk" \
+		-f "$ACMEUP_SOURCE/tests/lab/challenge-records.awk"
 }
 
 # challenge_records SERVER [ZONE]: challenge data ZONE (default $ZONE) holds
@@ -420,15 +421,45 @@ zone_axfr_raw() {
 	dig +time=2 +tries=1 +nocmd +nostats +nocomments "@$1" "$2" AXFR 2>/dev/null || true
 }
 
+# challenge_sweep: "clean" when one dig transferring every lab zone from
+# every server that serves it finds no challenge data and no secondary
+# behind its primary (tests/lab/challenge-sweep.awk), else "slow". About
+# 0.1 s, against 1.7 s for the zone-by-zone check below.
+challenge_sweep() {
+	local zs zone server role plan=''
+	local -a q=() servers
+	for zs in $LAB_ZONE_SERVERS; do
+		zone=${zs%%=*}
+		role=P
+		IFS=, read -r -a servers <<<"${zs#*=}"
+		for server in "${servers[@]}"; do
+			if [ "$server" = "${LAG_SERVER:-}" ] && [ "$(follow_seconds "$server")" = never ]; then
+				echo slow
+				return 0
+			fi
+			plan+="$zone $server $role;"
+			q+=("$zone" AXFR "@$server")
+			role=S
+		done
+	done
+	dig +time=2 +tries=1 +nocmd +nostats +nocomments "${q[@]}" 2>/dev/null |
+		awk -v plan="${plan%;}" -v txt_zones="$LAB_TXT_ZONES" \
+			-v basedir="$ACMEUP_LAB_DIR/baseline" \
+			-f "$ACMEUP_SOURCE/tests/lab/challenge-lib.awk" \
+			-f "$ACMEUP_SOURCE/tests/lab/challenge-sweep.awk"
+}
+
 # Fails if any lab zone, on any server that serves it, holds challenge data
 # (records at _acme-challenge names; any TXT in acme-challenges.contoso.test)
 # beyond what the lab put there. Primaries must be clean at once; each
 # secondary gets until it has caught up with its primary's serial (3 s, or
 # the lab lag + 4 s for the lagging one; a lag of "never" skips it, with a
-# note). One AXFR per zone per server; the zones are checked in parallel.
+# note). When the sweep finds everything clean at once, that is all;
+# otherwise one AXFR per zone per server, the zones checked in parallel.
 assert_no_challenge_records() {
 	local zs zone servers i n=0 report='' part
 	local -a pids=()
+	[ "$(challenge_sweep)" != clean ] || return 0
 	for zs in $LAB_ZONE_SERVERS; do
 		zone=${zs%%=*}
 		servers=${zs#*=}
