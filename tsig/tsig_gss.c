@@ -11,10 +11,18 @@
 
 #ifdef TSIG_HAVE_GSS
 #include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
+
+struct tsig_gss_cred {
+	gss_cred_id_t cred;
+	char name[512];      /* the principal, as the GSS-API shows it */
+};
 
 struct tsig_gss {
 	gss_ctx_id_t ctx;
 	gss_name_t target;
+	gss_cred_id_t cred;  /* borrowed from a tsig_gss_cred, or none */
 	char service[TSIG_NAME_MAX + 8];
 	int complete;
 	int layout;          /* TSIG_PRIOR_*: how replies cover the request MAC */
@@ -75,6 +83,7 @@ tsig_gss_new(const char *key_name, const char *host, struct tsig_gss **out,
 		return TSIG_ENOMEM;
 	g->ctx = GSS_C_NO_CONTEXT;
 	g->target = GSS_C_NO_NAME;
+	g->cred = GSS_C_NO_CREDENTIAL;
 	g->alg = TSIG_GSS_ALG;
 	snprintf(g->service, sizeof(g->service), "DNS@%.*s", (int)hl, host);
 	if (tsig_name_to_wire(key_name, g->key.name_wire, &g->key.name_wire_len) != 0 ||
@@ -112,7 +121,7 @@ tsig_gss_step(struct tsig_gss *g, const uint8_t *in, size_t in_len,
 	*out = NULL;
 	*out_len = 0;
 	*done = 0;
-	major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &g->ctx,
+	major = gss_init_sec_context(&minor, g->cred, &g->ctx,
 	                             g->target, GSS_C_NO_OID, want, 0,
 	                             GSS_C_NO_CHANNEL_BINDINGS,
 	                             in != NULL ? &ib : GSS_C_NO_BUFFER, NULL,
@@ -250,7 +259,153 @@ tsig_gss_free(struct tsig_gss *g)
 	free(g);
 }
 
+/* The principal of c->cred into c->name; a credential whose lifetime is
+ * over is refused here rather than at the first context. */
+static int
+cred_inquire(struct tsig_gss_cred *c, const char *where, char *err,
+             size_t errlen)
+{
+	OM_uint32 major, minor, life = 0;
+	gss_name_t name = GSS_C_NO_NAME;
+	gss_buffer_desc b = GSS_C_EMPTY_BUFFER;
+
+	major = gss_inquire_cred(&minor, c->cred, &name, &life, NULL, NULL);
+	if (GSS_ERROR(major)) {
+		gss_err(err, errlen, where, major, minor);
+		return TSIG_EGSS;
+	}
+	major = gss_display_name(&minor, name, &b, NULL);
+	if (!GSS_ERROR(major))
+		snprintf(c->name, sizeof(c->name), "%.*s", (int)b.length,
+		         (const char *)b.value);
+	gss_release_buffer(&minor, &b);
+	gss_release_name(&minor, &name);
+	if (life == 0) {
+		tsig_seterr(err, errlen, "%s: the Kerberos credentials of %s "
+		            "have expired", where, c->name);
+		return TSIG_EGSS;
+	}
+	return 0;
+}
+
+int
+tsig_gss_cred_new(const char *keytab, const char *principal,
+                  struct tsig_gss_cred **out, char *err, size_t errlen)
+{
+	gss_key_value_element_desc el[2];
+	gss_key_value_set_desc store = { 0, el };
+	gss_name_t name = GSS_C_NO_NAME;
+	gss_buffer_desc nb;
+	OM_uint32 major, minor;
+	struct tsig_gss_cred *c;
+	char ccache[64], where[768];
+	int rc = TSIG_EGSS;
+
+	if (out == NULL)
+		return TSIG_EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return TSIG_ENOMEM;
+	c->cred = GSS_C_NO_CREDENTIAL;
+	snprintf(where, sizeof(where), "credentials of %s from %s%s",
+	         principal != NULL ? principal : "the default principal",
+	         keytab != NULL ? "keytab " : "the credential cache",
+	         keytab != NULL ? keytab : "");
+	if (principal != NULL) {
+		nb.value = (void *)(uintptr_t)principal;
+		nb.length = strlen(principal);
+		major = gss_import_name(&minor, &nb, GSS_KRB5_NT_PRINCIPAL_NAME,
+		                        &name);
+		if (GSS_ERROR(major)) {
+			gss_err(err, errlen, where, major, minor);
+			goto out;
+		}
+	}
+	if (keytab != NULL) { /* MIT credential store extension */
+		snprintf(ccache, sizeof(ccache), "MEMORY:acmeup-%p", (void *)c);
+		el[0].key = "client_keytab";
+		el[0].value = keytab;
+		el[1].key = "ccache";
+		el[1].value = ccache;
+		store.count = 2;
+	}
+	major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE,
+	                              GSS_C_NO_OID_SET, GSS_C_INITIATE,
+	                              keytab != NULL ? &store : NULL, &c->cred,
+	                              NULL, NULL);
+	if (GSS_ERROR(major)) {
+		gss_err(err, errlen, where, major, minor);
+		goto out;
+	}
+	rc = cred_inquire(c, where, err, errlen);
+out:
+	gss_release_name(&minor, &name);
+	if (rc < 0) {
+		tsig_gss_cred_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+const char *
+tsig_gss_cred_name(const struct tsig_gss_cred *c)
+{
+	return c != NULL ? c->name : "";
+}
+
+void
+tsig_gss_cred_free(struct tsig_gss_cred *c)
+{
+	OM_uint32 minor;
+
+	if (c == NULL)
+		return;
+	if (c->cred != GSS_C_NO_CREDENTIAL)
+		gss_release_cred(&minor, &c->cred);
+	free(c);
+}
+
+int
+tsig_gss_use_cred(struct tsig_gss *g, const struct tsig_gss_cred *c)
+{
+	if (g == NULL || c == NULL || g->ctx != GSS_C_NO_CONTEXT)
+		return TSIG_EINVAL;
+	g->cred = c->cred;
+	return 0;
+}
+
 #else /* built without GSS-API */
+
+int
+tsig_gss_cred_new(const char *keytab, const char *principal,
+                  struct tsig_gss_cred **out, char *err, size_t errlen)
+{
+	(void)keytab, (void)principal, (void)out;
+	tsig_seterr(err, errlen, "GSS-TSIG is unavailable: built without "
+	            "GSS-API (ACMEUP_GSS off or krb5-gssapi missing)");
+	return TSIG_EUNAVAIL;
+}
+
+const char *
+tsig_gss_cred_name(const struct tsig_gss_cred *c)
+{
+	(void)c;
+	return "";
+}
+
+void
+tsig_gss_cred_free(struct tsig_gss_cred *c)
+{
+	(void)c;
+}
+
+int
+tsig_gss_use_cred(struct tsig_gss *g, const struct tsig_gss_cred *c)
+{
+	(void)g, (void)c;
+	return TSIG_EUNAVAIL;
+}
 
 uint32_t
 tsig_gss_lifetime(const struct tsig_gss *g)

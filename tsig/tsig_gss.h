@@ -72,4 +72,26 @@ uint32_t tsig_gss_lifetime(const struct tsig_gss *g);
 
 void tsig_gss_free(struct tsig_gss *g); /* accepts NULL */
 
+/* Initiator credentials, shared by the contexts of a run. */
+struct tsig_gss_cred;
+
+/* With a keytab: principal's key (NULL: the keytab's first entry) taken
+ * into a private MEMORY credential cache, so no kinit is needed and the
+ * user's cache is never written. Without: the default credential cache
+ * (KRB5CCNAME), for principal when given. The credentials are acquired
+ * now: err names the principal, the keytab or cache, and the GSS-API's
+ * reason (no credentials, expired ticket, unknown principal). *out owned
+ * by the caller. */
+int tsig_gss_cred_new(const char *keytab, const char *principal,
+                      struct tsig_gss_cred **out, char *err, size_t errlen);
+
+/* The principal the credentials are for ("host/x@REALM"); borrowed. */
+const char *tsig_gss_cred_name(const struct tsig_gss_cred *c);
+
+void tsig_gss_cred_free(struct tsig_gss_cred *c); /* accepts NULL */
+
+/* Make g's context with c (borrowed: it must outlive g) instead of the
+ * default credentials; before the first tsig_gss_step() (TSIG_EINVAL). */
+int tsig_gss_use_cred(struct tsig_gss *g, const struct tsig_gss_cred *c);
+
 #endif

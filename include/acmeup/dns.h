@@ -30,6 +30,9 @@ struct dns_zone_cfg {
 	                                  * out of the proof */
 	size_t n_skip_servers;
 	int tsig_queries;     /* sign queries to this zone's servers */
+	int gss;              /* GSS-TSIG: 1 yes, -1 no, 0 as the global */
+	const char *gss_keytab;    /* or the global one */
+	const char *gss_principal; /* or the global one */
 };
 
 /* An explicit alias: the TXT for name goes to target, whatever the DNS
@@ -59,6 +62,11 @@ struct dns_config {
 	const char *const *skip_servers; /* "ADDR[:PORT]" left out of the proof */
 	size_t n_skip_servers;
 	int tsig_queries;          /* sign queries to authoritative servers */
+	int gss;                   /* UPDATEs signed with GSS-TSIG (RFC 3645)
+	                            * in zones without a key of their own */
+	const char *gss_keytab;    /* NULL: the credential cache (KRB5CCNAME) */
+	const char *gss_principal; /* NULL: the keytab's first, the cache's */
+	int gss_microsoft;         /* algorithm gss.microsoft.com */
 	unsigned ttl;              /* TXT TTL in seconds; 0 means 10 */
 	unsigned timeout_ms;       /* propagation bound; 0 means 120000 */
 	unsigned unreachable_ms;   /* an authoritative server that gives no

@@ -80,6 +80,10 @@ struct opts {
 	const char *skip_servers[CLI_MAX_DNS]; /* ADDR[:PORT] */
 	size_t n_skip_servers;
 	int tsig_queries;
+	int gss;                   /* --gss: UPDATEs signed with GSS-TSIG */
+	const char *gss_keytab;    /* --gss-keytab FILE */
+	const char *gss_principal; /* --gss-principal P */
+	int gss_microsoft;         /* --gss-microsoft */
 	int strict_servers;        /* --strict-servers */
 	unsigned unreachable_ms;   /* --unreachable-after, ms; 0: default */
 	int verbosity;             /* -v count */

@@ -86,8 +86,7 @@ check_dns_item(const struct config *cfg, const struct config_block *b,
 {
 	const struct config_item *it = key != NULL ? config_get(cfg, b, key) :
 	    NULL;
-	struct dns_zone_cfg z = { b != NULL ? b->name : NULL, NULL, NULL, NULL,
-	    NULL, 0, 0 };
+	struct dns_zone_cfg z = { .zone = b != NULL ? b->name : NULL };
 	struct dns_alias a = { b != NULL ? b->name : NULL, NULL, 1 };
 	struct dns_config dc = { .resolver = "127.0.0.1", .zones = &z,
 	    .n_zones = b != NULL, .aliases = &a };
@@ -249,20 +248,6 @@ check_paths(const struct opts *o, const struct certspec_list *specs,
 	return rc;
 }
 
-/* 1 when some zone block of cfg names a key file or key. */
-static int
-zone_has_key(const struct config *cfg)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->n_blocks; i++)
-		if (strcmp(cfg->blocks[i].type, "zone") == 0 &&
-		    (config_get(cfg, &cfg->blocks[i], "tsig-key") != NULL ||
-		    config_get(cfg, &cfg->blocks[i], "tsig-key-name") != NULL))
-			return 1;
-	return 0;
-}
-
 /* What renewing the file's certificates needs that no single setting's
  * check sees: a CA (server) and a TSIG key somewhere. With cert blocks a
  * missing one is a problem (counted in pb); without, a note of what the
@@ -272,7 +257,7 @@ check_needs(const struct opts *o, size_t certs, struct config_problems *pb)
 {
 	const char *path = o->config->path;
 	int no_key = o->tsig_key == NULL && o->tsig_secret == NULL &&
-	    !zone_has_key(o->config);
+	    !o->gss && !config_zone_signs(o->config);
 	int rc = 0;
 
 	if (certs == 0) {

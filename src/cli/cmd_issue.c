@@ -19,19 +19,6 @@
 #include "acmeup/store.h"
 #include "cli_internal.h"
 
-/* 1 when a zone block of the configuration gives a TSIG key. */
-static int
-config_has_zone_key(const struct config *cfg)
-{
-	size_t i;
-
-	for (i = 0; cfg != NULL && i < cfg->n_blocks; i++)
-		if (strcmp(cfg->blocks[i].type, "zone") == 0 &&
-		    config_get(cfg, &cfg->blocks[i], "tsig-key") != NULL)
-			return 1;
-	return 0;
-}
-
 /* The alias names and targets (--challenge-alias, alias-to; name.h) and
  * the other DNS inputs (addresses, TSIG keys), checked before the CA is
  * asked anything: a missing key file is a configuration error (exit 2),
@@ -77,13 +64,13 @@ issue_check_common(const struct opts *o, const char *cmd)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: give the TSIG key with "
 		    "--tsig-key FILE or -y [ALG:]NAME:SECRET (one of them)",
 		    cmd);
-	if (o->tsig_key == NULL && o->tsig_secret == NULL &&
-	    o->n_zone_keys == 0 && !config_has_zone_key(o->config) &&
+	if (o->tsig_key == NULL && o->tsig_secret == NULL && !o->gss &&
+	    o->n_zone_keys == 0 && !config_zone_signs(o->config) &&
 	    !persist_only(o))
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: give the TSIG key with "
 		    "--tsig-key FILE, -y [ALG:]NAME:SECRET or --zone-key "
-		    "ZONE=FILE (or tsig-key / zone blocks in the "
-		    "configuration)", cmd);
+		    "ZONE=FILE, or --gss (or tsig-key, tsig-gss / zone blocks "
+		    "in the configuration)", cmd);
 	if (o->tsig_secret != NULL && o->tsig_key_name != NULL)
 		return acmeup_fail(ACMEUP_EUSAGE, "%s: --tsig-key-name goes "
 		    "with --tsig-key; -y names the key itself", cmd);

@@ -483,3 +483,30 @@ config_get(const struct config *cfg, const struct config_block *block,
 			found = &items[i];
 	return found;
 }
+
+/* A zone block's yes/no setting key, 0 when absent. */
+static int
+block_yes(const struct config *cfg, const struct config_block *b,
+          const char *key)
+{
+	const struct config_item *it = config_get(cfg, b, key);
+
+	return it != NULL && config_bool(it->values[0]);
+}
+
+int
+config_zone_signs(const struct config *cfg)
+{
+	const struct config_block *b;
+	size_t i;
+
+	for (i = 0; cfg != NULL && i < cfg->n_blocks; i++) {
+		b = &cfg->blocks[i];
+		if (strcmp(b->type, "zone") == 0 &&
+		    (config_get(cfg, b, "tsig-key") != NULL ||
+		     config_get(cfg, b, "tsig-key-name") != NULL ||
+		     block_yes(cfg, b, "tsig-gss") || block_yes(cfg, b, "gss")))
+			return 1;
+	}
+	return 0;
+}

@@ -104,6 +104,10 @@ int config_seconds(const char *v, unsigned *out);
 /* 1 for yes/true/on, 0 otherwise (values were checked by config_parse). */
 int config_bool(const char *v);
 
+/* 1 when a zone block of cfg (may be NULL) says how its UPDATEs are
+ * signed: a TSIG key (tsig-key, tsig-key-name) or tsig-gss yes. */
+int config_zone_signs(const struct config *cfg);
+
 /* The global settings of cfg into o wherever the command line did not
  * give the option (cli_given); values are checked as the options are
  * (ranges, key types), errors name file:line: setting. o borrows cfg's

@@ -135,6 +135,23 @@ zone_block_key(const struct opts *o, const struct config_block *b,
 	return 0;
 }
 
+/* A zone block's GSS-TSIG settings (tsig-gss, or gss; gss-keytab,
+ * gss-principal). */
+static void
+zone_block_gss(const struct opts *o, const struct config_block *b,
+               struct dns_zone_cfg *z)
+{
+	const struct config_item *it = config_get(o->config, b, "tsig-gss");
+
+	if (it == NULL)
+		it = config_get(o->config, b, "gss");
+	z->gss = it == NULL ? 0 : config_bool(it->values[0]) ? 1 : -1;
+	it = config_get(o->config, b, "gss-keytab");
+	z->gss_keytab = it != NULL ? it->values[0] : NULL;
+	it = config_get(o->config, b, "gss-principal");
+	z->gss_principal = it != NULL ? it->values[0] : NULL;
+}
+
 /* The zone blocks of the configuration file (RFC 2136 primary, TSIG key,
  * alias-to, skip-server, tsig-queries per zone). */
 static int
@@ -163,6 +180,7 @@ zones_from_config(const struct opts *o, struct dns_config *cfg,
 		z->n_skip_servers = it != NULL ? it->n_values : 0;
 		it = config_get(o->config, b, "tsig-queries");
 		z->tsig_queries = it != NULL && config_bool(it->values[0]);
+		zone_block_gss(o, b, z);
 		it = config_get(o->config, b, "alias-to");
 		if (it != NULL) {
 			st->aliases[cfg->n_aliases].name = zone;
@@ -182,7 +200,7 @@ store_new(size_t n)
 
 	if (st == NULL)
 		return NULL;
-	st->maxstrs = 6 * CLI_MAX_DNS + 2 * n + 1;
+	st->maxstrs = 6 * CLI_MAX_DNS + 3 * n + 2;
 	st->zones = calloc(2 * CLI_MAX_DNS + n, sizeof(*st->zones));
 	st->aliases = calloc(CLI_MAX_DNS + n, sizeof(*st->aliases));
 	st->strs = calloc(st->maxstrs, sizeof(*st->strs));
@@ -234,8 +252,13 @@ credential_keys(struct dns_config *cfg, struct dns_opts_store *st)
 	size_t i;
 	int rc = credential_key(st, &cfg->key_file);
 
-	for (i = 0; rc == 0 && i < cfg->n_zones; i++)
+	if (rc == 0 && cfg->gss_keytab != NULL)
+		rc = credential_key(st, &cfg->gss_keytab);
+	for (i = 0; rc == 0 && i < cfg->n_zones; i++) {
 		rc = credential_key(st, &st->zones[i].key_file);
+		if (rc == 0 && st->zones[i].gss_keytab != NULL)
+			rc = credential_key(st, &st->zones[i].gss_keytab);
+	}
 	return rc;
 }
 
@@ -259,6 +282,10 @@ dns_config_from_opts(const struct opts *o, struct dns_config *cfg)
 	cfg->skip_servers = o->skip_servers;
 	cfg->n_skip_servers = o->n_skip_servers;
 	cfg->tsig_queries = o->tsig_queries;
+	cfg->gss = o->gss;
+	cfg->gss_keytab = o->gss_keytab;
+	cfg->gss_principal = o->gss_principal;
+	cfg->gss_microsoft = o->gss_microsoft;
 	cfg->ttl = o->ttl;
 	cfg->timeout_ms = o->propagation_timeout_ms;
 	cfg->unreachable_ms = o->unreachable_ms;

@@ -196,6 +196,22 @@ const struct opt_def opt_table[] = {
 	  O(tsig_queries), 0, 0, 0, 0, NULL, NULL, G_DNS, NULL, "sign the "
 	  "queries to authoritative servers with\nthe zone's key too (BIND "
 	  "views matched by key);\neach must know the key: BADKEY is an error" },
+	{ "gss", 0, ARG_FLAG, DNS, IN_GLOBAL | IN_ZONE, O(gss), 0, 0, 0, 0,
+	  NULL, NULL, G_DNS, NULL, "sign UPDATEs with GSS-TSIG (RFC 3645,\n"
+	  "Kerberos: Active Directory, FreeIPA) in\nzones without a key of "
+	  "their own" },
+	{ "tsig-gss", 0, ARG_FLAG, 0, IN_GLOBAL | IN_ZONE, O(gss), 0, 0, 0, 0,
+	  NULL, NULL, G_DNS, NULL, "the file's name of gss" },
+	{ "gss-keytab", 0, ARG_STR, DNS, IN_GLOBAL | IN_ZONE, O(gss_keytab), 0,
+	  0, 0, 0, NULL, NULL, G_DNS, "FILE", "Kerberos keytab for --gss, taken "
+	  "into a\nprivate memory cache (default: the cache\nof KRB5CCNAME; "
+	  "kinit first)" },
+	{ "gss-principal", 0, ARG_STR, DNS, IN_GLOBAL | IN_ZONE,
+	  O(gss_principal), 0, 0, 0, 0, NULL, NULL, G_DNS, "P", "the client "
+	  "principal (host/NAME@REALM;\ndefault: the keytab's first entry)" },
+	{ "gss-microsoft", 0, ARG_FLAG, DNS, IN_GLOBAL, O(gss_microsoft), 0, 0,
+	  0, 0, NULL, NULL, G_DNS, NULL, "GSS-TSIG algorithm gss.microsoft.com\n"
+	  "(what nsupdate -o sends; Windows DNS)" },
 	{ "cert", 0, ARG_STR, CMD_REVOKE, 0, O(cert), 0, 0, 0, 0, NULL, NULL,
 	  G_REVOKE, "FILE", "revoke: the certificate (PEM; the first one "
 	  "counts)" },

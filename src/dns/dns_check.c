@@ -45,7 +45,12 @@ print_route(FILE *out, const struct dns_route *r, const struct dns_ctx *ctx)
 	text_printf(out, "  zone      %s\n", zi->name);
 	text_printf(out, "  primary   %s (%s)\n", zi->nprimaries > 0 ?
 	        zi->primaries[0].text : "no address", zi->from);
-	if (zi->key != NULL)
+	if (zi->use_gss)
+		text_printf(out, "  key       GSS-TSIG as %s (%s%s)\n",
+		        dns_gss_who_name(&zi->gss), zi->gss.keytab != NULL ?
+		        "keytab " : "the credential cache", zi->gss.keytab != NULL ?
+		        zi->gss.keytab : "");
+	else if (zi->key != NULL)
 		text_printf(out, "  key       %s (%s, from %s)\n", tsig_key_name(zi->key),
 		        tsig_key_algorithm(zi->key), strcmp(zi->key_file, "-") == 0
 		        ? "-y" : zi->key_file);
@@ -65,11 +70,14 @@ print_route(FILE *out, const struct dns_route *r, const struct dns_ctx *ctx)
 static void
 print_proof(FILE *out, const struct dns_set *set)
 {
+	char gss[400];
 	size_t k, i;
 
 	for (k = 0; k < set->nzones; k++) {
 		const struct dns_zone *z = &set->zones[k];
 
+		if (z->use_gss && dns_gss_describe(z, gss, sizeof(gss)))
+			text_printf(out, "  gss       %s\n", gss);
 		text_printf(out, "  update    accepted by %s, serial %u -> %u\n",
 		        z->primary.text, (unsigned)z->serial_before,
 		        (unsigned)z->serial);

@@ -188,7 +188,9 @@ dns_config_check_inputs(const struct dns_config *cfg)
 		         cfg->zones[i].zone != NULL ? cfg->zones[i].zone : "");
 		rc = check_hostport(cfg->zones[i].server, what);
 	}
-	return rc == 0 ? check_keys(cfg) : rc;
+	if (rc == 0)
+		rc = check_keys(cfg);
+	return rc == 0 ? dns_gss_cfg_check(cfg) : rc;
 }
 
 static int
@@ -284,6 +286,15 @@ add_zone(struct dns_ctx *ctx, const struct dns_zone_cfg *zc)
 	if (rc < 0)
 		return rc;
 	e->tsig_queries |= zc->tsig_queries;
+	snprintf(what, sizeof(what), "zone %s", zc->zone);
+	if (zc->gss > 0 && zc->key_file != NULL)
+		return acmeup_fail(ACMEUP_EUSAGE, "zone %s: tsig-gss and tsig-key "
+		                   "both given: which one signs?", zc->zone);
+	if ((zc->gss != 0 || zc->gss_keytab != NULL ||
+	     zc->gss_principal != NULL) &&
+	    (rc = dns_gss_cfg_set(&e->gss, zc->gss, zc->gss_keytab,
+	                          zc->gss_principal, 0, what)) < 0)
+		return rc;
 	if (zc->n_skip_servers > 0) {
 		free(e->skip);
 		snprintf(what, sizeof(what), "zone %s: ", zc->zone);
@@ -419,7 +430,15 @@ ctx_fill(struct dns_ctx *ctx, const struct dns_config *cfg)
 	    : DEFAULT_UNREACHABLE_MS;
 	ctx->strict_servers = cfg->strict_servers;
 	ctx->tsig_queries = cfg->tsig_queries;
-	rc = dns_resolver_addr(cfg->resolver, &ctx->resolver);
+	if (cfg->gss && (cfg->key_file != NULL || cfg->key_arg != NULL))
+		return acmeup_fail(ACMEUP_EUSAGE, "--gss and a TSIG key (--tsig-key "
+		                   "or -y) both given: which one signs? (zone "
+		                   "blocks may mix them)");
+	rc = dns_gss_cfg_set(&ctx->gss, cfg->gss ? 1 : 0, cfg->gss_keytab,
+	                     cfg->gss_principal, cfg->gss_microsoft,
+	                     "--gss-keytab");
+	if (rc == 0)
+		rc = dns_resolver_addr(cfg->resolver, &ctx->resolver);
 	if (rc == 0)
 		rc = default_key(ctx, cfg);
 	if (rc == 0 && cfg->update_server != NULL) {
@@ -433,6 +452,8 @@ ctx_fill(struct dns_ctx *ctx, const struct dns_config *cfg)
 		rc = add_alias(ctx, &cfg->aliases[i]);
 	if (rc == 0)
 		rc = add_skips(ctx, cfg);
+	if (rc == 0)
+		rc = dns_gss_cfg_acquire(ctx);
 	return rc;
 }
 
@@ -479,6 +500,7 @@ dns_ctx_free(struct dns_ctx *ctx)
 		tsig_key_free(ctx->zones[i].key);
 		free(ctx->zones[i].key_file);
 		free(ctx->zones[i].skip);
+		dns_gss_cfg_clear(&ctx->zones[i].gss);
 	}
 	free(ctx->zones);
 	for (i = 0; i < ctx->naliases; i++) {
@@ -493,6 +515,8 @@ dns_ctx_free(struct dns_ctx *ctx)
 	free(ctx->update_server);
 	tsig_key_free(ctx->key);
 	free(ctx->key_file);
+	dns_gss_cfg_clear(&ctx->gss);
+	dns_gss_end();
 	free(ctx);
 }
 
@@ -532,6 +556,22 @@ dns_ctx_key(const struct dns_ctx *ctx, const ldns_rdf *apex,
 	if (key_file != NULL)
 		*key_file = ctx->key_file;
 	return ctx->key;
+}
+
+int
+dns_ctx_gss(const struct dns_ctx *ctx, const ldns_rdf *apex,
+            struct dns_gss_who *who, const char **file)
+{
+	const struct dns_zone_ent *e = dns_ctx_zone(ctx, apex);
+	const struct dns_gss_cfg *zone = e != NULL ? &e->gss : NULL;
+	const struct dns_gss_cfg *c;
+
+	if (!dns_gss_cfg_applies(&ctx->gss, zone, e != NULL && e->key != NULL))
+		return 0;
+	dns_gss_cfg_who(&ctx->gss, zone, who);
+	c = dns_gss_cfg_creds(&ctx->gss, zone);
+	*file = c->file != NULL ? c->file : ctx->gss.file;
+	return 1;
 }
 
 const struct tsig_key *
@@ -616,6 +656,7 @@ zinfo_primaries(const struct dns_ctx *ctx, struct dns_zinfo *zi)
 	const char *server = e != NULL && e->server != NULL ? e->server
 	                     : ctx->update_server;
 	char *mname = dns_name_text(zi->mname);
+	const char *gss_file = NULL;
 	int rc;
 
 	if (mname == NULL)
@@ -630,6 +671,11 @@ zinfo_primaries(const struct dns_ctx *ctx, struct dns_zinfo *zi)
 	rc = dns_primary_find(&ctx->resolver, server, zi->mname, &zi->primaries,
 	                      &zi->nprimaries);
 	zi->key = dns_ctx_key(ctx, zi->apex, &zi->key_file);
+	zi->use_gss = dns_ctx_gss(ctx, zi->apex, &zi->gss, &gss_file);
+	if (zi->use_gss) {
+		zi->key = NULL;
+		zi->key_file = gss_file;
+	}
 	return rc;
 }
 

@@ -31,6 +31,7 @@
 
 struct tsig_key;
 struct tsig_ctx;
+struct tsig_result;
 struct journal;
 
 #define DNS_PORT 53
@@ -52,6 +53,14 @@ struct dns_addr {
 	char textport[64];
 };
 
+/* GSS-TSIG credentials that sign a zone's UPDATEs (dns_gss.c). Strings
+ * borrowed from the context or a journal record. */
+struct dns_gss_who {
+	const char *keytab;    /* NULL: the default credential cache */
+	const char *principal; /* NULL: the keytab's first, the cache's own */
+	int microsoft;         /* algorithm gss.microsoft.com, not gss-tsig */
+};
+
 /* A zone found during this run (cached in the context). Everything owned;
  * key borrowed from the context. */
 struct dns_zinfo {
@@ -62,7 +71,10 @@ struct dns_zinfo {
 	size_t nprimaries;
 	char from[300];             /* how the primaries were chosen */
 	const struct tsig_key *key; /* NULL: no key for this zone */
-	const char *key_file;       /* for the journal; "-" for -y */
+	const char *key_file;       /* for the journal; "-" for -y; for GSS
+	                             * "gss:KEYTAB" (dns_ctx_gss) */
+	int use_gss;                /* GSS-TSIG, not key */
+	struct dns_gss_who gss;
 	struct dns_addr *servers;   /* every authoritative address; NULL until
 	                             * dns_zinfo_servers() */
 	size_t nservers;
@@ -102,7 +114,10 @@ struct dns_zone {
 	const struct tsig_key *key;
 	const char *key_file;
 	const char *key_name;      /* recorded name, for a journal's zone whose
-	                            * key could not be loaded */
+	                            * key could not be loaded; GSS: principal */
+	int use_gss;               /* signed with GSS-TSIG (dns_gss.c) */
+	struct dns_gss_who gss;
+	char *mname;               /* SOA MNAME (GSS service), or NULL */
 	struct dns_rec *recs;
 	size_t nrecs;
 	uint32_t serial_before;    /* primary's serial before our UPDATE */
@@ -132,6 +147,15 @@ struct dns_alias_ent {
 	int subtree;
 };
 
+/* GSS-TSIG settings (dns_gss_cfg.c); owned. */
+struct dns_gss_cfg {
+	int on;                    /* 1 yes, -1 no, 0 unset (zone: global) */
+	char *keytab;              /* absolute; NULL: the credential cache */
+	char *principal;
+	int microsoft;
+	char *file;                /* journal key file: "gss:KEYTAB" */
+};
+
 /* A per-zone override; key loaded from key_file. */
 struct dns_zone_ent {
 	ldns_rdf *apex;
@@ -141,6 +165,7 @@ struct dns_zone_ent {
 	struct dns_addr *skip;     /* servers of this zone not waited for */
 	size_t nskip;
 	int tsig_queries;
+	struct dns_gss_cfg gss;
 };
 
 struct dns_ctx {
@@ -155,6 +180,7 @@ struct dns_ctx {
 	struct dns_addr *skip;
 	size_t nskip;
 	int tsig_queries;
+	struct dns_gss_cfg gss;    /* the global GSS-TSIG setting */
 	unsigned ttl;
 	unsigned timeout_ms;
 	unsigned unreachable_ms;
@@ -227,6 +253,11 @@ int dns_query(const struct dns_addr *srv, const ldns_rdf *name,
               ldns_rr_type type, int rd, const struct tsig_key *key,
               unsigned timeout_ms, int tries, ldns_pkt **out);
 
+/* dns_exchange() over TCP whatever the size (TKEY, RFC 3645 4.1.1). */
+int dns_exchange_tcp(const struct dns_addr *srv, const uint8_t *msg,
+                     size_t len, unsigned timeout_ms, int interruptible,
+                     uint8_t **reply, size_t *rlen);
+
 /* dns_query() to a resolver, RD set. A SERVFAIL (a validating resolver's
  * answer to a broken DNSSEC chain) is asked again with CD, said once, so
  * that acmeup's own check can name what is broken. */
@@ -269,6 +300,77 @@ ldns_rdf *dns_name_new(const char *text);
 /* name equals apex or lies below it */
 int dns_at_or_below(const ldns_rdf *name, const ldns_rdf *apex);
 
+/* dns_gss_cfg.c */
+
+/* Fill g from a setting (on: 1, -1, 0) and its credentials (copied; the
+ * keytab made absolute); EUSAGE naming what when the keytab is missing. */
+int dns_gss_cfg_set(struct dns_gss_cfg *g, int on, const char *keytab,
+                    const char *principal, int microsoft, const char *what);
+void dns_gss_cfg_clear(struct dns_gss_cfg *g);
+
+/* Whether a zone's UPDATEs use GSS-TSIG: its own setting (zone may be
+ * NULL), else, when it has no key of its own, the global one. */
+int dns_gss_cfg_applies(const struct dns_gss_cfg *global,
+                        const struct dns_gss_cfg *zone, int zone_key);
+
+/* The zone's own credentials when it names any, else the global ones. */
+const struct dns_gss_cfg *dns_gss_cfg_creds(const struct dns_gss_cfg *global,
+                                            const struct dns_gss_cfg *zone);
+
+/* who (borrowing) from those credentials and the algorithm setting. */
+void dns_gss_cfg_who(const struct dns_gss_cfg *global,
+                     const struct dns_gss_cfg *zone, struct dns_gss_who *who);
+
+/* The GSS-TSIG credentials cfg names, acquired now and kept for the run
+ * (dns_config_check_inputs: before the CA is asked). */
+int dns_gss_cfg_check(const struct dns_config *cfg);
+
+/* Acquire the credentials of ctx's GSS-TSIG settings now (EUSAGE). */
+int dns_gss_cfg_acquire(const struct dns_ctx *ctx);
+
+/* The journal's key file of a GSS zone, "gss:KEYTAB" ("gss:" for the
+ * credential cache), read back into who (borrowing from file and name);
+ * 0 when file is not such an entry. */
+int dns_gss_from_journal(const char *file, const char *name,
+                         struct dns_gss_who *who);
+
+/* dns_gss.c: GSS-TSIG (RFC 3645) for z (z->use_gss). */
+
+/* dns_tsig_sign() with the context for z's primary and credentials, made
+ * by a TKEY exchange with the primary when there is none (or it ends);
+ * errors name zone, primary, principal and service. */
+int dns_gss_sign(const struct dns_zone *z, const uint8_t *msg, size_t len,
+                 uint8_t **out, size_t *outlen, struct tsig_ctx *tctx);
+
+/* tsig_verify() of a reply with that context: TSIG_* codes. */
+int dns_gss_verify(const struct dns_zone *z, const uint8_t *reply,
+                   size_t rlen, const struct tsig_ctx *tctx,
+                   struct tsig_result *res);
+
+/* Acquire who's credentials now (kept for the run), so that missing or
+ * expired ones are a configuration error (ACMEUP_EUSAGE) found before the
+ * CA is asked; zone names the zone (or "*") in the message. */
+int dns_gss_acquire(const struct dns_gss_who *who, const char *zone);
+
+/* Forget the contexts with z's primary (it rejected one): the next
+ * dns_gss_sign() makes a new one. */
+void dns_gss_drop(const struct dns_zone *z);
+
+/* The principal z (or who) signs as, for messages (borrowed). */
+const char *dns_gss_principal(const struct dns_zone *z);
+const char *dns_gss_who_name(const struct dns_gss_who *who);
+
+/* "ticket for DNS/host, TKEY with ADDR done (alg), context usable N s"
+ * into buf when z's primary has a context: 1, else 0 (dns-check). */
+int dns_gss_describe(const struct dns_zone *z, char *buf, size_t len);
+
+/* What signs z's UPDATEs, for messages: the key's name, or "GSS-TSIG
+ * <principal>" (one static buffer: once per message). */
+const char *dns_zone_signer(const struct dns_zone *z);
+
+/* Free every GSS-TSIG context and credential (end of run). */
+void dns_gss_end(void);
+
 /* dns_ctx.c */
 
 /* The override entry for apex, or NULL. */
@@ -279,6 +381,12 @@ const struct dns_zone_ent *dns_ctx_zone(const struct dns_ctx *ctx,
 const struct tsig_key *dns_ctx_key(const struct dns_ctx *ctx,
                                    const ldns_rdf *apex,
                                    const char **key_file);
+
+/* 1 when apex's UPDATEs are signed with GSS-TSIG (the zone's setting,
+ * else the global one), with *who the credentials and *file the journal's
+ * key file entry ("gss:KEYTAB"; borrowed); else 0. */
+int dns_ctx_gss(const struct dns_ctx *ctx, const ldns_rdf *apex,
+                struct dns_gss_who *who, const char **file);
 
 /* The key to sign queries to apex's servers with: NULL unless
  * --tsig-queries (or the zone's tsig-queries). */

@@ -419,6 +419,15 @@ dns_exchange(const struct dns_addr *srv, const uint8_t *msg, size_t len,
 }
 
 int
+dns_exchange_tcp(const struct dns_addr *srv, const uint8_t *msg, size_t len,
+                 unsigned timeout_ms, int intr, uint8_t **reply, size_t *rlen)
+{
+	if (len < DNS_HDR)
+		return acmeup_fail(ACMEUP_EINVAL, "DNS message too short");
+	return tcp_exchange(srv, msg, len, timeout_ms, intr, reply, rlen);
+}
+
+int
 dns_tsig_sign(const struct tsig_key *key, const uint8_t *msg, size_t len,
               uint8_t **out, size_t *outlen, struct tsig_ctx *ctx)
 {

@@ -136,7 +136,9 @@ journal_zone(struct dns_set *set, struct keyring *kr,
 	}
 	z.key_file = r->key_file;
 	z.key_name = r->key_name;
-	z.key = keyring_get(kr, r->key_file, r->key_name);
+	z.use_gss = dns_gss_from_journal(r->key_file, r->key_name, &z.gss);
+	if (!z.use_gss)
+		z.key = keyring_get(kr, r->key_file, r->key_name);
 	z.added = 1;
 	snprintf(z.from, sizeof(z.from), "the journal");
 	set->zones[set->nzones] = z;

@@ -42,6 +42,7 @@ dns_zone_clear(struct dns_zone *z)
 	free(z->name);
 	free(z->primaries);
 	free(z->srv);
+	free(z->mname);
 	ldns_rr_list_deep_free(z->dnskeys);
 	memset(z, 0, sizeof(*z));
 }
@@ -152,6 +153,15 @@ zone_get(struct dns_set *set, const struct dns_zinfo *zi,
 	snprintf(z.from, sizeof(z.from), "%s", zi->from);
 	z.key = zi->key;
 	z.key_file = zi->key_file;
+	z.use_gss = zi->use_gss;
+	z.gss = zi->gss;
+	if (zi->use_gss)
+		z.key_name = zi->gss.principal != NULL ? zi->gss.principal : "-";
+	if (zi->use_gss && zi->mname != NULL &&
+	    (z.mname = dns_name_text(zi->mname)) == NULL) {
+		dns_zone_clear(&z);
+		return ACMEUP_ENOMEM;
+	}
 	set->zones[set->nzones] = z;
 	*out = &set->zones[set->nzones++];
 	return 0;
@@ -246,10 +256,10 @@ pick_primary(const struct dns_set *set, struct dns_zone *z)
 	size_t i;
 	int rc = 0;
 
-	if (z->key == NULL)
+	if (z->key == NULL && !z->use_gss)
 		return acmeup_fail(ACMEUP_ETSIG, "no TSIG key for zone %s: give "
-		                   "--tsig-key, or --zone-key %s=FILE", z->name,
-		                   z->name);
+		                   "--tsig-key, --zone-key %s=FILE, or --gss",
+		                   z->name, z->name);
 	if (z->nprimaries == 0)
 		return acmeup_fail(ACMEUP_EDNS, "zone %s: no address for its "
 		                   "primary (%s); give --zone-server %s=HOST[:PORT]",
@@ -262,7 +272,7 @@ pick_primary(const struct dns_set *set, struct dns_zone *z)
 			z->primary = z->primaries[i];
 			log_debug("dns: %s: primary %s (%s), serial %u, key %s",
 			          z->name, z->primary.textport, z->from,
-			          (unsigned)z->serial_before, tsig_key_name(z->key));
+			          (unsigned)z->serial_before, dns_zone_signer(z));
 			return 0;
 		}
 		if (rc == ACMEUP_EINTR)

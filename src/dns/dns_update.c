@@ -150,12 +150,39 @@ route_hint(const struct dns_set *set, const struct dns_zone *z, char *buf,
 	}
 }
 
+/* The algorithm of z's TSIG RRs, for messages. */
+static const char *
+zone_alg(const struct dns_zone *z)
+{
+	if (z->use_gss)
+		return z->gss.microsoft ? "gss.microsoft.com" : "gss-tsig";
+	return tsig_key_algorithm(z->key);
+}
+
+/* Samba's answer to a principal without rights: SERVFAIL carrying our
+ * own request's TSIG back, after a good key exchange. */
+static int
+gss_refused(const struct dns_set *set, const struct dns_zone *z,
+            enum dns_update_op op)
+{
+	char owners[300], hint[400];
+
+	owners_text(z, owners, sizeof(owners));
+	route_hint(set, z, hint, sizeof(hint));
+	return acmeup_fail(ACMEUP_EDNS, "%s does not allow %s to %s %s in zone "
+	                   "%s: SERVFAIL after a good GSS-TSIG key exchange "
+	                   "(Samba's answer to a principal without rights on "
+	                   "those names)%s", z->primary.text, dns_gss_principal(z),
+	                   op == DNS_UPDATE_ADD ? "add" : "remove", owners,
+	                   z->name, hint);
+}
+
 /* A reply whose TSIG did not verify (RFC 8945 5.3, 5.2.2 errors). */
 static int
 tsig_failure(const struct dns_zone *z, int trc, unsigned rcode,
              const struct tsig_result *res)
 {
-	const char *srv = z->primary.text, *key = tsig_key_name(z->key);
+	const char *srv = z->primary.text, *key = dns_zone_signer(z);
 	long long skew = (long long)res->server_time - (long long)res->our_time;
 
 	switch (trc) {
@@ -166,7 +193,7 @@ tsig_failure(const struct dns_zone *z, int trc, unsigned rcode,
 	case TSIG_EBADKEY:
 		return acmeup_fail(ACMEUP_ETSIG, "server %s does not know key %s "
 		                   "with algorithm %s (zone %s)", srv, key,
-		                   tsig_key_algorithm(z->key), z->name);
+		                   zone_alg(z), z->name);
 	case TSIG_EBADTIME:
 		return acmeup_fail(ACMEUP_ETSIG, "server %s rejected the time of key "
 		                   "%s's signature for zone %s (BADTIME): server time "
@@ -201,7 +228,7 @@ tsig_failure(const struct dns_zone *z, int trc, unsigned rcode,
 	case TSIG_EKEYNAME:
 		return acmeup_fail(ACMEUP_ETSIG, "the reply from %s for zone %s is "
 		                   "signed with another key or algorithm than %s (%s)",
-		                   srv, z->name, key, tsig_key_algorithm(z->key));
+		                   srv, z->name, key, zone_alg(z));
 	default:
 		return acmeup_fail(ACMEUP_ETSIG, "TSIG check of the reply from %s "
 		                   "for zone %s (key %s): %s", srv, z->name, key,
@@ -214,7 +241,7 @@ static int
 rcode_failure(const struct dns_set *set, const struct dns_zone *z,
               enum dns_update_op op, unsigned rcode, const char *ede)
 {
-	const char *srv = z->primary.text, *key = tsig_key_name(z->key);
+	const char *srv = z->primary.text, *key = dns_zone_signer(z);
 	char owners[300], hint[400];
 
 	owners_text(z, owners, sizeof(owners));
@@ -272,7 +299,13 @@ check_reply(const struct dns_set *set, const struct dns_zone *z,
 		                   "zone %s has opcode %u", z->primary.text, z->name,
 		                   opcode);
 	memset(&res, 0, sizeof(res));
-	trc = priv_tsig_verify(z->key, reply, rlen, ctx, &res);
+	trc = z->use_gss ? dns_gss_verify(z, reply, rlen, ctx, &res) :
+	      priv_tsig_verify(z->key, reply, rlen, ctx, &res);
+	if (trc == TSIG_EUNSIGNED && z->use_gss &&
+	    rcode == LDNS_RCODE_SERVFAIL) { /* Samba echoes our TSIG back */
+		*known = 0; /* unsigned: it proves nothing */
+		return gss_refused(set, z, op);
+	}
 	*known = trc == TSIG_OK || trc == TSIG_EBADSIG || trc == TSIG_EBADKEY ||
 	         trc == TSIG_EBADTIME || trc == TSIG_EBADTRUNC;
 	if (trc != TSIG_OK)
@@ -302,13 +335,14 @@ update_once(const struct dns_set *set, struct dns_zone *z,
 	rc = dns_update_wire(z, op, set->ttl, dns_random_id(), edns, &wire,
 	                     &wlen);
 	if (rc == 0)
-		rc = dns_tsig_sign(z->key, wire, wlen, &msg, &len, &ctx);
+		rc = z->use_gss ? dns_gss_sign(z, wire, wlen, &msg, &len, &ctx) :
+		     dns_tsig_sign(z->key, wire, wlen, &msg, &len, &ctx);
 	if (rc < 0)
 		goto out;
 	z->sent_ms = log_elapsed_ms();
 	log_debug("dns: %s: UPDATE %s %zu TXT to %s, key %s, %zu octets%s",
 	          z->name, op == DNS_UPDATE_ADD ? "adding" : "deleting", z->nrecs,
-	          z->primary.textport, tsig_key_name(z->key), len,
+	          z->primary.textport, dns_zone_signer(z), len,
 	          len > DNS_UDP_MAX ? " (TCP)" : "");
 	rc = dns_exchange(&z->primary, msg, len, DNS_QUERY_TIMEOUT_MS,
 	                  DNS_QUERY_TRIES, op == DNS_UPDATE_ADD, &reply, &rlen);
@@ -317,10 +351,10 @@ update_once(const struct dns_set *set, struct dns_zone *z,
 		rc = acmeup_fail(ACMEUP_EDNS, "no reply from %s for the UPDATE of "
 		                 "zone %s after %d x %d ms (key %s)",
 		                 z->primary.textport, z->name, DNS_QUERY_TRIES,
-		                 DNS_QUERY_TIMEOUT_MS, tsig_key_name(z->key));
+		                 DNS_QUERY_TIMEOUT_MS, dns_zone_signer(z));
 	} else if (rc < 0 && rc != ACMEUP_EINTR) {
 		snprintf(prefix, sizeof(prefix), "UPDATE of zone %s (key %s)",
-		         z->name, tsig_key_name(z->key));
+		         z->name, dns_zone_signer(z));
 		rc = dns_fail_prefix(rc, prefix);
 	}
 	if (rc == 0)
@@ -339,11 +373,20 @@ dns_update_send(const struct dns_set *set, struct dns_zone *z,
 	const char *what = op == DNS_UPDATE_ADD ? "adding" : "deleting";
 	int rc, known = 0, no_edns = 0;
 
-	if (z->key == NULL)
+	if (z->key == NULL && !z->use_gss)
 		return acmeup_fail(ACMEUP_ETSIG, "no TSIG key for zone %s: give "
-		                   "--tsig-key, or --zone-key %s=FILE", z->name,
-		                   z->name);
+		                   "--tsig-key, --zone-key %s=FILE, or --gss",
+		                   z->name, z->name);
 	rc = update_once(set, z, op, 1, &known, &no_edns);
+	if (rc == ACMEUP_ETSIG && z->use_gss && known) {
+		/* the server declared the context bad (BADKEY, BADSIG,
+		 * BADTIME) and did nothing: a new context, once */
+		log_debug("dns: %s: %s rejected the GSS-TSIG context; a new one",
+		          z->name, z->primary.text);
+		acmeup_err_clear();
+		dns_gss_drop(z);
+		rc = update_once(set, z, op, 1, &known, &no_edns);
+	}
 	if (rc < 0 && no_edns) {
 		log_debug("dns: %s: %s does not know EDNS; UPDATE again without",
 		          z->name, z->primary.text);
@@ -359,6 +402,6 @@ dns_update_send(const struct dns_set *set, struct dns_zone *z,
 		return rc;
 	log_stage("dns: %s: UPDATE %s %zu TXT accepted by %s (key %s, %lld ms)",
 	          z->name, what, z->nrecs, z->primary.text,
-	          tsig_key_name(z->key), log_elapsed_ms() - z->sent_ms);
+	          dns_zone_signer(z), log_elapsed_ms() - z->sent_ms);
 	return 0;
 }

@@ -145,7 +145,9 @@ journal_keys(struct priv_keys *k, const char *path, char **list,
 		rc = journal_parse(text, path, &recs, &n, &pid, &started);
 	free(text);
 	for (i = 0; rc == 0 && i < n; i++) {
+		/* "-": a -y key; "gss:KEYTAB": GSS-TSIG, no key file */
 		if (strcmp(recs[i].key_file, "-") == 0 ||
+		    strncmp(recs[i].key_file, "gss:", 4) == 0 ||
 		    listed(*list, *len, recs[i].key_file, recs[i].key_name) ||
 		    k->t->ntsig == k->t->tsig_cap ||
 		    load_key(recs[i].key_file, recs[i].key_name, &key) != 0)

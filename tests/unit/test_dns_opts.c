@@ -128,9 +128,8 @@ static void
 test_ctx(void **state)
 {
 	static const struct dns_zone_cfg zones[] = {
-		{ "acme-challenges.contoso.test", "127.53.0.10:5300", NULL, NULL,
-		  NULL, 0, 0 },
-		{ "Acme-Challenges.contoso.test.", NULL, key2, NULL, NULL, 0, 0 },
+		{ .zone = "acme-challenges.contoso.test", .server = "127.53.0.10:5300" },
+		{ .zone = "Acme-Challenges.contoso.test.", .key_file = key2 },
 	};
 	static const struct dns_alias aliases[] = {
 		{ "*.wiki.contoso.test", "wiki.acme.example.net", 0 },
@@ -188,7 +187,7 @@ test_ctx_errors(void **state)
 	static const struct dns_alias alias[] = { { "x.test", "", 0 } };
 	static const char *const skip[] = { "ns1.example.test" };
 	static const struct dns_zone_cfg zone[] = {
-		{ "x.test", NULL, "/nonexistent/acmeup.key", NULL, NULL, 0, 0 },
+		{ .zone = "x.test", .key_file = "/nonexistent/acmeup.key" },
 	};
 	struct dns_config cfg = { .resolver = "127.0.0.1" };
 	struct dns_ctx *ctx = NULL;

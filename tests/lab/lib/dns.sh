@@ -119,7 +119,8 @@ write_zone_example() {
 
 # contoso.test delegates acme-challenges.contoso.test and points its
 # _acme-challenge names there by CNAME (one link, two links, a loop, and a
-# CNAME into a DNAME).
+# CNAME into a DNAME); _acme-challenge.kerberos points into the Kerberos
+# zone (GSS-TSIG updates only), below $GSS_HOST.
 write_zone_contoso() {
 	local a=$ACME_ZONE.
 	{
@@ -139,6 +140,8 @@ write_zone_contoso() {
 			loop2	IN CNAME	loop1.$CONTOSO.
 			dn	IN DNAME	$a
 			_acme-challenge.x	IN CNAME	_acme-challenge.x.dn.$CONTOSO.
+			kerberos	IN A	10.0.1.3
+			_acme-challenge.kerberos	IN CNAME	kerberos.$GSS_HOST.
 			acme-challenges	IN NS	ns1.$a
 			acme-challenges	IN NS	ns2.$a
 			ns1.acme-challenges	IN A	$PRIMARY_IP
