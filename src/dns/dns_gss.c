@@ -32,6 +32,7 @@ struct gss_ctx_ent {
 	struct tsig_gss *g;        /* complete context, or NULL */
 	char service[300];         /* DNS@<SOA MNAME> */
 	time_t expires;
+	int said_bare;             /* Samba's reply layout logged */
 };
 
 /* Process-wide: a journal's cleanup has no dns_ctx (dns_set.ctx NULL). */
@@ -81,9 +82,9 @@ cred_find(const struct dns_gss_who *who, const char *zone,
 		                   strcmp(zone, "*") != 0 ? " for zone " : "",
 		                   strcmp(zone, "*") != 0 ? zone : "", err,
 		                   trc == TSIG_EUNAVAIL ? "" :
-		                   who->keytab != NULL ? " (is the principal in "
-		                   "the keytab? klist -k)" : " (kinit first, or give "
-		                   "--gss-keytab)");
+		                   who->keytab != NULL ? " (klist -k lists the "
+		                   "keytab's principals; KRB5_CONFIG names the KDC)" :
+		                   " (kinit first, or give --gss-keytab)");
 	e->keytab = dup_or_null(who->keytab);
 	e->principal = dup_or_null(who->principal);
 	if ((who->keytab != NULL && e->keytab == NULL) ||
@@ -346,13 +347,27 @@ int
 dns_gss_verify(const struct dns_zone *z, const uint8_t *reply, size_t rlen,
                const struct tsig_ctx *tctx, struct tsig_result *res)
 {
-	size_t i;
 
-	for (i = 0; i < nctxs; i++)
-		if (ctxs[i].g != NULL && same(ctxs[i].who->keytab, z->gss.keytab) &&
-		    same(ctxs[i].who->principal, z->gss.principal) &&
-		    dns_addr_equal(&ctxs[i].primary, &z->primary))
-			return tsig_gss_verify(ctxs[i].g, reply, rlen, tctx, res);
+	struct gss_ctx_ent *c;
+	size_t i;
+	int trc;
+
+	for (i = 0; i < nctxs; i++) {
+		c = &ctxs[i];
+		if (c->g == NULL || !same(c->who->keytab, z->gss.keytab) ||
+		    !same(c->who->principal, z->gss.principal) ||
+		    !dns_addr_equal(&c->primary, &z->primary))
+			continue;
+		trc = tsig_gss_verify(c->g, reply, rlen, tctx, res);
+		if (trc == 0 && !c->said_bare && tsig_gss_prior_bare(c->g)) {
+			log_debug("dns: %s: %s replies over the request MAC without "
+			          "its length (Samba; RFC 8945 4.3.1 wants it): "
+			          "accepted from this server", z->name,
+			          z->primary.text);
+			c->said_bare = 1;
+		}
+		return trc;
+	}
 	return TSIG_EINVAL;
 }
 

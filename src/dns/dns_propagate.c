@@ -157,19 +157,27 @@ txt_check(const struct dns_addr *srv, const struct dns_zone *z,
 	return rc;
 }
 
-/* Poll the primary's serial until it differs from before. */
+/* Poll the primary until its serial differs from before or it serves
+ * the records (AD-integrated DNS, Samba's too, does not move the serial on
+ * an UPDATE). *has: txt_check()'s last answer, -1 when not asked. */
 static int
 serial_moved(struct dns_zone *z, const struct tsig_key *qkey,
-             uint32_t *after)
+             uint32_t *after, int *has, unsigned *tag, char *why,
+             size_t whylen)
 {
 	long long delay = SERIAL_FIRST_MS;
 	uint32_t serial = z->serial_before;
 	int i, rc = 0;
 
+	*has = -1;
 	for (i = 0; i < SERIAL_POLLS; i++) {
 		rc = dns_soa_serial(&z->primary, z->apex, qkey, DNS_QUERY_TIMEOUT_MS,
 		                    DNS_QUERY_TRIES, &serial);
 		if (rc < 0 || serial != z->serial_before)
+			break;
+		*has = txt_check(&z->primary, z, qkey, DNS_QUERY_TIMEOUT_MS,
+		                 DNS_QUERY_TRIES, tag, why, whylen);
+		if (*has != 0)
 			break;
 		rc = sleep_ms(delay);
 		if (rc < 0)
@@ -189,11 +197,12 @@ dns_verify_primary(const struct dns_set *set, struct dns_zone *z)
 	unsigned tag = 0;
 	int rc, has;
 
-	rc = serial_moved(z, qkey, &after);
+	rc = serial_moved(z, qkey, &after, &has, &tag, why, sizeof(why));
 	if (rc < 0)
 		return rc;
-	has = txt_check(&z->primary, z, qkey, DNS_QUERY_TIMEOUT_MS,
-	                DNS_QUERY_TRIES, &tag, why, sizeof(why));
+	if (has < 0 || after != z->serial_before)
+		has = txt_check(&z->primary, z, qkey, DNS_QUERY_TIMEOUT_MS,
+		                DNS_QUERY_TRIES, &tag, why, sizeof(why));
 	if (has < 0)
 		return has;
 	if (has == 0)
@@ -202,8 +211,10 @@ dns_verify_primary(const struct dns_set *set, struct dns_zone *z)
 		                   "the name a CNAME or below a delegation?",
 		                   z->primary.text, z->name, why);
 	if (after == z->serial_before)
-		log_warn("dns: %s: serial %u did not move on %s: the records were "
-		         "there already", z->name, (unsigned)after, z->primary.text);
+		log_warn("dns: %s: serial %u did not move on %s, which serves the "
+		         "records (a server that does not count updates in the "
+		         "serial, as AD's; or the records were there already)",
+		         z->name, (unsigned)after, z->primary.text);
 	else
 		log_stage("dns: %s: serial %u -> %u on %s (%lld ms after the "
 		          "UPDATE)", z->name, (unsigned)z->serial_before,

@@ -177,6 +177,32 @@ gss_refused(const struct dns_set *set, const struct dns_zone *z,
 	                   z->name, hint);
 }
 
+/* After an unsigned refusal that a server sends once it is done with the
+ * UPDATE (Samba's echo): 1 when the primary serves none of z's values, so
+ * nothing was added; 0 when it serves one or gives no usable answer. */
+static int
+records_absent(const struct dns_zone *z)
+{
+	ldns_pkt *r = NULL;
+	ldns_pkt_rcode rc;
+	size_t i;
+	int absent = 1;
+
+	for (i = 0; absent && i < z->nrecs; i++) {
+		if (dns_query(&z->primary, z->recs[i].owner, LDNS_RR_TYPE_TXT, 0,
+		              NULL, DNS_QUERY_TIMEOUT_MS, DNS_QUERY_TRIES, &r) < 0)
+			return 0;
+		rc = ldns_pkt_get_rcode(r);
+		if (!ldns_pkt_aa(r) || (rc != LDNS_RCODE_NOERROR &&
+		                        rc != LDNS_RCODE_NXDOMAIN) ||
+		    dns_txt_rrset_has(r, z->recs[i].owner, z->recs[i].value))
+			absent = 0;
+		ldns_pkt_free(r);
+		r = NULL;
+	}
+	return absent;
+}
+
 /* A reply whose TSIG did not verify (RFC 8945 5.3, 5.2.2 errors). */
 static int
 tsig_failure(const struct dns_zone *z, int trc, unsigned rcode,
@@ -303,8 +329,10 @@ check_reply(const struct dns_set *set, const struct dns_zone *z,
 	      priv_tsig_verify(z->key, reply, rlen, ctx, &res);
 	if (trc == TSIG_EUNSIGNED && z->use_gss &&
 	    rcode == LDNS_RCODE_SERVFAIL) { /* Samba echoes our TSIG back */
-		*known = 0; /* unsigned: it proves nothing */
-		return gss_refused(set, z, op);
+		trc = gss_refused(set, z, op);
+		/* unsigned, it proves nothing; the zone may */
+		*known = op == DNS_UPDATE_ADD && records_absent(z);
+		return trc;
 	}
 	*known = trc == TSIG_OK || trc == TSIG_EBADSIG || trc == TSIG_EBADKEY ||
 	         trc == TSIG_EBADTIME || trc == TSIG_EBADTRUNC;

@@ -9,6 +9,10 @@
 # removes it again under gss.microsoft.com (nsupdate -o's algorithm).
 # Samba's interop quirks are checked on the way: replies over the request
 # MAC without its length, the TKEY expiry not trusted beyond the ticket.
+# Then acmeup itself (issue --gss from ACMEUP$'s keytab; the CA's resolver
+# stubs ad.test to the DC): a name and its wildcard, the same under
+# gss.microsoft.com, and OUTSIDER$ at a name ACMEUP$ holds: "not allowed",
+# named, no removal tried, no journal left (the zone shows nothing added).
 # Skips (77) when Samba cannot provision a DC here.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -77,3 +81,48 @@ probe "$TMP/cc.acmeup" -o "$NAME" -d
 [ "$RC" = 0 ] || fail "gss_probe -o delete as $AD_PRINCIPAL exited $RC: $OUT"
 [ -z "$(zone_txt "$AD_SERVER" "$NAME")" ] || fail "$NAME still holds TXT after the delete"
 ok "deleted under gss.microsoft.com (Samba's gss-tsig-named TSIG verified); $NAME is empty"
+
+# acmeup itself against the DC (the CA's resolver stubs ad.test to it):
+# ACMEUP$ from its keytab, a name and its wildcard in one UPDATE, Samba's
+# reply layout said at debug level; then under gss.microsoft.com.
+AD_ISSUE=("${ISSUE[@]}" --gss --gss-keytab "$AD_KEYTAB" --gss-principal "$AD_PRINCIPAL")
+export KRB5CCNAME=FILE:$TMP/no-cache
+ANAME=a$RUN_TAG.$AD_ZONE
+run_acmeup adissue "${AD_ISSUE[@]}" -d "$ANAME" -d "*.$ANAME" --state-dir "$TMP/s1" --out "$TMP/o1" -vv
+[ "$RC" = 0 ] || { show_output adissue; fail "acmeup issue at the Samba DC exited $RC"; }
+[ "$(cert_dns_sans "$TMP/o1/$ANAME/cert.pem" | tr '\n' ' ')" = "*.$ANAME $ANAME " ] ||
+	fail "SANs: $(cert_dns_sans "$TMP/o1/$ANAME/cert.pem" | tr '\n' ' ')"
+grep -q "dns: $AD_ZONE: UPDATE adding 2 TXT accepted by $AD_SERVER (key GSS-TSIG $AD_PRINCIPAL" "$TMP/adissue.err" ||
+	{ show_output adissue; fail "no GSS-TSIG UPDATE of 2 TXT at $AD_SERVER"; }
+grep -q "GSS-TSIG context with $AD_SERVER as $AD_PRINCIPAL (service DNS/$AD_DC" "$TMP/adissue.err" ||
+	{ show_output adissue; fail "the context was not made for DNS/$AD_DC"; }
+grep -q "replies over the request MAC without its length" "$TMP/adissue.err" ||
+	{ show_output adissue; fail "Samba's reply layout was not said at debug level"; }
+[ -z "$(zone_txt "$AD_SERVER" "_acme-challenge.$ANAME")" ] || fail "TXT left at _acme-challenge.$ANAME"
+ok "acmeup issued $ANAME and *.$ANAME at the Samba DC as $AD_PRINCIPAL; the records are gone"
+MSNAME=m$RUN_TAG.$AD_ZONE
+run_acmeup adms "${AD_ISSUE[@]}" --gss-microsoft -d "$MSNAME" --state-dir "$TMP/s1" --out "$TMP/o1" -vv
+[ "$RC" = 0 ] || { show_output adms; fail "acmeup --gss-microsoft exited $RC"; }
+grep -q "GSS-TSIG context with $AD_SERVER as $AD_PRINCIPAL (service DNS/$AD_DC, key [0-9a-f]*.sig-$AD_DC, gss.microsoft.com)" \
+	"$TMP/adms.err" || { show_output adms; fail "no gss.microsoft.com context"; }
+[ -z "$(zone_txt "$AD_SERVER" "_acme-challenge.$MSNAME")" ] || fail "TXT left at _acme-challenge.$MSNAME"
+ok "the same under gss.microsoft.com"
+
+# OUTSIDER$ at a name ACMEUP$ holds (a placeholder, as docs/gss-tsig-ad.md
+# recommends): "not allowed", named; the placeholder untouched.
+ONAME=o$RUN_TAG.$AD_ZONE
+probe "$TMP/cc.acmeup" "_acme-challenge.$ONAME" "placeholder"
+[ "$RC" = 0 ] || fail "placeholder at _acme-challenge.$ONAME: $OUT"
+run_acmeup adout "${ISSUE[@]}" --gss --gss-keytab "$AD_OUTSIDER_KEYTAB" \
+	--gss-principal "$AD_OUTSIDER_PRINCIPAL" -d "$ONAME" --state-dir "$TMP/s2" --out "$TMP/o2"
+[ "$RC" = 1 ] || { show_output adout; fail "OUTSIDER\$: exit $RC, want 1"; }
+grep -qF "$AD_SERVER does not allow $AD_OUTSIDER_PRINCIPAL to add _acme-challenge.$ONAME in zone $AD_ZONE: SERVFAIL after a good GSS-TSIG key exchange" \
+	"$TMP/adout.err" || { show_output adout; fail "the refusal is not said as not allowed"; }
+[ -z "$(find "$TMP/s2/journal" -type f -name '*.journal' 2>/dev/null)" ] ||
+	fail "a journal was left for records never added: $(cat "$TMP"/s2/journal/*.journal)"
+grep -q "records not removed" "$TMP/adout.err" && { show_output adout; fail "a removal was tried and refused"; }
+[ "$(zone_txt "$AD_SERVER" "_acme-challenge.$ONAME")" = '"placeholder"' ] ||
+	fail "_acme-challenge.$ONAME changed: '$(zone_txt "$AD_SERVER" "_acme-challenge.$ONAME")'"
+probe "$TMP/cc.acmeup" "_acme-challenge.$ONAME" -d
+[ -z "$(zone_txt "$AD_SERVER" "_acme-challenge.$ONAME")" ] || fail "the placeholder is still there"
+ok "$AD_OUTSIDER_PRINCIPAL: $(grep -m1 -o "$AD_SERVER does not allow.*exchange" "$TMP/adout.err"); no journal left"

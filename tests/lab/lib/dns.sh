@@ -509,6 +509,10 @@ write_unbound() {
 			case $z in "$SEC_ZONE" | *".$SEC_ZONE") continue ;; esac
 			printf '\tdomain-insecure: "%s."\n' "$z"
 		done
+		# The Samba DC's zone (lab samba-up; SERVFAIL while it is down).
+		printf '\tlocal-zone: "%s." transparent\n\tdomain-insecure: "%s."\n' \
+			"$AD_ZONE" "$AD_ZONE"
+		printf '\nstub-zone:\n\tname: "%s."\n\tstub-addr: %s\n' "$AD_ZONE" "$SAMBA_IP"
 		for z in $LAB_ZONES; do
 			printf '\nstub-zone:\n\tname: "%s."\n' "$z"
 			# shellcheck disable=SC2046 # one address a word
