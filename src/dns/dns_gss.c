@@ -320,7 +320,7 @@ int
 dns_gss_sign(const struct dns_zone *z, const uint8_t *msg, size_t len,
              uint8_t **out, size_t *outlen, struct tsig_ctx *tctx)
 {
-	struct gss_ctx_ent *c;
+	struct gss_ctx_ent *c = NULL;
 	uint8_t *buf;
 	size_t n = len;
 	int rc = ctx_get(z, &c), trc;
