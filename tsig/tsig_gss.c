@@ -259,17 +259,17 @@ tsig_gss_free(struct tsig_gss *g)
 	free(g);
 }
 
-/* The principal of c->cred into c->name; a credential whose lifetime is
- * over is refused here rather than at the first context. */
+/* The principal of c->cred into c->name (only for live credentials: MIT
+ * 1.20's gss_inquire_cred leaks on expired ones). */
 static int
 cred_inquire(struct tsig_gss_cred *c, const char *where, char *err,
              size_t errlen)
 {
-	OM_uint32 major, minor, life = 0;
+	OM_uint32 major, minor;
 	gss_name_t name = GSS_C_NO_NAME;
 	gss_buffer_desc b = GSS_C_EMPTY_BUFFER;
 
-	major = gss_inquire_cred(&minor, c->cred, &name, &life, NULL, NULL);
+	major = gss_inquire_cred(&minor, c->cred, &name, NULL, NULL, NULL);
 	if (GSS_ERROR(major)) {
 		gss_err(err, errlen, where, major, minor);
 		return TSIG_EGSS;
@@ -280,11 +280,6 @@ cred_inquire(struct tsig_gss_cred *c, const char *where, char *err,
 		         (const char *)b.value);
 	gss_release_buffer(&minor, &b);
 	gss_release_name(&minor, &name);
-	if (life == 0) {
-		tsig_seterr(err, errlen, "%s: the Kerberos credentials of %s "
-		            "have expired", where, c->name);
-		return TSIG_EGSS;
-	}
 	return 0;
 }
 
@@ -296,7 +291,7 @@ tsig_gss_cred_new(const char *keytab, const char *principal,
 	gss_key_value_set_desc store = { 0, el };
 	gss_name_t name = GSS_C_NO_NAME;
 	gss_buffer_desc nb;
-	OM_uint32 major, minor;
+	OM_uint32 major, minor, life = 0;
 	struct tsig_gss_cred *c;
 	char ccache[64], where[768];
 	int rc = TSIG_EGSS;
@@ -332,9 +327,14 @@ tsig_gss_cred_new(const char *keytab, const char *principal,
 	major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE,
 	                              GSS_C_NO_OID_SET, GSS_C_INITIATE,
 	                              keytab != NULL ? &store : NULL, &c->cred,
-	                              NULL, NULL);
+	                              NULL, &life);
 	if (GSS_ERROR(major)) {
 		gss_err(err, errlen, where, major, minor);
+		goto out;
+	}
+	if (life == 0) {
+		tsig_seterr(err, errlen, "%s: the Kerberos ticket has expired",
+		            where);
 		goto out;
 	}
 	rc = cred_inquire(c, where, err, errlen);

@@ -7,8 +7,8 @@
 #     certificate holds the 30 names, nothing is left in the zone;
 #  2. a principal without rights: REFUSED, named with principal and zone,
 #     the serial does not move;
-#  3. no credentials (no keytab, an empty cache): exit 2 before the CA is
-#     asked, naming the principal and saying kinit;
+#  3. no credentials (no keytab, an empty cache), and an expired ticket:
+#     exit 2 before the CA is asked, naming the principal and saying kinit;
 #  4. kill -9 during the wait, then `acmeup cleanup` with no option: the
 #     journal's GSS entry lets cleanup make a new context and remove it;
 #  5. HMAC and GSS-TSIG mixed in one order by zone blocks, the GSS zone
@@ -16,7 +16,9 @@
 #     kerberos.acmeup.gss.test): one certificate, both zones clean;
 #  6. a server without a Kerberos service: the service principal it asked
 #     for (DNS@ns1.example.test) is named, nothing is left;
-#  7. dns-check: principal, service ticket, TKEY done, canary write.
+#  7. ns1 forgets the context mid-run (rndc tsig-delete): the removal meets
+#     BADKEY, a new context is made once, and the record is removed;
+#  8. dns-check: principal, service ticket, TKEY done, canary write.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -72,6 +74,17 @@ grep -q "GSS-TSIG: credentials of $GSS_PRINCIPAL from the credential cache: .*(k
 [ "$(zone_serial "$PRIMARY" "$GSS_ZONE")" = "$serial" ] || fail "the serial moved without credentials"
 grep -q "acme:" "$TMP/nocreds.err" && { show_output nocreds; fail "the CA was asked without credentials"; }
 ok "no credentials: $(grep -m1 -o 'GSS-TSIG: .*' "$TMP/nocreds.err" | cut -c1-160)"
+
+# ... and an expired ticket in the cache (kinit -l 1s).
+KRB5CCNAME=FILE:$TMP/cc.short kinit -l 1s -k -t "$GSS_KEYTAB" "$GSS_PRINCIPAL" 2>"$TMP/kinit.err" ||
+	fail "kinit -l 1s: $(cat "$TMP/kinit.err")"
+sleep 1.5
+KRB5CCNAME=FILE:$TMP/cc.short run_acmeup expired "${ISSUE[@]}" -d "e$RUN_TAG.$GSS_HOST" --gss \
+	--state-dir "$TMP/state3" --out "$TMP/out3"
+[ "$RC" = 2 ] || { show_output expired; fail "an expired ticket: exit $RC, want 2"; }
+grep -q "GSS-TSIG: credentials of the default principal from the credential cache: the Kerberos ticket has expired (kinit first" \
+	"$TMP/expired.err" || { show_output expired; fail "the expired ticket is not said"; }
+ok "an expired ticket: $(grep -m1 -o 'GSS-TSIG: .*' "$TMP/expired.err")"
 
 # 4. kill -9 while ns2 is held, then cleanup from the journal alone.
 NS2_PID=$(cat "$ACMEUP_LAB_DIR/ns2/pid")
@@ -132,7 +145,35 @@ grep -q "GSS-TSIG for zone $ZONE at $PRIMARY as $GSS_PRINCIPAL: DNS@ns1.$ZONE: .
 	"$TMP/noservice.err" || { show_output noservice; fail "the unknown service principal is not named"; }
 ok "no service: $(grep -m1 -o 'GSS-TSIG for zone.*' "$TMP/noservice.err")"
 
-# 7. dns-check in the Kerberos zone: principal, ticket, TKEY, canary write.
+# 7. The server forgets the context mid-run (rndc tsig-delete, as after a
+# restart): the removal meets BADKEY, and a new context removes the record.
+RNAME=f$RUN_TAG.$GSS_HOST
+kill -STOP "$NS2_PID"
+"$ACMEUP" "${ISSUE[@]}" -d "$RNAME" "${GSS[@]}" --state-dir "$TMP/state8" \
+	--out "$TMP/out8" -vv >"$TMP/forget.out" 2>"$TMP/forget.err" </dev/null &
+pid=$!
+if ! wait_line "$TMP/forget.err" "waiting for 2 authoritative servers" 30; then
+	kill -KILL "$pid" 2>/dev/null || true
+	resume_ns2
+	show_output forget
+	fail "forget: acmeup never started waiting"
+fi
+key=$(sed -n 's/.*GSS-TSIG context with .* key \([0-9a-f]*\.sig-[^,]*\), .*/\1/p' "$TMP/forget.err" | head -1)
+RNDC=(rndc -k "$ACMEUP_LAB_DIR/ns3/rndc.key" -s "$PRIMARY")
+timeout 10 "${RNDC[@]}" tsig-delete "$key" >"$TMP/rndc.out" 2>&1 ||
+	{ resume_ns2; kill -KILL "$pid"; fail "rndc tsig-delete $key: $(cat "$TMP/rndc.out")"; }
+resume_ns2
+RC=0
+wait "$pid" || RC=$?
+[ "$RC" = 0 ] || { show_output forget; fail "forget: exit $RC"; }
+grep -q "$PRIMARY rejected the GSS-TSIG context; a new one" "$TMP/forget.err" ||
+	{ show_output forget; fail "forget: the rejected context was not said"; }
+contexts=$(grep -c "GSS-TSIG context with $PRIMARY as $GSS_PRINCIPAL" "$TMP/forget.err" || true)
+[ "$contexts" = 2 ] || { show_output forget; fail "forget: $contexts contexts, want 2"; }
+[ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$RNAME")" ] || fail "forget: the TXT of $RNAME is still on $PRIMARY"
+ok "ns1 forgot the context (rndc tsig-delete $key): BADKEY on the removal, a new context, removed"
+
+# 8. dns-check in the Kerberos zone: principal, ticket, TKEY, canary write.
 run_acmeup check dns-check --resolver "$RESOLVER" -d "d$RUN_TAG.$GSS_HOST" "${GSS[@]}"
 [ "$RC" = 0 ] || { show_output check; fail "dns-check exited $RC"; }
 for want in "key       GSS-TSIG as $GSS_PRINCIPAL (keytab $GSS_KEYTAB)" \
