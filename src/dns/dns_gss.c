@@ -19,6 +19,7 @@
 #define GSS_MARGIN 60          /* a context this close to its end is renewed */
 #define GSS_ROOM 1024          /* TSIG RR: key name, algorithm, fields, MIC */
 #define GSS_CTX_MAX 16
+#define TKEY_BADALG 21         /* RFC 2930 2.6, RFC 8945 */
 
 struct gss_cred_ent {
 	char *keytab;              /* NULL: the default credential cache */
@@ -33,6 +34,9 @@ struct gss_ctx_ent {
 	char service[300];         /* DNS@<SOA MNAME> */
 	time_t expires;
 	int said_bare;             /* Samba's reply layout logged */
+	int ms;                    /* algorithm gss.microsoft.com */
+	int alg_refused;           /* the last TKEY answer refused the
+	                            * algorithm */
 };
 
 /* Process-wide: a journal's cleanup has no dns_ctx (dns_set.ctx NULL). */
@@ -177,6 +181,11 @@ tkey_round(const struct dns_zone *z, struct gss_ctx_ent *c,
 	trc = tsig_tkey_reply(*reply, *rlen, id, key, tsig_gss_alg(c->g), tk);
 	if (trc == 0 && tk->error == 0 && tk->mode == TSIG_TKEY_MODE_GSSAPI)
 		return 0;
+	/* RFC 2930 2.6 BADALG, a TKEY RR naming the algorithm it takes, or
+	 * NOTIMP: the server tells that it wants the other name */
+	c->alg_refused = trc == TSIG_EKEYNAME ||
+	                 (trc == 0 && tk->error == TKEY_BADALG) ||
+	                 (trc != 0 && tk->rcode == LDNS_RCODE_NOTIMPL);
 	return acmeup_fail(ACMEUP_ETSIG, "%s refused the GSS-TSIG key exchange "
 	                   "(TKEY) for zone %s as %s, service %s: %s, TKEY error "
 	                   "%u%s", z->primary.text, z->name,
@@ -205,11 +214,13 @@ establish(const struct dns_zone *z, struct gss_ctx_ent *c, const char *key)
 		in = NULL;
 		if (trc != 0) {
 			rc = acmeup_fail(ACMEUP_ETSIG, "GSS-TSIG for zone %s at %s "
-			                 "as %s: %s (the KDC must know %s: the "
-			                 "zone's SOA MNAME names the server)", z->name,
-			                 z->primary.text,
+			                 "as %s: %s (%s)", z->name, z->primary.text,
 			                 tsig_gss_cred_name(c->who->cred), err,
-			                 c->service);
+			                 strstr(err, "skew") != NULL ? "this host's "
+			                 "clock and the KDC's differ by more than "
+			                 "Kerberos allows, 5 minutes by default: run "
+			                 "NTP" : "the KDC must know the service: the "
+			                 "zone's SOA MNAME names the server");
 			break;
 		}
 		if (tok == NULL)
@@ -244,24 +255,22 @@ establish(const struct dns_zone *z, struct gss_ctx_ent *c, const char *key)
 	return rc;
 }
 
-/* A fresh context for c: a new key name "<random>.sig-<server>" (what
- * BIND's nsupdate uses), credentials, service, the TKEY rounds. */
+/* One attempt at a context under algorithm c->ms: a new key name
+ * "<random>.sig-<server>" (what BIND's nsupdate uses), the credentials,
+ * the service, the TKEY rounds. */
 static int
-ctx_make(const struct dns_zone *z, struct gss_ctx_ent *c)
+ctx_try(const struct dns_zone *z, struct gss_ctx_ent *c, const char *host)
 {
-	char host[256], key[300], err[1024] = "";
-	int rc, trc;
+	char key[300], err[1024] = "";
+	int rc = 0, trc;
 
-	rc = service_name(z, host, sizeof(host));
-	if (rc < 0)
-		return rc;
-	snprintf(c->service, sizeof(c->service), "DNS/%s", host);
 	snprintf(key, sizeof(key), "%04x%04x.sig-%s", dns_random_id(),
 	         dns_random_id(), host);
+	c->alg_refused = 0;
 	trc = tsig_gss_new(key, host, &c->g, err, sizeof(err));
 	if (trc == 0)
 		trc = tsig_gss_use_cred(c->g, c->who->cred);
-	if (trc == 0 && z->gss.microsoft)
+	if (trc == 0 && c->ms)
 		trc = tsig_gss_set_alg(c->g, TSIG_GSS_ALG_MS);
 	if (trc != 0)
 		rc = acmeup_fail(ACMEUP_ETSIG, "GSS-TSIG for zone %s: %s", z->name,
@@ -278,6 +287,32 @@ ctx_make(const struct dns_zone *z, struct gss_ctx_ent *c)
 	          tsig_gss_cred_name(c->who->cred), c->service, key,
 	          tsig_gss_alg(c->g), (long long)(c->expires - time(NULL)));
 	return 0;
+}
+
+/* A fresh context for c; when the server refuses the algorithm name
+ * (gss-tsig, RFC 3645, or gss.microsoft.com, older Windows), once more
+ * under the other, which c keeps for the run. */
+static int
+ctx_make(const struct dns_zone *z, struct gss_ctx_ent *c)
+{
+	char host[256];
+	int rc;
+
+	rc = service_name(z, host, sizeof(host));
+	if (rc < 0)
+		return rc;
+	snprintf(c->service, sizeof(c->service), "DNS/%s", host);
+	rc = ctx_try(z, c, host);
+	if (rc == ACMEUP_ETSIG && c->alg_refused) {
+		log_warn("dns: %s: %s refuses the GSS-TSIG algorithm %s: trying "
+		         "%s", z->name, z->primary.text, c->ms ?
+		         TSIG_GSS_ALG_MS : TSIG_GSS_ALG, c->ms ? TSIG_GSS_ALG :
+		         TSIG_GSS_ALG_MS);
+		acmeup_err_clear();
+		c->ms = !c->ms;
+		rc = ctx_try(z, c, host);
+	}
+	return rc;
 }
 
 /* The context for z's primary and credentials, made when missing or
@@ -302,6 +337,7 @@ ctx_get(const struct dns_zone *z, struct gss_ctx_ent **out)
 		memset(c, 0, sizeof(*c));
 		c->primary = z->primary;
 		c->who = who;
+		c->ms = z->gss.microsoft;
 	}
 	if (rc == 0 && c->g != NULL && time(NULL) + GSS_MARGIN >= c->expires) {
 		log_debug("dns: %s: the GSS-TSIG context with %s ends; a new one",

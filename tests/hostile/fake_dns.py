@@ -26,6 +26,11 @@ one line per message: "SECONDS PORT KIND MODE ACTION", KIND "update",
   huge       replies to queries: 65000 octets, answers of random bytes
   tcpshort   replies to queries: TC=1; over TCP a length of 65535, 10
              octets, then the connection closes
+  gssalg     GSS-TSIG key exchanges (TKEY) under "gss-tsig" answered with
+             TKEY error BADALG (21), as a server that knows only
+             "gss.microsoft.com" (Windows 2000) would; others relayed
+  tkeynosig  TKEY answers relayed without their TSIG RR: the answer that
+             completes the context is no longer signed by it
 The garbage modes pass UPDATEs (so the records are really added and
 removed): only what acmeup reads back is hostile.
 """
@@ -141,6 +146,55 @@ def badkey(m):
     return header(m, 9, 0, ar=1) + question(m) + tsig
 
 
+def name_text(m, i):
+    """The uncompressed name at m[i:] as lower-case text."""
+    labels = []
+    while i < len(m) and m[i] != 0:
+        labels.append(m[i + 1:i + 1 + m[i]].decode("ascii", "replace"))
+        i += m[i] + 1
+    return ".".join(labels).lower()
+
+
+def rrs(m):
+    """(start, type, rdata start, end) of every RR after the question."""
+    i = question_end(m)
+    an, ns, ar = struct.unpack("!HHH", m[6:12])
+    out = []
+    for _ in range(an + ns + ar):
+        start = i
+        i = skip_name(m, i)
+        t, _, _, rdlen = struct.unpack("!HHIH", m[i:i + 10])
+        out.append((start, t, i + 10, i + 10 + rdlen))
+        i += 10 + rdlen
+    return out
+
+
+def tkey_alg(m):
+    """The algorithm of a TKEY query's TKEY RR ("" when none)."""
+    for _, t, rd, _ in rrs(m):
+        if t == 249:
+            return name_text(m, rd)
+    return ""
+
+
+def tkey_badalg(m):
+    """A TKEY answer for the query's key name: algorithm gss-tsig, mode 3,
+    error BADALG (21), no key data; unsigned."""
+    now = int(time.time())
+    rdata = b"\x08gss-tsig\x00" + struct.pack("!IIHHHH", now, now, 3, 21, 0, 0)
+    rr = b"\xc0\x0c" + struct.pack("!HHIH", 249, 255, 0, len(rdata)) + rdata
+    return header(m, 0, 1, aa=False) + question(m) + rr
+
+
+def strip_tsig(r):
+    """r without its last RR when that is a TSIG RR."""
+    found = rrs(r)
+    if not found or found[-1][1] != 250:
+        return r
+    ar = struct.unpack("!H", r[10:12])[0]
+    return r[:10] + struct.pack("!H", ar - 1) + r[12:found[-1][0]]
+
+
 def garbage(m, how):
     q = question(m)
     if how == "loop":  # the answer's owner is a pointer to itself
@@ -224,7 +278,13 @@ def answer(rl, m, tcp):
         if tcp:
             return [b"TCPSHORT"]
         return [header(m, 0, 0, tc=True) + question(m)]
+    if md == "gssalg" and qtype(m) == 249 and tkey_alg(m) == "gss-tsig":
+        log(k, md, "TKEY gss-tsig: BADALG")
+        return [tkey_badalg(m)]
     real = relay_tcp(m, rl) if tcp else relay_udp(m, rl)
+    if md == "tkeynosig" and qtype(m) == 249 and real is not None:
+        log(k, md, "TKEY answer without its TSIG")
+        return [strip_tsig(real)]
     out = []
     if md == "wrongid":
         f = bytearray(header(m, 0, 0) + question(m))

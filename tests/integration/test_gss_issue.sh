@@ -141,7 +141,7 @@ ok "one order over $ZONE (HMAC) and $GSS_ZONE (GSS-TSIG, through the CNAME of ke
 run_acmeup noservice "${ISSUE[@]}" -d "u$RUN_TAG.$ZONE" "${GSS[@]}" \
 	--state-dir "$TMP/state6" --out "$TMP/out6"
 [ "$RC" = 1 ] || { show_output noservice; fail "no service principal: exit $RC, want 1"; }
-grep -q "GSS-TSIG for zone $ZONE at $PRIMARY as $GSS_PRINCIPAL: DNS@ns1.$ZONE: .*not found in Kerberos database" \
+grep -q "GSS-TSIG for zone $ZONE at $PRIMARY as $GSS_PRINCIPAL: DNS@ns1.$ZONE: .*not found in Kerberos database (the KDC must know the service" \
 	"$TMP/noservice.err" || { show_output noservice; fail "the unknown service principal is not named"; }
 ok "no service: $(grep -m1 -o 'GSS-TSIG for zone.*' "$TMP/noservice.err")"
 
