@@ -90,17 +90,23 @@ ok "an expired ticket: $(grep -m1 -o 'GSS-TSIG: .*' "$TMP/expired.err")"
 NS2_PID=$(cat "$ACMEUP_LAB_DIR/ns2/pid")
 resume_ns2() { kill -CONT "$NS2_PID" 2>/dev/null || true; }
 TEST_CLEANUP_EXTRA=resume_ns2
+# held TAG NAME STATE: issue NAME with GSS-TSIG in the background (PID) while
+# ns2 is stopped, until it waits for the proof; ns2 stays stopped.
+held() {
+	kill -STOP "$NS2_PID"
+	"$ACMEUP" "${ISSUE[@]}" -d "$2" "${GSS[@]}" --state-dir "$3" --out "$TMP/out-$1" \
+		-vv >"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null &
+	PID=$!
+	if ! wait_line "$TMP/$1.err" "waiting for 2 authoritative servers" 30; then
+		kill -KILL "$PID" 2>/dev/null || true
+		resume_ns2
+		show_output "$1"
+		fail "$1: acmeup never started waiting"
+	fi
+}
 KNAME=k$RUN_TAG.$GSS_HOST
-kill -STOP "$NS2_PID"
-"$ACMEUP" "${ISSUE[@]}" -d "$KNAME" "${GSS[@]}" --state-dir "$TMP/state4" \
-	--out "$TMP/out4" -v >"$TMP/kill.out" 2>"$TMP/kill.err" </dev/null &
-pid=$!
-if ! wait_line "$TMP/kill.err" "waiting for 2 authoritative servers" 30; then
-	kill -KILL "$pid" 2>/dev/null || true
-	resume_ns2
-	show_output kill
-	fail "acmeup never started waiting"
-fi
+held kill "$KNAME" "$TMP/state4"
+pid=$PID
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 resume_ns2
@@ -148,16 +154,8 @@ ok "no service: $(grep -m1 -o 'GSS-TSIG for zone.*' "$TMP/noservice.err")"
 # 7. The server forgets the context mid-run (rndc tsig-delete, as after a
 # restart): the removal meets BADKEY, and a new context removes the record.
 RNAME=f$RUN_TAG.$GSS_HOST
-kill -STOP "$NS2_PID"
-"$ACMEUP" "${ISSUE[@]}" -d "$RNAME" "${GSS[@]}" --state-dir "$TMP/state8" \
-	--out "$TMP/out8" -vv >"$TMP/forget.out" 2>"$TMP/forget.err" </dev/null &
-pid=$!
-if ! wait_line "$TMP/forget.err" "waiting for 2 authoritative servers" 30; then
-	kill -KILL "$pid" 2>/dev/null || true
-	resume_ns2
-	show_output forget
-	fail "forget: acmeup never started waiting"
-fi
+held forget "$RNAME" "$TMP/state7"
+pid=$PID
 key=$(sed -n 's/.*GSS-TSIG context with .* key \([0-9a-f]*\.sig-[^,]*\), .*/\1/p' "$TMP/forget.err" | head -1)
 RNDC=(rndc -k "$ACMEUP_LAB_DIR/ns3/rndc.key" -s "$PRIMARY")
 timeout 10 "${RNDC[@]}" tsig-delete "$key" >"$TMP/rndc.out" 2>&1 ||
