@@ -116,6 +116,10 @@ advice(const char *stage, int rc, const char *detail)
 		return "interrupted; the probe is removed all the same";
 	if (rc == ACMEUP_ETSIG && strncmp(detail, "no TSIG key", 11) == 0)
 		return "give the key for this zone (--tsig-key, -y or --zone-key)";
+	if (rc == ACMEUP_ETSIG && (strstr(detail, "GSS-TSIG") != NULL ||
+	                           strstr(detail, "TKEY") != NULL))
+		return "Kerberos: see docs/gss-tsig.md, Errors (credentials, "
+		       "the service principal, clocks, rights)";
 	if (rc == ACMEUP_ETSIG)
 		return "the server does not accept the key: its name, algorithm "
 		       "and secret must match the key clause on the primary";

@@ -203,7 +203,9 @@ establish(const struct dns_zone *z, struct gss_ctx_ent *c, const char *key)
 	uint8_t *tok = NULL, *in = NULL, *reply = NULL;
 	size_t tlen = 0, inlen = 0, rlen = 0;
 	struct tsig_ctx none;
+	struct tsig_result res;
 	struct tsig_tkey tk;
+	long long skew;
 	char err[1024] = "";
 	int done = 0, rounds, rc = 0, trc;
 
@@ -243,7 +245,18 @@ establish(const struct dns_zone *z, struct gss_ctx_ent *c, const char *key)
 		                 "context is not complete after %d rounds", z->name,
 		                 z->primary.text, rounds);
 	memset(&none, 0, sizeof(none));
-	if (rc == 0 && (trc = tsig_gss_verify(c->g, reply, rlen, &none, NULL)) != 0)
+	memset(&res, 0, sizeof(res));
+	trc = rc == 0 ? tsig_gss_verify(c->g, reply, rlen, &none, &res) : 0;
+	skew = (long long)res.server_time - (long long)res.our_time;
+	if (trc == TSIG_EBADTIME)
+		rc = acmeup_fail(ACMEUP_ETSIG, "clock skew: %s is %lld s %s this "
+		                 "host (its TKEY answer for zone %s is signed at "
+		                 "%llu, here it is %llu; TSIG allows 300 s): run "
+		                 "NTP", z->primary.text, skew < 0 ? -skew : skew,
+		                 skew < 0 ? "behind" : "ahead of", z->name,
+		                 (unsigned long long)res.server_time,
+		                 (unsigned long long)res.our_time);
+	else if (trc != 0)
 		rc = acmeup_fail(ACMEUP_ETSIG, "the TKEY answer of %s for zone %s "
 		                 "does not verify with the new context (%s): forged "
 		                 "or altered", z->primary.text, z->name,

@@ -18,7 +18,8 @@
 #     for (DNS@ns1.example.test) is named, nothing is left;
 #  7. ns1 forgets the context mid-run (rndc tsig-delete): the removal meets
 #     BADKEY, a new context is made once, and the record is removed;
-#  8. dns-check: principal, service ticket, TKEY done, canary write.
+#  8. this host 10 minutes ahead (faketime): "clock skew", with the offset;
+#  9. dns-check: principal, service ticket, TKEY done, canary write.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -171,7 +172,16 @@ contexts=$(grep -c "GSS-TSIG context with $PRIMARY as $GSS_PRINCIPAL" "$TMP/forg
 [ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$RNAME")" ] || fail "forget: the TXT of $RNAME is still on $PRIMARY"
 ok "ns1 forgot the context (rndc tsig-delete $key): BADKEY on the removal, a new context, removed"
 
-# 8. dns-check in the Kerberos zone: principal, ticket, TKEY, canary write.
+# 8. This host's clock 10 minutes ahead (faketime): the TKEY answer's time
+# tells by how much, and dns-check says so.
+ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0 ACMEUP=faketime run_acmeup skew \
+	-f +10m "$ACMEUP" dns-check --resolver "$RESOLVER" -d "w$RUN_TAG.$GSS_HOST" "${GSS[@]}"
+[ "$RC" = 1 ] || { show_output skew; fail "clock skew: exit $RC, want 1"; }
+grep -Eq "clock skew: $PRIMARY is (59[0-9]|60[0-9]) s behind this host \(its TKEY answer for zone $GSS_ZONE is signed at" \
+	"$TMP/skew.err" || { show_output skew; fail "clock skew: the offset is not said"; }
+ok "$(grep -m1 -o 'clock skew: [^(]*' "$TMP/skew.err")"
+
+# 9. dns-check in the Kerberos zone: principal, ticket, TKEY, canary write.
 run_acmeup check dns-check --resolver "$RESOLVER" -d "d$RUN_TAG.$GSS_HOST" "${GSS[@]}"
 [ "$RC" = 0 ] || { show_output check; fail "dns-check exited $RC"; }
 for want in "key       GSS-TSIG as $GSS_PRINCIPAL (keytab $GSS_KEYTAB)" \

@@ -19,6 +19,8 @@ ACMEUP_DEPS=(
 	pdns-server pdns-backend-sqlite3 sqlite3
 	# GSS-TSIG: the lab's MIT KDC, kinit, nsupdate -g; the build's GSS-API
 	krb5-kdc krb5-admin-server krb5-user libkrb5-dev
+	# GSS-TSIG's clock-skew case (test_gss_issue: acmeup 10 minutes ahead)
+	faketime
 	# GSS-TSIG against Active Directory: the lab's Samba AD DC (lab samba-up);
 	# no samba-ad-dc (it pulls winbind and its NSS/PAM modules)
 	samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
