@@ -29,6 +29,8 @@ struct cert_spec {
 	char *challenge;        /* `challenge` list, checked
 	                         * (acme_chal_prefs_parse); NULL: dns-01 */
 	char *deploy_hook;      /* shell command, or NULL */
+	char *server;           /* its CA's directory URL (cert block's
+	                         * server, or remembered); NULL: the global */
 	unsigned renew_before;  /* seconds before expiry; 0: the default
 	                         * (30 days, or a third of a short lifetime) */
 	unsigned line;          /* config line of the block; 0 for -d */

@@ -136,6 +136,23 @@ int store_cert_revoked_is(const char *state_dir, const char *name,
 int store_cert_record_remove(const char *state_dir, const char *name);
 void store_cert_records_free(struct store_cert_record *v, size_t n);
 
+/* One account per CA (account_dir.c): the directory of the account for
+ * the CA at directory URL url and EAB key id kid (may be NULL) under
+ * state_dir, STATE/accounts/ID (ID: store_account_id), into out. With
+ * STORE_ACCT_MAKE it is made (0700) with a `directory` file naming url and
+ * kid; with STORE_ACCT_ADOPT too, an older acmeup's STATE/account.key (and
+ * account.url, account.key.new) moves in when it is this CA's: no
+ * account.url beside it, or one below url's parent ("https://ca/acme/"). Without MAKE (reading),
+ * out is state_dir itself while no account directory exists and the old
+ * files are this CA's; url NULL gives state_dir. */
+#define STORE_ACCT_MAKE 1
+#define STORE_ACCT_ADOPT 2
+int store_account_dir(const char *state_dir, const char *url, const char *kid,
+                      int flags, char *out, size_t len);
+
+/* The first 16 hex digits of SHA-256("URL\nKID") into out (17 octets). */
+int store_account_id(const char *url, const char *kid, char *out, size_t len);
+
 /* STATE/account.url (account_url.c): the account URL the last run used.
  * read: *url (caller frees) or NULL when missing or not a plain https URL;
  * write: replaced atomically when it changed. */

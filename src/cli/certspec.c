@@ -200,6 +200,13 @@ fill_settings(const struct source *src, struct cert_spec *s)
 		rc = pick_str(src, "deploy-hook", o->deploy_hook,
 		    &s->deploy_hook);
 	if (rc == 0)
+		rc = pick_str(src, "server", NULL, &s->server);
+	if (rc == 0 && s->server != NULL &&
+	    strncasecmp(s->server, "https://", 8) != 0)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "%s:%u: server: '%s' is not an "
+		    "https:// ACME directory URL", src->cfg->path,
+		    block_item(src, "server")->line, s->server);
+	if (rc == 0)
 		rc = pick_values(src, s);
 	if (rc == 0)
 		rc = pick_keyperm(src, s);
@@ -220,6 +227,7 @@ spec_clear(struct cert_spec *s)
 	free(s->profile);
 	free(s->challenge);
 	free(s->deploy_hook);
+	free(s->server);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -409,6 +417,12 @@ spec_from_record(const struct opts *o, const struct store_cert_record *r,
 		rc = rec_str(o, "out", r->out_dir, &s->out_dir);
 	if (rc == 0)
 		rc = rec_str(o, "deploy-hook", r->deploy_hook, &s->deploy_hook);
+	if (rc == 0)
+		rc = rec_str(o, "server", r->server, &s->server);
+	if (rc == 0 && s->server != NULL &&
+	    strncasecmp(s->server, "https://", 8) != 0)
+		rc = acmeup_fail(ACMEUP_EUSAGE, "%s: server '%.80s' is not an "
+		    "https:// URL", where, s->server);
 	if (rc == 0)
 		rc = rec_keyperm(o, r, where, s);
 	if (rc == 0 && r->key_type != NULL && !cli_given(o, "key-type")) {

@@ -71,6 +71,16 @@ int issue_jobs_new(const struct certspec_list *l, struct issue_job **out);
 int issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
                            struct issue_engine **out);
 
+/* fn over jobs grouped by CA (cmd_issue.c): each job's cert block (or
+ * remembered) server, else o's -- a dry run always o's, the staging CA --
+ * one engine each (and its own account, store_account_dir), the CAs in
+ * the order they first appear; fn gets a copy of o naming that CA. An
+ * engine that does not open fails its CA's jobs; a signal fails the rest. */
+typedef int issue_group_fn(struct issue_engine *e, const struct opts *o,
+                           struct issue_job **jobs, size_t n, void *arg);
+int issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,
+                issue_group_fn *fn, void *arg);
+
 /* The DNS options of the command line (dns_opts.c) (--resolver, --dns-server,
  * --tsig-key, --tsig-key-name, -y, --zone-server, --zone-key,
  * --challenge-alias, --skip-server, --tsig-queries, --ttl,
@@ -95,5 +105,10 @@ const char *cli_credential(const char *path, char *buf, size_t size);
 /* Run as root: accept files owned by the service user (service-user,
  * default acmeup, when it exists) as if root's (service.c). */
 void cli_service_user(const struct opts *o);
+
+/* The account URL of o's CA (--server, server, the EAB key id) from its
+ * account directory in the state directory (store_account_dir), or NULL
+ * when none is known; *url the caller's. */
+void cli_account_url(const struct opts *o, char **url);
 
 #endif

@@ -13,6 +13,7 @@
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/persist_track.h"
+#include "acmeup/store.h"
 #include "acmeup/text.h"
 #include "cli_internal.h"
 
@@ -22,6 +23,7 @@ struct account_run {
 	struct lock *state_lock;
 	struct acme_client *acme;
 	struct acme_contacts ct;
+	char dir[PATH_MAX];        /* this CA's account (store_account_dir) */
 };
 
 static void
@@ -43,16 +45,19 @@ start(const struct opts *o, struct account_run *r)
 		return acmeup_fail(ACMEUP_EUSAGE, "account: give the ACME "
 		    "directory URL with --server");
 	rc = acme_contacts_from_emails(o->emails, o->n_emails, &r->ct);
+	if (rc == 0)
+		rc = store_account_dir(o->state_dir, o->server, o->eab_kid,
+		    STORE_ACCT_MAKE | STORE_ACCT_ADOPT, r->dir, sizeof(r->dir));
 	/* The key in the keys process; a rollover makes and writes the new
 	 * key here, so it keeps the old one here too. */
 	if (rc == 0 && strcmp(o->args[0], "rollover") != 0)
 		rc = engine_keys_start(NULL, NULL, !o->no_sandbox);
 	if (rc == 0 && strcmp(o->args[0], "rollover") != 0)
-		rc = engine_keys_account(o->state_dir, o->account_key_type,
+		rc = engine_keys_account(r->dir, o->account_key_type,
 		    o->account_key_type_set, strcmp(o->args[0], "deactivate")
 		    == 0, &r->key, &r->state_lock);
 	else if (rc == 0)
-		rc = account_key_open_locked(o->state_dir,
+		rc = account_key_open_locked(r->dir,
 		    (enum crypto_key_type)o->account_key_type, 0, 1, &r->key,
 		    &r->state_lock);
 	if (rc == 0)
@@ -78,15 +83,14 @@ open_account(const struct opts *o, struct account_run *r, int only_existing,
 
 /* "name: value" lines on stdout, for people and scripts. */
 static void
-print_account(const struct opts *o, const struct account_run *r,
-              const struct acme_account *a)
+print_account(const struct account_run *r, const struct acme_account *a)
 {
 	const struct acme_directory *d = acme_client_directory(r->acme);
 	char desc[32], path[PATH_MAX];
 	size_t i;
 
 	crypto_key_describe(r->key, desc, sizeof(desc));
-	if (account_key_path(o->state_dir, NULL, path, sizeof(path)) != 0)
+	if (account_key_path(r->dir, NULL, path, sizeof(path)) != 0)
 		path[0] = '\0';
 	text_printf(stdout, "account: %s\n", acme_account_url(r->acme));
 	text_printf(stdout, "status: %s\n", a->status);
@@ -124,17 +128,17 @@ rollover(const struct opts *o, struct account_run *r)
 
 	rc = crypto_key_generate(t, &fresh);
 	if (rc == 0)
-		rc = account_key_stage(o->state_dir, fresh);
+		rc = account_key_stage(r->dir, fresh);
 	if (rc != 0)
 		goto out;
 	log_stage("account: new %s key staged; asking the CA to switch",
 	    crypto_key_type_name(t));
 	rc = acme_account_key_change(r->acme, fresh);
 	if (rc != 0) {
-		account_key_unstage(o->state_dir);
+		account_key_unstage(r->dir);
 		goto out;
 	}
-	rc = account_key_commit(o->state_dir);
+	rc = account_key_commit(r->dir);
 	if (rc != 0)
 		goto out;
 	crypto_key_free(r->key); /* the client now borrows fresh */
@@ -223,8 +227,21 @@ account_run(const struct opts *o)
 	if (rc == 0)
 		rc = act(o, &r, sub, &a);
 	if (rc == 0)
-		print_account(o, &r, &a);
+		print_account(&r, &a);
 	acme_account_clear(&a);
 	run_clear(&r);
 	return rc;
+}
+
+void
+cli_account_url(const struct opts *o, char **url)
+{
+	char dir[PATH_MAX];
+
+	*url = NULL;
+	if (o->state_dir != NULL &&
+	    store_account_dir(o->state_dir, o->server, o->eab_kid, 0, dir,
+	    sizeof(dir)) == 0)
+		store_account_url_read(dir, url);
+	acmeup_err_clear(); /* without it, nothing is compared */
 }

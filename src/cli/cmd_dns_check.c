@@ -52,16 +52,15 @@ names_each(struct dns_ctx *ctx, struct journal *j, const struct opts *o,
 	                   acmeup_err_text(&first_err, first));
 }
 
-/* Each name, with the account of the last run in the state directory
- * (STATE/account.url) for CAA accounturi. */
+/* Each name, with the account of the CA in use (--server or server;
+ * its account.url in the state directory) for CAA accounturi. */
 static int
 run_names(struct dns_ctx *ctx, struct journal *j, const struct opts *o)
 {
 	char *acct = NULL;
 	int rc;
 
-	if (o->state_dir != NULL)
-		store_account_url_read(o->state_dir, &acct);
+	cli_account_url(o, &acct);
 	rc = names_each(ctx, j, o, acct);
 	free(acct);
 	return rc;

@@ -220,33 +220,120 @@ csr_spec(const struct opts *o, struct cert_spec *s, struct issue_csr *csr)
 	return rc;
 }
 
-/* Jobs in batches of -j; a signal or a failure to set up stops the run,
- * the jobs not started failing with it. */
+/* Jobs in batches of -j; a signal stops the run, the jobs not started
+ * failing with it. */
 static int
-run_batches(const struct opts *o, struct issue_job *jobs, size_t n,
-            const struct issue_csr *csr)
+run_batches(struct issue_engine *e, const struct opts *o,
+            struct issue_job **jobs, size_t n, void *arg)
 {
-	struct issue_engine *e = NULL;
-	struct issue_job **batch = NULL;
-	struct dns_config dns = { 0 };
+	const struct issue_csr *csr = arg;
 	size_t i, k, step = o->jobs > 0 ? o->jobs : ISSUE_PARALLEL_DEFAULT;
-	int rc;
+	int rc = 0;
 
-	batch = calloc(step, sizeof(*batch));
-	rc = batch == NULL ? ACMEUP_ENOMEM :
-	    issue_engine_open_opts(o, &dns, &e);
-	if (rc == 0 && csr != NULL)
+	if (csr != NULL)
 		issue_engine_set_csr(e, csr);
 	for (i = 0; rc == 0 && i < n; i += k) {
-		for (k = 0; k < step && i + k < n; k++)
-			batch[k] = &jobs[i + k];
-		rc = issue_engine_batch(e, batch, k);
+		k = step < n - i ? step : n - i;
+		rc = issue_engine_batch(e, jobs + i, k);
 	}
 	for (; rc != 0 && i < n; i++)
-		issue_job_fail(&jobs[i], rc);
+		issue_job_fail(jobs[i], rc);
+	return rc;
+}
+
+/* The CA of job j: its cert block's (or remembered) server, else o's; a
+ * dry run always o's, the staging CA. */
+static const char *
+job_server(const struct opts *o, const struct issue_job *j)
+{
+	if (o->dry_run || j->spec->server == NULL)
+		return o->server;
+	return j->spec->server;
+}
+
+static int
+same_server(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* jobs[from..n) of job_server srv not yet done into group; how many. */
+static size_t
+gather(const struct opts *o, struct issue_job *jobs, size_t from, size_t n,
+       const char *srv, char *done, struct issue_job **group)
+{
+	size_t j, k = 0;
+
+	for (j = from; j < n; j++) {
+		if (!done[j] && same_server(job_server(o, &jobs[j]), srv)) {
+			group[k++] = &jobs[j];
+			done[j] = 1;
+		}
+	}
+	return k;
+}
+
+/* One CA's jobs with its own engine (and account, store_account_dir). */
+static int
+run_group(const struct opts *o, const char *srv, struct issue_job **group,
+          size_t k, issue_group_fn *fn, void *arg)
+{
+	struct issue_engine *e = NULL;
+	struct dns_config dns = { 0 };
+	struct opts oc = *o;
+	size_t i;
+	int rc;
+
+	oc.server = srv;
+	rc = issue_engine_open_opts(&oc, &dns, &e);
+	if (rc == 0)
+		rc = fn(e, &oc, group, k, arg);
+	else
+		for (i = 0; i < k; i++)
+			issue_job_fail(group[i], rc);
 	issue_engine_free(e);
 	dns_config_clear(&dns);
-	free(batch);
+	return rc;
+}
+
+int
+issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,
+            issue_group_fn *fn, void *arg)
+{
+	struct issue_job **group = calloc(n > 0 ? n : 1, sizeof(*group));
+	char *done = calloc(n > 0 ? n : 1, 1);
+	const char *srv;
+	size_t i, j, k;
+	int rc = 0, grc;
+
+	if (group == NULL || done == NULL) {
+		for (i = 0; i < n; i++)
+			issue_job_fail(&jobs[i], ACMEUP_ENOMEM);
+		free(group);
+		free(done);
+		return ACMEUP_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		srv = job_server(o, &jobs[i]);
+		k = gather(o, jobs, i, n, srv, done, group);
+		if (srv != o->server)
+			log_stage("CA %s: %zu certificate%s", srv, k,
+			    k == 1 ? "" : "s");
+		grc = run_group(o, srv, group, k, fn, arg);
+		if (rc == 0)
+			rc = grc;
+		if (grc == ACMEUP_EINTR) { /* the other CAs' jobs too */
+			for (j = i + 1; j < n; j++)
+				if (!done[j])
+					issue_job_fail(&jobs[j], grc);
+			break;
+		}
+	}
+	free(group);
+	free(done);
 	return rc;
 }
 
@@ -272,7 +359,7 @@ remember(const struct opts *o, const struct issue_job *j)
 	r.out_dir = realpath(s->out_dir, out) != NULL ? out : s->out_dir;
 	r.key_type = s->key_type >= 0 && s->key_type < 5 ?
 	    (char *)key_types[s->key_type] : NULL;
-	r.server = (char *)o->server;
+	r.server = (char *)(s->server != NULL ? s->server : o->server);
 	r.deploy_hook = s->deploy_hook;
 	if (s->key_perms && s->key_uid >= 0)
 		snprintf(uid, sizeof(uid), "%ld", s->key_uid);
@@ -315,7 +402,8 @@ issue_run(const struct opts *o)
 	if (rc == 0)
 		rc = issue_check_dirs(o, &specs);
 	if (rc == 0) {
-		(void)run_batches(o, jobs, specs.n, o->csr ? &csr : NULL);
+		(void)issue_by_ca(o, jobs, specs.n, run_batches,
+		    o->csr ? &csr : NULL);
 		acmeup_err_clear(); /* the jobs took their failures */
 		for (i = 0; i < specs.n; i++)
 			remember(o, &jobs[i]);

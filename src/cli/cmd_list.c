@@ -190,7 +190,7 @@ list_run(const struct opts *o)
 	for (i = 0; rc == 0 && i < specs.n; i++)
 		rc = list_one(&rep, &specs.specs[i], o->state_dir, now);
 	if (o->state_dir != NULL) {
-		store_account_url_read(o->state_dir, &acct);
+		cli_account_url(o, &acct);
 		rep.account = acct;
 		if (o->json && persist_records(o->state_dir, &recs) == 0)
 			rep.persist = &recs;

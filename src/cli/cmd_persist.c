@@ -3,6 +3,7 @@
  * UPDATE (following CNAMEs, proved on every authoritative server like a
  * dns-01 record) or taken away, and noted in STATE/persist. They are
  * never journalled: cleanup leaves them alone. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "acmeup/log.h"
 #include "acmeup/name.h"
 #include "acmeup/text.h"
+#include "acmeup/store.h"
 #include "cli_internal.h"
 #include "acmeup/persist_track.h"
 
@@ -53,13 +55,17 @@ open_ca(const struct opts *o, struct persist_run *r)
 	    .eab_alg = o->eab_alg };
 	const struct acme_directory *d;
 	struct acme_contacts ct;
+	char dir[PATH_MAX];
 	int rc;
 
 	rc = acme_contacts_from_emails(o->emails, o->n_emails, &ct);
 	req.contacts = ct.list;
 	req.n_contacts = ct.n;
 	if (rc == 0)
-		rc = engine_keys_account(o->state_dir, o->account_key_type,
+		rc = store_account_dir(o->state_dir, o->server, o->eab_kid,
+		    STORE_ACCT_MAKE | STORE_ACCT_ADOPT, dir, sizeof(dir));
+	if (rc == 0)
+		rc = engine_keys_account(dir, o->account_key_type,
 		    o->account_key_type_set, 0, &r->key, &r->state_lock);
 	if (rc == 0)
 		rc = acme_client_open(o->server, o->ca_bundle, r->key,

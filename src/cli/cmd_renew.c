@@ -101,31 +101,32 @@ consider(struct issue_engine *e, const struct opts *o, struct issue_job *j,
 /* Decide certificate by certificate; every -j due ones make a batch. */
 static int
 renew_batches(struct issue_engine *e, const struct opts *o,
-              struct issue_job *jobs, size_t n)
+              struct issue_job **jobs, size_t n, void *arg)
 {
 	struct issue_job **batch = NULL;
 	size_t i, nb = 0, step = o->jobs > 0 ? o->jobs : ISSUE_PARALLEL_DEFAULT;
 	long long now = (long long)time(NULL);
 	int rc = 0;
 
+	(void)arg;
 	batch = calloc(step, sizeof(*batch));
 	if (batch == NULL)
 		return ACMEUP_ENOMEM;
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (interrupt_pending()) {
 			rc = acmeup_fail(ACMEUP_EINTR, "interrupted by a signal "
-			    "before %s", jobs[i].spec->name);
+			    "before %s", jobs[i]->spec->name);
 			break;
 		}
-		if (consider(e, o, &jobs[i], now) == 1)
-			batch[nb++] = &jobs[i];
+		if (consider(e, o, jobs[i], now) == 1)
+			batch[nb++] = jobs[i];
 		if (nb == step || (nb > 0 && i + 1 == n)) {
 			rc = issue_engine_batch(e, batch, nb);
 			nb = 0;
 		}
 	}
 	for (; rc != 0 && i < n; i++)
-		issue_job_fail(&jobs[i], rc);
+		issue_job_fail(jobs[i], rc);
 	while (rc != 0 && nb > 0)
 		issue_job_fail(batch[--nb], rc);
 	free(batch);
@@ -136,9 +137,7 @@ int
 renew_run(const struct opts *o)
 {
 	struct certspec_list specs = { 0 };
-	struct issue_engine *e = NULL;
 	struct issue_job *jobs = NULL;
-	struct dns_config dns = { 0 };
 	size_t i;
 	int rc;
 
@@ -159,16 +158,12 @@ renew_run(const struct opts *o)
 		rc = issue_check_dirs(o, &specs);
 	if (rc == 0)
 		rc = issue_jobs_new(&specs, &jobs);
-	if (rc == 0)
-		rc = issue_engine_open_opts(o, &dns, &e);
 	if (rc == 0) {
-		(void)renew_batches(e, o, jobs, specs.n);
+		(void)issue_by_ca(o, jobs, specs.n, renew_batches, NULL);
 		acmeup_err_clear(); /* the jobs took their failures */
 	}
 	if (rc == 0)
 		rc = issue_summary(o, "renew", jobs, specs.n);
-	issue_engine_free(e);
-	dns_config_clear(&dns);
 	for (i = 0; jobs != NULL && i < specs.n; i++)
 		issue_job_clear(&jobs[i]);
 	free(jobs);

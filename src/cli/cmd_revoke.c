@@ -61,10 +61,13 @@ load_cert_key(const struct opts *o, const char *path, const char *cert,
 static int
 load_account_key(const struct opts *o, struct crypto_key **out)
 {
-	char path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX];
 	int rc;
 
-	rc = account_key_path(o->state_dir, NULL, path, sizeof(path));
+	rc = store_account_dir(o->state_dir, o->server, o->eab_kid, 0, dir,
+	    sizeof(dir));
+	if (rc == 0)
+		rc = account_key_path(dir, NULL, path, sizeof(path));
 	if (rc == 0 && store_exists(path) != 1) {
 		acmeup_err_clear(); /* replaced by the line below */
 		rc = acmeup_fail(ACMEUP_EUSAGE, "no account key %s: give the "
@@ -76,8 +79,7 @@ load_account_key(const struct opts *o, struct crypto_key **out)
 	if (rc == 0)
 		rc = engine_keys_start(NULL, NULL, !o->no_sandbox);
 	if (rc == 0)
-		rc = engine_keys_account(o->state_dir, CRYPTO_KEY_P256, 0, 0,
-		    out, NULL);
+		rc = engine_keys_account(dir, CRYPTO_KEY_P256, 0, 0, out, NULL);
 	return rc;
 }
 
@@ -175,12 +177,27 @@ note_revoked(const struct opts *o, const char *name, const char *cert,
 	free(id);
 }
 
+/* The CA of the certificate name (its cert block's or remembered server)
+ * unless --server was given, else o's. */
+static const char *
+cert_server(const struct opts *o, const struct certspec_list *specs,
+            const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && !cli_given(o, "server") && i < specs->n;
+	     i++)
+		if (specs->specs[i].name == name && specs->specs[i].server != NULL)
+			return specs->specs[i].server;
+	return o->server;
+}
+
 int
 revoke_run(const struct opts *o)
 {
 	struct certspec_list specs = { NULL, 0 };
 	struct crypto_key *key = NULL;
-	struct opts all;
+	struct opts all, oc;
 	char path[PATH_MAX], *cert = NULL;
 	const char *name = NULL;
 	uint8_t *der = NULL;
@@ -195,6 +212,10 @@ revoke_run(const struct opts *o)
 		rc = certspec_load(&all, o->config, &specs);
 	if (rc == 0)
 		rc = find_cert(o, &specs, path, sizeof(path), &name);
+	oc = *o;
+	if (rc == 0)
+		oc.server = cert_server(o, &specs, name);
+	o = &oc; /* from here on, with the certificate's CA */
 	if (rc == 0)
 		rc = read_file("certificate", path, &cert, &cert_len);
 	if (rc == 0)

@@ -92,8 +92,9 @@ const struct opt_def opt_table[] = {
 	{ "deploy-hook", 0, ARG_STR, CERTS, IN_GLOBAL | IN_CERT,
 	  O(deploy_hook), 0, 0, 0, 0, NULL, NULL, G_CERT, "CMD", "run CMD "
 	  "(/bin/sh -c) after a certificate changed" },
-	{ "server", 0, ARG_STR, CA, IN_GLOBAL | IN_ZONE, O(server), 0, 0, 0, 0,
-	  NULL, NULL, G_CA, "URL", "ACME directory URL" },
+	{ "server", 0, ARG_STR, CA, IN_GLOBAL | IN_ZONE | IN_CERT, O(server),
+	  0, 0, 0, 0, NULL, NULL, G_CA, "URL", "ACME directory URL (a cert "
+	  "block's: its CA; a\nzone block's: where its UPDATEs go)" },
 	{ "staging-server", 0, ARG_STR, CERTS, IN_GLOBAL, O(staging_server), 0,
 	  0, 0, 0, NULL, NULL, G_CA, "URL", "the CA of --dry-run (a staging or "
 	  "test CA)" },

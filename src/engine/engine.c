@@ -4,6 +4,7 @@
  * the records removed whatever happened (signals included), then each
  * certificate finalized, stored and deployed. A failing order fails only
  * itself; a DNS failure fails the orders whose records were in it. */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ struct issue_engine {
 	int ready;                     /* account opened, DNS set up */
 	unsigned batches;              /* batches started */
 	const struct issue_csr *csr;   /* --csr, borrowed, or NULL */
+	char account_dir[PATH_MAX];    /* this CA's account (store_account_dir) */
 };
 
 /* One dns_txt_add: its journal and the records it added. */
@@ -61,9 +63,13 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 	 * network code. */
 	rc = dns_ctx_new(cfg->dns, &e->dns);
 	if (rc == 0)
+		rc = store_account_dir(cfg->state_dir, cfg->server, cfg->eab_kid,
+		    STORE_ACCT_MAKE | (cfg->dry_run ? 0 : STORE_ACCT_ADOPT),
+		    e->account_dir, sizeof(e->account_dir));
+	if (rc == 0)
 		rc = engine_privsep_start(e->dns, !cfg->no_sandbox);
 	if (rc == 0)
-		rc = account_key_open_locked_by(cfg->state_dir,
+		rc = account_key_open_locked_by(e->account_dir,
 		    (enum crypto_key_type)cfg->account_key_type,
 		    cfg->account_key_type_set, 0, priv_account_open, &e->account,
 		    &e->state_lock);
@@ -129,7 +135,7 @@ engine_prepare(struct issue_engine *e)
 	}
 	rc = engine_account(e->acme, &e->cfg);
 	if (rc == 0 && !e->cfg.dry_run && acme_account_url(e->acme) != NULL &&
-	    store_account_url_write(e->cfg.state_dir,
+	    store_account_url_write(e->account_dir,
 	    acme_account_url(e->acme)) != 0) {
 		log_warn("%s", acmeup_errmsg(ACMEUP_EINVAL)); /* dns-check only */
 		acmeup_err_clear();

@@ -244,6 +244,15 @@ print(s["issued"], s["renewed"], s["skipped"], s["failed"])' "$1" 2>/dev/null ||
 ISSUE=(issue --server "$ACME_DIR" --ca-bundle "$ACME_CA_BUNDLE"
 	--resolver "$RESOLVER" --email admin@example.test --agree-tos)
 
+# acct_dir STATE [DIRECTORY_URL [EAB_KID]]: the account directory of that
+# CA (default: the lab pebble) under STATE, as store_account_dir names it:
+# STATE/accounts/ID, ID the first 16 hex digits of SHA-256("URL\nKID").
+acct_dir() {
+	local id
+	id=$(printf '%s\n%s' "${2:-$ACME_DIR}" "${3:-}" | sha256sum | cut -c1-16)
+	echo "$1/accounts/$id"
+}
+
 # lab_conf STATE OUT: the global settings of an acmeup.conf for the lab
 # (CA, resolver, account, the update key), on stdout; cert and zone blocks
 # follow.

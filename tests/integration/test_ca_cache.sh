@@ -67,7 +67,7 @@ good first "$name"
 grep -Eq "^[0-9]+ 4 _acme-challenge\.$name _acme-challenge\.$name\$" "$TMP/s1/challenges" ||
 	fail "first: no record of the validation in $TMP/s1/challenges: $(cat "$TMP/s1/challenges" 2>&1)"
 [ "$(file_mode "$TMP/s1/challenges")" = 600 ] || fail "challenges is mode $(file_mode "$TMP/s1/challenges")"
-rm "$TMP/s1/account.key"
+rm "$(acct_dir "$TMP/s1")/account.key"
 start=$SECONDS
 issue again "$TMP/s1" "$name" --ttl 4
 good again "$name"
@@ -109,7 +109,7 @@ fi
 name=long-$RUN_TAG.$ZONE
 issue long "$TMP/s4" "$name" --ttl 400
 good long "$name"
-rm "$TMP/s4/account.key"
+rm "$(acct_dir "$TMP/s4")/account.key"
 before=$(snapshot "$TMP/out/$name")
 serial=$(zone_serial "$PRIMARY" "$ZONE")
 issue late "$TMP/s4" "$name"
@@ -128,7 +128,7 @@ ok "TTL 400: $last"
 name=sig-$RUN_TAG.$ZONE
 issue sigfirst "$TMP/s5" "$name" --ttl 20
 good sigfirst "$name"
-rm "$TMP/s5/account.key"
+rm "$(acct_dir "$TMP/s5")/account.key"
 "$ACMEUP" "${ISSUE[@]}" -d "$name" --tsig-key "$TSIG_KEY" --state-dir "$TMP/s5" \
 	--out "$TMP/out" --ttl 20 >"$TMP/sig.out" 2>"$TMP/sig.err" </dev/null &
 pid=$!

@@ -52,7 +52,7 @@ grep -q "an accounturi applies; acmeup's account is not known here" "$OUT" || fa
 run_acmeup issue "${ISSUE[@]}" -d "i-$RUN_TAG.$ZONE" --tsig-key "$TSIG_KEY" \
 	--state-dir "$TMP/state" --out "$TMP/out"
 [ "$RC" = 0 ] || { show_output issue; fail "issue exited $RC"; }
-acct=$(cat "$TMP/state/account.url")
+acct=$(cat "$(acct_dir "$TMP/state")/account.url")
 case $acct in "$(dirname "$ACME_DIR")/my-account/"*) ;; *) fail "account.url: '$acct'" ;; esac
 check "h2-$RUN_TAG.caa-acct.$ZONE" 1 pebble.test
 grep -q "PROBLEM   CAA at caa-acct.$ZONE forbids the issuance for h2-$RUN_TAG.caa-acct.$ZONE: issue \".*\": its accounturi names another account than acmeup's $acct (RFC 8657 3)" "$OUT" ||

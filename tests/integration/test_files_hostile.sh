@@ -64,7 +64,7 @@ GOOD_SNAP=$(snapshot "$OUT/$GOOD")
 # --- a symbolic link as account.key -----------------------------------------
 STATE2=$ROOT/state-link
 mkdir -m 700 "$STATE2"
-cp "$STATE/account.key" "$ROOT/other.key"
+cp "$(acct_dir "$STATE")/account.key" "$ROOT/other.key"
 KEY_SNAP=$(sha256sum "$ROOT/other.key")
 ln -s "$ROOT/other.key" "$STATE2/account.key"
 NAME=n$RANDOM$RANDOM.$ZONE
@@ -116,7 +116,7 @@ ok "FIFO as the TSIG key file refused in $took s (exit $RC)"
 # --- a symbolic link as the journal directory, and as a journal file --------
 STATE3=$ROOT/state-journal
 mkdir -m 700 "$STATE3"
-cp -p "$STATE/account.key" "$STATE3/account.key"
+cp -p "$(acct_dir "$STATE")/account.key" "$STATE3/account.key"
 mkdir -m 700 "$ROOT/jtarget"
 ln -s "$ROOT/jtarget" "$STATE3/journal"
 NAME=n$RANDOM$RANDOM.$ZONE

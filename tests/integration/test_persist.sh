@@ -74,16 +74,17 @@ ok "challenge dns-persist-01 alone issues with no TSIG key at all"
 
 # An account key rollover keeps the account URL, so the record still
 # authorises it: the next issuance writes nothing either.
-key0=$(sha256sum <"$A/account.key")
+AD=$(acct_dir "$A" "$LAB_PEBBLE_URL") # its account directory
+key0=$(sha256sum <"$AD/account.key")
 run_acmeup roll account rollover "${NOKEY[@]}" --state-dir "$A"
 [ "$RC" = 0 ] || { show_output roll; fail "account rollover exited $RC"; }
-[ "$(sha256sum <"$A/account.key")" != "$key0" ] || fail "rollover: account.key unchanged"
+[ "$(sha256sum <"$AD/account.key")" != "$key0" ] || fail "rollover: account.key unchanged"
 S0=$(zone_serial "$PRIMARY" "$ZONE")
 run_acmeup afterroll issue "${NOKEY[@]}" -d "$N" --state-dir "$A" --out "$TMP/out" \
 	--challenge dns-persist-01
 [ "$RC" = 0 ] || { show_output afterroll; fail "issue $N after the rollover exited $RC"; }
 [ "$S0" = "$(zone_serial "$PRIMARY" "$ZONE")" ] || fail "issue after the rollover changed $ZONE"
-[ "$(cat "$A/account.url")" = "$URL" ] || fail "the account URL changed with the rollover: $(cat "$A/account.url")"
+[ "$(cat "$AD/account.url")" = "$URL" ] || fail "the account URL changed with the rollover: $(cat "$AD/account.url")"
 ok "after an account key rollover ($URL kept) $N issues by its record, no UPDATE, no TSIG key"
 
 run_acmeup list list -d "$N" --state-dir "$A" --out "$TMP/out"

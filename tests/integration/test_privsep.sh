@@ -104,10 +104,10 @@ raw=$(printf %s "$secret" | base64 -d | od -An -tx1 | tr -d ' \n')
 text=$(printf %s "$secret" | od -An -tx1 | tr -d ' \n')
 # The account key's private scalar, big-endian (DER) and little-endian
 # (GnuTLS's bignums on x86).
-d=$(openssl pkey -in "$STATE/account.key" -text -noout |
+d=$(openssl pkey -in "$(acct_dir "$STATE")/account.key" -text -noout |
 	sed -n '/^priv:/,/^pub:/p' | grep -v -e '^priv:' -e '^pub:' |
 	tr -d ' :\n' | sed 's/^00//')
-[ "${#d}" = 64 ] || fail "no P-256 scalar read from $STATE/account.key: '$d'"
+[ "${#d}" = 64 ] || fail "no P-256 scalar read from $(acct_dir "$STATE")/account.key: '$d'"
 dle=$(fold -w2 <<<"$d" | tac | tr -d '\n')
 read -r kraw _ kbe kle <<<"$(memscan "$keys" "$raw" "$text" "$d" "$dle")"
 if [ "$kraw" -lt 1 ] || [ $((kbe + kle)) -lt 1 ]; then

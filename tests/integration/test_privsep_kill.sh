@@ -169,8 +169,8 @@ ok "dns-check: its TSIG key is in a keys process (exit 0)"
 CAOPTS=(--server "$ACME_DIR" --ca-bundle "$ACME_CA_BUNDLE")
 traced acct account show "${CAOPTS[@]}" --state-dir "$TMP/dead"
 [ "$RC" = 0 ] || { show_output acct; fail "account show: exited $RC"; }
-only_keys_opened acct "$TMP/dead/account.key" account.key
+only_keys_opened acct "$(acct_dir "$TMP/dead")/account.key" account.key
 traced revoke revoke "${CAOPTS[@]}" --state-dir "$TMP/dead" --cert "$TMP/dead-out/$NAME4/cert.pem"
 [ "$RC" = 0 ] || { show_output revoke; fail "revoke: exited $RC"; }
-only_keys_opened revoke "$TMP/dead/account.key" account.key
+only_keys_opened revoke "$(acct_dir "$TMP/dead")/account.key" account.key
 ok "account show and revoke: exit 0, the account key opened by the keys process alone"
