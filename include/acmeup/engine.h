@@ -131,4 +131,10 @@ int engine_keys_account(const char *dir, int type, int type_given,
                         int keep_exclusive, struct crypto_key **out,
                         struct lock **lock);
 
+/* A rollover's new account key, made and staged in dir/account.key.new by
+ * the keys process when one runs (priv_account_stage); *out its public
+ * key. */
+int engine_keys_account_stage(const char *dir, int type,
+                              struct crypto_key **out);
+
 #endif

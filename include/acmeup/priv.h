@@ -47,6 +47,15 @@ int priv_keys_start(int sandbox);
 int priv_account_open(const char *dir, enum crypto_key_type type,
                       int type_given, struct crypto_key **out);
 
+/* A key rollover's new account key (RFC 8555 7.3.5), made by the keys
+ * process and staged there in dir/account.key.new (account_key_stage);
+ * *out is its public key alone, which priv_jws_sign() signs with, owned by
+ * the caller and kept until priv_keys_stop. Before the first signature
+ * (the keys process seals then). Without a keys process: made and staged
+ * here. */
+int priv_account_stage(const char *dir, enum crypto_key_type type,
+                       struct crypto_key **out);
+
 /* End the keys process (EOF on its socket, then reap it) and forget the
  * registered keys. Safe without a start. */
 void priv_keys_stop(void);

@@ -24,15 +24,31 @@ struct account_run {
 	struct acme_client *acme;
 	struct acme_contacts ct;
 	char dir[PATH_MAX];        /* this CA's account (store_account_dir) */
+	struct crypto_key *fresh;  /* rollover: the new key, staged */
 };
 
 static void
 run_clear(struct account_run *r)
 {
 	acme_client_free(r->acme);
-	engine_keys_stop(); /* before the key it borrows goes */
+	engine_keys_stop(); /* before the keys it borrows go */
+	if (r->fresh != NULL) /* staged, never committed */
+		account_key_unstage(r->dir);
+	crypto_key_free(r->fresh);
 	crypto_key_free(r->key);
 	lock_release(r->state_lock);
+}
+
+/* The current key's type, for a rollover without --account-key-type. */
+static enum crypto_key_type
+key_type_of(const struct crypto_key *key)
+{
+	int t;
+
+	for (t = CRYPTO_KEY_P256; t <= CRYPTO_KEY_RSA4096; t++)
+		if (crypto_key_is_type(key, (enum crypto_key_type)t))
+			return (enum crypto_key_type)t;
+	return CRYPTO_KEY_P256;
 }
 
 /* Load or create the account key, fetch the directory. */
@@ -48,18 +64,19 @@ start(const struct opts *o, struct account_run *r)
 	if (rc == 0)
 		rc = store_account_dir(o->state_dir, o->server, o->eab_kid,
 		    STORE_ACCT_MAKE | STORE_ACCT_ADOPT, r->dir, sizeof(r->dir));
-	/* The key in the keys process; a rollover makes and writes the new
-	 * key here, so it keeps the old one here too. */
-	if (rc == 0 && strcmp(o->args[0], "rollover") != 0)
+	/* The keys in the keys process, a rollover's new one too; a
+	 * rollover or a deactivation holds the account exclusively. */
+	if (rc == 0)
 		rc = engine_keys_start(NULL, NULL, !o->no_sandbox);
-	if (rc == 0 && strcmp(o->args[0], "rollover") != 0)
+	if (rc == 0)
 		rc = engine_keys_account(r->dir, o->account_key_type,
-		    o->account_key_type_set, strcmp(o->args[0], "deactivate")
-		    == 0, &r->key, &r->state_lock);
-	else if (rc == 0)
-		rc = account_key_open_locked(r->dir,
-		    (enum crypto_key_type)o->account_key_type, 0, 1, &r->key,
-		    &r->state_lock);
+		    o->account_key_type_set && strcmp(o->args[0], "rollover") != 0,
+		    strcmp(o->args[0], "deactivate") == 0 ||
+		    strcmp(o->args[0], "rollover") == 0, &r->key, &r->state_lock);
+	/* the new key too, while the keys process still writes files */
+	if (rc == 0 && strcmp(o->args[0], "rollover") == 0)
+		rc = engine_keys_account_stage(r->dir, o->account_key_type_set ?
+		    o->account_key_type : (int)key_type_of(r->key), &r->fresh);
 	if (rc == 0)
 		rc = acme_client_open(o->server, o->ca_bundle, r->key,
 		    o->wait_rate_limit, &r->acme);
@@ -104,49 +121,25 @@ print_account(const struct account_run *r, const struct acme_account *a)
 	fflush(stdout);
 }
 
-/* The current key's type, for a rollover without --account-key-type. */
-static enum crypto_key_type
-key_type_of(const struct crypto_key *key)
-{
-	int t;
-
-	for (t = CRYPTO_KEY_P256; t <= CRYPTO_KEY_RSA4096; t++)
-		if (crypto_key_is_type(key, (enum crypto_key_type)t))
-			return (enum crypto_key_type)t;
-	return CRYPTO_KEY_P256;
-}
 
 /* RFC 8555 7.3.5: the new key is staged on disk first, so that whatever
  * fails, one of account.key / account.key.new is the account's key. */
 static int
-rollover(const struct opts *o, struct account_run *r)
+rollover(struct account_run *r)
 {
-	enum crypto_key_type t = o->account_key_type_set ?
-	    (enum crypto_key_type)o->account_key_type : key_type_of(r->key);
-	struct crypto_key *fresh = NULL;
 	int rc;
 
-	rc = crypto_key_generate(t, &fresh);
-	if (rc == 0)
-		rc = account_key_stage(r->dir, fresh);
+	log_stage("account: new %s key staged in the keys process; asking "
+	    "the CA to switch", crypto_key_type_name(key_type_of(r->fresh)));
+	rc = acme_account_key_change(r->acme, r->fresh);
 	if (rc != 0)
-		goto out;
-	log_stage("account: new %s key staged; asking the CA to switch",
-	    crypto_key_type_name(t));
-	rc = acme_account_key_change(r->acme, fresh);
-	if (rc != 0) {
-		account_key_unstage(r->dir);
-		goto out;
-	}
-	rc = account_key_commit(r->dir);
-	if (rc != 0)
-		goto out;
+		return rc; /* the CA kept the old key: run_clear unstages */
+	/* the CA switched: account.key.new is the key now, kept whatever
+	 * comes (the next run takes it up) */
 	crypto_key_free(r->key); /* the client now borrows fresh */
-	r->key = fresh;
-	fresh = NULL;
-out:
-	crypto_key_free(fresh);
-	return rc;
+	r->key = r->fresh;
+	r->fresh = NULL;
+	return account_key_commit(r->dir);
 }
 
 static int
@@ -184,8 +177,7 @@ check_args(const struct opts *o)
 
 /* The subcommand once the account is open. */
 static int
-act(const struct opts *o, struct account_run *r, const char *sub,
-    struct acme_account *a)
+act(struct account_run *r, const char *sub, struct acme_account *a)
 {
 	int rc = 0;
 
@@ -198,7 +190,7 @@ act(const struct opts *o, struct account_run *r, const char *sub,
 		if (rc == 0)
 			log_stage("account: contacts updated");
 	} else if (strcmp(sub, "rollover") == 0) {
-		rc = rollover(o, r);
+		rc = rollover(r);
 	} else if (strcmp(sub, "deactivate") == 0) {
 		acme_account_clear(a);
 		rc = acme_account_deactivate(r->acme, a);
@@ -225,7 +217,7 @@ account_run(const struct opts *o)
 	if (rc == 0)
 		rc = open_account(o, &r, strcmp(sub, "register") != 0, &a);
 	if (rc == 0)
-		rc = act(o, &r, sub, &a);
+		rc = act(&r, sub, &a);
 	if (rc == 0)
 		print_account(&r, &a);
 	acme_account_clear(&a);

@@ -628,21 +628,16 @@ priv_keys_stop(void)
 	P.started = 0; /* died and died_msg stay: the run's result */
 }
 
-int
-priv_account_open(const char *dir, enum crypto_key_type type,
-                  int type_given, struct crypto_key **out)
+/* An account key the keys process opened or made (request type, already
+ * in P.req): its public key into *out, kept at the id it answered. */
+static int
+account_call(enum priv_type type, struct crypto_key **out)
 {
 	struct reply r = { 0 };
 	const struct priv_msg *m = &r.m;
 	int rc;
 
-	if (!P.started)
-		return account_key_open(dir, type, type_given, out, NULL);
-	priv_buf_start(&P.req, PRIV_ACCOUNT_OPEN);
-	priv_put_bytes(&P.req, dir, strlen(dir));
-	priv_put_num(&P.req, (uint64_t)type);
-	priv_put_num(&P.req, type_given != 0);
-	rc = call(PRIV_ACCOUNT_OPEN, &r);
+	rc = call(type, &r);
 	if (rc == ACMEUP_EIO)
 		rc = acmeup_fail(ACMEUP_ECRYPTO, "account key: %s", P.died_msg);
 	if (rc == 0 && (m->f[0].num >= PRIV_ACCOUNTS_MAX ||
@@ -658,6 +653,39 @@ priv_account_open(const char *dir, enum crypto_key_type type,
 	}
 	reply_free(&r);
 	return rc;
+}
+
+int
+priv_account_open(const char *dir, enum crypto_key_type type,
+                  int type_given, struct crypto_key **out)
+{
+	if (!P.started)
+		return account_key_open(dir, type, type_given, out, NULL);
+	priv_buf_start(&P.req, PRIV_ACCOUNT_OPEN);
+	priv_put_bytes(&P.req, dir, strlen(dir));
+	priv_put_num(&P.req, (uint64_t)type);
+	priv_put_num(&P.req, type_given != 0);
+	return account_call(PRIV_ACCOUNT_OPEN, out);
+}
+
+int
+priv_account_stage(const char *dir, enum crypto_key_type type,
+                   struct crypto_key **out)
+{
+	int rc;
+
+	if (!P.started) {
+		rc = crypto_key_generate(type, out);
+		if (rc == 0 && (rc = account_key_stage(dir, *out)) != 0) {
+			crypto_key_free(*out);
+			*out = NULL;
+		}
+		return rc;
+	}
+	priv_buf_start(&P.req, PRIV_ACCOUNT_STAGE);
+	priv_put_bytes(&P.req, dir, strlen(dir));
+	priv_put_num(&P.req, (uint64_t)type);
+	return account_call(PRIV_ACCOUNT_STAGE, out);
 }
 
 /* A key the keys process loaded from a journal: here its name and

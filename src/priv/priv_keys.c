@@ -264,6 +264,8 @@ dispatch(struct priv_keys *k, const uint8_t *body, size_t len)
 	 * the seal: any other request, or the journals' keys, seals. */
 	if (m.type == PRIV_ACCOUNT_OPEN)
 		return k->sealed ? refused() : priv_load_account(k, &m);
+	if (m.type == PRIV_ACCOUNT_STAGE)
+		return k->sealed ? refused() : priv_stage_account(k, &m);
 	if (m.type == PRIV_JOURNAL_KEYS) {
 		rc = k->sealed ? refused() : priv_load_journal_keys(k, &m);
 		k->seal_after = 1; /* before the next request is read */

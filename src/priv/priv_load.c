@@ -30,14 +30,32 @@ get_dir(const struct priv_field *f, char dir[PATH_MAX])
 	return 0;
 }
 
+/* key kept as account key id nacct, its public key the answer to type. */
+static int
+account_reply(struct priv_keys *k, unsigned type, struct crypto_key *key)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int rc = crypto_key_public_der(key, &der, &len);
+
+	if (rc != 0) {
+		crypto_key_free(key);
+		return rc;
+	}
+	priv_buf_start(&k->out, PRIV_REPLY | type);
+	priv_put_num(&k->out, k->t->nacct);
+	priv_put_bytes(&k->out, der, len);
+	k->t->acct[k->t->nacct++] = key;
+	free(der);
+	return 0;
+}
+
 /* account_key_open in this process: the private key stays here. */
 int
 priv_load_account(struct priv_keys *k, const struct priv_msg *m)
 {
 	struct crypto_key *key = NULL;
 	char dir[PATH_MAX];
-	uint8_t *der = NULL;
-	size_t len = 0;
 	int rc;
 
 	if (k->t->nacct == PRIV_ACCOUNTS_MAX || m->f[1].num > 4 ||
@@ -45,18 +63,30 @@ priv_load_account(struct priv_keys *k, const struct priv_msg *m)
 		return acmeup_fail(ACMEUP_EINVAL, "account key request refused");
 	rc = account_key_open(dir, (enum crypto_key_type)m->f[1].num,
 	                      m->f[2].num != 0, &key, NULL);
+	return rc == 0 ? account_reply(k, PRIV_ACCOUNT_OPEN, key) : rc;
+}
+
+/* A rollover's new key (RFC 8555 7.3.5), made and staged in
+ * dir/account.key.new here; the main process renames it once the CA has
+ * switched. */
+int
+priv_stage_account(struct priv_keys *k, const struct priv_msg *m)
+{
+	struct crypto_key *key = NULL;
+	char dir[PATH_MAX];
+	int rc;
+
+	if (k->t->nacct == PRIV_ACCOUNTS_MAX || m->f[1].num > 4 ||
+	    get_dir(&m->f[0], dir) != 0)
+		return acmeup_fail(ACMEUP_EINVAL, "account key request refused");
+	rc = crypto_key_generate((enum crypto_key_type)m->f[1].num, &key);
 	if (rc == 0)
-		rc = crypto_key_public_der(key, &der, &len);
+		rc = account_key_stage(dir, key);
 	if (rc != 0) {
 		crypto_key_free(key);
 		return rc;
 	}
-	priv_buf_start(&k->out, PRIV_REPLY | PRIV_ACCOUNT_OPEN);
-	priv_put_num(&k->out, k->t->nacct);
-	priv_put_bytes(&k->out, der, len);
-	k->t->acct[k->t->nacct++] = key;
-	free(der);
-	return 0;
+	return account_reply(k, PRIV_ACCOUNT_STAGE, key);
 }
 
 /* The key name@file, checked as dns_key_file_load does (fsafe: owner,

@@ -27,6 +27,7 @@ static const struct {
 	{ PRIV_CERTKEY_FREE, "n" },
 	{ PRIV_ACCOUNT_OPEN, "bnn" },
 	{ PRIV_JOURNAL_KEYS, "b" },
+	{ PRIV_ACCOUNT_STAGE, "bn" },
 	{ PRIV_REPLY | PRIV_TSIG_SIGN, "nbbn" },
 	{ PRIV_REPLY | PRIV_TSIG_VERIFY, "nnnn" },
 	{ PRIV_REPLY | PRIV_JWS_SIGN, "b" },
@@ -35,6 +36,7 @@ static const struct {
 	{ PRIV_REPLY | PRIV_CERTKEY_FREE, "" },
 	{ PRIV_REPLY | PRIV_ACCOUNT_OPEN, "nb" },
 	{ PRIV_REPLY | PRIV_JOURNAL_KEYS, "b" },
+	{ PRIV_REPLY | PRIV_ACCOUNT_STAGE, "nb" },
 	{ PRIV_ERROR, "nb" },
 };
 

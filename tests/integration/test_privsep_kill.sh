@@ -13,7 +13,8 @@
 #     where installed) no process but the keys process opened the file.
 #  4. the same with `acmeup cleanup` as the next run; dns-check holds its
 #     TSIG key in a keys process too;
-#  5. account show and revoke: only their keys process opens account.key.
+#  5. account show, revoke and rollover: only their keys process opens
+#     account.key; a rollover's new key is made and written there too.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -173,4 +174,17 @@ only_keys_opened acct "$(acct_dir "$TMP/dead")/account.key" account.key
 traced revoke revoke "${CAOPTS[@]}" --state-dir "$TMP/dead" --cert "$TMP/dead-out/$NAME4/cert.pem"
 [ "$RC" = 0 ] || { show_output revoke; fail "revoke: exited $RC"; }
 only_keys_opened revoke "$(acct_dir "$TMP/dead")/account.key" account.key
-ok "account show and revoke: exit 0, the account key opened by the keys process alone"
+AD=$(acct_dir "$TMP/dead")
+old=$(sha256sum <"$AD/account.key")
+traced roll account rollover "${CAOPTS[@]}" --state-dir "$TMP/dead"
+[ "$RC" = 0 ] || { show_output roll; fail "account rollover: exited $RC"; }
+[ "$(sha256sum <"$AD/account.key")" != "$old" ] && [ ! -e "$AD/account.key.new" ] ||
+	fail "account rollover: the key did not change, or account.key.new is left"
+only_keys_opened roll "$AD/account.key" "the old key"
+if [ -f "$TMP/roll.strace" ]; then # the new key: written (a temporary file) there
+	main=$(awk '{ print $1; exit }' "$TMP/roll.strace")
+	writers=$(grep -F 'account.key.new' "$TMP/roll.strace" | awk '{ print $1 }' | sort -u)
+	[ -n "$writers" ] || fail "roll: strace saw no write of account.key.new"
+	! grep -qx "$main" <<<"$writers" || fail "roll: the main process ($main) wrote account.key.new"
+fi
+ok "account show, revoke and rollover: exit 0, the account keys (old and new) opened by the keys process alone"
