@@ -137,4 +137,8 @@ int engine_keys_account(const char *dir, int type, int type_given,
 int engine_keys_account_stage(const char *dir, int type,
                               struct crypto_key **out);
 
+/* A private key file (revoke --cert-key) read and kept by the keys
+ * process when one runs (priv_key_load); *out its public key. */
+int engine_keys_load(const char *path, struct crypto_key **out);
+
 #endif

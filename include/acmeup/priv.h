@@ -56,6 +56,13 @@ int priv_account_open(const char *dir, enum crypto_key_type type,
 int priv_account_stage(const char *dir, enum crypto_key_type type,
                        struct crypto_key **out);
 
+/* A private key file (PEM; revoke --cert-key) read and kept by the keys
+ * process (fsafe: regular file, safe mode; the path's links followed, as
+ * for a file named on the command line); *out its public key alone, which
+ * priv_jws_sign() signs with. Before the first signature. Without a keys
+ * process: read here. */
+int priv_key_load(const char *path, struct crypto_key **out);
+
 /* End the keys process (EOF on its socket, then reap it) and forget the
  * registered keys. Safe without a start. */
 void priv_keys_stop(void);

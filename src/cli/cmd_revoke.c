@@ -29,19 +29,20 @@ read_file(const char *what, const char *path, char **data, size_t *len)
 	return rc == 0 || rc == ACMEUP_ENOMEM ? rc : ACMEUP_EUSAGE;
 }
 
-/* --cert-key: the certificate's own key, which must match it. */
+/* --cert-key: the certificate's own key, which must match it; read and
+ * held by the keys process, which signs the JWS. */
 static int
 load_cert_key(const struct opts *o, const char *path, const char *cert,
               size_t cert_len, struct crypto_key **out)
 {
-	char *pem = NULL;
-	size_t len = 0;
 	int rc;
 
-	rc = read_file("certificate key", o->cert_key, &pem, &len);
+	rc = engine_keys_start(NULL, NULL, !o->no_sandbox);
 	if (rc == 0)
-		rc = crypto_key_from_pem(pem, len, out);
-	if (rc != 0 && rc != ACMEUP_EIO)
+		rc = engine_keys_load(o->cert_key, out);
+	if (rc == ACMEUP_EIO)
+		rc = ACMEUP_EUSAGE; /* a file named on the command line */
+	if (rc != 0 && rc != ACMEUP_ENOMEM)
 		rc = acmeup_err_context(rc, "--cert-key %s", o->cert_key);
 	if (rc == 0 && crypto_cert_key_matches(cert, cert_len, *out) != 0) {
 		acmeup_err_clear(); /* replaced by the line below */
@@ -49,10 +50,6 @@ load_cert_key(const struct opts *o, const char *path, const char *cert,
 		    "of the certificate %s", o->cert_key, path);
 		crypto_key_free(*out);
 		*out = NULL;
-	}
-	if (pem != NULL) {
-		explicit_bzero(pem, len);
-		free(pem);
 	}
 	return rc;
 }

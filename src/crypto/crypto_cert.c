@@ -212,6 +212,7 @@ crypto_cert_key_matches(const char *pem, size_t len,
 {
 	unsigned char a[64], b[64];
 	size_t la = sizeof(a), lb = sizeof(b);
+	gnutls_pubkey_t pub = NULL;
 	struct chain c;
 	int ret;
 
@@ -221,10 +222,14 @@ crypto_cert_key_matches(const char *pem, size_t len,
 	ret = gnutls_x509_crt_get_key_id(c.crt[0], GNUTLS_KEYID_USE_SHA256, a,
 	                                 &la);
 	chain_free(&c);
+	/* the public half: a key the keys process holds is one alone */
+	if (ret >= 0 && (ret = crypto_key_pubkey(key, &pub)) < 0)
+		return ret;
 	if (ret >= 0)
-		ret = gnutls_x509_privkey_get_key_id(key->x509,
-		                                     GNUTLS_KEYID_USE_SHA256, b,
-		                                     &lb);
+		ret = gnutls_pubkey_get_key_id(pub, GNUTLS_KEYID_USE_SHA256, b,
+		                               &lb);
+	if (pub != NULL)
+		gnutls_pubkey_deinit(pub);
 	if (ret < 0)
 		return acmeup_fail(ACMEUP_ECRYPTO, "key ID: %s",
 		                   gnutls_strerror(ret));

@@ -72,6 +72,12 @@ engine_keys_stop(void)
 }
 
 int
+engine_keys_load(const char *path, struct crypto_key **out)
+{
+	return priv_key_load(path, out);
+}
+
+int
 engine_keys_account_stage(const char *dir, int type, struct crypto_key **out)
 {
 	return priv_account_stage(dir, (enum crypto_key_type)type, out);

@@ -18,10 +18,13 @@
 #include "acmeup/account_key.h"
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 #include "acmeup/log.h"
 #include "acmeup/priv.h"
 #include "priv_internal.h"
 #include "tsig.h"
+
+#define KEY_FILE_MAX (1024 * 1024) /* a PEM private key, with room */
 
 #define TSIG_MAX 64
 
@@ -666,6 +669,29 @@ priv_account_open(const char *dir, enum crypto_key_type type,
 	priv_put_num(&P.req, (uint64_t)type);
 	priv_put_num(&P.req, type_given != 0);
 	return account_call(PRIV_ACCOUNT_OPEN, out);
+}
+
+int
+priv_key_load(const char *path, struct crypto_key **out)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (P.started) {
+		priv_buf_start(&P.req, PRIV_KEY_LOAD);
+		priv_put_bytes(&P.req, path, strlen(path));
+		return account_call(PRIV_KEY_LOAD, out);
+	}
+	rc = fsafe_read(path, "certificate key", FSAFE_FOLLOW, KEY_FILE_MAX,
+	                &pem, &len);
+	if (rc == 0)
+		rc = crypto_key_from_pem(pem, len, out);
+	if (pem != NULL) {
+		explicit_bzero(pem, len);
+		free(pem);
+	}
+	return rc;
 }
 
 int

@@ -27,13 +27,15 @@ enum priv_type {
 	PRIV_ACCOUNT_OPEN,   /* state dir, key type, type given */
 	PRIV_JOURNAL_KEYS,   /* state dir */
 	PRIV_ACCOUNT_STAGE,  /* account dir, key type: a rollover's new key */
+	PRIV_KEY_LOAD,       /* a key file's path (revoke --cert-key) */
 	PRIV_REPLY = 0x80,   /* | request type: that request's answer */
 	PRIV_ERROR = 0xff,   /* rc (negative ACMEUP_E*), the detail */
 };
 /* Answers: TSIG_SIGN: trc, msg, mac, orig_id; TSIG_VERIFY: trc, error,
  * server_time, our_time; JWS_SIGN: sig; CERTKEY_NEW: id, csr, description;
  * CERTKEY_PEM: pem; CERTKEY_FREE: nothing; ACCOUNT_OPEN: id, public key
- * (SubjectPublicKeyInfo DER); ACCOUNT_STAGE: the same; JOURNAL_KEYS: the keys loaded, appended to
+ * (SubjectPublicKeyInfo DER); ACCOUNT_STAGE, KEY_LOAD: the same;
+ * JOURNAL_KEYS: the keys loaded, appended to
  * the TSIG ids in this order, as "file\0name\0algorithm\0" triples. */
 
 struct priv_field {
@@ -105,9 +107,11 @@ void priv_keys_handle(struct priv_keys *k, const uint8_t *body, size_t len);
 /* Free the certificate keys and the answer buffer. */
 void priv_keys_clear(struct priv_keys *k);
 
-/* priv_load.c, before the seal: ACCOUNT_OPEN, ACCOUNT_STAGE, JOURNAL_KEYS. */
+/* priv_load.c, before the seal: ACCOUNT_OPEN, ACCOUNT_STAGE, KEY_LOAD,
+ * JOURNAL_KEYS. */
 int priv_load_account(struct priv_keys *k, const struct priv_msg *m);
 int priv_stage_account(struct priv_keys *k, const struct priv_msg *m);
+int priv_load_keyfile(struct priv_keys *k, const struct priv_msg *m);
 int priv_load_journal_keys(struct priv_keys *k, const struct priv_msg *m);
 
 /* Seccomp for the keys process: no socket, no exec, no open.

@@ -266,6 +266,8 @@ dispatch(struct priv_keys *k, const uint8_t *body, size_t len)
 		return k->sealed ? refused() : priv_load_account(k, &m);
 	if (m.type == PRIV_ACCOUNT_STAGE)
 		return k->sealed ? refused() : priv_stage_account(k, &m);
+	if (m.type == PRIV_KEY_LOAD)
+		return k->sealed ? refused() : priv_load_keyfile(k, &m);
 	if (m.type == PRIV_JOURNAL_KEYS) {
 		rc = k->sealed ? refused() : priv_load_journal_keys(k, &m);
 		k->seal_after = 1; /* before the next request is read */

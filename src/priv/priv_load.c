@@ -89,6 +89,29 @@ priv_stage_account(struct priv_keys *k, const struct priv_msg *m)
 	return account_reply(k, PRIV_ACCOUNT_STAGE, key);
 }
 
+/* A private key file (PEM; revoke --cert-key), read here, kept for JWS
+ * signing: the main process gets its public key alone. */
+int
+priv_load_keyfile(struct priv_keys *k, const struct priv_msg *m)
+{
+	struct crypto_key *key = NULL;
+	char path[PATH_MAX], *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (k->t->nacct == PRIV_ACCOUNTS_MAX || get_dir(&m->f[0], path) != 0)
+		return acmeup_fail(ACMEUP_EINVAL, "key file request refused");
+	rc = fsafe_read(path, "certificate key", FSAFE_FOLLOW, KEYFILE_MAX, &pem,
+	                &len);
+	if (rc == 0)
+		rc = crypto_key_from_pem(pem, len, &key);
+	if (pem != NULL) {
+		explicit_bzero(pem, len);
+		free(pem);
+	}
+	return rc == 0 ? account_reply(k, PRIV_KEY_LOAD, key) : rc;
+}
+
 /* The key name@file, checked as dns_key_file_load does (fsafe: owner,
  * mode, no link), into *out; logged when it cannot be. */
 static int

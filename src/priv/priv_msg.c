@@ -28,6 +28,7 @@ static const struct {
 	{ PRIV_ACCOUNT_OPEN, "bnn" },
 	{ PRIV_JOURNAL_KEYS, "b" },
 	{ PRIV_ACCOUNT_STAGE, "bn" },
+	{ PRIV_KEY_LOAD, "b" },
 	{ PRIV_REPLY | PRIV_TSIG_SIGN, "nbbn" },
 	{ PRIV_REPLY | PRIV_TSIG_VERIFY, "nnnn" },
 	{ PRIV_REPLY | PRIV_JWS_SIGN, "b" },
@@ -37,6 +38,7 @@ static const struct {
 	{ PRIV_REPLY | PRIV_ACCOUNT_OPEN, "nb" },
 	{ PRIV_REPLY | PRIV_JOURNAL_KEYS, "b" },
 	{ PRIV_REPLY | PRIV_ACCOUNT_STAGE, "nb" },
+	{ PRIV_REPLY | PRIV_KEY_LOAD, "nb" },
 	{ PRIV_ERROR, "nb" },
 };
 

@@ -14,7 +14,8 @@
 #  4. the same with `acmeup cleanup` as the next run; dns-check holds its
 #     TSIG key in a keys process too;
 #  5. account show, revoke and rollover: only their keys process opens
-#     account.key; a rollover's new key is made and written there too.
+#     account.key; a rollover's new key is made and written there too;
+#     revoke --cert-key: only the keys process opens the certificate's key.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -187,4 +188,12 @@ if [ -f "$TMP/roll.strace" ]; then # the new key: written (a temporary file) the
 	[ -n "$writers" ] || fail "roll: strace saw no write of account.key.new"
 	! grep -qx "$main" <<<"$writers" || fail "roll: the main process ($main) wrote account.key.new"
 fi
-ok "account show, revoke and rollover: exit 0, the account keys (old and new) opened by the keys process alone"
+NAME6=n$RANDOM$RANDOM.$ZONE
+run_acmeup own "${ISSUE[@]}" -d "$NAME6" --tsig-key "$TSIG_KEY" --state-dir "$TMP/dead" \
+	--out "$TMP/dead-out"
+[ "$RC" = 0 ] || { show_output own; fail "issue $NAME6: exited $RC"; }
+traced ownkey revoke "${CAOPTS[@]}" --state-dir "$TMP/nostate" \
+	--cert "$TMP/dead-out/$NAME6/cert.pem" --cert-key "$TMP/dead-out/$NAME6/privkey.pem"
+[ "$RC" = 0 ] || { show_output ownkey; fail "revoke --cert-key: exited $RC"; }
+only_keys_opened ownkey "$TMP/dead-out/$NAME6/privkey.pem" "the certificate's key"
+ok "account show, revoke (account key, and --cert-key) and rollover: exit 0, every key opened by the keys process alone"
