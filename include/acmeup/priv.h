@@ -15,8 +15,10 @@
  * When the keys process dies, the next request notices (or
  * priv_keys_check): the death is logged naming pid and signal, and a new
  * keys process, loading the TSIG keys from their files, takes over TSIG
- * signing so the records published can still be removed; JWS and
- * certificate keys fail from then on. priv_keys_died() tells the engine.
+ * signing so the records published can still be removed; with a -y key
+ * (no file), a standby keys process forked beside the first, idle until
+ * then, takes over instead. JWS and certificate keys fail from then on.
+ * priv_keys_died() tells the engine.
  */
 #ifndef ACMEUP_PRIV_H
 #define ACMEUP_PRIV_H

@@ -4,7 +4,9 @@
 # (signed by a new keys process that loads the TSIG key from its file),
 # writes no certificate, leaves no journal, and exits 1.
 #  1. killed during the propagation wait, which then times out: the first
-#     request after the death is the removal's TSIG signature;
+#     request after the death is the removal's TSIG signature; the same
+#     with a -y key (no file to load again): a standby keys process, forked
+#     beside the first and idle until then, takes over;
 #  2. killed during the wait, which then succeeds: the first request is a
 #     JWS (the challenge answer), which fails; the records still go.
 #  3. acmeup itself killed (-9) during the wait, with a key file of its
@@ -21,12 +23,14 @@
 
 [ -n "${LAG_SERVER:-}" ] || fail "the lab has no lagging secondary (old lab?)"
 
-# killed TAG NAME THEN ARGS...: issue NAME, SIGKILL the keys process during
-# the propagation wait, then run THEN (a command), and reap acmeup into RC.
+# killed TAG NAME THEN ARGS...: issue NAME (with KEYARGS), SIGKILL the
+# keys process during the propagation wait, then run THEN (a command), and
+# reap acmeup into RC.
+KEYARGS=(--tsig-key "$TSIG_KEY")
 killed() {
 	local tag=$1 name=$2 then=$3 pid keys
 	shift 3
-	"$ACMEUP" "${ISSUE[@]}" -d "$name" --tsig-key "$TSIG_KEY" \
+	"$ACMEUP" "${ISSUE[@]}" -d "$name" "${KEYARGS[@]}" \
 		--state-dir "$TMP/$tag" --out "$TMP/$tag-out" -v "$@" \
 		>"$TMP/$tag.out" 2>"$TMP/$tag.err" </dev/null &
 	pid=$!
@@ -37,8 +41,10 @@ killed() {
 	fi
 	[ -n "$(zone_txt "$PRIMARY" "_acme-challenge.$name")" ] ||
 		fail "$tag: no TXT on $PRIMARY during the wait"
-	keys=$(tr -d ' ' <"/proc/$pid/task/$pid/children")
-	[ -n "$keys" ] || fail "$tag: acmeup has no keys process"
+	# the one that holds the keys (with -y, a standby waits beside it)
+	keys=$(sed -n 's/.*privsep: keys process \([0-9]*\) holds the keys.*/\1/p' "$TMP/$tag.err")
+	[ -n "$keys" ] && grep -qw "$keys" "/proc/$pid/task/$pid/children" ||
+		fail "$tag: acmeup has no keys process"
 	kill -KILL "$keys"
 	$then
 	RC=0
@@ -66,6 +72,18 @@ NAME1=n$RANDOM$RANDOM.$LAG_ZONE
 killed timeout "$NAME1" : --propagation-timeout 4
 after timeout "$NAME1"
 ok "killed during a wait that timed out: exit 1, the record removed, nothing written"
+
+# A -y key has no file to load again: the standby keys process removes it.
+secret=$(sed -n 's/.*secret "\([^"]*\)".*/\1/p' "$TSIG_KEY")
+alg=$(sed -n 's/.*algorithm \([a-z0-9-]*\);.*/\1/p' "$TSIG_KEY")
+NAMEY=n$RANDOM$RANDOM.$LAG_ZONE
+KEYARGS=(-y "$alg:acmeup-update:$secret")
+killed ykey "$NAMEY" : --propagation-timeout 4
+KEYARGS=(--tsig-key "$TSIG_KEY")
+after ykey "$NAMEY"
+grep -q "the standby keys process (pid [0-9]*), with every TSIG key, removes the records" "$TMP/ykey.err" ||
+	{ show_output ykey; fail "ykey: the standby keys process did not take over"; }
+ok "a -y key: after the death, the standby keys process removed the record"
 
 NAME2=n$RANDOM$RANDOM.$LAG_ZONE
 killed proved "$NAME2" "lab_lag 0" --propagation-timeout 60

@@ -1,0 +1,55 @@
+/* The main process's side of privilege separation, shared by its files
+ * (priv_client.c: the keys process's life, TSIG, JWS, account keys;
+ * priv_certkey.c: certificate keys). Private to src/priv. */
+#ifndef ACMEUP_PRIV_CLIENT_H
+#define ACMEUP_PRIV_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "acmeup/crypto.h"
+#include "priv_internal.h"
+
+#define PRIV_TSIG_MAX 64
+
+/* What the main process knows of the keys process. */
+struct priv_client {
+	struct tsig_key *tsig[PRIV_TSIG_MAX]; /* registered, borrowed */
+	char *file[PRIV_TSIG_MAX];            /* their key files, or NULL */
+	int owned[PRIV_TSIG_MAX];             /* a journal's key: ours to free */
+	size_t ntsig;
+	struct crypto_key *acct[PRIV_ACCOUNTS_MAX]; /* public keys, by id */
+	size_t nacct;
+	int started;     /* a keys process was started */
+	int fd;          /* our end; -1 when none runs */
+	pid_t pid;
+	int spare_fd;    /* a standby keys process, for -y keys: -1 none */
+	pid_t spare_pid;
+	int sandbox;
+	long uid, gid;   /* the keys process's user (priv_sandbox_lookup) */
+	int died;        /* one died: only TSIG is served from then on */
+	char died_msg[200];
+	struct priv_buf req;
+};
+
+extern struct priv_client priv_cl;
+
+/* An answer: its body (wiped when freed: it may carry a key) and fields. */
+struct priv_reply {
+	uint8_t *body;
+	size_t len;
+	struct priv_msg m;
+};
+
+void priv_reply_free(struct priv_reply *r);
+
+/* Send priv_cl.req, read the answer into *r (the caller frees it). A
+ * PRIV_ERROR answer becomes the caller's failure; a lost keys process
+ * ACMEUP_ECRYPTO (a new one, or the standby, then serves TSIG). */
+int priv_call(unsigned type, struct priv_reply *r);
+
+/* A copy of field f (NUL-terminated one past its length) into *out. */
+int priv_take(const struct priv_field *f, uint8_t **out, size_t *len);
+
+#endif
