@@ -50,6 +50,18 @@ account_reply(struct priv_keys *k, unsigned type, struct crypto_key *key)
 	return 0;
 }
 
+/* An account key request's directory and key type (f[0], f[1]), checked,
+ * with room for one more key. */
+static int
+account_req(const struct priv_keys *k, const struct priv_msg *m,
+            char dir[PATH_MAX])
+{
+	if (k->t->nacct == PRIV_ACCOUNTS_MAX || m->f[1].num > 4 ||
+	    get_dir(&m->f[0], dir) != 0)
+		return acmeup_fail(ACMEUP_EINVAL, "account key request refused");
+	return 0;
+}
+
 /* account_key_open in this process: the private key stays here. */
 int
 priv_load_account(struct priv_keys *k, const struct priv_msg *m)
@@ -58,9 +70,8 @@ priv_load_account(struct priv_keys *k, const struct priv_msg *m)
 	char dir[PATH_MAX];
 	int rc;
 
-	if (k->t->nacct == PRIV_ACCOUNTS_MAX || m->f[1].num > 4 ||
-	    get_dir(&m->f[0], dir) != 0)
-		return acmeup_fail(ACMEUP_EINVAL, "account key request refused");
+	if ((rc = account_req(k, m, dir)) != 0)
+		return rc;
 	rc = account_key_open(dir, (enum crypto_key_type)m->f[1].num,
 	                      m->f[2].num != 0, &key, NULL);
 	return rc == 0 ? account_reply(k, PRIV_ACCOUNT_OPEN, key) : rc;
@@ -76,9 +87,8 @@ priv_stage_account(struct priv_keys *k, const struct priv_msg *m)
 	char dir[PATH_MAX];
 	int rc;
 
-	if (k->t->nacct == PRIV_ACCOUNTS_MAX || m->f[1].num > 4 ||
-	    get_dir(&m->f[0], dir) != 0)
-		return acmeup_fail(ACMEUP_EINVAL, "account key request refused");
+	if ((rc = account_req(k, m, dir)) != 0)
+		return rc;
 	rc = crypto_key_generate((enum crypto_key_type)m->f[1].num, &key);
 	if (rc == 0)
 		rc = account_key_stage(dir, key);
