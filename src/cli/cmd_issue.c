@@ -319,7 +319,7 @@ issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,
 			continue;
 		srv = job_server(o, &jobs[i]);
 		k = gather(o, jobs, i, n, srv, done, group);
-		if (srv != o->server)
+		if (!same_server(srv, o->server))
 			log_stage("CA %s: %zu certificate%s", srv, k,
 			    k == 1 ? "" : "s");
 		grc = run_group(o, srv, group, k, fn, arg);

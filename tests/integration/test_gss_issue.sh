@@ -174,6 +174,7 @@ ok "ns1 forgot the context (rndc tsig-delete $key): BADKEY on the removal, a new
 
 # 8. This host's clock 10 minutes ahead (faketime): the TKEY answer's time
 # tells by how much, and dns-check says so.
+command -v faketime >/dev/null || fail "faketime is missing (tests/lib/deps.sh installs it)"
 ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0 ACMEUP=faketime run_acmeup skew \
 	-f +10m "$ACMEUP" dns-check --resolver "$RESOLVER" -d "w$RUN_TAG.$GSS_HOST" "${GSS[@]}"
 [ "$RC" = 1 ] || { show_output skew; fail "clock skew: exit $RC, want 1"; }
