@@ -286,6 +286,8 @@ run_group(const struct opts *o, const char *srv, struct issue_job **group,
 	int rc;
 
 	oc.server = srv;
+	if (!same_server(srv, o->server)) /* EAB binds the global CA's account */
+		oc.eab_kid = oc.eab_hmac_key = NULL;
 	rc = issue_engine_open_opts(&oc, &dns, &e);
 	if (rc == 0)
 		rc = fn(e, &oc, group, k, arg);

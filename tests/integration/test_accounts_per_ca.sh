@@ -9,7 +9,9 @@
 #     account; `list` and `account show --server` name the right account;
 #  4. --dry-run against the staging-server uses the staging CA's own
 #     account, never the production key;
-#  5. a cert block's server that is not https:// is a configuration error
+#  5. EAB (eab-kid, eab-hmac-key) binds the global CA's account only: a
+#     cert block's CA gets an account without it;
+#  6. a cert block's server that is not https:// is a configuration error
 #     naming file and line.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -106,7 +108,35 @@ run_acmeup dry renew -c "$TMP/ca.conf" --dry-run one
 [ "$(snapshot "$TMP/out3")" = "$snap" ] || fail "the dry run changed files under --out"
 ok "--dry-run: the staging CA's own account (accounts/${A3##*/}), production key and files untouched"
 
-# 5. A cert block's CA must be https://.
+# 5. EAB binds the global CA's account only: a cert block's CA gets none.
+lab_pebble_up eabca 127.53.0.4 --eab
+EAB_CA=$LAB_PEBBLE_URL
+read -r kid hmac < <(sed -n 1p "$LAB_PEBBLE_EAB")
+S6=$TMP/state-eab
+lab_conf "$S6" "$TMP/out6" | sed "s|^server .*|server $EAB_CA|" >"$TMP/eab.conf"
+M3=g$RANDOM$RANDOM.$ZONE
+M4=h$RANDOM$RANDOM.$ZONE
+cat >>"$TMP/eab.conf" <<EOF
+eab-kid      $kid
+eab-hmac-key $hmac
+cert bound {
+	domains $M3
+}
+cert other {
+	domains $M4
+	server  $CA2
+}
+EOF
+run_acmeup eab renew -c "$TMP/eab.conf" -v
+[ "$RC" = 0 ] || { show_output eab; fail "renew with EAB at the global CA and a block at $CA2 exited $RC"; }
+grep -q "bound to external account $kid" "$TMP/eab.err" || { show_output eab; fail "the global CA's account was not EAB-bound"; }
+[ "$(cat "$(acct_dir "$S6" "$EAB_CA" "$kid")/directory")" = "$EAB_CA"$'\n'"eab-kid $kid" ] ||
+	fail "the EAB account's directory file: $(cat "$(acct_dir "$S6" "$EAB_CA" "$kid")/directory")"
+[ "$(cat "$(acct_dir "$S6" "$CA2")/directory")" = "$CA2" ] ||
+	fail "the cert block's CA got the EAB key id: $(cat "$S6"/accounts/*/directory)"
+ok "EAB ($kid) bound the global CA's account; the cert block's CA $CA2 got an account without it"
+
+# 6. A cert block's CA must be https://.
 printf 'cert bad {\n\tdomains x.%s\n\tserver  http://127.53.0.1:14000/dir\n}\n' "$ZONE" >>"$TMP/ca.conf"
 run_acmeup badsrv renew -c "$TMP/ca.conf" bad
 [ "$RC" = 2 ] || { show_output badsrv; fail "an http:// cert block server: exit $RC, want 2"; }
