@@ -221,9 +221,8 @@ lame_servers(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
 	return lame;
 }
 
-int
-dns_deleg_check(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
-                FILE *out)
+static int
+deleg_run(const struct dns_ctx *ctx, const struct dns_zinfo *zi, FILE *out)
 {
 	struct ns_set up = { { NULL }, 0 }, own = { { NULL }, 0 }, all;
 	char parent[256], only_up[300], only_own[300], first[300] = "";
@@ -268,5 +267,29 @@ dns_deleg_check(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
 out:
 	ns_set_clear(&up);
 	ns_set_clear(&own);
+	return rc;
+}
+
+/* Once per zone a run: a second name in the zone gets the first's result
+ * (a lame server would cost its timeouts again). */
+int
+dns_deleg_check(const struct dns_ctx *ctx, struct dns_zinfo *zi, FILE *out)
+{
+	int rc;
+
+	if (zi->deleg_done) {
+		text_printf(out, "  parent    zone %s: as checked above\n",
+		            zi->name);
+		return zi->deleg_rc < 0 ? acmeup_fail(zi->deleg_rc, "%s",
+		                                      zi->deleg_err) : 0;
+	}
+	rc = deleg_run(ctx, zi, out);
+	if (rc == ACMEUP_EINTR)
+		return rc;
+	zi->deleg_done = 1;
+	zi->deleg_rc = rc;
+	if (rc < 0)
+		snprintf(zi->deleg_err, sizeof(zi->deleg_err), "%s",
+		         acmeup_errmsg(rc));
 	return rc;
 }

@@ -78,6 +78,9 @@ struct dns_zinfo {
 	struct dns_addr *servers;   /* every authoritative address; NULL until
 	                             * dns_zinfo_servers() */
 	size_t nservers;
+	int deleg_done;             /* dns_deleg_check() ran: its result */
+	int deleg_rc;
+	char deleg_err[512];
 };
 
 /* One TXT record we publish. owner is canonical (lower case); all owned. */
@@ -517,8 +520,9 @@ int dns_caa_judge(const ldns_pkt *pkt, const char *at, const char *name,
 
 /* dns_deleg.c: zi's delegation (the parent's NS set vs the apex's) and
  * lame servers, printed to out; 0, or ACMEUP_EDNS naming the first
- * problem. */
-int dns_deleg_check(const struct dns_ctx *ctx, const struct dns_zinfo *zi,
+ * problem. Once per zone and context: later names of the zone get "as
+ * checked above" and the same result. */
+int dns_deleg_check(const struct dns_ctx *ctx, struct dns_zinfo *zi,
                     FILE *out);
 
 #endif

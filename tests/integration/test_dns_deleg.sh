@@ -43,6 +43,19 @@ for a in "$DEAD_SERVER" "$SILENT_SERVER"; do
 done
 ok "dead.test: both dead NS named lame (refused or silent), exit 1"
 
+# Two names of one zone: the delegation is checked once (a silent server's
+# timeouts are not paid again), the second name gets the same finding.
+run_acmeup dead2 dns-check "a-$RUN_TAG.$DEAD_ZONE" "b-$RUN_TAG.$DEAD_ZONE" \
+	--resolver "$RESOLVER" --tsig-key "$TSIG_KEY" --state-dir "$TMP/state"
+[ "$RC" = 1 ] || { show_output dead2; fail "two names in dead.test: exit $RC, want 1"; }
+n=$(grep -c "^  lame      " "$TMP/dead2.out" || true)
+[ "$n" = 2 ] || { show_output dead2; fail "two names in dead.test: $n lame lines, want the 2 servers once"; }
+grep -qx "  parent    zone $DEAD_ZONE: as checked above" "$TMP/dead2.out" ||
+	{ show_output dead2; fail "the second name does not refer to the first check"; }
+[ "$(grep -c '^  PROBLEM' "$TMP/dead2.out")" = 2 ] ||
+	{ show_output dead2; fail "the second name did not get the same finding"; }
+ok "two names in $DEAD_ZONE: the delegation checked once, the second name 'as checked above', both failing"
+
 check same "x-$RUN_TAG.$ACME_ZONE"
 [ "$RC" = 0 ] || { show_output same; fail "$ACME_ZONE: exit $RC, want 0"; }
 grep -qx "  parent    $CONTOSO: no referral (its servers serve the zone too, or none answers): the delegation not compared" \
