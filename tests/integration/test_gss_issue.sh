@@ -92,8 +92,16 @@ NS2_PID=$(cat "$ACMEUP_LAB_DIR/ns2/pid")
 resume_ns2() { kill -CONT "$NS2_PID" 2>/dev/null || true; }
 TEST_CLEANUP_EXTRA=resume_ns2
 # held TAG NAME STATE: issue NAME with GSS-TSIG in the background (PID) while
-# ns2 is stopped, until it waits for the proof; ns2 stays stopped.
+# ns2 is stopped, until it waits for the proof; ns2 stays stopped. What
+# acmeup asks the resolver (the name's SOA, the servers' addresses) is
+# asked first, so that the answers do not depend on whether unbound picks
+# the stopped ns2.
 held() {
+	local q
+	for q in "$2 SOA" "ns1.$GSS_ZONE A" "ns1.$GSS_ZONE AAAA" "ns2.$GSS_ZONE A" "ns2.$GSS_ZONE AAAA"; do
+		# shellcheck disable=SC2086 # name and type
+		dig +time=2 +tries=2 +short "@$RESOLVER" $q >/dev/null 2>&1 || true
+	done
 	kill -STOP "$NS2_PID"
 	"$ACMEUP" "${ISSUE[@]}" -d "$2" "${GSS[@]}" --state-dir "$3" --out "$TMP/out-$1" \
 		-vv >"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null &
