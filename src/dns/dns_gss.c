@@ -58,22 +58,45 @@ dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
+/* The credentials acquired for who, or NULL. */
+static struct gss_cred_ent *
+cred_lookup(const struct dns_gss_who *who)
+{
+	size_t i;
+
+	for (i = 0; i < ncreds; i++)
+		if (same(creds[i].keytab, who->keytab) &&
+		    same(creds[i].principal, who->principal))
+			return &creds[i];
+	return NULL;
+}
+
+/* z's complete context (its primary, its credentials), or NULL. */
+static struct gss_ctx_ent *
+ctx_lookup(const struct dns_zone *z)
+{
+	size_t i;
+
+	for (i = 0; i < nctxs; i++)
+		if (ctxs[i].g != NULL &&
+		    ctxs[i].who == cred_lookup(&z->gss) &&
+		    dns_addr_equal(&ctxs[i].primary, &z->primary))
+			return &ctxs[i];
+	return NULL;
+}
+
 /* The credentials of who (acquired on first use); errors name zone. */
 static int
 cred_find(const struct dns_gss_who *who, const char *zone,
           struct gss_cred_ent **out)
 {
-	struct gss_cred_ent *e;
+	struct gss_cred_ent *e = cred_lookup(who);
 	char err[1024] = "";
-	size_t i;
 	int trc;
 
-	for (i = 0; i < ncreds; i++) {
-		if (same(creds[i].keytab, who->keytab) &&
-		    same(creds[i].principal, who->principal)) {
-			*out = &creds[i];
-			return 0;
-		}
+	if (e != NULL) {
+		*out = e;
+		return 0;
 	}
 	if (ncreds == GSS_CTX_MAX)
 		return acmeup_fail(ACMEUP_ETSIG, "zone %s: too many GSS-TSIG "
@@ -396,28 +419,19 @@ int
 dns_gss_verify(const struct dns_zone *z, const uint8_t *reply, size_t rlen,
                const struct tsig_ctx *tctx, struct tsig_result *res)
 {
-
-	struct gss_ctx_ent *c;
-	size_t i;
+	struct gss_ctx_ent *c = ctx_lookup(z);
 	int trc;
 
-	for (i = 0; i < nctxs; i++) {
-		c = &ctxs[i];
-		if (c->g == NULL || !same(c->who->keytab, z->gss.keytab) ||
-		    !same(c->who->principal, z->gss.principal) ||
-		    !dns_addr_equal(&c->primary, &z->primary))
-			continue;
-		trc = tsig_gss_verify(c->g, reply, rlen, tctx, res);
-		if (trc == 0 && !c->said_bare && tsig_gss_prior_bare(c->g)) {
-			log_debug("dns: %s: %s replies over the request MAC without "
-			          "its length (Samba; RFC 8945 4.3.1 wants it): "
-			          "accepted from this server", z->name,
-			          z->primary.text);
-			c->said_bare = 1;
-		}
-		return trc;
+	if (c == NULL)
+		return TSIG_EINVAL;
+	trc = tsig_gss_verify(c->g, reply, rlen, tctx, res);
+	if (trc == 0 && !c->said_bare && tsig_gss_prior_bare(c->g)) {
+		log_debug("dns: %s: %s replies over the request MAC without its "
+		          "length (Samba; RFC 8945 4.3.1 wants it): accepted from "
+		          "this server", z->name, z->primary.text);
+		c->said_bare = 1;
 	}
-	return TSIG_EINVAL;
+	return trc;
 }
 
 void
@@ -436,12 +450,10 @@ dns_gss_drop(const struct dns_zone *z)
 const char *
 dns_gss_who_name(const struct dns_gss_who *who)
 {
-	size_t i;
+	const struct gss_cred_ent *e = cred_lookup(who);
 
-	for (i = 0; i < ncreds; i++)
-		if (same(creds[i].keytab, who->keytab) &&
-		    same(creds[i].principal, who->principal))
-			return tsig_gss_cred_name(creds[i].cred);
+	if (e != NULL)
+		return tsig_gss_cred_name(e->cred);
 	return who->principal != NULL ? who->principal :
 	       "the default principal";
 }
@@ -455,21 +467,14 @@ dns_gss_principal(const struct dns_zone *z)
 int
 dns_gss_describe(const struct dns_zone *z, char *buf, size_t len)
 {
-	size_t i;
+	const struct gss_ctx_ent *c = ctx_lookup(z);
 
-	for (i = 0; i < nctxs; i++) {
-		const struct gss_ctx_ent *c = &ctxs[i];
-
-		if (c->g == NULL || !dns_addr_equal(&c->primary, &z->primary) ||
-		    !same(c->who->keytab, z->gss.keytab) ||
-		    !same(c->who->principal, z->gss.principal))
-			continue;
-		snprintf(buf, len, "ticket for %s, TKEY with %s done (%s), "
-		         "context usable %lld s", c->service, z->primary.text,
-		         tsig_gss_alg(c->g), (long long)(c->expires - time(NULL)));
-		return 1;
-	}
-	return 0;
+	if (c == NULL)
+		return 0;
+	snprintf(buf, len, "ticket for %s, TKEY with %s done (%s), context "
+	         "usable %lld s", c->service, z->primary.text, tsig_gss_alg(c->g),
+	         (long long)(c->expires - time(NULL)));
+	return 1;
 }
 
 const char *
