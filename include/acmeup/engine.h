@@ -41,6 +41,12 @@ struct engine_config {
 	                              * no hook; orders name no "replaces" */
 	int no_sandbox;              /* --no-sandbox: no seccomp, the keys
 	                              * process stays root (debugging) */
+	int confine;                 /* Landlock for this process: the run's
+	                              * only engine (a later one loads keys) */
+	const char *const *write_dirs; /* besides state_dir, where this
+	                              * process writes: the output
+	                              * directories (made when missing) */
+	size_t n_write_dirs;
 };
 
 /* What became of one certificate. */
@@ -114,6 +120,14 @@ int issue_engine_batch(struct issue_engine *e, struct issue_job *const *jobs,
  * failed; ACMEUP_DONE_FAILED when several failed and none was done; the
  * negative code with its detail when the only certificate tried failed. */
 int issue_exit_code(const struct issue_job *jobs, size_t n);
+
+/* The hooks process for jobs[0..n) of a whole run (all its CAs), started
+ * before any engine when sandbox is set (else, and with no deploy hook,
+ * nothing): it keeps the invoking user's privileges and runs those jobs'
+ * deploy hooks, each once, when the engine asks; the engine's process
+ * then needs no exec. The jobs' specs must outlive engine_hooks_stop(). */
+int engine_hooks_start(const struct issue_job *jobs, size_t n, int sandbox);
+void engine_hooks_stop(void);
 
 /* The keys process for a command that signs DNS messages only (cleanup,
  * dns-check): dns's TSIG keys (dns may be NULL) and, with state_dir, the

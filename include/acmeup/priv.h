@@ -117,9 +117,32 @@ int priv_certkey_pem(struct priv_certkey *k, char **pem, size_t *len);
 void priv_certkey_free(struct priv_certkey *k); /* accepts NULL */
 
 /* Seccomp (libseccomp) when built with ACMEUP_SECCOMP: a deny-list for the
- * main process (no ptrace, no kernel modules, no mounts, no reading other
- * processes' memory...). 0 when installed; ACMEUP_EIO when not available
+ * main process (no exec, no ptrace, no kernel modules, no mounts, no
+ * reading other processes' memory...), with no_new_privs. Once a process:
+ * later calls do nothing. 0 when installed; ACMEUP_EIO when not available
  * (this build or this kernel; a detail recorded for the caller to say once). */
 int priv_sandbox_main(void);
+
+/* The files process (priv_files.c), forked as root: from now on the
+ * store's calls (fsop.h) go to it, and it does them within the trees
+ * tops[0..n) (--state-dir, the output directories; borrowed) only. Then
+ * priv_main_become() may drop root here. */
+int priv_files_start(const char *const *tops, size_t n);
+
+/* 1 when the files process has ended (its message, naming the process
+ * and signal, in buf), else 0. Reaps it first. */
+int priv_files_died(char *buf, size_t len);
+
+/* Become user acmeup, else nobody (no supplementary groups): *uid its uid.
+ * ACMEUP_EIO with a detail when there is none or it fails. */
+int priv_main_become(long *uid);
+
+/* Landlock (priv_landlock.c): from now on this process may read the
+ * system's files and ro[0..n_ro) (a file or a directory tree; NULL
+ * entries skipped), read and write beneath rw[0..n_rw), which must exist,
+ * and open nothing else; it executes nothing. Sets no_new_privs.
+ * ACMEUP_EIO with a detail when the kernel has no Landlock. */
+int priv_landlock(const char *const *rw, size_t n_rw, const char *const *ro,
+                  size_t n_ro);
 
 #endif

@@ -66,16 +66,28 @@ int issue_check_dirs(const struct opts *o, const struct certspec_list *l);
  * from l); ACMEUP_ENOMEM. */
 int issue_jobs_new(const struct certspec_list *l, struct issue_job **out);
 
+/* Where a run's engine process writes, for Landlock (cmd_issue.c):
+ * confine when the run has one engine only. dirs borrowed. */
+struct run_confine {
+	int confine;
+	const char **dirs;
+	size_t n;
+};
+
 /* The engine for o (cmd_issue.c): its DNS config in *dns (the caller
- * clears it with dns_config_clear() after issue_engine_free()). */
+ * clears it with dns_config_clear() after issue_engine_free()); rc may be
+ * NULL (no Landlock). */
 int issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
+                           const struct run_confine *rc,
                            struct issue_engine **out);
 
 /* fn over jobs grouped by CA (cmd_issue.c): each job's cert block (or
  * remembered) server, else o's -- a dry run always o's, the staging CA --
  * one engine each (and its own account, store_account_dir), the CAs in
  * the order they first appear; fn gets a copy of o naming that CA. An
- * engine that does not open fails its CA's jobs; a signal fails the rest. */
+ * engine that does not open fails its CA's jobs; a signal fails the rest.
+ * Before the first, the hooks process (engine_hooks_start); with one CA,
+ * the engine's process under Landlock. */
 typedef int issue_group_fn(struct issue_engine *e, const struct opts *o,
                            struct issue_job **jobs, size_t n, void *arg);
 int issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,

@@ -79,6 +79,7 @@ issue_check_common(const struct opts *o, const char *cmd)
 
 int
 issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
+                       const struct run_confine *rc,
                        struct issue_engine **out)
 {
 	struct engine_config cfg = {
@@ -91,15 +92,18 @@ issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
 		.agree_tos = o->agree_tos, .eab_kid = o->eab_kid,
 		.eab_hmac_key = o->eab_hmac_key, .eab_alg = o->eab_alg,
 		.dns = dns, .dry_run = o->dry_run, .no_sandbox = o->no_sandbox,
+		.confine = rc != NULL && rc->confine,
+		.write_dirs = rc != NULL ? rc->dirs : NULL,
+		.n_write_dirs = rc != NULL ? rc->n : 0,
 	};
-	int rc;
+	int r;
 
 	_Static_assert(CLI_MAX_EMAILS <= ACME_CONTACTS_MAX,
 	    "every --email fits the account's contacts");
-	rc = dns_config_from_opts(o, dns);
-	if (rc == 0)
-		rc = issue_engine_open(&cfg, out);
-	return rc;
+	r = dns_config_from_opts(o, dns);
+	if (r == 0)
+		r = issue_engine_open(&cfg, out);
+	return r;
 }
 
 int
@@ -277,7 +281,8 @@ gather(const struct opts *o, struct issue_job *jobs, size_t from, size_t n,
 /* One CA's jobs with its own engine (and account, store_account_dir). */
 static int
 run_group(const struct opts *o, const char *srv, struct issue_job **group,
-          size_t k, issue_group_fn *fn, void *arg)
+          size_t k, const struct run_confine *cf, issue_group_fn *fn,
+          void *arg)
 {
 	struct issue_engine *e = NULL;
 	struct dns_config dns = { 0 };
@@ -288,7 +293,7 @@ run_group(const struct opts *o, const char *srv, struct issue_job **group,
 	oc.server = srv;
 	if (!same_server(srv, o->server)) /* EAB binds the global CA's account */
 		oc.eab_kid = oc.eab_hmac_key = NULL;
-	rc = issue_engine_open_opts(&oc, &dns, &e);
+	rc = issue_engine_open_opts(&oc, &dns, cf, &e);
 	if (rc == 0)
 		rc = fn(e, &oc, group, k, arg);
 	else
@@ -299,22 +304,72 @@ run_group(const struct opts *o, const char *srv, struct issue_job **group,
 	return rc;
 }
 
+/* A new entry of dirs (room for it), unless it is there already. */
+static void
+add_dir(struct run_confine *cf, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; dir != NULL && i < cf->n; i++)
+		if (strcmp(cf->dirs[i], dir) == 0)
+			return;
+	if (dir != NULL)
+		cf->dirs[cf->n++] = dir;
+}
+
+/* Landlock when jobs[0..n) are of one CA: the output directories and the
+ * metrics file's (in metrics_dir, of at least PATH_MAX bytes). */
+static void
+confine_dirs(const struct opts *o, const struct issue_job *jobs, size_t n,
+             struct run_confine *cf, char *metrics_dir)
+{
+	const char *srv = n > 0 ? job_server(o, &jobs[0]) : NULL;
+	char *slash;
+	size_t i;
+
+	cf->confine = 1;
+	for (i = 0; i < n; i++) {
+		if (!same_server(job_server(o, &jobs[i]), srv))
+			cf->confine = 0; /* the next engine loads its keys */
+		add_dir(cf, jobs[i].spec->out_dir);
+	}
+	if (o->metrics_file == NULL ||
+	    snprintf(metrics_dir, PATH_MAX, "%s", o->metrics_file) >= PATH_MAX)
+		return;
+	slash = strrchr(metrics_dir, '/');
+	if (slash == NULL)
+		snprintf(metrics_dir, PATH_MAX, ".");
+	else
+		*slash = '\0';
+	if (metrics_dir[0] == '\0') /* "/" would be no confinement */
+		cf->confine = 0;
+	add_dir(cf, metrics_dir);
+}
+
 int
 issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,
             issue_group_fn *fn, void *arg)
 {
 	struct issue_job **group = calloc(n > 0 ? n : 1, sizeof(*group));
-	char *done = calloc(n > 0 ? n : 1, 1);
+	char *done = calloc(n > 0 ? n : 1, 1), metrics_dir[PATH_MAX];
+	struct run_confine cf = { 0, calloc(n + 1, sizeof(char *)), 0 };
 	const char *srv;
 	size_t i, j, k;
 	int rc = 0, grc;
 
-	if (group == NULL || done == NULL) {
+	if (group == NULL || done == NULL || cf.dirs == NULL) {
 		for (i = 0; i < n; i++)
 			issue_job_fail(&jobs[i], ACMEUP_ENOMEM);
 		free(group);
 		free(done);
+		free(cf.dirs);
 		return ACMEUP_ENOMEM;
+	}
+	confine_dirs(o, jobs, n, &cf, metrics_dir);
+	rc = engine_hooks_start(jobs, n, !o->no_sandbox && !o->dry_run);
+	for (i = 0; rc != 0 && i < n; i++) { /* no hooks process */
+		issue_job_fail(&jobs[i], rc);
+		done[i] = 1;
 	}
 	for (i = 0; i < n; i++) {
 		if (done[i])
@@ -324,7 +379,7 @@ issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,
 		if (!same_server(srv, o->server))
 			log_stage("CA %s: %zu certificate%s", srv, k,
 			    k == 1 ? "" : "s");
-		grc = run_group(o, srv, group, k, fn, arg);
+		grc = run_group(o, srv, group, k, &cf, fn, arg);
 		if (rc == 0)
 			rc = grc;
 		if (grc == ACMEUP_EINTR) { /* the other CAs' jobs too */
@@ -334,8 +389,10 @@ issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,
 			break;
 		}
 	}
+	engine_hooks_stop();
 	free(group);
 	free(done);
+	free(cf.dirs);
 	return rc;
 }
 

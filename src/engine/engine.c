@@ -41,6 +41,8 @@ struct issue_engine {
 	unsigned batches;              /* batches started */
 	const struct issue_csr *csr;   /* --csr, borrowed, or NULL */
 	char account_dir[PATH_MAX];    /* this CA's account (store_account_dir) */
+	char ca_bundle[64];            /* --ca-bundle as the confined process
+	                                * reads it, or "" (engine_confine) */
 };
 
 /* One dns_txt_add: its journal and the records it added. */
@@ -78,7 +80,12 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 		acmeup_err_clear();
 	}
 	if (rc == 0)
-		rc = acme_client_open(cfg->server, cfg->ca_bundle, e->account,
+		rc = engine_confine(cfg, e->ca_bundle, sizeof(e->ca_bundle));
+	if (rc == 0)
+		engine_test_probe();
+	if (rc == 0)
+		rc = acme_client_open(cfg->server, e->ca_bundle[0] != '\0' ?
+		    e->ca_bundle : cfg->ca_bundle, e->account,
 		    cfg->wait_rate_limit, &e->acme);
 	if (rc != 0) {
 		issue_engine_free(e);
@@ -466,6 +473,8 @@ prove_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 	rc = publish_batch(e, runs, n, pubs, &npubs);
 	if (rc == 0)
 		rc = wait_batch(runs, n, pubs, npubs);
+	if (rc == 0)
+		rc = engine_files_check(0);
 	if (rc == 0 && runs_with_records(runs, 0, n) > 0)
 		rc = validate_batch(e, runs, n, &cc);
 	for (i = 0; i < n; i++)
@@ -522,7 +531,9 @@ finish_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!order_alive(&runs[i]))
 			continue;
-		rc = order_finish(e->acme, e->csr, e->cfg.dry_run, &runs[i]);
+		rc = engine_files_check(0); /* nothing would be stored */
+		if (rc == 0)
+			rc = order_finish(e->acme, e->csr, e->cfg.dry_run, &runs[i]);
 		if (order_done(runs, i, n, rc))
 			return rc;
 	}

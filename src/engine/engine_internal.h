@@ -13,6 +13,7 @@
  *                (engine_acme.h)
  * renew.c        the due decision (renew.h: RFC 9773 window or expiry)
  * hook.c         the deploy hook (hook.h)
+ * hook_proc.c    the hooks process that runs it when sandboxed
  */
 #ifndef ACMEUP_ENGINE_INTERNAL_H
 #define ACMEUP_ENGINE_INTERNAL_H
@@ -114,5 +115,26 @@ int engine_privsep_died(void);
 /* rc, or when a keys process died, its failure naming the process and
  * signal (after the records were removed). */
 int engine_privsep_check(int rc);
+
+/* <out_dir>/<name> of s into buf; ACMEUP_EUSAGE when too long. */
+int engine_certdir(const struct cert_spec *s, char *buf, size_t len);
+
+/* Confinement when cfg->confine (engine_privsep.c): as root, the files
+ * process takes over the state and output directories and this process
+ * becomes acmeup or nobody; then Landlock: it reads system files (and
+ * writes beneath those directories when it stayed itself). Not with
+ * GSS-TSIG. ca (len bytes) gets the path that this process reads
+ * --ca-bundle by from now on (a copy in memory), or "". What the kernel
+ * lacks is said once; 0 then. */
+int engine_confine(const struct engine_config *cfg, char *ca, size_t len);
+
+/* Test builds (ACMEUP_TEST_HOOKS) only, else nothing: say whether this
+ * process can open $ACMEUP_TEST_OPEN and execute $ACMEUP_TEST_EXEC
+ * (tests/integration/test_privsep.sh). */
+void engine_test_probe(void);
+
+/* rc, or, when the files process has died, ACMEUP_EIO naming it: nothing
+ * could be stored, so the run stops before the CA validates or issues. */
+int engine_files_check(int rc);
 
 #endif

@@ -1,4 +1,5 @@
 /* One certificate's job (engine.h): its release and its failure record. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,4 +32,15 @@ issue_job_fail(struct issue_job *j, int rc)
 	j->error = strdup(acmeup_errmsg(rc));
 	log_stage("%s: failed: %s", j->spec->name,
 	    j->error != NULL ? j->error : acmeup_strerror(rc));
+}
+
+int
+engine_certdir(const struct cert_spec *s, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", s->out_dir, s->name);
+
+	if (n < 0 || (size_t)n >= len)
+		return acmeup_fail(ACMEUP_EUSAGE, "certificate %s: output "
+		    "path too long", s->name);
+	return 0;
 }

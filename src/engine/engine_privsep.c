@@ -1,7 +1,14 @@
 /* The keys process for issue and renew (priv.h): started once every key is
  * loaded and before any network code, so that this process, which talks to
  * the CA and the DNS servers, holds no TSIG secret and no account key. */
+#define _GNU_SOURCE /* memfd_create */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "acmeup/account_key.h"
@@ -9,7 +16,10 @@
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 #include "acmeup/priv.h"
+#include "acmeup/store.h"
 #include "engine_internal.h"
+
+#define CA_BUNDLE_MAX (16 * 1024 * 1024)
 
 int
 engine_privsep_start(struct dns_ctx *dns, int sandbox)
@@ -36,10 +46,184 @@ engine_privsep_start(struct dns_ctx *dns, int sandbox)
 	return 0;
 }
 
+static int
+uses_gss(const struct dns_config *d)
+{
+	size_t i;
+
+	for (i = 0; d != NULL && i < d->n_zones; i++)
+		if (d->zones[i].gss > 0)
+			return 1;
+	return d != NULL && d->gss;
+}
+
+/* The directories this process writes, made when missing (Landlock rules
+ * need them), into rw (state_dir first). How many, or negative. */
+static int
+write_dirs(const struct engine_config *cfg, const char **rw)
+{
+	size_t i, n = 0;
+	int fd, rc;
+
+	rw[n++] = cfg->state_dir;
+	for (i = 0; i < cfg->n_write_dirs; i++) {
+		rc = store_dir_open(cfg->write_dirs[i], NULL, "output directory",
+		    1, 0755, &fd);
+		if (rc != 0)
+			return rc;
+		close(fd);
+		rw[n++] = cfg->write_dirs[i];
+	}
+	return (int)n;
+}
+
+/* The CA bundle (read as root) copied into a memory file, which the other
+ * user can open as ca ("/proc/self/fd/N", kept open for the run). */
+static int
+ca_copy(const char *path, char *ca, size_t len)
+{
+	char *data = NULL;
+	size_t n = 0;
+	int fd, rc;
+
+	if (path == NULL)
+		return 0; /* the system's, readable by all */
+	rc = store_read(path, CA_BUNDLE_MAX, &data, &n);
+	if (rc != 0)
+		return acmeup_err_context(rc, "--ca-bundle");
+	fd = memfd_create("acmeup-ca-bundle", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, data, n) != (ssize_t)n)
+		rc = acmeup_fail(ACMEUP_EIO, "--ca-bundle %s: a copy in "
+		    "memory: %s", path, strerror(errno));
+	free(data);
+	if (rc != 0) {
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	snprintf(ca, len, "/proc/self/fd/%d", fd);
+	return 0;
+}
+
+/* As root: the files process takes over the directories in rw[0..n),
+ * and this process becomes acmeup or nobody. 1 when it did, 0 when this
+ * process stays root (said), negative when the files process failed. */
+static int
+drop_root(const struct engine_config *cfg, const char **rw, size_t n,
+          char *ca, size_t len)
+{
+	long uid;
+	int rc;
+
+	if (geteuid() != 0)
+		return 0;
+	rc = ca_copy(cfg->ca_bundle, ca, len);
+	if (rc == 0)
+		rc = priv_files_start(rw, n);
+	if (rc != 0)
+		return rc;
+	if (priv_main_become(&uid) != 0) {
+		log_stage("%s", acmeup_errmsg(ACMEUP_EIO));
+		acmeup_err_clear();
+		return 0;
+	}
+	log_debug("privsep: this process is uid %ld now", uid);
+	return 1;
+}
+
+int
+engine_confine(const struct engine_config *cfg, char *ca, size_t len)
+{
+	const char **rw, *ro;
+	int n, dropped = 0;
+
+	ca[0] = '\0';
+	if (!cfg->confine || cfg->no_sandbox)
+		return 0;
+	if (uses_gss(cfg->dns)) {
+		log_debug("privsep: no Landlock, no other user: Kerberos reads "
+		    "its own files during the run (GSS-TSIG)");
+		return 0;
+	}
+	rw = calloc(cfg->n_write_dirs + 1, sizeof(*rw));
+	if (rw == NULL)
+		return ACMEUP_ENOMEM;
+	n = write_dirs(cfg, rw);
+	if (n >= 0)
+		dropped = drop_root(cfg, rw, (size_t)n, ca, len);
+	/* Given up root, this process writes nothing itself. */
+	ro = dropped ? NULL : cfg->ca_bundle; /* else a copy, in ca */
+	if (n >= 0 && dropped >= 0 && priv_landlock(rw, dropped ? 0 :
+	    (size_t)n, &ro, 1) != 0) {
+		log_stage("%s", acmeup_errmsg(ACMEUP_EIO)); /* said once */
+		acmeup_err_clear();
+	}
+	free(rw); /* the files process has its own copy */
+	return n < 0 ? n : dropped < 0 ? dropped : 0;
+}
+
+#ifdef ACMEUP_TEST_HOOKS
+/* The test build only: ACMEUP_TEST_EXEC=PATH run in a child (its errno as
+ * the exit status). */
+static int
+probe_exec(const char *path)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(path, path, (char *)NULL);
+		_exit(errno > 0 && errno < 126 ? errno : 126);
+	}
+	if (pid < 0)
+		return errno;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void
+engine_test_probe(void)
+{
+	const char *p = getenv("ACMEUP_TEST_OPEN");
+	int fd, err;
+
+	if (p != NULL) {
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		log_stage("test: open %s: %s", p, fd >= 0 ? "done" :
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	p = getenv("ACMEUP_TEST_EXEC");
+	if (p != NULL) {
+		err = probe_exec(p);
+		log_stage("test: exec %s: %s", p, err == 0 ? "done" :
+		    err < 0 ? "killed" : strerror(err));
+	}
+}
+#else
+void
+engine_test_probe(void)
+{
+}
+#endif
+
 int
 engine_privsep_died(void)
 {
-	return priv_keys_died(NULL, 0);
+	return priv_keys_died(NULL, 0) || priv_files_died(NULL, 0);
+}
+
+int
+engine_files_check(int rc)
+{
+	char msg[200];
+
+	if (!priv_files_died(msg, sizeof(msg)))
+		return rc;
+	acmeup_err_clear(); /* the death is the run's failure */
+	return acmeup_fail(ACMEUP_EIO, "%s; run stopped", msg);
 }
 
 int
@@ -48,7 +232,7 @@ engine_privsep_check(int rc)
 	char msg[200];
 
 	if (!priv_keys_died(msg, sizeof(msg)))
-		return rc;
+		return engine_files_check(rc);
 	acmeup_err_clear(); /* the death is the run's failure */
 	return acmeup_fail(ACMEUP_ECRYPTO, "%s; run stopped", msg);
 }

@@ -15,4 +15,17 @@ struct cert_spec;
 int hook_run(const char *cmd, const struct cert_spec *spec,
              const char *cert_dir, unsigned timeout_s);
 
+/* The hooks process (hook_proc.c), started before any sandbox with
+ * specs[0..n) (borrowed: they must outlive it), the certificates whose
+ * deploy hook it may run, each once. Nothing when n is 0. */
+int hook_proc_start(const struct cert_spec *const *specs, size_t n);
+void hook_proc_stop(void); /* EOF to it, then reaped; safe without */
+int hook_proc_running(void);
+long hook_proc_pid(void);
+
+/* spec's deploy hook for the certificate in cert_dir: by the hooks
+ * process when one runs (which takes its own cert_dir), else hook_run()
+ * here. */
+int hook_deploy(const struct cert_spec *spec, const char *cert_dir);
+
 #endif

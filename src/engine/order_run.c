@@ -303,13 +303,11 @@ order_names(struct order_run *r)
 	const struct cert_spec *s = r->job->spec;
 	char where[300];
 	size_t i;
-	int n, rc = 0;
+	int rc = 0;
 
-	n = snprintf(r->certdir, sizeof(r->certdir), "%s/%s", s->out_dir,
-	    s->name);
-	if (n < 0 || (size_t)n >= sizeof(r->certdir))
-		return acmeup_fail(ACMEUP_EUSAGE, "certificate %s: output "
-		    "path too long", s->name);
+	rc = engine_certdir(s, r->certdir, sizeof(r->certdir));
+	if (rc != 0)
+		return rc;
 	if (s->n_domains == 0)
 		return acmeup_fail(ACMEUP_EUSAGE, "certificate %s has no "
 		    "names", s->name);
@@ -452,7 +450,7 @@ deploy(struct order_run *r)
 	if (j->spec->deploy_hook == NULL)
 		return;
 	log_stage("hook: %s: running the deploy hook", j->spec->name);
-	rc = hook_run(j->spec->deploy_hook, j->spec, r->certdir, 0);
+	rc = hook_deploy(j->spec, r->certdir);
 	if (rc == 0)
 		return;
 	j->hook_error = strdup(acmeup_errmsg(rc));

@@ -142,9 +142,10 @@ spawn(int reload)
 	return spawn_into(reload, &priv_cl.fd, &priv_cl.pid);
 }
 
-/* A -y key has no file to load again after a death: a second keys
- * process, idle until the first dies, keeps every key (its requests then
- * come to it; it seals at the first). A failure only warns. */
+/* A -y key has no file to load again after a death, and a sandboxed
+ * main process may not open the files (Landlock): a second keys process,
+ * idle until the first dies, keeps every key (its requests then come to
+ * it; it seals at the first). A failure only warns. */
 static void
 spawn_standby(void)
 {
@@ -152,15 +153,15 @@ spawn_standby(void)
 
 	for (i = 0; i < priv_cl.ntsig && priv_cl.file[i] != NULL; i++)
 		;
-	if (i == priv_cl.ntsig)
+	if (priv_cl.ntsig == 0 || (i == priv_cl.ntsig && !priv_cl.sandbox))
 		return;
 	if (spawn_into(0, &priv_cl.spare_fd, &priv_cl.spare_pid) != 0) {
-		log_warn("%s: a -y key cannot outlive a keys process death",
+		log_warn("%s: the TSIG keys cannot outlive a keys process death",
 		         acmeup_errmsg(ACMEUP_EIO));
 		acmeup_err_clear();
 		return;
 	}
-	log_debug("privsep: standby keys process %ld, for the -y key",
+	log_debug("privsep: standby keys process %ld, with the TSIG keys",
 	          (long)priv_cl.spare_pid);
 }
 

@@ -114,9 +114,10 @@ int priv_stage_account(struct priv_keys *k, const struct priv_msg *m);
 int priv_load_keyfile(struct priv_keys *k, const struct priv_msg *m);
 int priv_load_journal_keys(struct priv_keys *k, const struct priv_msg *m);
 
-/* Seccomp for the keys process: no socket, no exec, no open.
- * ACMEUP_EIO when unavailable. */
+/* Seccomp for the keys process: no socket, no exec, no open; for the
+ * files process: no socket, no exec. ACMEUP_EIO when unavailable. */
 int priv_sandbox_keys(void);
+int priv_sandbox_files(void);
 
 /* The user a root keys process becomes: acmeup, else nobody (looked up
  * by the keys process as it seals: NSS takes milliseconds, spent while the

@@ -3,13 +3,14 @@
  * a call instead of killing the run.
  * - keys process: no socket of any kind, no exec, no open (its keys are
  *   loaded before), no ptrace or reading other processes' memory.
- * - main process: nothing a client needs and an attacker likes: ptrace,
- *   other processes' memory, kernel modules, kexec, mounts, bpf,
- *   perf_event_open, keyrings, userfaultfd. Deploy hooks inherit it.
- *   Without root (CAP_SYS_ADMIN) a filter needs no_new_privs, which would
- *   break a setuid deploy hook (sudo): then the main process gets none.
+ * - main process: nothing a client needs and an attacker likes: exec,
+ *   ptrace, other processes' memory, kernel modules, kexec, mounts, bpf,
+ *   perf_event_open, keyrings, userfaultfd; with no_new_privs, as root or
+ *   not. Deploy hooks run in the hooks process (engine/hook_proc.c),
+ *   which has no filter, so a hook's sudo still works.
  * A sanitizer build keeps ptrace (LeakSanitizer's stop-the-world at exit)
- * and open in the keys process (ASan's report file, log_path). */
+ * and open in the keys process (ASan's report file, log_path); GCC's
+ * sanitizers symbolize in the process, with no exec. */
 #define _GNU_SOURCE /* setresuid, setresgid */
 #include <errno.h>
 #include <grp.h>
@@ -72,15 +73,20 @@ static const int hostile[] = {
 	SCMP_SYS(open_by_handle_at), SCMP_SYS(personality),
 };
 
+/* The keys process's; the files process's without the last N_OPEN. */
 static const int keys_only[] = {
 	SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(connect),
 	SCMP_SYS(bind), SCMP_SYS(listen), SCMP_SYS(accept), SCMP_SYS(accept4),
-	SCMP_SYS(execve), SCMP_SYS(execveat),
 #ifndef ACMEUP_SANITIZED
 	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(creat),
 	SCMP_SYS(open_tree),
+#define N_OPEN 5
+#else
+#define N_OPEN 0
 #endif
 };
+
+static const int no_exec[] = { SCMP_SYS(execve), SCMP_SYS(execveat) };
 
 static int
 add_all(scmp_filter_ctx ctx, const int *calls, size_t n, int err)
@@ -95,19 +101,23 @@ add_all(scmp_filter_ctx ctx, const int *calls, size_t n, int err)
 	return 0;
 }
 
+/* keys: 0 the main process, 1 the keys process, 2 the files process. */
 static int
-install(int keys, int nnp)
+install(int keys)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc = -1;
 
 	if (ctx == NULL)
 		return acmeup_fail(ACMEUP_EIO, "seccomp: cannot make a filter");
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, (uint32_t)nnp) == 0 &&
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) == 0 &&
 	    add_all(ctx, hostile, sizeof(hostile) / sizeof(hostile[0]),
 	            EPERM) == 0 &&
-	    (!keys || add_all(ctx, keys_only, sizeof(keys_only) /
-	                      sizeof(keys_only[0]), EACCES) == 0))
+	    add_all(ctx, no_exec, sizeof(no_exec) / sizeof(no_exec[0]),
+	            EACCES) == 0 &&
+	    (keys == 0 || add_all(ctx, keys_only, sizeof(keys_only) /
+	                          sizeof(keys_only[0]) - (keys == 2 ? N_OPEN :
+	                          0), EACCES) == 0))
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (rc != 0)
@@ -119,21 +129,33 @@ install(int keys, int nnp)
 int
 priv_sandbox_keys(void)
 {
-	return install(1, 1);
+	return install(1);
+}
+
+int
+priv_sandbox_files(void)
+{
+	return install(2);
 }
 
 int
 priv_sandbox_main(void)
 {
-	if (geteuid() != 0)
-		return acmeup_fail(ACMEUP_EIO, "seccomp: not root, so the main "
-		                   "process gets no filter (no_new_privs would "
-		                   "break setuid deploy hooks); the keys process "
-		                   "has one");
-	return install(0, 0);
+	static int done;
+
+	if (done) /* one filter, whatever the number of engines */
+		return 0;
+	done = 1;
+	return install(0);
 }
 
 #else
+
+int
+priv_sandbox_files(void)
+{
+	return priv_sandbox_keys();
+}
 
 int
 priv_sandbox_keys(void)

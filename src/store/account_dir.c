@@ -17,6 +17,7 @@
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
+#include "acmeup/fsop.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
 
@@ -107,7 +108,7 @@ legacy_move(int sfd, int afd, const char *state_dir, const char *dir)
 		return rc;
 
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if (renameat(sfd, files[i], afd, files[i]) != 0 && errno != ENOENT)
+		if (fsop_renameat(sfd, files[i], afd, files[i]) != 0 && errno != ENOENT)
 			return acmeup_fail(ACMEUP_EIO, "cannot move %s/%s to %s: %s",
 			                   state_dir, files[i], dir, strerror(errno));
 	if (fsync(afd) != 0 || fsync(sfd) != 0)
@@ -141,15 +142,15 @@ account_make(const char *state_dir, const char *id, const char *url,
 	if (rc == 0)
 		rc = store_dir_open(top, id, "account directory", 1, 0700, &afd);
 	if (rc == 0 && (flags & STORE_ACCT_ADOPT) &&
-	    faccessat(afd, LEGACY_KEY, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
-	    faccessat(sfd, LEGACY_KEY, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fsop_faccessat(afd, LEGACY_KEY, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+	    fsop_faccessat(sfd, LEGACY_KEY, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    legacy_is_ours(state_dir, url))
 		rc = legacy_move(sfd, afd, state_dir, dir);
 	n = snprintf(text, sizeof(text), "%s\n%s%s%s", url, kid != NULL ?
 	             "eab-kid " : "", kid != NULL ? kid : "", kid != NULL ?
 	             "\n" : "");
 	if (rc == 0 && n > 0 && (size_t)n < sizeof(text) &&
-	    faccessat(afd, "directory", F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+	    fsop_faccessat(afd, "directory", F_OK, AT_SYMLINK_NOFOLLOW) != 0)
 		rc = store_write_at(afd, dir, "directory", text, (size_t)n, 0644);
 	if (sfd >= 0)
 		close(sfd);

@@ -11,6 +11,7 @@
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
+#include "acmeup/fsop.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
@@ -236,7 +237,7 @@ account_key_commit(const char *dir)
 	rc = state_open(dir, &dfd);
 	if (rc != 0)
 		return rc;
-	if (renameat(dfd, KEY_FILE NEW_SUFFIX, dfd, KEY_FILE) != 0) {
+	if (fsop_renameat(dfd, KEY_FILE NEW_SUFFIX, dfd, KEY_FILE) != 0) {
 		rc = acmeup_fail(ACMEUP_EIO, "rename %s/" KEY_FILE NEW_SUFFIX
 		    " to %s/" KEY_FILE ": %s; the account now uses the key in "
 		    "%s/" KEY_FILE NEW_SUFFIX, dir, dir, strerror(errno), dir);
@@ -256,7 +257,7 @@ account_key_unstage(const char *dir)
 		acmeup_err_clear();
 		return;
 	}
-	if (unlinkat(dfd, KEY_FILE NEW_SUFFIX, 0) != 0 && errno != ENOENT)
+	if (fsop_unlinkat(dfd, KEY_FILE NEW_SUFFIX, 0) != 0 && errno != ENOENT)
 		log_warn("could not remove %s/" KEY_FILE NEW_SUFFIX ": %s", dir,
 		    strerror(errno));
 	close(dfd);

@@ -15,6 +15,7 @@
 
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
+#include "acmeup/fsop.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
 #include "store_internal.h"
@@ -188,7 +189,7 @@ store_cert_record_remove(const char *state_dir, const char *name)
 		return acmeup_fail(ACMEUP_EUSAGE, "forget: '%s' is no "
 		    "certificate name", name);
 	rc = open_dir(state_dir, 0, &fd);
-	if (rc == 0 && unlinkat(fd, file, 0) != 0)
+	if (rc == 0 && fsop_unlinkat(fd, file, 0) != 0)
 		rc = errno == ENOENT ? acmeup_fail(ACMEUP_EUSAGE, "forget: no "
 		    "remembered certificate %s (%s/" REC_DIR "/%s)", name,
 		    state_dir, file) : acmeup_fail(ACMEUP_EIO, "forget: %s/"

@@ -16,6 +16,7 @@
 #include "acmeup/challenge_cache.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
+#include "acmeup/fsop.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
@@ -327,7 +328,7 @@ lock_file(int dfd)
 	struct stat st;
 	int fd, i;
 
-	fd = openat(dfd, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+	fd = fsop_openat(dfd, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -1;

@@ -18,6 +18,7 @@
 
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
+#include "acmeup/fsop.h"
 #include "acmeup/journal.h"
 #include "acmeup/store.h"
 
@@ -313,7 +314,7 @@ open_lock_at(struct journal *j, int create, int excl)
 
 	if (create)
 		fl |= O_CREAT | (excl ? O_EXCL : 0);
-	j->fd = openat(j->dfd, base_of(j->lock), fl, 0600);
+	j->fd = fsop_openat(j->dfd, base_of(j->lock), fl, 0600);
 	if (j->fd < 0)
 		return -1;
 	if (fstat(j->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -363,7 +364,7 @@ out:
 	if (rc < 0) {
 		if (j->fd >= 0) {
 			close(j->fd);
-			unlinkat(j->dfd, base_of(j->lock), 0);
+			fsop_unlinkat(j->dfd, base_of(j->lock), 0);
 		}
 		if (j->dfd >= 0)
 			close(j->dfd);
@@ -382,7 +383,7 @@ journal_write(struct journal *j, const struct journal_rec *recs, size_t n)
 	int rc;
 
 	if (n == 0) {
-		if (unlinkat(j->dfd, base_of(j->path), 0) != 0 && errno != ENOENT)
+		if (fsop_unlinkat(j->dfd, base_of(j->path), 0) != 0 && errno != ENOENT)
 			return acmeup_fail(ACMEUP_EIO, "cannot remove %s: %s", j->path,
 			                   strerror(errno));
 		j->has_file = 0;
@@ -418,7 +419,7 @@ journal_close(struct journal *j)
 	if (j == NULL)
 		return;
 	if (!exists_quiet(j))
-		unlinkat(j->dfd, base_of(j->lock), 0);
+		fsop_unlinkat(j->dfd, base_of(j->lock), 0);
 	if (j->fd >= 0)
 		close(j->fd); /* releases the flock */
 	close(j->dfd);
@@ -462,7 +463,7 @@ journal_list(const char *state_dir, char ***paths, size_t *n)
 	*paths = NULL;
 	*n = 0;
 	if (snprintf(dir, sizeof(dir), "%s/journal", state_dir) <
-	    (int)sizeof(dir) && lstat(dir, &st) != 0 && errno == ENOENT)
+	    (int)sizeof(dir) && fsop_lstat(dir, &st) != 0 && errno == ENOENT)
 		return 0;
 	rc = journal_dir(state_dir, dir, sizeof(dir), 0, &dfd);
 	if (rc < 0)

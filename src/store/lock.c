@@ -21,6 +21,7 @@
 
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
+#include "acmeup/fsop.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/lock.h"
 #include "acmeup/log.h"
@@ -154,7 +155,7 @@ open_lock_file(int dfd, const char *name, const char *path, int *out)
 	struct stat st;
 	int fd, rc = 0;
 
-	fd = openat(dfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	fd = fsop_openat(dfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 	    O_NONBLOCK, 0600);
 	if (fd < 0 && errno == ELOOP)
 		return acmeup_fail(ACMEUP_EUSAGE, "lock file %s is a symbolic "

@@ -12,6 +12,7 @@
 
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
+#include "acmeup/fsop.h"
 #include "acmeup/store.h"
 #include "store_internal.h"
 
@@ -89,7 +90,7 @@ store_mktemp_at(int dfd, const char *prefix, char *name, size_t size)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		fd = fsop_openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST)
 			return -1;
@@ -110,7 +111,7 @@ store_mkdtemp_at(int dfd, const char *prefix, char *name, size_t size)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		if (mkdirat(dfd, name, 0700) == 0)
+		if (fsop_mkdirat(dfd, name, 0700) == 0)
 			return 0;
 		if (errno != EEXIST)
 			return -1;
@@ -135,7 +136,7 @@ store_write_at(int dfd, const char *dpath, const char *name,
 	fd = store_mktemp_at(dfd, prefix, tmp, sizeof(tmp));
 	if (fd < 0)
 		return store_io_fail(errno, "directory", path, "");
-	if (fchmod(fd, mode) != 0 || store_write_all(fd, data, len) != 0 ||
+	if (fsop_fchmod(fd, mode) != 0 || store_write_all(fd, data, len) != 0 ||
 	    fsync(fd) != 0) {
 		rc = store_io_fail(errno, "directory", path, "");
 		goto out;
@@ -146,7 +147,7 @@ store_write_at(int dfd, const char *dpath, const char *name,
 		rc = store_io_fail(errno, "directory", path, "");
 		goto out;
 	}
-	if (renameat(dfd, tmp, dfd, name) != 0) {
+	if (fsop_renameat(dfd, tmp, dfd, name) != 0) {
 		rc = acmeup_fail(ACMEUP_EIO, "cannot rename %s/%s to %s: %s",
 		    dpath, tmp, path, strerror(errno));
 		goto out;
@@ -158,7 +159,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	if (rc != 0)
-		unlinkat(dfd, tmp, 0);
+		fsop_unlinkat(dfd, tmp, 0);
 	return rc;
 }
 
@@ -170,7 +171,7 @@ store_write(const char *path, const void *data, size_t len, mode_t mode)
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	snprintf(base, sizeof(base), "%s", path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = fsop_open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return store_io_fail(errno, "directory", path, "");
 	rc = store_write_at(dfd, dir, basename(base), data, len, mode);
@@ -207,7 +208,7 @@ store_dir_check(const char *path, const char *kind)
 	struct stat st;
 	int fd = -1, rc;
 
-	if (stat(path, &st) != 0 && errno == ENOENT)
+	if (fsop_stat(path, &st) != 0 && errno == ENOENT)
 		return 0;
 	rc = fsafe_open_top(path, kind, 0, 0, &fd);
 	if (fd >= 0)
@@ -242,7 +243,7 @@ store_exists(const char *path)
 {
 	struct stat st;
 
-	if (stat(path, &st) == 0)
+	if (fsop_stat(path, &st) == 0)
 		return 1;
 	if (errno == ENOENT)
 		return 0;

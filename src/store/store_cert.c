@@ -49,7 +49,7 @@
  * DIR, previous/ or a live file is refused or replaced, never written
  * through.
  */
-#define _GNU_SOURCE /* renameat2(), RENAME_EXCHANGE */
+#define _GNU_SOURCE /* RENAME_EXCHANGE */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +63,7 @@
 #include "acmeup/crypto.h"
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
+#include "acmeup/fsop.h"
 #include "acmeup/log.h"
 #include "acmeup/store.h"
 #include "store_internal.h"
@@ -175,7 +176,7 @@ cert_dir_open(const char *dir, int create, int *fd)
 	rc = split_dir(dir, top, sizeof(top), &name);
 	if (rc != 0)
 		return rc;
-	if (!create && stat(top, &st) != 0 && errno == ENOENT)
+	if (!create && fsop_stat(top, &st) != 0 && errno == ENOENT)
 		return 1;
 	rc = fsafe_open_top(top, "output directory", create, 0755, &tfd);
 	if (rc == 0 && !create) {
@@ -202,11 +203,11 @@ remove_dir_flat(const struct cdir *d, const char *name)
 	DIR *sub;
 	int fd;
 
-	fd = openat(d->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	fd = fsop_openat(d->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
-			unlinkat(d->fd, name, 0);
+			fsop_unlinkat(d->fd, name, 0);
 		return;
 	}
 	sub = fdopendir(fd);
@@ -217,12 +218,12 @@ remove_dir_flat(const struct cdir *d, const char *name)
 	for (de = readdir(sub); de != NULL; de = readdir(sub)) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (unlinkat(dirfd(sub), de->d_name, 0) != 0)
+		if (fsop_unlinkat(dirfd(sub), de->d_name, 0) != 0)
 			log_warn("store: cannot remove %s/%s/%s: %s", d->path,
 			    name, de->d_name, strerror(errno));
 	}
 	closedir(sub);
-	if (unlinkat(d->fd, name, AT_REMOVEDIR) != 0)
+	if (fsop_unlinkat(d->fd, name, AT_REMOVEDIR) != 0)
 		log_warn("store: cannot remove %s/%s: %s", d->path, name,
 		    strerror(errno));
 }
@@ -236,7 +237,7 @@ remove_strays(const struct cdir *d)
 	DIR *dir;
 	int fd;
 
-	fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = fsop_openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	dir = fd >= 0 ? fdopendir(fd) : NULL;
 	if (dir == NULL) {
 		if (fd >= 0)
@@ -252,7 +253,7 @@ remove_strays(const struct cdir *d)
 		    is_temp_of(de->d_name, JOURNAL_NAME ".")) {
 			log_debug("store: removing %s/%s, left by an earlier "
 			    "run", d->path, de->d_name);
-			if (unlinkat(d->fd, de->d_name, 0) != 0)
+			if (fsop_unlinkat(d->fd, de->d_name, 0) != 0)
 				log_warn("store: cannot remove %s/%s: %s",
 				    d->path, de->d_name, strerror(errno));
 		}
@@ -275,7 +276,7 @@ redo_line(const struct cdir *d, char *line, unsigned lineno)
 		return acmeup_fail(ACMEUP_EIO, "%s/" JOURNAL_NAME ":%u: not a "
 		    "line acmeup wrote; remove the file if no acmeup is "
 		    "running", d->path, lineno);
-	if (renameat(d->fd, line, d->fd, name) != 0 && errno != ENOENT)
+	if (fsop_renameat(d->fd, line, d->fd, name) != 0 && errno != ENOENT)
 		return acmeup_fail(ACMEUP_EIO, "cannot finish an interrupted "
 		    "certificate update: rename %s/%s to %s/%s: %s", d->path,
 		    line, d->path, name, strerror(errno));
@@ -303,7 +304,7 @@ roll_forward(const struct cdir *d)
 	if (rc == 0 && fsync(d->fd) != 0)
 		rc = acmeup_fail(ACMEUP_EIO, "cannot sync directory %s: %s",
 		    d->path, strerror(errno));
-	if (rc == 0 && unlinkat(d->fd, JOURNAL_NAME, 0) != 0)
+	if (rc == 0 && fsop_unlinkat(d->fd, JOURNAL_NAME, 0) != 0)
 		rc = acmeup_fail(ACMEUP_EIO, "cannot remove %s/" JOURNAL_NAME
 		    ": %s", d->path, strerror(errno));
 	if (rc == 0) {
@@ -375,10 +376,10 @@ set_key_perms(int fd, const struct store_key_perms *p)
 	if (p == NULL)
 		return 0;
 	if ((p->uid >= 0 || p->gid >= 0) &&
-	    fchown(fd, p->uid >= 0 ? (uid_t)p->uid : (uid_t)-1,
+	    fsop_fchown(fd, p->uid >= 0 ? (uid_t)p->uid : (uid_t)-1,
 	    p->gid >= 0 ? (gid_t)p->gid : (gid_t)-1) != 0)
 		return -1;
-	return fchmod(fd, p->mode != 0 ? (mode_t)p->mode : files[F_KEY].mode);
+	return fsop_fchmod(fd, p->mode != 0 ? (mode_t)p->mode : files[F_KEY].mode);
 }
 
 int
@@ -433,7 +434,7 @@ stage_one(const struct cdir *d, int i, const char *data,
 		return store_io_fail(errno, "output directory", live,
 		    UNCHANGED);
 	}
-	if (fchmod(fd, files[i].mode) != 0 ||
+	if (fsop_fchmod(fd, files[i].mode) != 0 ||
 	    store_write_all(fd, data, len) != 0 ||
 	    (i == F_KEY && set_key_perms(fd, f->key_perms) != 0) ||
 	    fsync(fd) != 0) {
@@ -454,7 +455,7 @@ unlink_staged(const struct cdir *d, const struct staged *st)
 
 	for (i = 0; i < N_FILES; i++)
 		if (st->tmp[i][0] != '\0')
-			unlinkat(d->fd, st->tmp[i], 0);
+			fsop_unlinkat(d->fd, st->tmp[i], 0);
 }
 
 static int
@@ -486,7 +487,7 @@ copy_file(const struct cdir *d, int pfd, const char *name, const char *kept)
 	ssize_t n = 0;
 	int in, out = -1, rc = 0;
 
-	in = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	in = fsop_openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (in < 0)
 		return acmeup_fail(ACMEUP_EIO, "cannot read %s/%s: %s", d->path,
@@ -497,10 +498,10 @@ copy_file(const struct cdir *d, int pfd, const char *name, const char *kept)
 		errno = EINVAL;
 		goto fail;
 	}
-	out = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	out = fsop_openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
-	if (out < 0 || (geteuid() == 0 && fchown(out, st.st_uid, st.st_gid) !=
-	    0) || fchmod(out, st.st_mode & 07777) != 0)
+	if (out < 0 || (fsop_euid() == 0 && fsop_fchown(out, st.st_uid, st.st_gid) !=
+	    0) || fsop_fchmod(out, st.st_mode & 07777) != 0)
 		goto fail;
 	for (;;) {
 		n = read(in, buf, sizeof(buf));
@@ -531,7 +532,7 @@ static int
 link_or_copy(const struct cdir *d, int pfd, const char *name,
              const char *kept)
 {
-	if (linkat(d->fd, name, pfd, name, 0) == 0)
+	if (fsop_linkat(d->fd, name, pfd, name, 0) == 0)
 		return 0;
 	if (errno == EPERM || errno == EXDEV || errno == EMLINK ||
 	    errno == ENOTSUP || errno == EOPNOTSUPP)
@@ -546,19 +547,19 @@ swap_in(const struct cdir *d, const char *fresh)
 	char old[64], prev[PATH_MAX];
 
 	snprintf(prev, sizeof(prev), "%s/" PREVIOUS, d->path);
-	if (renameat2(d->fd, fresh, d->fd, PREVIOUS, RENAME_EXCHANGE) == 0) {
+	if (fsop_renameat2(d->fd, fresh, d->fd, PREVIOUS, RENAME_EXCHANGE) == 0) {
 		remove_dir_flat(d, fresh); /* now the version before previous */
 		return 0;
 	}
-	if (errno == ENOENT && renameat(d->fd, fresh, d->fd, PREVIOUS) == 0)
+	if (errno == ENOENT && fsop_renameat(d->fd, fresh, d->fd, PREVIOUS) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
 		return store_io_fail(errno, "output directory", prev,
 		    UNCHANGED);
 	/* No RENAME_EXCHANGE here: move the old one aside, then rename. */
 	if (store_mkdtemp_at(d->fd, PREVIOUS_TMP, old, sizeof(old)) != 0 ||
-	    renameat(d->fd, PREVIOUS, d->fd, old) != 0 ||
-	    renameat(d->fd, fresh, d->fd, PREVIOUS) != 0)
+	    fsop_renameat(d->fd, PREVIOUS, d->fd, old) != 0 ||
+	    fsop_renameat(d->fd, fresh, d->fd, PREVIOUS) != 0)
 		return store_io_fail(errno, "output directory", prev,
 		    UNCHANGED);
 	remove_dir_flat(d, old);
@@ -576,7 +577,7 @@ fill_previous(const struct cdir *d, int pfd, const char *fresh)
 	for (i = 0; rc == 0 && i < N_FILES; i++) {
 		snprintf(kept, sizeof(kept), "%s/%s/%s", d->path, fresh,
 		    files[i].name);
-		if (fstatat(d->fd, files[i].name, &st,
+		if (fsop_fstatat(d->fd, files[i].name, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0)
 			rc = link_or_copy(d, pfd, files[i].name, kept);
 	}
@@ -599,7 +600,7 @@ build_previous(const struct cdir *d, char *fresh, size_t size, int *have)
 	for (i = 0; i < N_FILES; i++) {
 		if (i == F_KEY || i == F_CHAIN)
 			continue;
-		if (fstatat(d->fd, files[i].name, &st,
+		if (fsop_fstatat(d->fd, files[i].name, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0)
 			*have = 1;
 	}
@@ -610,13 +611,13 @@ build_previous(const struct cdir *d, char *fresh, size_t size, int *have)
 		return store_io_fail(errno, "output directory", d->path,
 		    UNCHANGED);
 	}
-	pfd = openat(d->fd, fresh, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	pfd = fsop_openat(d->fd, fresh, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (pfd < 0)
 		return store_io_fail(errno, "output directory", d->path,
 		    UNCHANGED);
 	if (fstat(d->fd, &st) == 0)
-		fchmod(pfd, st.st_mode & 07777);
+		fsop_fchmod(pfd, st.st_mode & 07777);
 	rc = fill_previous(d, pfd, fresh);
 	close(pfd);
 	return rc;
@@ -630,7 +631,7 @@ keep_previous(const struct cdir *d)
 	struct stat st;
 	int rc = 0, have = 0;
 
-	if (fstatat(d->fd, PREVIOUS, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (fsop_fstatat(d->fd, PREVIOUS, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    !S_ISDIR(st.st_mode))
 		rc = acmeup_fail(ACMEUP_EIO, "%s/" PREVIOUS " is not a "
 		    "directory, so the current certificate cannot be kept "
@@ -677,7 +678,7 @@ install(const struct cdir *d, const struct staged *st)
 	for (i = 0; rc == 0 && i < N_FILES; i++) {
 		if (st->tmp[i][0] == '\0')
 			continue;
-		if (renameat(d->fd, st->tmp[i], d->fd, files[i].name) != 0)
+		if (fsop_renameat(d->fd, st->tmp[i], d->fd, files[i].name) != 0)
 			rc = acmeup_fail(ACMEUP_EIO, "cannot rename %s/%s to "
 			    "%s/%s: %s; the next run finishes the update (%s/"
 			    JOURNAL_NAME ")", d->path, st->tmp[i], d->path,
@@ -689,7 +690,7 @@ install(const struct cdir *d, const struct staged *st)
 	if (rc == 0 && fsync(d->fd) != 0)
 		rc = acmeup_fail(ACMEUP_EIO, "cannot sync directory %s: %s",
 		    d->path, strerror(errno));
-	if (rc == 0 && (unlinkat(d->fd, JOURNAL_NAME, 0) != 0 ||
+	if (rc == 0 && (fsop_unlinkat(d->fd, JOURNAL_NAME, 0) != 0 ||
 	    fsync(d->fd) != 0))
 		log_warn("store: cannot remove %s/" JOURNAL_NAME ": %s",
 		    d->path, strerror(errno));

@@ -13,6 +13,7 @@
 
 #include "acmeup/error.h"
 #include "acmeup/fsafe.h"
+#include "acmeup/fsop.h"
 
 static const char *
 type_name(mode_t m)
@@ -84,7 +85,7 @@ int
 fsafe_check_owner(const char *path, const struct stat *st, const char *kind,
                   long uid)
 {
-	uid_t me = geteuid();
+	uid_t me = fsop_euid();
 	unsigned mode = (unsigned)(st->st_mode & 07777);
 
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
@@ -109,7 +110,7 @@ open_fail(int dirfd, const char *name, const char *path, const char *kind,
 	int err = errno;
 
 	if ((err == ELOOP || err == ENOTDIR || err == ENXIO) &&
-	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+	    fsop_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return refuse_type(path, kind, st.st_mode, want);
 	errno = err;
 	return acmeup_fail(ACMEUP_EIO, "cannot open %s %s: %s", kind, path,
@@ -126,10 +127,10 @@ fsafe_open_read(int dirfd, const char *name, const char *path,
 	if (!(flags & FSAFE_FOLLOW))
 		fl |= O_NOFOLLOW;
 	/* Look first: opening a device can have effects of its own. */
-	if (fstatat(dirfd, name, &st, (flags & FSAFE_FOLLOW) ? 0 :
+	if (fsop_fstatat(dirfd, name, &st, (flags & FSAFE_FOLLOW) ? 0 :
 	    AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
 		return refuse_type(path, kind, st.st_mode, "a regular file");
-	f = openat(dirfd, name, fl);
+	f = fsop_openat(dirfd, name, fl);
 	if (f < 0)
 		return open_fail(dirfd, name, path, kind, "a regular file");
 	if (fstat(f, &st) != 0)
@@ -213,7 +214,7 @@ make_dirs(const char *path, mode_t mode)
 		if (buf[i] != '/' && buf[i] != '\0')
 			continue;
 		buf[i] = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		if (fsop_mkdir(buf, mode) != 0 && errno != EEXIST)
 			return acmeup_fail(ACMEUP_EIO, "cannot create directory "
 			    "%s: %s", buf, strerror(errno));
 		buf[i] = i == len ? '\0' : '/';
@@ -246,12 +247,12 @@ fsafe_open_top(const char *path, const char *kind, int create, mode_t mode,
 {
 	int f, rc;
 
-	f = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	f = fsop_open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f < 0 && errno == ENOENT && create) {
 		rc = make_dirs(path, mode);
 		if (rc != 0)
 			return rc;
-		f = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		f = fsop_open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (f < 0)
 		return open_fail(AT_FDCWD, path, path, kind, "a directory");
@@ -267,10 +268,10 @@ fsafe_open_sub(int dirfd, const char *name, const char *path,
 {
 	int f, rc;
 
-	if (create && mkdirat(dirfd, name, mode) != 0 && errno != EEXIST)
+	if (create && fsop_mkdirat(dirfd, name, mode) != 0 && errno != EEXIST)
 		return acmeup_fail(ACMEUP_EIO, "cannot create directory %s: %s",
 		    path, strerror(errno));
-	f = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	f = fsop_openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (f < 0)
 		return open_fail(dirfd, name, path, kind, "a directory");
@@ -285,7 +286,7 @@ fsafe_exists_at(int dirfd, const char *name, const char *path)
 {
 	struct stat st;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+	if (fsop_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return 1;
 	if (errno == ENOENT)
 		return 0;

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Privilege separation (issue 13, phase 1), seen from /proc during a run:
-# while acmeup waits for a lagging secondary (the records published), the
-# keys process is acmeup's only child; it has no descriptor but /dev/null,
-# stderr and one socket, whose peer is in the main process; both run under
-# a seccomp filter (Seccomp: 2; the main one as root only), the keys
-# process as acmeup or nobody when started as root; neither has a
-# descriptor to the TSIG key file or the account key. The main process's
+# Privilege separation (issue 13), seen from /proc during a run: while
+# acmeup waits for a lagging secondary (the records published), its
+# children are the keys process, a standby keys process, the hooks process
+# and (as root) the files process. The keys process has no descriptor but
+# /dev/null, stderr and one socket, whose peer is in the main process; the
+# files process the same, and runs as root; the main and keys processes
+# run under a seccomp filter with no_new_privs (Seccomp: 2, NoNewPrivs:
+# 1), as acmeup or nobody when started as root; none has a descriptor to
+# the TSIG key file or the account key. The main process cannot open the
+# TSIG key file nor execute anything (another user, Landlock and seccomp;
+# the test build's probes ACMEUP_TEST_OPEN, ACMEUP_TEST_EXEC), yet reads
+# a --ca-bundle of mode 0600 (a copy made as root). The main process's
 # memory holds neither the TSIG secret nor the account key's private
 # scalar, and the keys process's does (the scan can find them). Then the
-# run ends well and leaves the zone clean; --no-sandbox keeps the keys
-# process but installs no filter.
+# run ends well and leaves the zone clean; the deploy hook ran from the
+# hooks process, with no filter, and wrote outside the state and output
+# directories. --no-sandbox keeps the keys process but installs no filter,
+# and the probes succeed there.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -44,21 +51,35 @@ EOF
 # fds PID: "target" of every descriptor, one a line.
 fds() { for f in /proc/"$1"/fd/*; do readlink "$f" || true; done; }
 
+# The hook says where it ran: uid, filter, and a file outside STATE and out.
+HOOK='{ id -u; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; } >"$HOOK_OUT"'
+export HOOK_OUT=$TMP/hook.txt
+# A CA bundle only root may read: the main process, another user by then,
+# reads a copy in memory.
+install -m 0600 "$ACME_CA_BUNDLE" "$TMP/ca.pem"
 lab_lag never
-"$ACMEUP" "${ISSUE[@]}" -d "$NAME" --tsig-key "$TSIG_KEY" \
+ACMEUP_TEST_OPEN=$TSIG_KEY ACMEUP_TEST_EXEC=/bin/true \
+"$ACMEUP" "${ISSUE[@]}" --ca-bundle "$TMP/ca.pem" -d "$NAME" --tsig-key "$TSIG_KEY" \
 	--state-dir "$STATE" --out "$TMP/out" -v --propagation-timeout 60 \
-	>"$TMP/run.out" 2>"$TMP/run.err" </dev/null &
+	--deploy-hook "$HOOK" >"$TMP/run.out" 2>"$TMP/run.err" </dev/null &
 pid=$!
 TEST_PIDS+=("$pid")
 if ! wait_line "$TMP/run.err" "waiting for 2 authoritative servers" 30; then
 	show_output run
 	fail "acmeup never started waiting"
 fi
-keys=$(tr -d ' ' <"/proc/$pid/task/$pid/children")
-if ! [[ $keys =~ ^[0-9]+$ ]]; then
-	fail "acmeup ($pid) has not exactly one child: '$keys'"
-fi
-ok "main process $pid, keys process $keys"
+keys=$(sed -n 's/.*privsep: keys process \([0-9]*\) holds the keys.*/\1/p' "$TMP/run.err")
+standby=$(sed -n 's/.*privsep: standby keys process \([0-9]*\),.*/\1/p' "$TMP/run.err")
+hooks=$(sed -n 's/.*privsep: hooks process \([0-9]*\) runs.*/\1/p' "$TMP/run.err")
+files=$(sed -n 's/.*privsep: files process \([0-9]*\) writes.*/\1/p' "$TMP/run.err")
+root=0
+[ "$(id -u)" = 0 ] && root=1
+[ "$root" = 1 ] && [ -z "$files" ] && fail "run as root, but no files process"
+want=$(printf '%s\n' "$keys" "$standby" "$hooks" $files | sort -n | tr '\n' ' ')
+have=$(tr ' ' '\n' <"/proc/$pid/task/$pid/children" | grep . | sort -n | tr '\n' ' ')
+[ -n "$keys" ] && [ -n "$standby" ] && [ -n "$hooks" ] && [ "$want" = "$have" ] ||
+	fail "acmeup ($pid) children '$have', want keys, standby, hooks (and files) processes '$want'"
+ok "main process $pid; keys process $keys, standby $standby, hooks process $hooks, files process ${files:-none}"
 
 # --- descriptors --------------------------------------------------------------
 kfds=$(fds "$keys")
@@ -73,30 +94,57 @@ peer=$(ss -xpn | awk -v i="$inode" '$6 == i { print $8 }')
 fds "$pid" | grep -qx "socket:\[$peer\]" ||
 	fail "the peer of the keys process's socket ($peer) is not in the main process"
 ok "keys process: /dev/null, stderr and one unix socket, whose peer is the main process's"
-for p in "$pid" "$keys"; do
+if [ -n "$files" ]; then
+	ffds=$(fds "$files")
+	[ "$(grep -c '^socket:' <<<"$ffds")" = 1 ] ||
+		fail "files process: sockets: $ffds"
+	other=$(grep -v -e '^socket:' -e '^/dev/null$' -e "^$TMP/run.err\$" <<<"$ffds" || true)
+	[ -z "$other" ] || fail "files process has other descriptors between requests: $other"
+	inode=$(sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' <<<"$ffds")
+	peer=$(ss -xpn | awk -v i="$inode" '$6 == i { print $8 }')
+	[ -n "$peer" ] && fds "$pid" | grep -qx "socket:\[$peer\]" ||
+		fail "the peer of the files process's socket ($inode) is not in the main process"
+	ok "files process: stderr and one unix socket, whose peer is the main process's"
+fi
+for p in "$pid" "$keys" $files; do
 	if fds "$p" | grep -qF -e "$(realpath "$TSIG_KEY")" -e "account.key"; then
 		fail "process $p has a descriptor to a key file: $(fds "$p" | tr '\n' ' ')"
 	fi
 done
-ok "neither process has a descriptor to $TSIG_KEY or account.key"
+ok "no process has a descriptor to $TSIG_KEY or account.key"
 
 # --- seccomp ------------------------------------------------------------------
 grep -q '^Seccomp:[[:space:]]*2$' "/proc/$keys/status" ||
 	fail "keys process: $(grep Seccomp: "/proc/$keys/status")"
 grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$keys/status" ||
 	fail "keys process: $(grep NoNewPrivs "/proc/$keys/status")"
-if [ "$(id -u)" = 0 ]; then
-	grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid/status" ||
-		fail "main process (root): $(grep Seccomp: "/proc/$pid/status")"
+grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid/status" ||
+	fail "main process: $(grep Seccomp: "/proc/$pid/status")"
+grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$pid/status" ||
+	fail "main process: $(grep NoNewPrivs "/proc/$pid/status")"
+grep -q '^Seccomp:[[:space:]]*0$' "/proc/$hooks/status" ||
+	fail "hooks process: $(grep Seccomp: "/proc/$hooks/status"), want none"
+if [ "$root" = 1 ]; then
 	user=$(id -u acmeup 2>/dev/null || id -u nobody)
-	grep -q "^Uid:[[:space:]]*${user}[[:space:]]*${user}[[:space:]]*${user}[[:space:]]*${user}\$" \
-		"/proc/$keys/status" || fail "keys process: $(grep Uid: "/proc/$keys/status"), want $user"
-	grep -q '^Groups:[[:space:]]*$' "/proc/$keys/status" ||
-		fail "keys process: $(grep Groups: "/proc/$keys/status")"
-	ok "Seccomp: 2 in both processes; the keys process runs as uid $user, no groups"
+	for p in "$keys" "$pid"; do
+		grep -q "^Uid:[[:space:]]*${user}[[:space:]]*${user}[[:space:]]*${user}[[:space:]]*${user}\$" \
+			"/proc/$p/status" || fail "process $p: $(grep Uid: "/proc/$p/status"), want $user"
+		grep -q '^Groups:[[:space:]]*$' "/proc/$p/status" ||
+			fail "process $p: $(grep Groups: "/proc/$p/status")"
+	done
+	grep -q '^Uid:[[:space:]]*0[[:space:]]' "/proc/$files/status" &&
+		grep -q '^Seccomp:[[:space:]]*2$' "/proc/$files/status" ||
+		fail "files process: $(grep -e Uid: -e Seccomp: "/proc/$files/status" | tr '\n' ' '), want root and a filter"
+	ok "Seccomp: 2 and no_new_privs in both processes, none in the hooks process; the keys and main processes run as uid $user, no groups; the files process as root, with a filter"
 else
-	ok "Seccomp: 2 in the keys process (not root: no filter for the main one)"
+	ok "Seccomp: 2 and no_new_privs in both processes, none in the hooks process"
 fi
+# The test build's probes, run once the main process is sandboxed.
+grep -qxF "test: open $TSIG_KEY: Permission denied" <(cut -c13- "$TMP/run.err") ||
+	{ show_output run; fail "the main process could open $TSIG_KEY (or no probe ran: a build without ACMEUP_TEST_HOOKS?)"; }
+grep -qxF "test: exec /bin/true: Permission denied" <(cut -c13- "$TMP/run.err") ||
+	{ show_output run; fail "the main process could execute /bin/true"; }
+ok "the main process cannot open $TSIG_KEY (EACCES) nor execute /bin/true"
 
 # --- memory -------------------------------------------------------------------
 secret=$(sed -n 's/.*secret "\([^"]*\)".*/\1/p' "$TSIG_KEY")
@@ -135,9 +183,14 @@ openssl x509 -in "$TMP/out/$NAME/cert.pem" -noout -checkend 0 >/dev/null ||
 [ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$NAME")" ] ||
 	fail "the TXT of $NAME is still on $PRIMARY"
 ok "issued, privkey.pem matches, the zone is clean"
+[ -f "$HOOK_OUT" ] || { show_output run; fail "the deploy hook wrote no $HOOK_OUT"; }
+[ "$(sed -n 1p "$HOOK_OUT")" = "$(id -u)" ] && grep -q '^Seccomp:[[:space:]]*0$' "$HOOK_OUT" ||
+	fail "deploy hook: $(tr '\n' ' ' <"$HOOK_OUT"), want uid $(id -u) and no filter"
+ok "the deploy hook ran as uid $(id -u) with no filter, and wrote outside the state and output directories"
 
 # --- --no-sandbox: the keys process without filters --------------------------
 NAME2=n$RANDOM$RANDOM.$LAG_ZONE
+ACMEUP_TEST_OPEN=$TSIG_KEY ACMEUP_TEST_EXEC=/bin/true \
 "$ACMEUP" "${ISSUE[@]}" -d "$NAME2" --tsig-key "$TSIG_KEY" \
 	--state-dir "$STATE" --out "$TMP/out" -v --no-sandbox \
 	>"$TMP/plain.out" 2>"$TMP/plain.err" </dev/null &
@@ -160,4 +213,7 @@ lab_lag 0
 RC=0
 wait "$pid" || RC=$?
 [ "$RC" = 0 ] || { show_output plain; fail "--no-sandbox: exited $RC"; }
-ok "--no-sandbox: a keys process still holds the keys, no filter in either process"
+grep -qxF "test: open $TSIG_KEY: done" <(cut -c13- "$TMP/plain.err") &&
+	grep -qxF "test: exec /bin/true: done" <(cut -c13- "$TMP/plain.err") ||
+	{ show_output plain; fail "--no-sandbox: the probes did not succeed"; }
+ok "--no-sandbox: a keys process still holds the keys, no filter in either process; the probes open and execute"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# kill -9 of the keys process mid-run (issue 13, phase 1): the main process
-# says which process died of which signal, removes the records it published
-# (signed by a new keys process that loads the TSIG key from its file),
+# kill -9 of the keys process mid-run (issue 13): the main process says
+# which process died of which signal, removes the records it published
+# (signed by the standby keys process, forked beside the first and idle
+# until then: the sandboxed main process may not open the key file),
 # writes no certificate, leaves no journal, and exits 1.
 #  1. killed during the propagation wait, which then times out: the first
 #     request after the death is the removal's TSIG signature; the same
-#     with a -y key (no file to load again): a standby keys process, forked
-#     beside the first and idle until then, takes over;
+#     with a -y key; with --no-sandbox (no standby), a new keys process
+#     loads the key from its file;
 #  2. killed during the wait, which then succeeds: the first request is a
 #     JWS (the challenge answer), which fails; the records still go.
 #  3. acmeup itself killed (-9) during the wait, with a key file of its
@@ -17,7 +18,11 @@
 #     TSIG key in a keys process too;
 #  5. account show, revoke and rollover: only their keys process opens
 #     account.key; a rollover's new key is made and written there too;
-#     revoke --cert-key: only the keys process opens the certificate's key.
+#     revoke --cert-key: only the keys process opens the certificate's key;
+#  6. the hooks process killed during the wait: the certificate stays, its
+#     deploy hook fails naming the process and signal, exit 4;
+#  7. the files process killed during the wait (as root): the run stops
+#     before the CA validates, the record goes, nothing is written, exit 1.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -85,6 +90,13 @@ grep -q "the standby keys process (pid [0-9]*), with every TSIG key, removes the
 	{ show_output ykey; fail "ykey: the standby keys process did not take over"; }
 ok "a -y key: after the death, the standby keys process removed the record"
 
+NAMEN=n$RANDOM$RANDOM.$LAG_ZONE
+killed nosandbox "$NAMEN" : --propagation-timeout 4 --no-sandbox
+after nosandbox "$NAMEN"
+grep -q "a new keys process, with the TSIG keys from their files only, removes the records" "$TMP/nosandbox.err" ||
+	{ show_output nosandbox; fail "nosandbox: no new keys process loaded the key file"; }
+ok "--no-sandbox: after the death, a new keys process loaded the key file and removed the record"
+
 NAME2=n$RANDOM$RANDOM.$LAG_ZONE
 killed proved "$NAME2" "lab_lag 0" --propagation-timeout 60
 after proved "$NAME2"
@@ -106,11 +118,14 @@ dead_run() {
 	TEST_PIDS+=("$pid")
 	wait_line "$TMP/$tag.err" "waiting for 2 authoritative servers" 30 ||
 		{ show_output "$tag"; fail "$tag: acmeup never started waiting"; }
-	keys=$(tr -d ' ' <"/proc/$pid/task/$pid/children")
+	keys=$(cat "/proc/$pid/task/$pid/children")
+	[ -n "$keys" ] || fail "$tag: acmeup has no child"
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do kill -0 "$keys" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$keys" 2>/dev/null && fail "$tag: the keys process $keys outlived acmeup"
+	for k in $keys; do
+		for ((i = 0; i < 50; i++)); do kill -0 "$k" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$k" 2>/dev/null && fail "$tag: the keys process $k outlived acmeup"
+	done
 	[ -n "$(zone_txt "$PRIMARY" "_acme-challenge.$name")" ] ||
 		fail "$tag: no TXT on $PRIMARY after kill -9"
 	lab_lag 0
@@ -215,3 +230,69 @@ traced ownkey revoke "${CAOPTS[@]}" --state-dir "$TMP/nostate" \
 [ "$RC" = 0 ] || { show_output ownkey; fail "revoke --cert-key: exited $RC"; }
 only_keys_opened ownkey "$TMP/dead-out/$NAME6/privkey.pem" "the certificate's key"
 ok "account show, revoke (account key, and --cert-key) and rollover: exit 0, every key opened by the keys process alone"
+
+# --- 6. the hooks process killed mid-run ---------------------------------------
+# The certificate is stored, its deploy hook fails naming the hooks process
+# and signal 9, nothing else runs the hook, the zone is clean, exit 4.
+NAMEH=n$RANDOM$RANDOM.$LAG_ZONE
+lab_lag never
+"$ACMEUP" "${ISSUE[@]}" -d "$NAMEH" --tsig-key "$TSIG_KEY" \
+	--state-dir "$TMP/hk" --out "$TMP/hk-out" -v --propagation-timeout 60 \
+	--deploy-hook "touch '$TMP/hk-ran'" >"$TMP/hk.out" 2>"$TMP/hk.err" </dev/null &
+pid=$!
+TEST_PIDS+=("$pid")
+wait_line "$TMP/hk.err" "waiting for 2 authoritative servers" 30 ||
+	{ show_output hk; fail "hk: acmeup never started waiting"; }
+hooks=$(sed -n 's/.*privsep: hooks process \([0-9]*\) runs.*/\1/p' "$TMP/hk.err")
+[ -n "$hooks" ] && grep -qw "$hooks" "/proc/$pid/task/$pid/children" ||
+	fail "hk: acmeup has no hooks process"
+kill -KILL "$hooks"
+lab_lag 0
+RC=0
+wait "$pid" || RC=$?
+[ "$RC" = 4 ] || { show_output hk; fail "hk: exited $RC, want 4 (a deploy hook failed)"; }
+grep -q "deploy hook for $NAMEH: the hooks process $hooks was killed by signal 9 (Killed)" "$TMP/hk.err" ||
+	{ show_output hk; fail "hk: no message naming the hooks process and signal 9"; }
+openssl x509 -in "$TMP/hk-out/$NAMEH/cert.pem" -noout -checkend 0 >/dev/null ||
+	fail "hk: no valid certificate stored"
+[ ! -e "$TMP/hk-ran" ] || fail "hk: the deploy hook ran after all"
+[ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$NAMEH")" ] ||
+	fail "hk: the TXT of $NAMEH is still on $PRIMARY"
+ok "hooks process killed: exit 4 naming it and signal 9, the certificate stored, the hook not run, the zone clean"
+
+# --- 7. the files process killed mid-run (as root) -------------------------
+# Nothing can be stored any more: the run stops before the CA validates,
+# removes the record, names the process and signal, and exits 1; no
+# certificate is written. The journal it could not remove names a record
+# already gone: the next run finds nothing to remove.
+if [ "$(id -u)" = 0 ]; then
+	NAMEF=n$RANDOM$RANDOM.$LAG_ZONE
+	lab_lag never
+	"$ACMEUP" "${ISSUE[@]}" -d "$NAMEF" --tsig-key "$TSIG_KEY" \
+		--state-dir "$TMP/fk" --out "$TMP/fk-out" -v --propagation-timeout 60 \
+		>"$TMP/fk.out" 2>"$TMP/fk.err" </dev/null &
+	pid=$!
+	TEST_PIDS+=("$pid")
+	wait_line "$TMP/fk.err" "waiting for 2 authoritative servers" 30 ||
+		{ show_output fk; fail "fk: acmeup never started waiting"; }
+	files=$(sed -n 's/.*privsep: files process \([0-9]*\) writes.*/\1/p' "$TMP/fk.err")
+	[ -n "$files" ] && grep -qw "$files" "/proc/$pid/task/$pid/children" ||
+		fail "fk: acmeup (root) has no files process"
+	kill -KILL "$files"
+	lab_lag 0
+	RC=0
+	wait "$pid" || RC=$?
+	[ "$RC" = 1 ] || { show_output fk; fail "fk: exited $RC, want 1"; }
+	grep -q "^acmeup: error: the files process (pid $files) was killed by signal 9 (Killed); run stopped$" "$TMP/fk.err" ||
+		{ show_output fk; fail "fk: no error line naming the files process and signal 9"; }
+	! grep -q "challenges answered" "$TMP/fk.err" ||
+		{ show_output fk; fail "fk: the CA was still asked to validate"; }
+	[ -z "$(zone_txt "$PRIMARY" "_acme-challenge.$NAMEF")" ] ||
+		fail "fk: the TXT of $NAMEF is still on $PRIMARY"
+	[ ! -e "$TMP/fk-out/$NAMEF" ] || fail "fk: a certificate directory was written"
+	"$ACMEUP" cleanup --state-dir "$TMP/fk" --resolver "$RESOLVER" >"$TMP/fk2.out" 2>"$TMP/fk2.err" ||
+		{ show_output fk2; fail "fk: cleanup after it failed"; }
+	[ -z "$(find "$TMP/fk/journal" -name '*.journal' 2>/dev/null)" ] ||
+		fail "fk: cleanup left the journal"
+	ok "files process killed: the run stopped before validation, exit 1 naming it and signal 9, the record removed, nothing written; cleanup then removed the journal"
+fi

@@ -1,0 +1,223 @@
+/* The files process (issue 13, priv_files.c) and its policy, through the
+ * store's calls (fsop.h): within its tree the calls work (a store_write,
+ * a directory, a rename, a stat); outside it, or by "..", a slash, a
+ * symbolic link, or on account.key, they fail with EACCES (ELOOP for the
+ * link) and nothing happens; set-id bits are dropped; fchmod works only
+ * on what it opened; when it does not answer, the calls fail with EIO
+ * and the loss is said once. fsop_req_check refuses malformed requests
+ * (and tests/fuzz/fuzz_fsop_req.c). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "acmeup/fsop.h"
+#include "acmeup/priv.h"
+#include "acmeup/store.h"
+
+static char top[] = "/tmp/acmeup-test-files.XXXXXX";
+static char outside[] = "/tmp/acmeup-test-files-out.XXXXXX";
+
+static int
+top_fd(void)
+{
+	int fd = fsop_open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static void
+test_within(void **state)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int d = top_fd(), f;
+
+	(void)state;
+	assert_int_equal(store_write_at(d, top, "a.txt", "hello", 5, 0644), 0);
+	assert_int_equal(fsop_mkdirat(d, "sub", 0700), 0);
+	assert_int_equal(fsop_renameat(d, "a.txt", d, "b.txt"), 0);
+	assert_int_equal(fsop_fstatat(d, "b.txt", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(st.st_size, 5);
+	snprintf(path, sizeof(path), "%s/b.txt", top);
+	assert_int_equal(fsop_stat(path, &st), 0);
+	f = fsop_openat(d, "sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(f >= 0); /* a directory beneath the tree is in it */
+	assert_int_equal(fsop_mkdirat(f, "deeper", 0700), 0);
+	close(f);
+	assert_int_equal(fsop_unlinkat(d, "b.txt", 0), 0);
+	close(d);
+}
+
+static void
+test_outside(void **state)
+{
+	char path[PATH_MAX];
+	int d = top_fd(), etc = open("/etc", O_RDONLY | O_DIRECTORY), o;
+
+	(void)state;
+	assert_true(etc >= 0);
+	errno = 0;
+	assert_int_equal(fsop_openat(etc, "hostname", O_RDONLY), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(fsop_open("/etc/hostname", O_RDONLY), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(fsop_openat(d, "../x", O_WRONLY | O_CREAT, 0600), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(fsop_openat(d, "..", O_RDONLY | O_DIRECTORY), -1);
+	assert_int_equal(errno, EACCES);
+	snprintf(path, sizeof(path), "%s/x", outside);
+	assert_int_equal(fsop_openat(d, path, O_WRONLY | O_CREAT, 0600), -1);
+	assert_int_equal(errno, EACCES);
+	o = open(outside, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(fsop_renameat(d, "sub", o, "stolen"), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(fsop_unlinkat(etc, "hostname", 0), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(access(path, F_OK), -1); /* nothing made there */
+	close(o);
+	close(etc);
+	close(d);
+}
+
+static void
+test_keys_and_links(void **state)
+{
+	char path[PATH_MAX];
+	int d = top_fd();
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/account.key", top);
+	close(open(path, O_WRONLY | O_CREAT, 0600)); /* as the keys process */
+	assert_int_equal(fsop_openat(d, "account.key", O_RDONLY), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(fsop_renameat(d, "account.key", d, "copy"), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(fsop_linkat(d, "account.key", d, "copy", 0), -1);
+	assert_int_equal(errno, EACCES);
+	snprintf(path, sizeof(path), "%s/link", top);
+	assert_int_equal(symlink("/etc/hostname", path), 0);
+	assert_int_equal(fsop_openat(d, "link", O_RDONLY), -1);
+	assert_int_equal(errno, ELOOP);
+	close(d);
+}
+
+static void
+test_modes(void **state)
+{
+	struct stat st;
+	int d = top_fd(), f, mine;
+	char path[PATH_MAX];
+
+	(void)state;
+	f = fsop_openat(d, "setuid", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    04755);
+	assert_true(f >= 0);
+	assert_int_equal(fsop_fchmod(f, 06755), 0);
+	assert_int_equal(fstat(f, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	close(f);
+	snprintf(path, sizeof(path), "%s/mine", outside);
+	mine = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(mine >= 0);
+	assert_int_equal(fsop_fchmod(mine, 0644), -1); /* not one of its own */
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(fstat(mine, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	close(mine);
+	close(d);
+}
+
+static int lost_calls;
+
+static void
+lost(void)
+{
+	lost_calls++;
+}
+
+/* Last (it leaves the files process behind): a broker that does not
+ * answer fails every call with EIO, and the loss is said once. */
+static void
+test_lost(void **state)
+{
+	int sv[2], d = top_fd();
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	                            sv), 0);
+	close(sv[1]);
+	fsop_broker_set(sv[0], 0, lost);
+	assert_int_equal(fsop_mkdirat(d, "x", 0700), -1);
+	assert_int_equal(errno, EIO);
+	assert_int_equal(fsop_openat(d, "y", O_RDONLY), -1);
+	assert_int_equal(errno, EIO);
+	assert_int_equal(lost_calls, 1);
+	fsop_broker_set(-1, 0, NULL);
+	close(sv[0]);
+	close(d);
+}
+
+static void
+test_req_check(void **state)
+{
+	static struct fsop_req q, out;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	q.op = FSOP_OPENAT;
+	q.fd0 = 1;
+	assert_int_equal(fsop_req_check(&q, sizeof(q), &out), 0);
+	assert_int_equal(fsop_req_check(&q, sizeof(q) - 1, &out), -EPROTO);
+	q.op = FSOP_OP_MAX + 1;
+	assert_int_equal(fsop_req_check(&q, sizeof(q), &out), -EPROTO);
+	q.op = FSOP_OPENAT;
+	q.fd1 = 1; /* OPENAT takes one descriptor */
+	assert_int_equal(fsop_req_check(&q, sizeof(q), &out), -EPROTO);
+	q.fd1 = 0;
+	memset(q.a, 'x', sizeof(q.a)); /* no NUL */
+	assert_int_equal(fsop_req_check(&q, sizeof(q), &out), -EPROTO);
+	memset(&q, 0, sizeof(q));
+	q.op = FSOP_FCHMOD; /* without its descriptor */
+	assert_int_equal(fsop_req_check(&q, sizeof(q), &out), -EPROTO);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_req_check),
+		cmocka_unit_test(test_within),
+		cmocka_unit_test(test_outside),
+		cmocka_unit_test(test_keys_and_links),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_lost),
+	};
+	const char *tops[1];
+	char cmd[2 * PATH_MAX];
+	int rc;
+
+	if (mkdtemp(top) == NULL || mkdtemp(outside) == NULL)
+		return 1;
+	tops[0] = top;
+	if (priv_files_start(tops, 1) != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", top, outside);
+	if (system(cmd) != 0)
+		rc = 1;
+	return rc;
+}
