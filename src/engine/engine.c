@@ -41,8 +41,7 @@ struct issue_engine {
 	unsigned batches;              /* batches started */
 	const struct issue_csr *csr;   /* --csr, borrowed, or NULL */
 	char account_dir[PATH_MAX];    /* this CA's account (store_account_dir) */
-	char ca_bundle[64];            /* --ca-bundle as the confined process
-	                                * reads it, or "" (engine_confine) */
+	struct confinement conf;       /* engine_confine_start() */
 };
 
 /* One dns_txt_add: its journal and the records it added. */
@@ -70,6 +69,8 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 		    e->account_dir, sizeof(e->account_dir));
 	if (rc == 0)
 		rc = engine_privsep_start(e->dns, !cfg->no_sandbox);
+	if (rc == 0) /* while the keys process opens the account key */
+		rc = engine_confine_start(cfg, &e->conf);
 	if (rc == 0)
 		rc = account_key_open_locked_by(e->account_dir,
 		    (enum crypto_key_type)cfg->account_key_type,
@@ -80,12 +81,12 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 		acmeup_err_clear();
 	}
 	if (rc == 0)
-		rc = engine_confine(cfg, e->ca_bundle, sizeof(e->ca_bundle));
+		rc = engine_confine(cfg, &e->conf);
 	if (rc == 0)
 		engine_test_probe();
 	if (rc == 0)
-		rc = acme_client_open(cfg->server, e->ca_bundle[0] != '\0' ?
-		    e->ca_bundle : cfg->ca_bundle, e->account,
+		rc = acme_client_open(cfg->server, e->conf.ca[0] != '\0' ?
+		    e->conf.ca : cfg->ca_bundle, e->account,
 		    cfg->wait_rate_limit, &e->acme);
 	if (rc != 0) {
 		issue_engine_free(e);
@@ -101,6 +102,7 @@ issue_engine_free(struct issue_engine *e)
 	if (e == NULL)
 		return;
 	acme_client_free(e->acme);
+	engine_confine_clear(&e->conf);
 	priv_keys_stop(); /* before the keys it borrows go */
 	crypto_key_free(e->account);
 	lock_release(e->state_lock);

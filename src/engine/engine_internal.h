@@ -119,14 +119,26 @@ int engine_privsep_check(int rc);
 /* <out_dir>/<name> of s into buf; ACMEUP_EUSAGE when too long. */
 int engine_certdir(const struct cert_spec *s, char *buf, size_t len);
 
-/* Confinement when cfg->confine (engine_privsep.c): as root, the files
- * process takes over the state and output directories and this process
- * becomes acmeup or nobody; then Landlock: it reads system files (and
- * writes beneath those directories when it stayed itself). Not with
- * GSS-TSIG. ca (len bytes) gets the path that this process reads
- * --ca-bundle by from now on (a copy in memory), or "". What the kernel
- * lacks is said once; 0 then. */
-int engine_confine(const struct engine_config *cfg, char *ca, size_t len);
+/* Confinement when cfg->confine (engine_privsep.c), not with GSS-TSIG:
+ * engine_confine_start, as root, makes the output directories, copies
+ * --ca-bundle into memory (ca: the path this process reads it by from
+ * then on, or "") and starts the files process (the store's calls go to
+ * it from then on), while the keys process opens the account key;
+ * engine_confine then makes this process acmeup or nobody and sets
+ * Landlock: it reads system files (and writes beneath the state and output
+ * directories when it stayed itself). What the kernel lacks is said once.
+ * engine_confine_clear() frees c (accepts a cleared one). */
+struct confinement {
+	const char **rw; /* state_dir, the output directories */
+	int n;
+	int on;          /* engine_confine() has work */
+	int files;       /* the files process runs */
+	char ca[64];
+};
+int engine_confine_start(const struct engine_config *cfg,
+                         struct confinement *c);
+int engine_confine(const struct engine_config *cfg, struct confinement *c);
+void engine_confine_clear(struct confinement *c);
 
 /* Test builds (ACMEUP_TEST_HOOKS) only, else nothing: say whether this
  * process can open $ACMEUP_TEST_OPEN and execute $ACMEUP_TEST_EXEC

@@ -105,23 +105,13 @@ ca_copy(const char *path, char *ca, size_t len)
 	return 0;
 }
 
-/* As root: the files process takes over the directories in rw[0..n),
- * and this process becomes acmeup or nobody. 1 when it did, 0 when this
- * process stays root (said), negative when the files process failed. */
+/* As root: this process becomes acmeup or nobody. 1 when it did, 0 when
+ * it stays root (said). */
 static int
-drop_root(const struct engine_config *cfg, const char **rw, size_t n,
-          char *ca, size_t len)
+drop_root(void)
 {
 	long uid;
-	int rc;
 
-	if (geteuid() != 0)
-		return 0;
-	rc = ca_copy(cfg->ca_bundle, ca, len);
-	if (rc == 0)
-		rc = priv_files_start(rw, n);
-	if (rc != 0)
-		return rc;
 	if (priv_main_become(&uid) != 0) {
 		log_stage("%s", acmeup_errmsg(ACMEUP_EIO));
 		acmeup_err_clear();
@@ -132,12 +122,11 @@ drop_root(const struct engine_config *cfg, const char **rw, size_t n,
 }
 
 int
-engine_confine(const struct engine_config *cfg, char *ca, size_t len)
+engine_confine_start(const struct engine_config *cfg, struct confinement *c)
 {
-	const char **rw, *ro;
-	int n, dropped = 0;
+	int rc = 0;
 
-	ca[0] = '\0';
+	memset(c, 0, sizeof(*c));
 	if (!cfg->confine || cfg->no_sandbox)
 		return 0;
 	if (uses_gss(cfg->dns)) {
@@ -145,21 +134,50 @@ engine_confine(const struct engine_config *cfg, char *ca, size_t len)
 		    "its own files during the run (GSS-TSIG)");
 		return 0;
 	}
-	rw = calloc(cfg->n_write_dirs + 1, sizeof(*rw));
-	if (rw == NULL)
+	c->rw = calloc(cfg->n_write_dirs + 1, sizeof(*c->rw));
+	if (c->rw == NULL)
 		return ACMEUP_ENOMEM;
-	n = write_dirs(cfg, rw);
-	if (n >= 0)
-		dropped = drop_root(cfg, rw, (size_t)n, ca, len);
+	c->n = write_dirs(cfg, c->rw);
+	if (c->n < 0) {
+		rc = c->n;
+		engine_confine_clear(c);
+		return rc;
+	}
+	c->on = 1;
+	if (geteuid() != 0)
+		return 0;
+	rc = ca_copy(cfg->ca_bundle, c->ca, sizeof(c->ca));
+	if (rc == 0)
+		rc = priv_files_start(c->rw, (size_t)c->n);
+	c->files = rc == 0;
+	return rc;
+}
+
+int
+engine_confine(const struct engine_config *cfg, struct confinement *c)
+{
+	const char *ro;
+	int dropped;
+
+	if (!c->on)
+		return 0;
+	dropped = c->files && drop_root();
 	/* Given up root, this process writes nothing itself. */
-	ro = dropped ? NULL : cfg->ca_bundle; /* else a copy, in ca */
-	if (n >= 0 && dropped >= 0 && priv_landlock(rw, dropped ? 0 :
-	    (size_t)n, &ro, 1) != 0) {
+	ro = dropped ? NULL : cfg->ca_bundle; /* else a copy, in c->ca */
+	if (priv_landlock(c->rw, dropped ? 0 : (size_t)c->n, &ro, 1) != 0) {
 		log_stage("%s", acmeup_errmsg(ACMEUP_EIO)); /* said once */
 		acmeup_err_clear();
 	}
-	free(rw); /* the files process has its own copy */
-	return n < 0 ? n : dropped < 0 ? dropped : 0;
+	free(c->rw); /* the files process has its own copy */
+	c->rw = NULL;
+	return 0;
+}
+
+void
+engine_confine_clear(struct confinement *c)
+{
+	free(c->rw);
+	c->rw = NULL;
 }
 
 #ifdef ACMEUP_TEST_HOOKS

@@ -8,7 +8,7 @@
  *   in a tree (links in that parent's path are the user's: followed);
  * - a name is one component, never "..", and nothing is opened through a
  *   symbolic link (O_NOFOLLOW); nothing named account.key* (the keys
- *   process's) is touched at all;
+ *   process's) is opened, renamed, linked or removed (a stat may see it);
  * - modes lose set-id and sticky bits; fchmod and fchown only on what this
  *   process opened; links and renames stay within the trees.
  * It runs under seccomp: no socket but its own, no exec. */
@@ -129,15 +129,19 @@ within(int dirfd)
 	return ok;
 }
 
-/* One component, not "..", "." only where dot allows; nothing of the
- * keys process's. */
+#define NAME_DOT 1  /* "." too */
+#define NAME_KEYS 2 /* the keys process's files too (a stat: no content) */
+
+/* One component, not "..", "." only with NAME_DOT; nothing of the keys
+ * process's unless NAME_KEYS. */
 static int
-name_ok(const char *name, int dot)
+name_ok(const char *name, int how)
 {
 	if (name[0] == '\0' || strchr(name, '/') != NULL ||
-	    strcmp(name, "..") == 0 || (!dot && strcmp(name, ".") == 0))
+	    strcmp(name, "..") == 0 || (!(how & NAME_DOT) &&
+	    strcmp(name, ".") == 0))
 		return 0;
-	return strncmp(name, "account.key", 11) != 0;
+	return (how & NAME_KEYS) || strncmp(name, "account.key", 11) != 0;
 }
 
 static int
@@ -154,14 +158,14 @@ is_top(const char *path)
 /* Where a request's name lies: *dfd (ours to close, or AT_FDCWD with
  * *name the whole path, for a tree's own path) and *name. -errno. */
 static int
-place(int fd, char *a, int dot, int *dfd, const char **name)
+place(int fd, char *a, int how, int *dfd, const char **name)
 {
 	char *slash;
 
 	*dfd = -1;
 	*name = a;
 	if (fd >= 0) {
-		if (!within(fd) || !name_ok(a, dot))
+		if (!within(fd) || !name_ok(a, how))
 			return -EACCES;
 		*dfd = dup(fd);
 		return *dfd >= 0 ? 0 : -errno;
@@ -179,7 +183,7 @@ place(int fd, char *a, int dot, int *dfd, const char **name)
 	*slash = '/';
 	if (*dfd < 0)
 		return -errno;
-	if (!within(*dfd) || !name_ok(*name, dot)) {
+	if (!within(*dfd) || !name_ok(*name, how)) {
 		close(*dfd);
 		*dfd = -1;
 		return -EACCES;
@@ -198,7 +202,7 @@ static int
 do_open(struct fsop_req *q, int fd0, int *out)
 {
 	int dot = (q->flags & O_DIRECTORY) && (q->flags & O_ACCMODE) ==
-	    O_RDONLY && !(q->flags & O_CREAT);
+	    O_RDONLY && !(q->flags & O_CREAT) ? NAME_DOT : 0;
 	const char *name;
 	int dfd, rc = place(fd0, q->a, dot, &dfd, &name), f;
 
@@ -222,8 +226,9 @@ do_open(struct fsop_req *q, int fd0, int *out)
 static int
 do_one(struct fsop_req *q, int fd0, struct stat *st)
 {
+	int stat = q->op == FSOP_FSTATAT || q->op == FSOP_FACCESSAT;
 	const char *name;
-	int dfd, rc = place(fd0, q->a, 0, &dfd, &name);
+	int dfd, rc = place(fd0, q->a, stat ? NAME_KEYS : 0, &dfd, &name);
 
 	if (rc != 0)
 		return rc;
