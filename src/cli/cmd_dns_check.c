@@ -106,10 +106,13 @@ dns_check_run(const struct opts *o)
 	rc = dns_config_from_opts(o, &cfg);
 	if (rc == 0)
 		rc = dns_ctx_new(&cfg, &ctx);
-	dns_config_clear(&cfg);
-	/* The TSIG keys go to the keys process before any query. */
+	/* The TSIG keys go to the keys process before any query; then this
+	 * process gives up root, its files and exec. */
 	if (rc == 0)
 		rc = engine_keys_start(ctx, NULL, !o->no_sandbox);
+	if (rc == 0)
+		rc = engine_keys_confine(o->state_dir, &cfg, !o->no_sandbox);
+	dns_config_clear(&cfg);
 	if (rc < 0) {
 		dns_ctx_free(ctx);
 		return rc;

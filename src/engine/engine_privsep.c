@@ -66,6 +66,11 @@ write_dirs(const struct engine_config *cfg, const char **rw)
 	int fd, rc;
 
 	rw[n++] = cfg->state_dir;
+	if (store_dir_open(cfg->state_dir, NULL, "state directory", 1, 0700,
+	    &fd) == 0)
+		close(fd);
+	else
+		acmeup_err_clear(); /* said where it is used */
 	for (i = 0; i < cfg->n_write_dirs; i++) {
 		rc = store_dir_open(cfg->write_dirs[i], NULL, "output directory",
 		    1, 0755, &fd);
@@ -178,6 +183,23 @@ engine_confine_clear(struct confinement *c)
 {
 	free(c->rw);
 	c->rw = NULL;
+}
+
+int
+engine_keys_confine(const char *state_dir, const struct dns_config *dns,
+                    int sandbox)
+{
+	struct engine_config cfg = { .state_dir = state_dir, .dns = dns,
+	                             .confine = 1, .no_sandbox = !sandbox };
+	struct confinement c;
+	int rc = engine_confine_start(&cfg, &c);
+
+	if (rc == 0)
+		rc = engine_confine(&cfg, &c);
+	engine_confine_clear(&c);
+	if (rc == 0)
+		engine_test_probe();
+	return rc;
 }
 
 #ifdef ACMEUP_TEST_HOOKS

@@ -16,7 +16,7 @@
 # run ends well and leaves the zone clean; the deploy hook ran from the
 # hooks process, with no filter, and wrote outside the state and output
 # directories. --no-sandbox keeps the keys process but installs no filter,
-# and the probes succeed there.
+# and the probes succeed there. dns-check is confined the same way.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -217,3 +217,17 @@ grep -qxF "test: open $TSIG_KEY: done" <(cut -c13- "$TMP/plain.err") &&
 	grep -qxF "test: exec /bin/true: done" <(cut -c13- "$TMP/plain.err") ||
 	{ show_output plain; fail "--no-sandbox: the probes did not succeed"; }
 ok "--no-sandbox: a keys process still holds the keys, no filter in either process; the probes open and execute"
+
+# --- dns-check: the same confinement (it parses DNS answers only) -----------
+ACMEUP_TEST_OPEN=$TSIG_KEY "$ACMEUP" dns-check --resolver "$RESOLVER" \
+	--tsig-key "$TSIG_KEY" --state-dir "$STATE" -vv "n$RANDOM.$ZONE" \
+	>"$TMP/check.out" 2>"$TMP/check.err" </dev/null ||
+	{ show_output check; fail "dns-check failed"; }
+grep -qxF "test: open $TSIG_KEY: Permission denied" <(cut -c13- "$TMP/check.err") ||
+	{ show_output check; fail "dns-check: the main process could open $TSIG_KEY"; }
+if [ "$root" = 1 ]; then
+	grep -q "privsep: this process is uid $user now" "$TMP/check.err" ||
+		{ show_output check; fail "dns-check: the main process stayed root"; }
+fi
+grep -q "^  OK " "$TMP/check.out" || { show_output check; fail "dns-check: no OK"; }
+ok "dns-check: its main process cannot open $TSIG_KEY either (and runs as uid ${user:-$(id -u)}); the check passes"
