@@ -3,9 +3,10 @@
  * output directories. It does the file system calls the main process asks
  * for (fsop.h), as root, when its policy allows:
  * - a directory descriptor that comes with a request must be one of the
- *   trees it was given (--state-dir, the output directories), or beneath
- *   one; a path (AT_FDCWD) must be a tree's own path, or its parent must be
- *   in a tree (links in that parent's path are the user's: followed);
+ *   trees it was given (--state-dir, the output directories: made before,
+ *   opened once as it starts), or beneath one; a path (AT_FDCWD) must be a
+ *   tree's own path and still lead to it, or its parent must be in a tree
+ *   (links in that parent's path are the user's: followed);
  * - a name is one component, never "..", and nothing is opened through a
  *   symbolic link (O_NOFOLLOW); nothing named account.key* (the keys
  *   process's) is opened, renamed, linked or removed (a stat may see it);
@@ -213,9 +214,11 @@ do_open(struct fsop_req *q, int fd0, int *out)
 	rc = f < 0 ? -errno : 0;
 	if (dfd >= 0)
 		close(dfd);
+	if (f >= 0 && dfd == AT_FDCWD && !within(f)) {
+		close(f); /* a tree's path that leads elsewhere now */
+		return -EACCES;
+	}
 	if (f >= 0) {
-		if (dfd == AT_FDCWD && (q->flags & O_DIRECTORY))
-			add_tree(f); /* a tree's own path, now there */
 		add_known(f);
 		*out = f;
 	}

@@ -3,7 +3,8 @@
  * a directory, a rename, a stat); outside it, or by "..", a slash, a
  * symbolic link, or on account.key, they fail with EACCES (ELOOP for the
  * link) and nothing happens; set-id bits are dropped; fchmod works only
- * on what it opened; when it does not answer, the calls fail with EIO
+ * on what it opened; a tree's path that now leads elsewhere is refused;
+ * when it does not answer, the calls fail with EIO
  * and the loss is said once. fsop_req_check refuses malformed requests
  * (and tests/fuzz/fuzz_fsop_req.c). */
 #define _GNU_SOURCE
@@ -141,6 +142,23 @@ test_modes(void **state)
 	close(d);
 }
 
+/* The tree's path swapped for a link elsewhere: not a tree by that path. */
+static void
+test_top_swapped(void **state)
+{
+	char moved[PATH_MAX];
+
+	(void)state;
+	snprintf(moved, sizeof(moved), "%s.moved", top);
+	assert_int_equal(rename(top, moved), 0);
+	assert_int_equal(symlink("/etc", top), 0);
+	assert_int_equal(fsop_open(top, O_RDONLY | O_DIRECTORY), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(unlink(top), 0);
+	assert_int_equal(rename(moved, top), 0);
+	close(top_fd()); /* itself again */
+}
+
 static int lost_calls;
 
 static void
@@ -204,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_outside),
 		cmocka_unit_test(test_keys_and_links),
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_top_swapped),
 		cmocka_unit_test(test_lost),
 	};
 	const char *tops[1];
