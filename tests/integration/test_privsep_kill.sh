@@ -232,24 +232,34 @@ only_keys_opened ownkey "$TMP/dead-out/$NAME6/privkey.pem" "the certificate's ke
 ok "account show, revoke (account key, and --cert-key) and rollover: exit 0, every key opened by the keys process alone"
 
 # --- 6. the hooks process killed mid-run ---------------------------------------
+# child_killed TAG NAME WHAT ARGS...: issue NAME (state $TMP/TAG), held in
+# the propagation wait; kill -9 its WHAT process ("hooks", "files"), as its
+# -v line names it; then let the wait end. Sets RC and KILLED (the pid).
+child_killed() {
+	local tag=$1 name=$2 what=$3 pid
+	shift 3
+	lab_lag never
+	"$ACMEUP" "${ISSUE[@]}" -d "$name" --tsig-key "$TSIG_KEY" \
+		--state-dir "$TMP/$tag" --out "$TMP/$tag-out" -v \
+		--propagation-timeout 60 "$@" >"$TMP/$tag.out" 2>"$TMP/$tag.err" </dev/null &
+	pid=$!
+	TEST_PIDS+=("$pid")
+	wait_line "$TMP/$tag.err" "waiting for 2 authoritative servers" 30 ||
+		{ show_output "$tag"; fail "$tag: acmeup never started waiting"; }
+	KILLED=$(sed -n "s/.*privsep: $what process \([0-9]*\) .*/\1/p" "$TMP/$tag.err")
+	[ -n "$KILLED" ] && grep -qw "$KILLED" "/proc/$pid/task/$pid/children" ||
+		fail "$tag: acmeup has no $what process"
+	kill -KILL "$KILLED"
+	lab_lag 0
+	RC=0
+	wait "$pid" || RC=$?
+}
+
 # The certificate is stored, its deploy hook fails naming the hooks process
 # and signal 9, nothing else runs the hook, the zone is clean, exit 4.
 NAMEH=n$RANDOM$RANDOM.$LAG_ZONE
-lab_lag never
-"$ACMEUP" "${ISSUE[@]}" -d "$NAMEH" --tsig-key "$TSIG_KEY" \
-	--state-dir "$TMP/hk" --out "$TMP/hk-out" -v --propagation-timeout 60 \
-	--deploy-hook "touch '$TMP/hk-ran'" >"$TMP/hk.out" 2>"$TMP/hk.err" </dev/null &
-pid=$!
-TEST_PIDS+=("$pid")
-wait_line "$TMP/hk.err" "waiting for 2 authoritative servers" 30 ||
-	{ show_output hk; fail "hk: acmeup never started waiting"; }
-hooks=$(sed -n 's/.*privsep: hooks process \([0-9]*\) runs.*/\1/p' "$TMP/hk.err")
-[ -n "$hooks" ] && grep -qw "$hooks" "/proc/$pid/task/$pid/children" ||
-	fail "hk: acmeup has no hooks process"
-kill -KILL "$hooks"
-lab_lag 0
-RC=0
-wait "$pid" || RC=$?
+child_killed hk "$NAMEH" hooks --deploy-hook "touch '$TMP/hk-ran'"
+hooks=$KILLED
 [ "$RC" = 4 ] || { show_output hk; fail "hk: exited $RC, want 4 (a deploy hook failed)"; }
 grep -q "deploy hook for $NAMEH: the hooks process $hooks was killed by signal 9 (Killed)" "$TMP/hk.err" ||
 	{ show_output hk; fail "hk: no message naming the hooks process and signal 9"; }
@@ -267,21 +277,8 @@ ok "hooks process killed: exit 4 naming it and signal 9, the certificate stored,
 # already gone: the next run finds nothing to remove.
 if [ "$(id -u)" = 0 ]; then
 	NAMEF=n$RANDOM$RANDOM.$LAG_ZONE
-	lab_lag never
-	"$ACMEUP" "${ISSUE[@]}" -d "$NAMEF" --tsig-key "$TSIG_KEY" \
-		--state-dir "$TMP/fk" --out "$TMP/fk-out" -v --propagation-timeout 60 \
-		>"$TMP/fk.out" 2>"$TMP/fk.err" </dev/null &
-	pid=$!
-	TEST_PIDS+=("$pid")
-	wait_line "$TMP/fk.err" "waiting for 2 authoritative servers" 30 ||
-		{ show_output fk; fail "fk: acmeup never started waiting"; }
-	files=$(sed -n 's/.*privsep: files process \([0-9]*\) writes.*/\1/p' "$TMP/fk.err")
-	[ -n "$files" ] && grep -qw "$files" "/proc/$pid/task/$pid/children" ||
-		fail "fk: acmeup (root) has no files process"
-	kill -KILL "$files"
-	lab_lag 0
-	RC=0
-	wait "$pid" || RC=$?
+	child_killed fk "$NAMEF" files
+	files=$KILLED
 	[ "$RC" = 1 ] || { show_output fk; fail "fk: exited $RC, want 1"; }
 	grep -q "^acmeup: error: the files process (pid $files) was killed by signal 9 (Killed); run stopped$" "$TMP/fk.err" ||
 		{ show_output fk; fail "fk: no error line naming the files process and signal 9"; }
