@@ -18,6 +18,7 @@ struct crypto_key;
 struct dns_config;
 struct dns_ctx;
 struct lock;
+struct issue_shared;
 
 #define ISSUE_PARALLEL_DEFAULT 10 /* -j: orders in flight in one batch */
 
@@ -41,12 +42,16 @@ struct engine_config {
 	                              * no hook; orders name no "replaces" */
 	int no_sandbox;              /* --no-sandbox: no seccomp, the keys
 	                              * process stays root (debugging) */
-	int confine;                 /* Landlock for this process: the run's
-	                              * only engine (a later one loads keys) */
+	int confine;                 /* files process, user, Landlock for this
+	                              * process: the run's only engine, or
+	                              * its CAs share one (shared) */
 	const char *const *write_dirs; /* besides state_dir, where this
 	                              * process writes: the output
 	                              * directories (made when missing) */
 	size_t n_write_dirs;
+	struct issue_shared *shared; /* or NULL: the run's DNS context,
+	                              * keys process and accounts
+	                              * (issue_shared_open), borrowed */
 };
 
 /* What became of one certificate. */
@@ -120,6 +125,19 @@ int issue_engine_batch(struct issue_engine *e, struct issue_job *const *jobs,
  * failed; ACMEUP_DONE_FAILED when several failed and none was done; the
  * negative code with its detail when the only certificate tried failed. */
 int issue_exit_code(const struct issue_job *jobs, size_t n);
+
+/* For a run whose certificates are at n CAs (2..ISSUE_SHARED_MAX): one
+ * DNS context and one keys process for all their engines, every CA's
+ * account key (servers[i], EAB key id kids[i] or NULL) opened there before
+ * it seals, and the confinement of cfg (confine, write_dirs) done once.
+ * Each engine then names it in cfg.shared. cfg's server and EAB are not
+ * used. */
+#define ISSUE_SHARED_MAX 4
+struct issue_shared;
+int issue_shared_open(const struct engine_config *cfg,
+                      const char *const *servers, const char *const *kids,
+                      size_t n, struct issue_shared **out);
+void issue_shared_free(struct issue_shared *s); /* accepts NULL */
 
 /* The hooks process for jobs[0..n) of a whole run (all its CAs), started
  * before any engine when sandbox is set (else, and with no deploy hook,

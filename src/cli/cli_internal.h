@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "acmeup/engine.h"
 #include "cli.h"
 
 struct certspec_list;
@@ -72,6 +73,10 @@ struct run_confine {
 	int confine;
 	const char **dirs;
 	size_t n;
+	const char *servers[ISSUE_SHARED_MAX]; /* the run's CAs */
+	size_t n_servers;
+	int too_many;                /* more CAs than servers[] holds */
+	struct issue_shared *shared; /* when several: issue_by_ca */
 };
 
 /* The engine for o (cmd_issue.c): its DNS config in *dns (the caller
@@ -86,8 +91,9 @@ int issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
  * one engine each (and its own account, store_account_dir), the CAs in
  * the order they first appear; fn gets a copy of o naming that CA. An
  * engine that does not open fails its CA's jobs; a signal fails the rest.
- * Before the first, the hooks process (engine_hooks_start); with one CA,
- * the engine's process under Landlock. */
+ * Before the first, the hooks process (engine_hooks_start); with up to
+ * ISSUE_SHARED_MAX CAs, the engine's process confined (several CAs share
+ * one keys process, issue_shared_open). */
 typedef int issue_group_fn(struct issue_engine *e, const struct opts *o,
                            struct issue_job **jobs, size_t n, void *arg);
 int issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,

@@ -95,6 +95,7 @@ issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
 		.confine = rc != NULL && rc->confine,
 		.write_dirs = rc != NULL ? rc->dirs : NULL,
 		.n_write_dirs = rc != NULL ? rc->n : 0,
+		.shared = rc != NULL ? rc->shared : NULL,
 	};
 	int r;
 
@@ -323,15 +324,25 @@ static void
 confine_dirs(const struct opts *o, const struct issue_job *jobs, size_t n,
              struct run_confine *cf, char *metrics_dir)
 {
-	const char *srv = n > 0 ? job_server(o, &jobs[0]) : NULL;
+	const char *srv;
 	char *slash;
-	size_t i;
+	size_t i, k;
 
 	cf->confine = 1;
 	for (i = 0; i < n; i++) {
-		if (!same_server(job_server(o, &jobs[i]), srv))
-			cf->confine = 0; /* the next engine loads its keys */
 		add_dir(cf, jobs[i].spec->out_dir);
+		srv = job_server(o, &jobs[i]);
+		for (k = 0; k < cf->n_servers &&
+		    !same_server(cf->servers[k], srv); k++)
+			;
+		if (k < cf->n_servers || cf->too_many)
+			continue;
+		if (cf->n_servers == ISSUE_SHARED_MAX) {
+			cf->too_many = 1; /* too many to share one keys process: */
+			cf->confine = 0;  /* each engine loads its keys */
+		} else {
+			cf->servers[cf->n_servers++] = srv;
+		}
 	}
 	if (o->metrics_file == NULL ||
 	    snprintf(metrics_dir, PATH_MAX, "%s", o->metrics_file) >= PATH_MAX)
@@ -346,13 +357,42 @@ confine_dirs(const struct opts *o, const struct issue_job *jobs, size_t n,
 	add_dir(cf, metrics_dir);
 }
 
+/* The CAs of cf->servers share one DNS context and keys process, opened
+ * (and confined) here. */
+static int
+open_shared(const struct opts *o, struct run_confine *cf)
+{
+	struct dns_config dns = { 0 };
+	const char *kids[ISSUE_SHARED_MAX];
+	struct engine_config cfg = {
+		.state_dir = o->state_dir, .ca_bundle = o->ca_bundle,
+		.account_key_type = o->account_key_type,
+		.account_key_type_set = o->account_key_type_set,
+		.dns = &dns, .no_sandbox = o->no_sandbox,
+		.confine = cf->confine, .write_dirs = cf->dirs,
+		.n_write_dirs = cf->n,
+	};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cf->n_servers; i++) /* EAB: the global CA's only */
+		kids[i] = same_server(cf->servers[i], o->server) ?
+		    o->eab_kid : NULL;
+	rc = dns_config_from_opts(o, &dns);
+	if (rc == 0)
+		rc = issue_shared_open(&cfg, cf->servers, kids, cf->n_servers,
+		    &cf->shared);
+	dns_config_clear(&dns);
+	return rc;
+}
+
 int
 issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,
             issue_group_fn *fn, void *arg)
 {
 	struct issue_job **group = calloc(n > 0 ? n : 1, sizeof(*group));
 	char *done = calloc(n > 0 ? n : 1, 1), metrics_dir[PATH_MAX];
-	struct run_confine cf = { 0, calloc(n + 1, sizeof(char *)), 0 };
+	struct run_confine cf = { .dirs = calloc(n + 1, sizeof(char *)) };
 	const char *srv;
 	size_t i, j, k;
 	int rc = 0, grc;
@@ -367,7 +407,9 @@ issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,
 	}
 	confine_dirs(o, jobs, n, &cf, metrics_dir);
 	rc = engine_hooks_start(jobs, n, !o->no_sandbox && !o->dry_run);
-	for (i = 0; rc != 0 && i < n; i++) { /* no hooks process */
+	if (rc == 0 && cf.n_servers >= 2 && !cf.too_many)
+		rc = open_shared(o, &cf);
+	for (i = 0; rc != 0 && i < n; i++) { /* no hooks process or keys */
 		issue_job_fail(&jobs[i], rc);
 		done[i] = 1;
 	}
@@ -389,6 +431,7 @@ issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,
 			break;
 		}
 	}
+	issue_shared_free(cf.shared);
 	engine_hooks_stop();
 	free(group);
 	free(done);

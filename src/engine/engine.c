@@ -42,6 +42,7 @@ struct issue_engine {
 	const struct issue_csr *csr;   /* --csr, borrowed, or NULL */
 	char account_dir[PATH_MAX];    /* this CA's account (store_account_dir) */
 	struct confinement conf;       /* engine_confine_start() */
+	int shared;                    /* dns, account from cfg.shared */
 };
 
 /* One dns_txt_add: its journal and the records it added. */
@@ -49,6 +50,31 @@ struct publication {
 	struct journal *j;
 	struct dns_set *set;
 };
+
+/* The engine of one CA of several (cfg.shared): all but the CA client
+ * was opened for the run. */
+static int
+shared_open(struct issue_engine *e, struct issue_engine **out)
+{
+	const char *dir = NULL, *ca = NULL;
+	int rc;
+
+	e->shared = 1;
+	rc = engine_shared_take(e->cfg.shared, e->cfg.server, &e->dns,
+	    &e->account, &dir, &ca);
+	if (rc == 0)
+		snprintf(e->account_dir, sizeof(e->account_dir), "%s", dir);
+	if (rc == 0)
+		rc = acme_client_open(e->cfg.server, ca != NULL ? ca :
+		    e->cfg.ca_bundle, e->account, e->cfg.wait_rate_limit,
+		    &e->acme);
+	if (rc != 0) {
+		issue_engine_free(e);
+		return rc;
+	}
+	*out = e;
+	return 0;
+}
 
 int
 issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
@@ -59,6 +85,8 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 	if (e == NULL)
 		return ACMEUP_ENOMEM;
 	e->cfg = *cfg;
+	if (cfg->shared != NULL)
+		return shared_open(e, out);
 	/* The TSIG keys loaded, the keys process forked, the account key and
 	 * the keys dead runs' journals name opened there: all before any
 	 * network code. */
@@ -102,11 +130,13 @@ issue_engine_free(struct issue_engine *e)
 	if (e == NULL)
 		return;
 	acme_client_free(e->acme);
-	engine_confine_clear(&e->conf);
-	priv_keys_stop(); /* before the keys it borrows go */
-	crypto_key_free(e->account);
-	lock_release(e->state_lock);
-	dns_ctx_free(e->dns);
+	if (!e->shared) { /* else the run's (issue_shared_free) */
+		engine_confine_clear(&e->conf);
+		priv_keys_stop(); /* before the keys it borrows go */
+		crypto_key_free(e->account);
+		lock_release(e->state_lock);
+		dns_ctx_free(e->dns);
+	}
 	free(e);
 }
 

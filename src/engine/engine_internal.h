@@ -14,6 +14,7 @@
  * renew.c        the due decision (renew.h: RFC 9773 window or expiry)
  * hook.c         the deploy hook (hook.h)
  * hook_proc.c    the hooks process that runs it when sandboxed
+ * engine_shared.c one DNS context and keys process for a run's CAs
  */
 #ifndef ACMEUP_ENGINE_INTERNAL_H
 #define ACMEUP_ENGINE_INTERNAL_H
@@ -148,5 +149,12 @@ void engine_test_probe(void);
 /* rc, or, when the files process has died, ACMEUP_EIO naming it: nothing
  * could be stored, so the run stops before the CA validates or issues. */
 int engine_files_check(int rc);
+
+/* The run's DNS context, the account key (public) and directory of
+ * server, and the path of the CA bundle copy (NULL: --ca-bundle itself),
+ * all borrowed from s (engine_shared.c). */
+int engine_shared_take(struct issue_shared *s, const char *server,
+                       struct dns_ctx **dns, struct crypto_key **account,
+                       const char **account_dir, const char **ca);
 
 #endif

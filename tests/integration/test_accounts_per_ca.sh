@@ -6,7 +6,8 @@
 #     beside it, and the first CA's account is used again after it;
 #  3. a cert block may name its CA (`server`): one `renew -c` issues each
 #     certificate from its own CA (the issuers differ), each CA with its own
-#     account; `list` and `account show --server` name the right account;
+#     account, held by one keys process (the run confined once); `list` and
+#     `account show --server` name the right account;
 #  4. --dry-run against the staging-server uses the staging CA's own
 #     account, never the production key;
 #  5. EAB (eab-kid, eab-hmac-key) binds the global CA's account only: a
@@ -92,7 +93,15 @@ i2=$(cert_issuer "$TMP/out3/two/cert.pem")
 [ "$(cat "$A1/account.url")" = "$URL1" ] && [ "$(cat "$A2/account.url")" = "$URL2" ] ||
 	fail "a cert block's CA used another account"
 [ "$(find "$STATE/accounts" -name account.key | wc -l)" = 2 ] || fail "accounts: $(ls "$STATE/accounts")"
-ok "renew -c: cert one from the first CA ($i1), cert two from $CA2 ($i2), each with its account"
+# One keys process for both CAs (issue 13): the run is confined once.
+[ "$(grep -c 'privsep: keys process [0-9]* holds the keys' "$TMP/blocks.err")" = 1 ] ||
+	{ show_output blocks; fail "not one keys process for the two CAs"; }
+grep -q "privsep: Landlock" "$TMP/blocks.err" || { show_output blocks; fail "a run of two CAs without Landlock"; }
+if [ "$(id -u)" = 0 ]; then
+	grep -q "privsep: this process is uid [1-9]" "$TMP/blocks.err" ||
+		{ show_output blocks; fail "a run of two CAs stayed root"; }
+fi
+ok "renew -c: cert one from the first CA ($i1), cert two from $CA2 ($i2), each with its account, one keys process, confined"
 
 # 4. A dry run against the staging-server: the staging CA's own account.
 lab_pebble_up stagingca 127.53.0.8
