@@ -104,14 +104,8 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 		    (enum crypto_key_type)cfg->account_key_type,
 		    cfg->account_key_type_set, 0, priv_account_open, &e->account,
 		    &e->state_lock);
-	if (rc == 0 && priv_journal_keys(cfg->state_dir) != 0) {
-		log_warn("%s", acmeup_errmsg(ACMEUP_EIO)); /* cleanup may fail */
-		acmeup_err_clear();
-	}
 	if (rc == 0)
-		rc = engine_confine(cfg, &e->conf);
-	if (rc == 0)
-		engine_test_probe();
+		rc = engine_accounts_opened(cfg, &e->conf);
 	if (rc == 0)
 		rc = acme_client_open(cfg->server, e->conf.ca[0] != '\0' ?
 		    e->conf.ca : cfg->ca_bundle, e->account,

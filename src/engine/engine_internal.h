@@ -141,6 +141,12 @@ int engine_confine_start(const struct engine_config *cfg,
 int engine_confine(const struct engine_config *cfg, struct confinement *c);
 void engine_confine_clear(struct confinement *c);
 
+/* Once the account keys are open: the keys dead runs' journals name go to
+ * the keys process (a failure only warns: their cleanup may fail), then
+ * engine_confine() and the test build's probes. */
+int engine_accounts_opened(const struct engine_config *cfg,
+                           struct confinement *c);
+
 /* Test builds (ACMEUP_TEST_HOOKS) only, else nothing: say whether this
  * process can open $ACMEUP_TEST_OPEN and execute $ACMEUP_TEST_EXEC
  * (tests/integration/test_privsep.sh). */

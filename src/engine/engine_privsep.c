@@ -178,6 +178,21 @@ engine_confine(const struct engine_config *cfg, struct confinement *c)
 	return 0;
 }
 
+int
+engine_accounts_opened(const struct engine_config *cfg, struct confinement *c)
+{
+	int rc;
+
+	if (priv_journal_keys(cfg->state_dir) != 0) {
+		log_warn("%s", acmeup_errmsg(ACMEUP_EIO)); /* cleanup may fail */
+		acmeup_err_clear();
+	}
+	rc = engine_confine(cfg, c);
+	if (rc == 0)
+		engine_test_probe();
+	return rc;
+}
+
 void
 engine_confine_clear(struct confinement *c)
 {

@@ -11,7 +11,6 @@
 #include "acmeup/dns.h"
 #include "acmeup/error.h"
 #include "acmeup/lock.h"
-#include "acmeup/log.h"
 #include "acmeup/priv.h"
 #include "acmeup/store.h"
 #include "engine_internal.h"
@@ -83,14 +82,8 @@ issue_shared_open(const struct engine_config *cfg,
 	rc = dns_ctx_new(cfg->dns, &s->dns);
 	if (rc == 0)
 		rc = open_accounts(s, cfg, servers, kids);
-	if (rc == 0 && priv_journal_keys(cfg->state_dir) != 0) {
-		log_warn("%s", acmeup_errmsg(ACMEUP_EIO)); /* cleanup may fail */
-		acmeup_err_clear();
-	}
 	if (rc == 0)
-		rc = engine_confine(cfg, &s->conf);
-	if (rc == 0)
-		engine_test_probe();
+		rc = engine_accounts_opened(cfg, &s->conf);
 	if (rc != 0) {
 		issue_shared_free(s);
 		return rc;
