@@ -20,8 +20,6 @@ int hook_run(const char *cmd, const struct cert_spec *spec,
  * deploy hook it may run, each once. Nothing when n is 0. */
 int hook_proc_start(const struct cert_spec *const *specs, size_t n);
 void hook_proc_stop(void); /* EOF to it, then reaped; safe without */
-int hook_proc_running(void);
-long hook_proc_pid(void);
 
 /* spec's deploy hook for the certificate in cert_dir: by the hooks
  * process when one runs (which takes its own cert_dir), else hook_run()

@@ -187,18 +187,6 @@ hook_deploy(const struct cert_spec *spec, const char *cert_dir)
 }
 
 int
-hook_proc_running(void)
-{
-	return hp.fd >= 0;
-}
-
-long
-hook_proc_pid(void)
-{
-	return (long)hp.pid;
-}
-
-int
 engine_hooks_start(const struct issue_job *jobs, size_t n, int sandbox)
 {
 	const struct cert_spec **specs;
