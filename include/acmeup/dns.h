@@ -95,6 +95,17 @@ int dns_config_check_names(const struct dns_config *cfg);
  * file. dns_ctx_new() checks the same when it loads them. */
 int dns_config_check_inputs(const struct dns_config *cfg);
 
+/* GSS-TSIG credentials and contexts from now on in a Kerberos process of
+ * their own (priv_gss.h), forked at the first acquisition (which
+ * dns_config_check_inputs makes before it reads any TSIG key file). */
+void dns_gss_separate(void);
+
+/* The GSS-TSIG credentials that the journals under state_dir name,
+ * acquired now (the Kerberos process forked, if not yet), so that a
+ * confined process can still remove those records; a failure is logged
+ * (the removal names it again). */
+void dns_journals_gss(const char *state_dir);
+
 struct dns_ctx; /* the config made usable: keys loaded, addresses parsed */
 
 /* Load and check every key, parse every address and name in cfg (which is

@@ -157,11 +157,11 @@ int engine_keys_start(struct dns_ctx *dns, const char *state_dir,
 void engine_keys_stop(void);
 
 /* After engine_keys_start(), for a command that talks to DNS servers only
- * (dns-check): as for issue, the files process takes --state-dir over and
- * this process becomes acmeup or nobody (as root), and Landlock lets it
- * read system files only. Nothing with GSS-TSIG in dns, or !sandbox. */
-int engine_keys_confine(const char *state_dir, const struct dns_config *dns,
-                        int sandbox);
+ * (dns-check, cleanup): as for issue, the files process takes --state-dir
+ * over and this process becomes acmeup or nobody (as root), and Landlock
+ * lets it read system files only; GSS-TSIG stays with the Kerberos
+ * process. Nothing when !sandbox. */
+int engine_keys_confine(const char *state_dir, int sandbox);
 
 /* The account key of dir opened by the keys process when one runs (*out:
  * its public key, for priv.h's JWS signing), as account_key_open_locked

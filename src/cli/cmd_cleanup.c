@@ -2,8 +2,10 @@
  * (kill -9, power loss) left behind, as their journals under the state
  * directory list them. Journals of runs still alive are left alone. The
  * keys process holds the TSIG keys, the journals' ones included (it opens
- * their files), while this process talks to the servers. */
+ * their files), the Kerberos process the GSS-TSIG credentials, while this
+ * process, confined as for issue, talks to the servers. */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "acmeup/dns.h"
@@ -42,6 +44,10 @@ cleanup_run(const struct opts *o)
 	rc = cli_keys(o, &ctx);
 	if (rc == 0)
 		rc = engine_keys_start(ctx, o->state_dir, !o->no_sandbox);
+	/* Then, as for issue: the files process, another user, Landlock (a
+	 * missing state directory is not made: there is nothing to clean). */
+	if (rc == 0 && access(o->state_dir, F_OK) == 0)
+		rc = engine_keys_confine(o->state_dir, !o->no_sandbox);
 	if (rc < 0) {
 		dns_ctx_free(ctx);
 		return rc;

@@ -186,6 +186,8 @@ run(int argc, char **argv, struct opts *o)
 		return ACMEUP_EXIT_USAGE;
 	}
 	interrupt_install();
+	if (!o->no_sandbox) /* before the first GSS-TSIG credentials */
+		dns_gss_separate();
 	if (o->metrics_file != NULL)
 		o->report = &rep;
 	rc = crypto_init();

@@ -188,9 +188,9 @@ dns_config_check_inputs(const struct dns_config *cfg)
 		         cfg->zones[i].zone != NULL ? cfg->zones[i].zone : "");
 		rc = check_hostport(cfg->zones[i].server, what);
 	}
-	if (rc == 0)
-		rc = check_keys(cfg);
-	return rc == 0 ? dns_gss_cfg_check(cfg) : rc;
+	if (rc == 0) /* the Kerberos process forks before a key is read */
+		rc = dns_gss_cfg_check(cfg);
+	return rc == 0 ? check_keys(cfg) : rc;
 }
 
 static int

@@ -11,7 +11,7 @@
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 #include "tsig.h"
-#include "tsig_gss.h"
+#include "acmeup/priv_gss.h"
 #include "tsig_tkey.h"
 
 #define GSS_ROUNDS_MAX 8       /* Kerberos needs one; SPNEGO two or three */
@@ -24,13 +24,13 @@
 struct gss_cred_ent {
 	char *keytab;              /* NULL: the default credential cache */
 	char *principal;           /* NULL: the default principal */
-	struct tsig_gss_cred *cred;
+	int cred;                  /* priv_gss credentials id */
 };
 
 struct gss_ctx_ent {
 	struct dns_addr primary;
 	struct gss_cred_ent *who;
-	struct tsig_gss *g;        /* complete context, or NULL */
+	int g;                     /* complete context (priv_gss id), or 0 */
 	char service[300];         /* DNS@<SOA MNAME> */
 	time_t expires;
 	int said_bare;             /* Samba's reply layout logged */
@@ -78,7 +78,7 @@ ctx_lookup(const struct dns_zone *z)
 	size_t i;
 
 	for (i = 0; i < nctxs; i++)
-		if (ctxs[i].g != NULL &&
+		if (ctxs[i].g != 0 &&
 		    ctxs[i].who == cred_lookup(&z->gss) &&
 		    dns_addr_equal(&ctxs[i].primary, &z->primary))
 			return &ctxs[i];
@@ -102,7 +102,7 @@ cred_find(const struct dns_gss_who *who, const char *zone,
 		return acmeup_fail(ACMEUP_ETSIG, "zone %s: too many GSS-TSIG "
 		                   "credentials in one run", zone);
 	e = &creds[ncreds];
-	trc = tsig_gss_cred_new(who->keytab, who->principal, &e->cred, err,
+	trc = priv_gss_cred_new(who->keytab, who->principal, &e->cred, err,
 	                        sizeof(err));
 	if (trc != 0)
 		return acmeup_fail(ACMEUP_ETSIG, "GSS-TSIG%s%s: %s%s",
@@ -116,13 +116,12 @@ cred_find(const struct dns_gss_who *who, const char *zone,
 	e->principal = dup_or_null(who->principal);
 	if ((who->keytab != NULL && e->keytab == NULL) ||
 	    (who->principal != NULL && e->principal == NULL)) {
-		tsig_gss_cred_free(e->cred);
 		free(e->keytab);
 		free(e->principal);
 		return ACMEUP_ENOMEM;
 	}
 	log_debug("dns: GSS-TSIG credentials of %s (%s)",
-	          tsig_gss_cred_name(e->cred), who->keytab != NULL ?
+	          priv_gss_cred_name(e->cred), who->keytab != NULL ?
 	          who->keytab : "credential cache");
 	ncreds++;
 	*out = e;
@@ -190,7 +189,7 @@ tkey_round(const struct dns_zone *z, struct gss_ctx_ent *c,
 	q = malloc(cap);
 	if (q == NULL)
 		return ACMEUP_ENOMEM;
-	trc = tsig_tkey_query(key, tsig_gss_alg(c->g), tok, tlen,
+	trc = tsig_tkey_query(key, priv_gss_alg(c->g), tok, tlen,
 	                      (uint32_t)time(NULL), GSS_TKEY_LIFETIME, id, q,
 	                      &qlen, cap);
 	rc = trc != 0 ? acmeup_fail(ACMEUP_ETSIG, "zone %s: TKEY query: %s",
@@ -201,7 +200,7 @@ tkey_round(const struct dns_zone *z, struct gss_ctx_ent *c,
 	if (rc < 0)
 		return dns_fail_prefix(rc, "GSS-TSIG key exchange (TKEY)");
 	memset(tk, 0, sizeof(*tk));
-	trc = tsig_tkey_reply(*reply, *rlen, id, key, tsig_gss_alg(c->g), tk);
+	trc = tsig_tkey_reply(*reply, *rlen, id, key, priv_gss_alg(c->g), tk);
 	if (trc == 0 && tk->error == 0 && tk->mode == TSIG_TKEY_MODE_GSSAPI)
 		return 0;
 	/* RFC 2930 2.6 BADALG, a TKEY RR naming the algorithm it takes, or
@@ -212,7 +211,7 @@ tkey_round(const struct dns_zone *z, struct gss_ctx_ent *c,
 	return acmeup_fail(ACMEUP_ETSIG, "%s refused the GSS-TSIG key exchange "
 	                   "(TKEY) for zone %s as %s, service %s: %s, TKEY error "
 	                   "%u%s", z->primary.text, z->name,
-	                   tsig_gss_cred_name(c->who->cred), c->service,
+	                   priv_gss_cred_name(c->who->cred), c->service,
 	                   dns_rcode_name(tk->rcode), (unsigned)tk->error,
 	                   trc != 0 ? " (no TKEY answer)" : "");
 }
@@ -233,14 +232,14 @@ establish(const struct dns_zone *z, struct gss_ctx_ent *c, const char *key)
 	int done = 0, rounds, rc = 0, trc;
 
 	for (rounds = 0; rc == 0 && !done && rounds < GSS_ROUNDS_MAX; rounds++) {
-		trc = tsig_gss_step(c->g, in, inlen, &tok, &tlen, &done, err,
+		trc = priv_gss_step(c->g, in, inlen, &tok, &tlen, &done, err,
 		                    sizeof(err));
 		free(in);
 		in = NULL;
 		if (trc != 0) {
 			rc = acmeup_fail(ACMEUP_ETSIG, "GSS-TSIG for zone %s at %s "
 			                 "as %s: %s (%s)", z->name, z->primary.text,
-			                 tsig_gss_cred_name(c->who->cred), err,
+			                 priv_gss_cred_name(c->who->cred), err,
 			                 strstr(err, "skew") != NULL ? "this host's "
 			                 "clock and the KDC's differ by more than "
 			                 "Kerberos allows, 5 minutes by default: run "
@@ -269,7 +268,7 @@ establish(const struct dns_zone *z, struct gss_ctx_ent *c, const char *key)
 		                 z->primary.text, rounds);
 	memset(&none, 0, sizeof(none));
 	memset(&res, 0, sizeof(res));
-	trc = rc == 0 ? tsig_gss_verify(c->g, reply, rlen, &none, &res) : 0;
+	trc = rc == 0 ? priv_gss_verify(c->g, reply, rlen, &none, &res) : 0;
 	skew = (long long)res.server_time - (long long)res.our_time;
 	if (trc == TSIG_EBADTIME)
 		rc = acmeup_fail(ACMEUP_ETSIG, "clock skew: %s is %lld s %s this "
@@ -286,7 +285,7 @@ establish(const struct dns_zone *z, struct gss_ctx_ent *c, const char *key)
 		                 tsig_strerror(trc));
 	if (rc == 0)
 		c->expires = (time_t)tsig_tkey_expiry(&tk, (uint32_t)time(NULL),
-		                                      tsig_gss_lifetime(c->g));
+		                                      priv_gss_lifetime(c->g));
 	free(reply);
 	return rc;
 }
@@ -303,25 +302,22 @@ ctx_try(const struct dns_zone *z, struct gss_ctx_ent *c, const char *host)
 	snprintf(key, sizeof(key), "%04x%04x.sig-%s", dns_random_id(),
 	         dns_random_id(), host);
 	c->alg_refused = 0;
-	trc = tsig_gss_new(key, host, &c->g, err, sizeof(err));
-	if (trc == 0)
-		trc = tsig_gss_use_cred(c->g, c->who->cred);
-	if (trc == 0 && c->ms)
-		trc = tsig_gss_set_alg(c->g, TSIG_GSS_ALG_MS);
+	trc = priv_gss_new(key, host, c->who->cred, c->ms, &c->g, err,
+	                   sizeof(err));
 	if (trc != 0)
 		rc = acmeup_fail(ACMEUP_ETSIG, "GSS-TSIG for zone %s: %s", z->name,
 		                 err[0] != '\0' ? err : tsig_strerror(trc));
 	if (rc == 0)
 		rc = establish(z, c, key);
 	if (rc < 0) {
-		tsig_gss_free(c->g);
-		c->g = NULL;
+		priv_gss_free(c->g);
+		c->g = 0;
 		return rc;
 	}
 	log_debug("dns: %s: GSS-TSIG context with %s as %s (service %s, key "
 	          "%s, %s), usable %lld s", z->name, z->primary.text,
-	          tsig_gss_cred_name(c->who->cred), c->service, key,
-	          tsig_gss_alg(c->g), (long long)(c->expires - time(NULL)));
+	          priv_gss_cred_name(c->who->cred), c->service, key,
+	          priv_gss_alg(c->g), (long long)(c->expires - time(NULL)));
 	return 0;
 }
 
@@ -375,40 +371,68 @@ ctx_get(const struct dns_zone *z, struct gss_ctx_ent **out)
 		c->who = who;
 		c->ms = z->gss.microsoft;
 	}
-	if (rc == 0 && c->g != NULL && time(NULL) + GSS_MARGIN >= c->expires) {
+	if (rc == 0 && c->g != 0 && time(NULL) + GSS_MARGIN >= c->expires) {
 		log_debug("dns: %s: the GSS-TSIG context with %s ends; a new one",
 		          z->name, z->primary.text);
-		tsig_gss_free(c->g);
-		c->g = NULL;
+		priv_gss_free(c->g);
+		c->g = 0;
 	}
-	if (rc == 0 && c->g == NULL)
+	if (rc == 0 && c->g != 0 && !priv_gss_valid(c->g)) {
+		log_warn("dns: %s: the GSS-TSIG context with %s died with its "
+		         "Kerberos process; a new one", z->name, z->primary.text);
+		priv_gss_free(c->g);
+		c->g = 0;
+	}
+	if (rc == 0 && c->g == 0)
 		rc = ctx_make(z, c);
 	if (rc == 0)
 		*out = c;
 	return rc;
 }
 
-int
-dns_gss_sign(const struct dns_zone *z, const uint8_t *msg, size_t len,
-             uint8_t **out, size_t *outlen, struct tsig_ctx *tctx)
+/* One signature with z's context (made when missing); 1 when the
+ * context died with its Kerberos process on the way (make it anew). */
+static int
+sign_once(const struct dns_zone *z, uint8_t *buf, size_t *n, size_t cap,
+          struct tsig_ctx *tctx)
 {
 	struct gss_ctx_ent *c = NULL;
-	uint8_t *buf;
-	size_t n = len;
 	int rc = ctx_get(z, &c), trc;
 
 	if (rc < 0)
 		return rc;
-	buf = malloc(len + GSS_ROOM);
-	if (buf == NULL)
-		return ACMEUP_ENOMEM;
-	memcpy(buf, msg, len);
 	memset(tctx, 0, sizeof(*tctx));
-	trc = tsig_gss_sign(c->g, buf, &n, len + GSS_ROOM, tctx);
-	if (trc != 0) {
-		free(buf);
+	trc = priv_gss_sign(c->g, buf, n, cap, tctx);
+	if (trc != 0 && !priv_gss_valid(c->g))
+		return 1;
+	if (trc != 0)
 		return acmeup_fail(ACMEUP_ETSIG, "cannot sign the UPDATE of zone %s "
 		                   "with GSS-TSIG: %s", z->name, tsig_strerror(trc));
+	return 0;
+}
+
+int
+dns_gss_sign(const struct dns_zone *z, const uint8_t *msg, size_t len,
+             uint8_t **out, size_t *outlen, struct tsig_ctx *tctx)
+{
+	uint8_t *buf = malloc(len + GSS_ROOM);
+	size_t n = len;
+	int rc = 1, tries;
+
+	if (buf == NULL)
+		return ACMEUP_ENOMEM;
+	for (tries = 0; rc == 1 && tries < 2; tries++) {
+		memcpy(buf, msg, len);
+		n = len;
+		rc = sign_once(z, buf, &n, len + GSS_ROOM, tctx);
+	}
+	if (rc == 1)
+		rc = acmeup_fail(ACMEUP_ETSIG, "cannot sign the UPDATE of zone %s "
+		                 "with GSS-TSIG: the Kerberos process is gone",
+		                 z->name);
+	if (rc < 0) {
+		free(buf);
+		return rc;
 	}
 	*out = buf;
 	*outlen = n;
@@ -424,8 +448,8 @@ dns_gss_verify(const struct dns_zone *z, const uint8_t *reply, size_t rlen,
 
 	if (c == NULL)
 		return TSIG_EINVAL;
-	trc = tsig_gss_verify(c->g, reply, rlen, tctx, res);
-	if (trc == 0 && !c->said_bare && tsig_gss_prior_bare(c->g)) {
+	trc = priv_gss_verify(c->g, reply, rlen, tctx, res);
+	if (trc == 0 && !c->said_bare && priv_gss_prior_bare(c->g)) {
 		log_debug("dns: %s: %s replies over the request MAC without its "
 		          "length (Samba; RFC 8945 4.3.1 wants it): accepted from "
 		          "this server", z->name, z->primary.text);
@@ -440,10 +464,10 @@ dns_gss_drop(const struct dns_zone *z)
 	size_t i;
 
 	for (i = 0; i < nctxs; i++)
-		if (ctxs[i].g != NULL && dns_addr_equal(&ctxs[i].primary,
-		                                        &z->primary)) {
-			tsig_gss_free(ctxs[i].g);
-			ctxs[i].g = NULL;
+		if (ctxs[i].g != 0 && dns_addr_equal(&ctxs[i].primary,
+		                                     &z->primary)) {
+			priv_gss_free(ctxs[i].g);
+			ctxs[i].g = 0;
 		}
 }
 
@@ -453,7 +477,7 @@ dns_gss_who_name(const struct dns_gss_who *who)
 	const struct gss_cred_ent *e = cred_lookup(who);
 
 	if (e != NULL)
-		return tsig_gss_cred_name(e->cred);
+		return priv_gss_cred_name(e->cred);
 	return who->principal != NULL ? who->principal :
 	       "the default principal";
 }
@@ -472,7 +496,7 @@ dns_gss_describe(const struct dns_zone *z, char *buf, size_t len)
 	if (c == NULL)
 		return 0;
 	snprintf(buf, len, "ticket for %s, TKEY with %s done (%s), context "
-	         "usable %lld s", c->service, z->primary.text, tsig_gss_alg(c->g),
+	         "usable %lld s", c->service, z->primary.text, priv_gss_alg(c->g),
 	         (long long)(c->expires - time(NULL)));
 	return 1;
 }
@@ -493,12 +517,16 @@ dns_gss_end(void)
 {
 	size_t i;
 
-	for (i = 0; i < nctxs; i++)
-		tsig_gss_free(ctxs[i].g);
+	priv_gss_end(); /* the contexts and credentials */
 	for (i = 0; i < ncreds; i++) {
-		tsig_gss_cred_free(creds[i].cred);
 		free(creds[i].keytab);
 		free(creds[i].principal);
 	}
 	nctxs = ncreds = 0;
+}
+
+void
+dns_gss_separate(void)
+{
+	priv_gss_separate(1);
 }

@@ -8,11 +8,14 @@
 #include <time.h>
 
 #include "acmeup/error.h"
+#include "acmeup/fsafe.h"
 #include "acmeup/journal.h"
 #include "acmeup/log.h"
 #include "acmeup/priv.h"
 #include "dns_internal.h"
 #include "tsig.h"
+
+#define JOURNAL_TEXT_MAX (1024 * 1024)
 
 #define MAX_KEYS 32
 
@@ -250,4 +253,47 @@ dns_journal_recover(const struct dns_ctx *ctx, const char *state_dir,
 		return rc;
 	return ret < 0 ? acmeup_fail(ret, "%s", acmeup_err_text(&first, ret))
 	    : 0;
+}
+
+/* The GSS-TSIG credentials of one journal file (read as text: its lock
+ * is the recovery's business, later). */
+static void
+journal_gss(const char *path)
+{
+	struct journal_rec *recs = NULL;
+	struct dns_gss_who who;
+	long long started;
+	size_t n = 0, i, tlen = 0;
+	char *text = NULL;
+	pid_t pid;
+	int rc;
+
+	rc = fsafe_read(path, "journal", FSAFE_STRICT, JOURNAL_TEXT_MAX, &text,
+	                &tlen);
+	if (rc == 0)
+		rc = journal_parse(text, path, &recs, &n, &pid, &started);
+	free(text);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (dns_gss_from_journal(recs[i].key_file, recs[i].key_name, &who))
+			rc = dns_gss_acquire(&who, recs[i].zone);
+	if (rc != 0) { /* the recovery says it again, where it fails */
+		log_warn("dns: %s: %s", path, acmeup_errmsg(rc));
+		acmeup_err_clear();
+	}
+	journal_recs_free(recs, n);
+}
+
+void
+dns_journals_gss(const char *state_dir)
+{
+	char **paths = NULL;
+	size_t n = 0, i;
+
+	if (state_dir == NULL || journal_list(state_dir, &paths, &n) != 0) {
+		acmeup_err_clear();
+		return;
+	}
+	for (i = 0; i < n; i++)
+		journal_gss(paths[i]);
+	journal_paths_free(paths, n);
 }

@@ -96,7 +96,8 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 		    STORE_ACCT_MAKE | (cfg->dry_run ? 0 : STORE_ACCT_ADOPT),
 		    e->account_dir, sizeof(e->account_dir));
 	if (rc == 0)
-		rc = engine_privsep_start(e->dns, !cfg->no_sandbox);
+		rc = engine_privsep_start(e->dns, cfg->state_dir,
+		    !cfg->no_sandbox);
 	if (rc == 0) /* while the keys process opens the account key */
 		rc = engine_confine_start(cfg, &e->conf);
 	if (rc == 0)
@@ -500,7 +501,7 @@ prove_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 	if (rc == 0)
 		rc = wait_batch(runs, n, pubs, npubs);
 	if (rc == 0)
-		rc = engine_files_check(0);
+		rc = engine_privsep_check(0); /* a dead child: no validation */
 	if (rc == 0 && runs_with_records(runs, 0, n) > 0)
 		rc = validate_batch(e, runs, n, &cc);
 	for (i = 0; i < n; i++)
@@ -557,7 +558,7 @@ finish_batch(struct issue_engine *e, struct order_run *runs, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!order_alive(&runs[i]))
 			continue;
-		rc = engine_files_check(0); /* nothing would be stored */
+		rc = engine_privsep_check(0); /* nothing would be stored */
 		if (rc == 0)
 			rc = order_finish(e->acme, e->csr, e->cfg.dry_run, &runs[i]);
 		if (order_done(runs, i, n, rc))

@@ -106,21 +106,24 @@ int order_finish(struct acme_client *c, const struct issue_csr *csr,
 
 /* engine_privsep.c: the keys process (priv.h) started with every TSIG
  * key of dns, which this process then no longer holds (the account key is
- * opened there next: priv_account_open); with sandbox, the seccomp filters
- * where available (said once when not) and the keys process's user. */
-int engine_privsep_start(struct dns_ctx *dns, int sandbox);
+ * opened there next: priv_account_open); with sandbox, the GSS-TSIG
+ * credentials of the journals under state_dir acquired (the Kerberos
+ * process, priv_gss.h), the seccomp filters where available (said once
+ * when not) and the keys process's user. */
+int engine_privsep_start(struct dns_ctx *dns, const char *state_dir,
+                         int sandbox);
 
-/* 1 when a keys process died during the run. */
+/* 1 when a keys, files or Kerberos process died during the run. */
 int engine_privsep_died(void);
 
-/* rc, or when a keys process died, its failure naming the process and
- * signal (after the records were removed). */
+/* rc, or when a keys, files or Kerberos process died, its failure naming
+ * the process and signal (the records are removed after). */
 int engine_privsep_check(int rc);
 
 /* <out_dir>/<name> of s into buf; ACMEUP_EUSAGE when too long. */
 int engine_certdir(const struct cert_spec *s, char *buf, size_t len);
 
-/* Confinement when cfg->confine (engine_privsep.c), not with GSS-TSIG:
+/* Confinement when cfg->confine (engine_privsep.c), GSS-TSIG or not:
  * engine_confine_start, as root, makes the output directories, copies
  * --ca-bundle into memory (ca: the path this process reads it by from
  * then on, or "") and starts the files process (the store's calls go to
@@ -151,10 +154,6 @@ int engine_accounts_opened(const struct engine_config *cfg,
  * process can open $ACMEUP_TEST_OPEN and execute $ACMEUP_TEST_EXEC
  * (tests/integration/test_privsep.sh). */
 void engine_test_probe(void);
-
-/* rc, or, when the files process has died, ACMEUP_EIO naming it: nothing
- * could be stored, so the run stops before the CA validates or issues. */
-int engine_files_check(int rc);
 
 /* The run's DNS context, the account key (public) and directory of
  * server, and the path of the CA bundle copy (NULL: --ca-bundle itself),

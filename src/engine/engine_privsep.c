@@ -16,13 +16,14 @@
 #include "acmeup/error.h"
 #include "acmeup/log.h"
 #include "acmeup/priv.h"
+#include "acmeup/priv_gss.h"
 #include "acmeup/store.h"
 #include "engine_internal.h"
 
 #define CA_BUNDLE_MAX (16 * 1024 * 1024)
 
 int
-engine_privsep_start(struct dns_ctx *dns, int sandbox)
+engine_privsep_start(struct dns_ctx *dns, const char *state_dir, int sandbox)
 {
 	struct tsig_key *key;
 	const char *file;
@@ -39,22 +40,13 @@ engine_privsep_start(struct dns_ctx *dns, int sandbox)
 		return rc;
 	log_debug("privsep: keys process %ld holds the keys; this process "
 	          "%ld none", priv_keys_pid(), (long)getpid());
+	if (sandbox) /* dead runs' GSS-TSIG records: before confinement */
+		dns_journals_gss(state_dir);
 	if (sandbox && priv_sandbox_main() != 0) {
 		log_stage("%s", acmeup_errmsg(ACMEUP_EIO)); /* said once */
 		acmeup_err_clear();
 	}
 	return 0;
-}
-
-static int
-uses_gss(const struct dns_config *d)
-{
-	size_t i;
-
-	for (i = 0; d != NULL && i < d->n_zones; i++)
-		if (d->zones[i].gss > 0)
-			return 1;
-	return d != NULL && d->gss;
 }
 
 /* The directories this process writes, made when missing (Landlock rules
@@ -134,11 +126,6 @@ engine_confine_start(const struct engine_config *cfg, struct confinement *c)
 	memset(c, 0, sizeof(*c));
 	if (!cfg->confine || cfg->no_sandbox)
 		return 0;
-	if (uses_gss(cfg->dns)) {
-		log_debug("privsep: no Landlock, no other user: Kerberos reads "
-		    "its own files during the run (GSS-TSIG)");
-		return 0;
-	}
 	c->rw = calloc(cfg->n_write_dirs + 1, sizeof(*c->rw));
 	if (c->rw == NULL)
 		return ACMEUP_ENOMEM;
@@ -166,6 +153,7 @@ engine_confine(const struct engine_config *cfg, struct confinement *c)
 
 	if (!c->on)
 		return 0;
+	priv_gss_seal(); /* Kerberos is the Kerberos process's from now on */
 	dropped = c->files && drop_root();
 	/* Given up root, this process writes nothing itself. */
 	ro = dropped ? NULL : cfg->ca_bundle; /* else a copy, in c->ca */
@@ -201,11 +189,10 @@ engine_confine_clear(struct confinement *c)
 }
 
 int
-engine_keys_confine(const char *state_dir, const struct dns_config *dns,
-                    int sandbox)
+engine_keys_confine(const char *state_dir, int sandbox)
 {
-	struct engine_config cfg = { .state_dir = state_dir, .dns = dns,
-	                             .confine = 1, .no_sandbox = !sandbox };
+	struct engine_config cfg = { .state_dir = state_dir, .confine = 1,
+	                             .no_sandbox = !sandbox };
 	struct confinement c;
 	int rc = engine_confine_start(&cfg, &c);
 
@@ -267,11 +254,14 @@ engine_test_probe(void)
 int
 engine_privsep_died(void)
 {
-	return priv_keys_died(NULL, 0) || priv_files_died(NULL, 0);
+	return priv_keys_died(NULL, 0) || priv_files_died(NULL, 0) ||
+	    priv_gss_died(NULL, 0);
 }
 
-int
-engine_files_check(int rc)
+/* rc, or, when the files process has died, ACMEUP_EIO naming it: nothing
+ * could be stored, so the run stops before the CA validates or issues. */
+static int
+files_check(int rc)
 {
 	char msg[200];
 
@@ -286,8 +276,12 @@ engine_privsep_check(int rc)
 {
 	char msg[200];
 
+	if (priv_gss_died(msg, sizeof(msg))) { /* the standby removes */
+		acmeup_err_clear();
+		return acmeup_fail(ACMEUP_ETSIG, "%s; run stopped", msg);
+	}
 	if (!priv_keys_died(msg, sizeof(msg)))
-		return engine_files_check(rc);
+		return files_check(rc);
 	acmeup_err_clear(); /* the death is the run's failure */
 	return acmeup_fail(ACMEUP_ECRYPTO, "%s; run stopped", msg);
 }
@@ -295,7 +289,7 @@ engine_privsep_check(int rc)
 int
 engine_keys_start(struct dns_ctx *dns, const char *state_dir, int sandbox)
 {
-	int rc = engine_privsep_start(dns, sandbox);
+	int rc = engine_privsep_start(dns, state_dir, sandbox);
 
 	if (rc == 0 && state_dir != NULL && priv_journal_keys(state_dir) != 0) {
 		log_warn("%s", acmeup_errmsg(ACMEUP_EIO)); /* the keys given */

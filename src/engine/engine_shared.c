@@ -53,7 +53,8 @@ open_accounts(struct issue_shared *s, const struct engine_config *cfg,
 		    STORE_ACCT_MAKE | STORE_ACCT_ADOPT, a->dir, sizeof(a->dir));
 	}
 	if (rc == 0)
-		rc = engine_privsep_start(s->dns, !cfg->no_sandbox);
+		rc = engine_privsep_start(s->dns, cfg->state_dir,
+		    !cfg->no_sandbox);
 	if (rc == 0) /* while the keys process opens the account keys */
 		rc = engine_confine_start(cfg, &s->conf);
 	for (i = 0; rc == 0 && i < s->n; i++)

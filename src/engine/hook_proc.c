@@ -12,7 +12,9 @@
  * Over a SOCK_SEQPACKET socketpair: a request is one u32, the index; an
  * answer is struct answer. A message of any other length ends the
  * exchange. */
+#define _GNU_SOURCE /* close_range */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +67,19 @@ run_one(uint32_t i, unsigned char *done, struct answer *a)
 	acmeup_err_clear();
 }
 
+/* The child keeps stdio and fd alone: the other processes' sockets must
+ * see EOF when the main process closes them. fd, moved above stderr. */
+static int
+only_fd(int fd)
+{
+	if (fd <= STDERR_FILENO)
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	if (fd > STDERR_FILENO + 1)
+		close_range(STDERR_FILENO + 1, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
+	return fd;
+}
+
 static void __attribute__((noreturn))
 serve(int fd)
 {
@@ -115,7 +130,7 @@ hook_proc_start(const struct cert_spec *const *specs, size_t n)
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		serve(sv[1]);
+		serve(only_fd(sv[1]));
 	}
 	close(sv[1]);
 	if (pid < 0) {

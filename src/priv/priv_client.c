@@ -220,14 +220,7 @@ lost(int st)
 	priv_cl.fd = -1;
 	if (st == -1)
 		st = reap();
-	if (st == -1)
-		snprintf(why, sizeof(why), "vanished");
-	else if (WIFSIGNALED(st))
-		snprintf(why, sizeof(why), "was killed by signal %d (%s)",
-		         WTERMSIG(st), strsignal(WTERMSIG(st)));
-	else
-		snprintf(why, sizeof(why), "exited with status %d",
-		         WEXITSTATUS(st));
+	priv_status_text(st, why, sizeof(why));
 	if (!priv_cl.died)
 		snprintf(priv_cl.died_msg, sizeof(priv_cl.died_msg), "the keys process (pid "
 		         "%ld) %s", (long)priv_cl.pid, why);

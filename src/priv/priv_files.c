@@ -380,13 +380,11 @@ child(int fd)
 static void
 ended(int st)
 {
-	if (WIFSIGNALED(st))
-		snprintf(fp.died, sizeof(fp.died), "the files process (pid %ld) "
-		    "was killed by signal %d (%s)", (long)fp.pid, WTERMSIG(st),
-		    strsignal(WTERMSIG(st)));
-	else
-		snprintf(fp.died, sizeof(fp.died), "the files process (pid %ld) "
-		    "exited with status %d", (long)fp.pid, WEXITSTATUS(st));
+	char why[96];
+
+	priv_status_text(st, why, sizeof(why));
+	snprintf(fp.died, sizeof(fp.died), "the files process (pid %ld) %s",
+	    (long)fp.pid, why);
 	log_error("%s: nothing more can be written", fp.died);
 	fp.pid = 0;
 }

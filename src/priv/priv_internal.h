@@ -28,6 +28,13 @@ enum priv_type {
 	PRIV_JOURNAL_KEYS,   /* state dir */
 	PRIV_ACCOUNT_STAGE,  /* account dir, key type: a rollover's new key */
 	PRIV_KEY_LOAD,       /* a key file's path (revoke --cert-key) */
+	/* the Kerberos process (priv_gss.c): GSS-TSIG, ids from 1 */
+	PRIV_GSS_CRED,       /* keytab, principal, which given (1, 2) */
+	PRIV_GSS_NEW,        /* key name, host, credential id, microsoft */
+	PRIV_GSS_STEP,       /* context id, the server's token */
+	PRIV_GSS_SIGN,       /* id, time_offset, fudge, cap, msg */
+	PRIV_GSS_VERIFY,     /* id, time_offset, fudge, mac, orig_id, reply */
+	PRIV_GSS_FREE,       /* context id */
 	PRIV_REPLY = 0x80,   /* | request type: that request's answer */
 	PRIV_ERROR = 0xff,   /* rc (negative ACMEUP_E*), the detail */
 };
@@ -36,7 +43,11 @@ enum priv_type {
  * CERTKEY_PEM: pem; CERTKEY_FREE: nothing; ACCOUNT_OPEN: id, public key
  * (SubjectPublicKeyInfo DER); ACCOUNT_STAGE, KEY_LOAD: the same;
  * JOURNAL_KEYS: the keys loaded, appended to
- * the TSIG ids in this order, as "file\0name\0algorithm\0" triples. */
+ * the TSIG ids in this order, as "file\0name\0algorithm\0" triples.
+ * GSS_CRED: trc, id, principal, error text; GSS_NEW: trc, id, error text;
+ * GSS_STEP: trc, done, token, error text, lifetime; GSS_SIGN: as
+ * TSIG_SIGN; GSS_VERIFY: trc, error, server_time, our_time, prior_bare;
+ * GSS_FREE: nothing. A trc is a TSIG_E* code (negative) as a number. */
 
 struct priv_field {
 	int is_num;
@@ -113,6 +124,15 @@ int priv_load_account(struct priv_keys *k, const struct priv_msg *m);
 int priv_stage_account(struct priv_keys *k, const struct priv_msg *m);
 int priv_load_keyfile(struct priv_keys *k, const struct priv_msg *m);
 int priv_load_journal_keys(struct priv_keys *k, const struct priv_msg *m);
+
+/* The Kerberos process (priv_gss_serve.c): one request body, its answer
+ * in out (a reply, or PRIV_ERROR); and its loop, until EOF, then _exit. */
+void priv_gss_handle(const uint8_t *body, size_t len, struct priv_buf *out);
+void priv_gss_serve(int fd) __attribute__((noreturn));
+
+/* "was killed by signal 9 (Killed)", "exited with status 1" or, for -1,
+ * "vanished": what wait status st says of a process. */
+void priv_status_text(int st, char *buf, size_t len);
 
 /* Seccomp for the keys process: no socket, no exec, no open; for the
  * files process: no socket, no exec. ACMEUP_EIO when unavailable. */

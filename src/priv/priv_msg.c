@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "acmeup/error.h"
@@ -29,6 +31,12 @@ static const struct {
 	{ PRIV_JOURNAL_KEYS, "b" },
 	{ PRIV_ACCOUNT_STAGE, "bn" },
 	{ PRIV_KEY_LOAD, "b" },
+	{ PRIV_GSS_CRED, "bbn" },
+	{ PRIV_GSS_NEW, "bbnn" },
+	{ PRIV_GSS_STEP, "nb" },
+	{ PRIV_GSS_SIGN, "nnnnb" },
+	{ PRIV_GSS_VERIFY, "nnnbnb" },
+	{ PRIV_GSS_FREE, "n" },
 	{ PRIV_REPLY | PRIV_TSIG_SIGN, "nbbn" },
 	{ PRIV_REPLY | PRIV_TSIG_VERIFY, "nnnn" },
 	{ PRIV_REPLY | PRIV_JWS_SIGN, "b" },
@@ -39,6 +47,12 @@ static const struct {
 	{ PRIV_REPLY | PRIV_JOURNAL_KEYS, "b" },
 	{ PRIV_REPLY | PRIV_ACCOUNT_STAGE, "nb" },
 	{ PRIV_REPLY | PRIV_KEY_LOAD, "nb" },
+	{ PRIV_REPLY | PRIV_GSS_CRED, "nnbb" },
+	{ PRIV_REPLY | PRIV_GSS_NEW, "nnb" },
+	{ PRIV_REPLY | PRIV_GSS_STEP, "nnbbn" },
+	{ PRIV_REPLY | PRIV_GSS_SIGN, "nbbn" },
+	{ PRIV_REPLY | PRIV_GSS_VERIFY, "nnnnn" },
+	{ PRIV_REPLY | PRIV_GSS_FREE, "" },
 	{ PRIV_ERROR, "nb" },
 };
 
@@ -291,4 +305,16 @@ priv_recv(int fd, uint8_t **body, size_t *len)
 	*body = p;
 	*len = n;
 	return 0;
+}
+
+void
+priv_status_text(int st, char *buf, size_t len)
+{
+	if (st == -1)
+		snprintf(buf, len, "vanished");
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(st),
+		         strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
 }

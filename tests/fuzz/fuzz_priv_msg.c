@@ -4,6 +4,9 @@
  * - priv_msg_decode: a failure is ACMEUP_EPROTO with a detail; a success
  *   has exactly its type's fields, every octet field inside the input,
  *   and encodes back (priv_buf) to the same octets: one encoding only.
+ * - priv_gss_handle, the Kerberos process's side, holding nothing: its
+ *   requests but GSS_CRED (which would ask Kerberos) get an answer that
+ *   decodes.
  * - priv_keys_handle, the keys process's side, with a TSIG key loaded:
  *   every request gets an answer that decodes, either PRIV_ERROR with a
  *   negative code and a detail or the reply to that request type. Requests
@@ -67,6 +70,14 @@ handle(const uint8_t *data, size_t size, const struct priv_msg *m)
 	struct priv_table t = { .tsig = keys, .ntsig = 1, .tsig_cap = 1 };
 	static struct priv_keys k;
 
+	static struct priv_buf out;
+
+	if (m->type >= PRIV_GSS_NEW && m->type <= PRIV_GSS_FREE) {
+		/* the Kerberos process, which holds nothing here: every
+		 * request must be refused, answered, without a GSS-API call */
+		priv_gss_handle(data, size, &out);
+		check_answer(m->type, &out);
+	}
 	if (m->type == PRIV_ACCOUNT_OPEN || m->type == PRIV_JOURNAL_KEYS ||
 	    (m->type == PRIV_CERTKEY_NEW && m->f[1].len == 0))
 		return;

@@ -4,6 +4,7 @@
  * SIGKILL: the death reported, TSIG signing resumed by a new process that
  * reloads the key from its file. The tests run in order (one process;
  * the account key request must be the keys process's first). */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -311,6 +312,72 @@ test_sandbox(void **state)
 	assert_int_equal(in_child(main_filtered), 0);
 }
 
+/* The Kerberos process's side (priv_gss_serve.c): requests it must refuse
+ * (answered PRIV_ERROR with a negative code and a detail), without any
+ * Kerberos call: unknown ids, texts with NUL, bad flags, another
+ * process's request types. */
+static void
+gss_refused(struct priv_buf *req, const char *detail)
+{
+	struct priv_buf out = { 0 };
+	struct priv_msg m;
+
+	assert_false(req->failed);
+	priv_gss_handle(req->p + 4, req->len - 4, &out);
+	assert_int_equal(priv_msg_decode(out.p + 4, out.len - 4, &m), 0);
+	assert_int_equal(m.type, PRIV_ERROR);
+	assert_true((int64_t)m.f[0].num < 0);
+	if (memmem(m.f[1].data, m.f[1].len, detail, strlen(detail)) == NULL)
+		fail_msg("answer '%.*s' lacks '%s'", (int)m.f[1].len,
+		         (const char *)m.f[1].data, detail);
+	priv_buf_free(&out);
+}
+
+static void
+test_gss_refuses(void **state)
+{
+	struct priv_buf b = { 0 };
+
+	(void)state;
+	priv_buf_start(&b, PRIV_GSS_STEP);
+	priv_put_num(&b, 1);
+	priv_put_bytes(&b, "tok", 3);
+	gss_refused(&b, "no context 1");
+	priv_buf_start(&b, PRIV_GSS_FREE);
+	priv_put_num(&b, 65);
+	gss_refused(&b, "no context 65");
+	priv_buf_start(&b, PRIV_GSS_SIGN);
+	priv_put_num(&b, 0);
+	priv_put_num(&b, 0);
+	priv_put_num(&b, 300);
+	priv_put_num(&b, 1024);
+	priv_put_bytes(&b, query, sizeof(query));
+	gss_refused(&b, "no context 0");
+	priv_buf_start(&b, PRIV_GSS_NEW);
+	priv_put_bytes(&b, "1.sig-ns1.example.test", 22);
+	priv_put_bytes(&b, "ns1.example.test", 16);
+	priv_put_num(&b, 3);
+	priv_put_num(&b, 0);
+	gss_refused(&b, "no credentials 3");
+	priv_buf_start(&b, PRIV_GSS_CRED);
+	priv_put_bytes(&b, "/etc/krb5.keytab\0x", 18);
+	priv_put_bytes(&b, "", 0);
+	priv_put_num(&b, 1);
+	gss_refused(&b, "text field of 18 octets");
+	priv_buf_start(&b, PRIV_GSS_CRED);
+	priv_put_bytes(&b, "", 0);
+	priv_put_bytes(&b, "", 0);
+	priv_put_num(&b, 4);
+	gss_refused(&b, "credentials request 4");
+	priv_buf_start(&b, PRIV_TSIG_SIGN); /* the keys process's */
+	priv_put_num(&b, 0);
+	priv_put_num(&b, 0);
+	priv_put_num(&b, 300);
+	priv_put_bytes(&b, query, sizeof(query));
+	gss_refused(&b, "is no request of its");
+	priv_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -323,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_certkey),
 		cmocka_unit_test(test_death),
 		cmocka_unit_test(test_sandbox),
+		cmocka_unit_test(test_gss_refuses),
 	};
 	char cmd[128];
 	FILE *fp;
