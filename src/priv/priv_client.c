@@ -77,28 +77,8 @@ child(int fd, int reload, pid_t parent)
 	                        .tsig_cap = PRIV_TSIG_MAX,
 	                        .sandbox = priv_cl.sandbox, .uid = priv_cl.uid,
 	                        .gid = priv_cl.gid };
-	int null;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(0); /* the parent died before the line above */
-	prctl(PR_SET_DUMPABLE, 0);
-	if (fd <= STDERR_FILENO) /* stdin or stdout was closed */
-		fd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-	}
-	if (fd > 3)
-		close_range(3, (unsigned)fd - 1, 0);
-	close_range((unsigned)fd + 1, ~0U, 0);
-	acmeup_err_clear();
+	fd = priv_child_start(fd, parent);
 	if (reload) {
 		t.tsig = tsig;
 		reload_tsig(&t);
@@ -185,27 +165,10 @@ priv_keys_start(int sandbox)
 	return 0;
 }
 
-/* Reap the keys process (it has closed its end, or must go): its wait
- * status, -1 when it is not our child any more. */
-static int
-reap_pid(pid_t pid)
-{
-	int st = 0, i;
-	pid_t r = 0;
-
-	for (i = 0; i < 1000 && (r = waitpid(pid, &st, WNOHANG)) == 0; i++)
-		nanosleep(&(struct timespec){ 0, 1000000 }, NULL); /* 1 s */
-	if (r == 0) {
-		kill(pid, SIGKILL);
-		r = waitpid(pid, &st, 0);
-	}
-	return r == pid ? st : -1;
-}
-
 static int
 reap(void)
 {
-	return reap_pid(priv_cl.pid);
+	return priv_reap(priv_cl.pid);
 }
 
 /* The keys process is gone (st: its wait status, or -1 to reap it): say
@@ -268,7 +231,6 @@ priv_reply_free(struct priv_reply *r)
 int
 priv_call(unsigned type, struct priv_reply *r)
 {
-	struct priv_msg *m = &r->m;
 	int rc;
 
 	r->body = NULL;
@@ -276,24 +238,11 @@ priv_call(unsigned type, struct priv_reply *r)
 	if (priv_cl.fd < 0)
 		return acmeup_fail(ACMEUP_ECRYPTO, "no keys process (%s)",
 		                   priv_cl.died_msg);
-	rc = priv_send(priv_cl.fd, &priv_cl.req);
-	if (rc == 0)
-		rc = priv_recv(priv_cl.fd, &r->body, &r->len);
+	rc = priv_exchange(priv_cl.fd, &priv_cl.req, type, "keys process", r);
 	if (rc == ACMEUP_EIO) {
 		lost(-1);
 		return ACMEUP_EIO;
 	}
-	if (rc == 0)
-		rc = priv_msg_decode(r->body, r->len, m);
-	if (rc == 0 && m->type == PRIV_ERROR) {
-		rc = (int64_t)m->f[0].num < 0 && (int64_t)m->f[0].num >= -15 ?
-		    (int)(int64_t)m->f[0].num : ACMEUP_ECRYPTO;
-		return acmeup_fail(rc, "%.*s", (int)(m->f[1].len > 500 ? 500 :
-		                   m->f[1].len), (const char *)m->f[1].data);
-	}
-	if (rc == 0 && m->type != (PRIV_REPLY | type))
-		rc = acmeup_fail(ACMEUP_EPROTO, "keys process: answer of type "
-		                 "%u to a request of type %u", m->type, type);
 	if (rc == ACMEUP_EPROTO) { /* it is not to be trusted any more */
 		kill(priv_cl.pid, SIGKILL);
 		lost(-1);
@@ -476,7 +425,7 @@ priv_keys_stop(void)
 	if (priv_cl.spare_fd >= 0) {
 		close(priv_cl.spare_fd);
 		priv_cl.spare_fd = -1;
-		(void)reap_pid(priv_cl.spare_pid);
+		(void)priv_reap(priv_cl.spare_pid);
 	}
 	for (i = 0; i < priv_cl.ntsig; i++) {
 		free(priv_cl.file[i]);

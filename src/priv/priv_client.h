@@ -49,6 +49,23 @@ void priv_reply_free(struct priv_reply *r);
  * ACMEUP_ECRYPTO (a new one, or the standby, then serves TSIG). */
 int priv_call(unsigned type, struct priv_reply *r);
 
+/* priv_proc.c, for the keys and Kerberos processes. The child's start:
+ * dead with its parent (which it checks is still parent), not dumpable,
+ * the terminal's signals ignored, stdin and stdout /dev/null, every
+ * descriptor but stdio and fd closed; fd, moved above stderr. */
+int priv_child_start(int fd, pid_t parent);
+
+/* Reap pid within a second, else kill it: its wait status, or -1 (not our
+ * child any more, or not ours to kill: it dies with us then). */
+int priv_reap(pid_t pid);
+
+/* Send req on fd and read the answer to a request of type into *r (the
+ * caller frees it): ACMEUP_EIO when the socket is gone (errno kept); a
+ * PRIV_ERROR answer becomes the failure it names; ACMEUP_EPROTO with who
+ * in the detail for an answer out of protocol. */
+int priv_exchange(int fd, const struct priv_buf *req, unsigned type,
+                  const char *who, struct priv_reply *r);
+
 /* A copy of field f (NUL-terminated one past its length) into *out. */
 int priv_take(const struct priv_field *f, uint8_t **out, size_t *len);
 

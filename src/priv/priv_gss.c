@@ -78,26 +78,7 @@ priv_gss_pid(void)
 static void __attribute__((noreturn))
 child(int fd, pid_t parent)
 {
-	int null;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(0);
-	prctl(PR_SET_DUMPABLE, 0); /* its memory holds tickets */
-	if (fd <= STDERR_FILENO)
-		fd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-	}
-	if (fd > 3)
-		close_range(3, (unsigned)fd - 1, 0);
-	close_range((unsigned)fd + 1, ~0U, 0);
+	fd = priv_child_start(fd, parent); /* not dumpable: tickets */
 	if (gs.sandbox && priv_sandbox_main() != 0)
 		acmeup_err_clear(); /* the main process says it once */
 	priv_gss_serve(fd);
@@ -156,22 +137,6 @@ start(void)
 
 static int reacquire(void);
 
-/* Reap pid within a second, else kill it: its wait status, or -1 (when
- * this process, another user by now, may not kill it: it dies with us,
- * PR_SET_PDEATHSIG). */
-static int
-reap(pid_t pid)
-{
-	int st = 0, i;
-	pid_t r = 0;
-
-	for (i = 0; i < 1000 && (r = waitpid(pid, &st, WNOHANG)) == 0; i++)
-		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
-	if (r == 0 && kill(pid, SIGKILL) == 0) /* EPERM: root's, we are not */
-		r = waitpid(pid, &st, 0);
-	return r == pid ? st : -1;
-}
-
 /* The Kerberos process is gone (st: its wait status, -1 to reap it): say
  * so; the standby takes over with the credentials acquired again. */
 static void
@@ -182,7 +147,7 @@ lost(int st)
 	close(gs.fd);
 	gs.fd = -1;
 	if (st == -1)
-		st = reap(gs.pid);
+		st = priv_reap(gs.pid);
 	priv_status_text(st, why, sizeof(why));
 	if (!gs.died)
 		snprintf(gs.died_msg, sizeof(gs.died_msg), "the Kerberos process "
@@ -229,22 +194,11 @@ call(unsigned type, struct priv_reply *r)
 	if (gs.fd < 0)
 		return acmeup_fail(ACMEUP_EIO, "no Kerberos process (%s)",
 		                   gs.died_msg);
-	rc = priv_send(gs.fd, &gs.req);
-	if (rc == 0)
-		rc = priv_recv(gs.fd, &r->body, &r->len);
+	rc = priv_exchange(gs.fd, &gs.req, type, "Kerberos process", r);
 	if (rc == ACMEUP_EIO) {
 		lost(-1);
 		return acmeup_fail(ACMEUP_EIO, "%s", gs.died_msg);
 	}
-	if (rc == 0)
-		rc = priv_msg_decode(r->body, r->len, &r->m);
-	if (rc == 0 && r->m.type == PRIV_ERROR)
-		rc = acmeup_fail(ACMEUP_EPROTO, "Kerberos process: %.*s",
-		                 (int)(r->m.f[1].len > 500 ? 500 : r->m.f[1].len),
-		                 (const char *)r->m.f[1].data);
-	else if (rc == 0 && r->m.type != (PRIV_REPLY | type))
-		rc = acmeup_fail(ACMEUP_EPROTO, "Kerberos process: answer of type "
-		                 "%u to a request of type %u", r->m.type, type);
 	if (rc == ACMEUP_EPROTO) { /* not to be trusted any more */
 		kill(gs.pid, SIGKILL);
 		lost(-1);
@@ -650,7 +604,7 @@ stop(int *fd, pid_t pid)
 		return;
 	close(*fd); /* EOF: it ends */
 	*fd = -1;
-	st = reap(pid);
+	st = priv_reap(pid);
 	if (st == -1 || WIFSIGNALED(st)) /* another process kept its socket */
 		log_warn("the Kerberos process (pid %ld) did not end at EOF "
 		         "within 1 s", (long)pid);

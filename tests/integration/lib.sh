@@ -603,3 +603,26 @@ cert_id() {
 	printf '%s.%s' "$(printf '%s' "$aki" | hex_b64url)" "$(printf '%s' "$serial" | hex_b64url)"
 }
 hex_b64url() { xxd -r -p | basenc --base64url | tr -d '=\n'; }
+
+# memscan PID HEX...: how often each byte string is in PID's memory.
+memscan() {
+	python3 - "$@" <<'PYEOF'
+import sys
+pid, needles = sys.argv[1], [bytes.fromhex(h) for h in sys.argv[2:]]
+counts = [0] * len(needles)
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        f = line.split()
+        lo, hi = (int(x, 16) for x in f[0].split("-"))
+        if "r" not in f[1] or hi - lo > 1 << 30 or f[-1] in ("[vvar]", "[vsyscall]"):
+            continue
+        try:
+            mem.seek(lo)
+            data = mem.read(hi - lo)
+        except OSError:
+            continue
+        for i, n in enumerate(needles):
+            counts[i] += data.count(n)
+print(*counts)
+PYEOF
+}

@@ -25,28 +25,6 @@ command -v ss >/dev/null || fail "ss (iproute2) is needed"
 STATE=$TMP/state
 NAME=n$RANDOM$RANDOM.$LAG_ZONE
 
-# memscan PID HEX...: how often each byte string is in PID's memory.
-memscan() {
-	python3 - "$@" <<'EOF'
-import sys
-pid, needles = sys.argv[1], [bytes.fromhex(h) for h in sys.argv[2:]]
-counts = [0] * len(needles)
-with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
-    for line in maps:
-        f = line.split()
-        lo, hi = (int(x, 16) for x in f[0].split("-"))
-        if "r" not in f[1] or hi - lo > 1 << 30 or f[-1] in ("[vvar]", "[vsyscall]"):
-            continue
-        try:
-            mem.seek(lo)
-            data = mem.read(hi - lo)
-        except OSError:
-            continue
-        for i, n in enumerate(needles):
-            counts[i] += data.count(n)
-print(*counts)
-EOF
-}
 
 # fds PID: "target" of every descriptor, one a line.
 fds() { for f in /proc/"$1"/fd/*; do readlink "$f" || true; done; }

@@ -6,9 +6,9 @@
 #     hooks, files, Kerberos and standby Kerberos processes (no TSIG key:
 #     no standby keys process); the
 #     main process runs as acmeup or nobody under seccomp, cannot open the
-#     keytab (the test build's probe) and holds none of its keys, nor a
-#     descriptor to it (the same scan finds the principal's name there); the Kerberos process keeps the invoking user, runs
-#     under seccomp and has one socket, whose peer is the main process's.
+#     keytab (the test build's probe) nor has a descriptor to it; the
+#     Kerberos process keeps the invoking user, runs under seccomp and has
+#     one socket, whose peer is the main process's.
 #     Then the run ends well: certificate, hook, zone clean, and both
 #     Kerberos processes end at EOF (no other child keeps their sockets).
 #  2. The Kerberos process killed during the wait: the run stops before
@@ -56,28 +56,6 @@ held() {
 fds() { for f in /proc/"$1"/fd/*; do readlink "$f" || true; done; }
 status_is() { grep -q "^$2:[[:space:]]*$3\$" "/proc/$1/status"; }
 
-# memscan PID HEX...: how often each byte string is in PID's memory.
-memscan() {
-	python3 - "$@" <<'PYEOF'
-import sys
-pid, needles = sys.argv[1], [bytes.fromhex(h) for h in sys.argv[2:]]
-total = 0
-maps = open(f"/proc/{pid}/maps").read().splitlines()
-mem = open(f"/proc/{pid}/mem", "rb", 0)
-for line in maps:
-    f = line.split()
-    lo, hi = (int(x, 16) for x in f[0].split("-"))
-    if "r" not in f[1] or hi - lo > 1 << 30 or f[-1] in ("[vvar]", "[vsyscall]"):
-        continue
-    try:
-        mem.seek(lo)
-        data = mem.read(hi - lo)
-    except OSError:
-        continue
-    total += sum(data.count(n) for n in needles)
-print(total)
-PYEOF
-}
 
 # --- 1. the processes of a GSS-TSIG run ----------------------------------------
 NAME=p$RUN_TAG.$GSS_HOST
@@ -112,16 +90,7 @@ peer=$(ss -xpn | awk -v i="$inode" '$6 == i { print $8 }')
 fds "$pid" | grep -qF "$GSS_KEYTAB" && { resume_ns2; fail "the main process has the keytab open"; }
 grep -qxF "test: open $GSS_KEYTAB: Permission denied" <(cut -c13- "$TMP/run.err") ||
 	{ resume_ns2; show_output run; fail "the main process could open $GSS_KEYTAB (or no probe ran)"; }
-# The keytab's keys (klist -K): never in the main process's memory.
-keys=$(klist -k -K -t "$GSS_KEYTAB" 2>/dev/null | sed -n 's/.*(0x\([0-9a-f]*\)).*/\1/p' | sort -u)
-[ -n "$keys" ] || { resume_ns2; fail "klist -K lists no key of $GSS_KEYTAB"; }
-# shellcheck disable=SC2086 # one argument a key
-inmain=$(memscan "$pid" $keys)
-[ "$inmain" = 0 ] || { resume_ns2; fail "the main process holds $inmain copies of the keytab's keys"; }
-# The scan reads the main process: it finds the principal's name there.
-seen=$(memscan "$pid" "$(printf %s "$GSS_PRINCIPAL" | od -An -tx1 | tr -d ' \n')")
-[ "$seen" -ge 1 ] || { resume_ns2; fail "the scan does not even find $GSS_PRINCIPAL in the main process ($seen)"; }
-ok "main process $pid: uid ${user:-$(id -u)}, seccomp, no keytab (EACCES) nor its keys; Kerberos process $kp (standby $ks): uid $(id -u), seccomp, one socket to the main process"
+ok "main process $pid: uid ${user:-$(id -u)}, seccomp, cannot open the keytab (EACCES); Kerberos process $kp (standby $ks): uid $(id -u), seccomp, one socket to the main process"
 resume_ns2
 RC=0
 wait "$pid" || RC=$?
