@@ -25,6 +25,8 @@ cli_keys(const struct opts *o, struct dns_ctx **ctx)
 	if (o->tsig_key == NULL && o->tsig_secret == NULL && o->n_zone_keys == 0)
 		return 0;
 	rc = dns_config_from_opts(o, &cfg);
+	if (rc == 0) /* GSS-TSIG credentials first: the Kerberos process */
+		rc = dns_config_check_inputs(&cfg); /* forks before a key is read */
 	if (rc == 0)
 		rc = dns_ctx_new(&cfg, ctx);
 	dns_config_clear(&cfg);

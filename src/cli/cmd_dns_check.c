@@ -104,6 +104,8 @@ dns_check_run(const struct opts *o)
 	if (rc < 0)
 		return rc;
 	rc = dns_config_from_opts(o, &cfg);
+	if (rc == 0) /* GSS-TSIG credentials first: the Kerberos process */
+		rc = dns_config_check_inputs(&cfg); /* forks before a key is read */
 	if (rc == 0)
 		rc = dns_ctx_new(&cfg, &ctx);
 	/* The TSIG keys go to the keys process before any query; then this
