@@ -262,8 +262,8 @@ const struct opt_def opt_table[] = {
 	  CMD_ACCOUNT | CMD_REVOKE | CMD_PERSIST, 0,
 	  O(no_sandbox), 0, 0, 0, 0, NULL,
 	  NULL, G_GENERAL, NULL, "debugging only (valgrind, strace): no seccomp\n"
-	  "filter, no Landlock, no files or hooks process,\nno change of "
-	  "user; the keys stay in the keys\nprocess" },
+	  "filter, no Landlock, no files, hooks or Kerberos\nprocess, no "
+	  "change of user; the keys stay in the\nkeys process" },
 	{ "help", 'h', ARG_NONE, CMD_ALL, 0, 0, 0, 0, 0, 0, NULL, NULL,
 	  G_GENERAL, NULL, "this help (acmeup COMMAND --help: that command's)" },
 	{ "list-options", 0, ARG_FLAG, 0, 0, O(list_options), 0, 0, 0, 0, NULL,
