@@ -56,6 +56,11 @@ int journal_read(const struct journal *j, struct journal_rec **recs,
                  size_t *n, pid_t *pid, long long *started);
 void journal_recs_free(struct journal_rec *recs, size_t n);
 
+/* The records of the journal file at path, read as text without taking
+ * it (its lock is the recovery's business): to learn which keys and
+ * credentials the journals name before the recovery. */
+int journal_peek(const char *path, struct journal_rec **recs, size_t *n);
+
 /* The file format, for tests: text of recs, and recs from text. */
 int journal_format(const struct journal_rec *recs, size_t n, pid_t pid,
                    long long started, char **out, size_t *len);

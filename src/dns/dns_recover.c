@@ -8,14 +8,11 @@
 #include <time.h>
 
 #include "acmeup/error.h"
-#include "acmeup/fsafe.h"
 #include "acmeup/journal.h"
 #include "acmeup/log.h"
 #include "acmeup/priv.h"
 #include "dns_internal.h"
 #include "tsig.h"
-
-#define JOURNAL_TEXT_MAX (1024 * 1024)
 
 #define MAX_KEYS 32
 
@@ -262,17 +259,9 @@ journal_gss(const char *path)
 {
 	struct journal_rec *recs = NULL;
 	struct dns_gss_who who;
-	long long started;
-	size_t n = 0, i, tlen = 0;
-	char *text = NULL;
-	pid_t pid;
-	int rc;
+	size_t n = 0, i;
+	int rc = journal_peek(path, &recs, &n);
 
-	rc = fsafe_read(path, "journal", FSAFE_STRICT, JOURNAL_TEXT_MAX, &text,
-	                &tlen);
-	if (rc == 0)
-		rc = journal_parse(text, path, &recs, &n, &pid, &started);
-	free(text);
 	for (i = 0; rc == 0 && i < n; i++)
 		if (dns_gss_from_journal(recs[i].key_file, recs[i].key_name, &who))
 			rc = dns_gss_acquire(&who, recs[i].zone);

@@ -15,7 +15,6 @@
 #include "priv_internal.h"
 #include "tsig.h"
 
-#define JOURNAL_MAX (1024 * 1024)
 #define KEYFILE_MAX (1024 * 1024) /* tsig_key_parse()'s own limit */
 
 /* A state directory from a request: NUL-free, shorter than PATH_MAX. */
@@ -195,18 +194,9 @@ journal_keys(struct priv_keys *k, const char *path, char **list,
 {
 	struct journal_rec *recs = NULL;
 	struct tsig_key *key;
-	long long started;
 	size_t n = 0, i;
-	char *text = NULL;
-	size_t tlen = 0;
-	pid_t pid;
-	int rc;
+	int rc = journal_peek(path, &recs, &n);
 
-	rc = fsafe_read(path, "journal", FSAFE_STRICT, JOURNAL_MAX, &text,
-	                &tlen);
-	if (rc == 0)
-		rc = journal_parse(text, path, &recs, &n, &pid, &started);
-	free(text);
 	for (i = 0; rc == 0 && i < n; i++) {
 		/* "-": a -y key; "gss:KEYTAB": GSS-TSIG, no key file */
 		if (strcmp(recs[i].key_file, "-") == 0 ||

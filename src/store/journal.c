@@ -623,3 +623,21 @@ journal_read(const struct journal *j, struct journal_rec **recs, size_t *n,
 	free(text);
 	return rc;
 }
+
+int
+journal_peek(const char *path, struct journal_rec **recs, size_t *n)
+{
+	long long started;
+	char *text = NULL;
+	size_t len = 0;
+	pid_t pid;
+	int rc;
+
+	rc = fsafe_read(path, "journal", FSAFE_STRICT, MAX_BYTES, &text, &len);
+	if (rc == 0 && strlen(text) != len)
+		rc = acmeup_fail(ACMEUP_EINVAL, "%s: NUL byte in a journal", path);
+	if (rc == 0)
+		rc = journal_parse(text, path, recs, n, &pid, &started);
+	free(text);
+	return rc;
+}
