@@ -1,18 +1,14 @@
 /* The main process's side of the keys process: registration, the fork,
  * the wipe, the requests, and what happens when the keys process dies
  * (priv.h). */
-#define _GNU_SOURCE /* close_range */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "acmeup/account_key.h"

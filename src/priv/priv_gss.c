@@ -1,17 +1,13 @@
 /* The main process's side of the Kerberos process (priv_gss.h): the fork,
  * the requests, the standby's takeover; or, not separated, the same calls
  * here. */
-#define _GNU_SOURCE /* close_range */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "acmeup/error.h"

@@ -626,3 +626,32 @@ with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem
 print(*counts)
 PYEOF
 }
+
+# resume_ns2: the lab's ns2, stopped by gss_held, answers again.
+resume_ns2() { kill -CONT "$(cat "$ACMEUP_LAB_DIR/ns2/pid")" 2>/dev/null || true; }
+
+# gss_held TAG NAME STATE [ARGS...]: issue NAME with GSS-TSIG (the test's
+# GSS options) in the background (PID) while the lab's ns2 is stopped,
+# until it waits for the proof; ns2 stays stopped (resume_ns2: the test
+# names it in TEST_CLEANUP_EXTRA). What acmeup asks the resolver (the
+# name's SOA, the servers' addresses) is asked first, so that the answers
+# do not depend on whether unbound picks the stopped ns2.
+gss_held() {
+	local tag=$1 name=$2 state=$3 q
+	shift 3
+	for q in "$name SOA" "ns1.$GSS_ZONE A" "ns1.$GSS_ZONE AAAA" "ns2.$GSS_ZONE A" "ns2.$GSS_ZONE AAAA"; do
+		# shellcheck disable=SC2086 # name and type
+		dig +time=2 +tries=2 +short "@$RESOLVER" $q >/dev/null 2>&1 || true
+	done
+	kill -STOP "$(cat "$ACMEUP_LAB_DIR/ns2/pid")"
+	"$ACMEUP" "${ISSUE[@]}" -d "$name" "${GSS[@]}" --state-dir "$state" \
+		--out "$TMP/out-$tag" -vv "$@" >"$TMP/$tag.out" 2>"$TMP/$tag.err" </dev/null &
+	PID=$!
+	TEST_PIDS+=("$PID")
+	if ! wait_line "$TMP/$tag.err" "waiting for 2 authoritative servers" 30; then
+		kill -KILL "$PID" 2>/dev/null || true
+		resume_ns2
+		show_output "$tag"
+		fail "$tag: acmeup never started waiting"
+	fi
+}

@@ -88,33 +88,9 @@ grep -q "GSS-TSIG: credentials of the default principal from the credential cach
 ok "an expired ticket: $(grep -m1 -o 'GSS-TSIG: .*' "$TMP/expired.err")"
 
 # 4. kill -9 while ns2 is held, then cleanup from the journal alone.
-NS2_PID=$(cat "$ACMEUP_LAB_DIR/ns2/pid")
-resume_ns2() { kill -CONT "$NS2_PID" 2>/dev/null || true; }
 TEST_CLEANUP_EXTRA=resume_ns2
-# held TAG NAME STATE: issue NAME with GSS-TSIG in the background (PID) while
-# ns2 is stopped, until it waits for the proof; ns2 stays stopped. What
-# acmeup asks the resolver (the name's SOA, the servers' addresses) is
-# asked first, so that the answers do not depend on whether unbound picks
-# the stopped ns2.
-held() {
-	local q
-	for q in "$2 SOA" "ns1.$GSS_ZONE A" "ns1.$GSS_ZONE AAAA" "ns2.$GSS_ZONE A" "ns2.$GSS_ZONE AAAA"; do
-		# shellcheck disable=SC2086 # name and type
-		dig +time=2 +tries=2 +short "@$RESOLVER" $q >/dev/null 2>&1 || true
-	done
-	kill -STOP "$NS2_PID"
-	"$ACMEUP" "${ISSUE[@]}" -d "$2" "${GSS[@]}" --state-dir "$3" --out "$TMP/out-$1" \
-		-vv >"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null &
-	PID=$!
-	if ! wait_line "$TMP/$1.err" "waiting for 2 authoritative servers" 30; then
-		kill -KILL "$PID" 2>/dev/null || true
-		resume_ns2
-		show_output "$1"
-		fail "$1: acmeup never started waiting"
-	fi
-}
 KNAME=k$RUN_TAG.$GSS_HOST
-held kill "$KNAME" "$TMP/state4"
+gss_held kill "$KNAME" "$TMP/state4"
 pid=$PID
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
@@ -163,7 +139,7 @@ ok "no service: $(grep -m1 -o 'GSS-TSIG for zone.*' "$TMP/noservice.err")"
 # 7. The server forgets the context mid-run (rndc tsig-delete, as after a
 # restart): the removal meets BADKEY, and a new context removes the record.
 RNAME=f$RUN_TAG.$GSS_HOST
-held forget "$RNAME" "$TMP/state7"
+gss_held forget "$RNAME" "$TMP/state7"
 pid=$PID
 key=$(sed -n 's/.*GSS-TSIG context with .* key \([0-9a-f]*\.sig-[^,]*\), .*/\1/p' "$TMP/forget.err" | head -1)
 RNDC=(rndc -k "$ACMEUP_LAB_DIR/ns3/rndc.key" -s "$PRIMARY")

@@ -25,41 +25,17 @@
 command -v ss >/dev/null || fail "ss (iproute2) is needed"
 export KRB5_CONFIG=$GSS_KRB5_CONFIG KRB5RCACHETYPE=none KRB5CCNAME=FILE:$TMP/no-cache
 GSS=(--gss --gss-keytab "$GSS_KEYTAB" --gss-principal "$GSS_PRINCIPAL")
-NS2_PID=$(cat "$ACMEUP_LAB_DIR/ns2/pid")
-resume_ns2() { kill -CONT "$NS2_PID" 2>/dev/null || true; }
 TEST_CLEANUP_EXTRA=resume_ns2
 root=0
 [ "$(id -u)" = 0 ] && root=1
 
-# held TAG NAME STATE [ARGS...]: issue NAME with GSS-TSIG in the background
-# (PID) while ns2 is stopped, until it waits for the proof.
-held() {
-	local tag=$1 name=$2 state=$3 q
-	shift 3
-	for q in "$name SOA" "ns1.$GSS_ZONE A" "ns1.$GSS_ZONE AAAA" "ns2.$GSS_ZONE A" "ns2.$GSS_ZONE AAAA"; do
-		# shellcheck disable=SC2086 # name and type
-		dig +time=2 +tries=2 +short "@$RESOLVER" $q >/dev/null 2>&1 || true
-	done
-	kill -STOP "$NS2_PID"
-	ACMEUP_TEST_OPEN=$GSS_KEYTAB "$ACMEUP" "${ISSUE[@]}" -d "$name" "${GSS[@]}" \
-		--state-dir "$state" --out "$TMP/out-$tag" -vv "$@" \
-		>"$TMP/$tag.out" 2>"$TMP/$tag.err" </dev/null &
-	PID=$!
-	TEST_PIDS+=("$PID")
-	if ! wait_line "$TMP/$tag.err" "waiting for 2 authoritative servers" 30; then
-		kill -KILL "$PID" 2>/dev/null || true
-		resume_ns2
-		show_output "$tag"
-		fail "$tag: acmeup never started waiting"
-	fi
-}
 fds() { for f in /proc/"$1"/fd/*; do readlink "$f" || true; done; }
 status_is() { grep -q "^$2:[[:space:]]*$3\$" "/proc/$1/status"; }
 
 
 # --- 1. the processes of a GSS-TSIG run ----------------------------------------
 NAME=p$RUN_TAG.$GSS_HOST
-held run "$NAME" "$TMP/state" --deploy-hook "touch $TMP/hook-ran"
+ACMEUP_TEST_OPEN=$GSS_KEYTAB gss_held run "$NAME" "$TMP/state" --deploy-hook "touch $TMP/hook-ran"
 pid=$PID
 krb=$(sed -n 's/.*privsep: Kerberos process \([0-9]*\) holds the GSS-TSIG credentials (standby \([0-9]*\)).*/\1 \2/p' "$TMP/run.err")
 read -r kp ks <<<"$krb"
@@ -106,7 +82,7 @@ ok "the confined GSS-TSIG run issued for $NAME, ran its hook and left the zone c
 
 # --- 2. the Kerberos process killed ---------------------------------------------
 NAME=k$RUN_TAG.$GSS_HOST
-held kill "$NAME" "$TMP/state2"
+ACMEUP_TEST_OPEN=$GSS_KEYTAB gss_held kill "$NAME" "$TMP/state2"
 pid=$PID
 read -r kp ks <<<"$(sed -n 's/.*privsep: Kerberos process \([0-9]*\) holds the GSS-TSIG credentials (standby \([0-9]*\)).*/\1 \2/p' "$TMP/kill.err")"
 [ -n "$(zone_txt "$PRIMARY" "_acme-challenge.$NAME")" ] || { resume_ns2; fail "no TXT published for $NAME"; }
@@ -130,7 +106,7 @@ ok "Kerberos process $kp killed: exit 1 naming it, the standby $ks made a new co
 
 # --- 3. cleanup, confined, through a Kerberos process ----------------------------
 NAME=c$RUN_TAG.$GSS_HOST
-held dead "$NAME" "$TMP/state3"
+ACMEUP_TEST_OPEN=$GSS_KEYTAB gss_held dead "$NAME" "$TMP/state3"
 kill -KILL "$PID"
 wait "$PID" 2>/dev/null || true
 resume_ns2
