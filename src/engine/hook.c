@@ -28,6 +28,7 @@
 #include "hook.h"
 #include "acmeup/interrupt.h"
 #include "acmeup/log.h"
+#include "acmeup/proc.h"
 
 extern char **environ;
 
@@ -219,30 +220,38 @@ now_ms(void)
 }
 
 /* waitpid(pid) for at most ms (-1: until it ends); 1 when it ended (status
- * in *status), 0 when still running, stopped (*stopped) or interrupted. */
+ * in *status), 0 when still running, stopped (*stopped) or interrupted.
+ * It wakes as the hook exits (proc_watch); a stop is seen within
+ * HOOK_POLL_MS. */
 static int
 wait_for(pid_t pid, long long ms, int *status, int *stopped, int *sig)
 {
 	long long end = now_ms() + ms;
-	struct timespec nap = { 0, HOOK_POLL_MS * 1000000L };
+	int fd = proc_watch(pid), rc;
 	pid_t r;
 
 	for (;;) {
 		r = waitpid(pid, status, WNOHANG | WUNTRACED);
 		if (r == pid && WIFSTOPPED(*status)) {
 			*stopped = WSTOPSIG(*status);
-			return 0;
+			rc = 0;
+			break;
 		}
+		rc = 1;
 		if (r == pid || (r < 0 && errno != EINTR))
-			return 1;
+			break;
+		rc = 0;
 		if (ms >= 0 && now_ms() >= end)
-			return 0;
+			break;
 		if (sig != NULL && interrupt_pending() != 0) {
 			*sig = interrupt_pending();
-			return 0;
+			break;
 		}
-		nanosleep(&nap, NULL);
+		proc_nap(fd, HOOK_POLL_MS);
 	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 /* TERM the hook's process group, KILL it after the grace period, reap. */

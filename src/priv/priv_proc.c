@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "acmeup/error.h"
+#include "acmeup/proc.h"
 #include "priv_client.h"
 #include "priv_internal.h"
 
@@ -46,14 +46,15 @@ priv_child_start(int fd, pid_t parent)
 int
 priv_reap(pid_t pid)
 {
-	int st = 0, i;
-	pid_t r = 0;
+	int st = 0, r = proc_reap_within(pid, 1000, &st);
+	pid_t w;
 
-	for (i = 0; i < 1000 && (r = waitpid(pid, &st, WNOHANG)) == 0; i++)
-		nanosleep(&(struct timespec){ 0, 1000000 }, NULL); /* 1 s */
-	if (r == 0 && kill(pid, SIGKILL) == 0) /* EPERM: root's, we are not */
-		r = waitpid(pid, &st, 0);
-	return r == pid ? st : -1;
+	if (r == 0 && kill(pid, SIGKILL) == 0) { /* EPERM: root's, we are not */
+		while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+			;
+		r = w == pid;
+	}
+	return r == 1 ? st : -1;
 }
 
 int

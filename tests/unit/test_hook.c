@@ -264,6 +264,23 @@ test_timeout(void **state)
 	assert_true(mono_ms() - t0 < 9000);
 }
 
+/* A hook that stops (as one reading the terminal would) is seen while
+ * the wait watches for its exit, and ended. */
+static void
+test_stopped(void **state)
+{
+	long long t0;
+	int rc;
+
+	(void)state;
+	t0 = mono_ms();
+	acmeup_err_clear();
+	rc = hook_run("kill -STOP $$", NULL, "/srv/certs/stop", 60);
+	assert_int_equal(rc, ACMEUP_EHOOK);
+	assert_non_null(strstr(acmeup_errmsg(rc), "was stopped by"));
+	assert_true(mono_ms() - t0 < 30000); /* not the 60 s timeout */
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -284,6 +301,7 @@ main(void)
 		cmocka_unit_test(test_no_inherited_fds),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_stopped),
 		cmocka_unit_test(test_bad_args),
 	};
 	char cmd[128];
