@@ -132,7 +132,7 @@ int issue_exit_code(const struct issue_job *jobs, size_t n);
  * it seals, and the confinement of cfg (confine, write_dirs) done once.
  * Each engine then names it in cfg.shared. cfg's server and EAB are not
  * used. */
-#define ISSUE_SHARED_MAX 4
+#define ISSUE_SHARED_MAX 64
 struct issue_shared;
 int issue_shared_open(const struct engine_config *cfg,
                       const char *const *servers, const char *const *kids,

@@ -58,17 +58,19 @@ int keyperm_mode(const char *ctx, const char *v, unsigned *mode);
  * (cmd_issue.c). */
 int issue_check_common(const struct opts *o, const char *cmd);
 
-/* The state directory and every certificate's output directory, where
- * they exist, are safe to use (store_dir_check): a refusal is
- * ACMEUP_EUSAGE before anything is ordered (cmd_issue.c). */
-int issue_check_dirs(const struct opts *o, const struct certspec_list *l);
+/* Before anything is ordered (cmd_issue.c), ACMEUP_EUSAGE unless the
+ * state directory and every certificate's output directory, where they
+ * exist, are safe to use (store_dir_check), and the certificates are at
+ * ISSUE_SHARED_MAX CAs at most (one keys process serves them confined;
+ * --no-sandbox: any number). */
+int issue_check_run(const struct opts *o, const struct certspec_list *l);
 
 /* One job per certificate of l (*out, calloc'd, each job's spec borrowed
  * from l); ACMEUP_ENOMEM. */
 int issue_jobs_new(const struct certspec_list *l, struct issue_job **out);
 
-/* Where a run's engine process writes, for Landlock (cmd_issue.c):
- * confine when the run has one engine only. dirs borrowed. */
+/* Where a run's engine process writes, for Landlock (cmd_issue.c), and
+ * its CAs (all of them share one keys process). dirs borrowed. */
 struct run_confine {
 	int confine;
 	const char **dirs;
@@ -91,9 +93,10 @@ int issue_engine_open_opts(const struct opts *o, struct dns_config *dns,
  * one engine each (and its own account, store_account_dir), the CAs in
  * the order they first appear; fn gets a copy of o naming that CA. An
  * engine that does not open fails its CA's jobs; a signal fails the rest.
- * Before the first, the hooks process (engine_hooks_start); with up to
- * ISSUE_SHARED_MAX CAs, the engine's process confined (several CAs share
- * one keys process, issue_shared_open). */
+ * Before the first, the hooks process (engine_hooks_start); the engine's
+ * process confined (several CAs share one keys process,
+ * issue_shared_open). A run at more than ISSUE_SHARED_MAX CAs is a usage
+ * error, unless --no-sandbox (then each engine loads its keys). */
 typedef int issue_group_fn(struct issue_engine *e, const struct opts *o,
                            struct issue_job **jobs, size_t n, void *arg);
 int issue_by_ca(const struct opts *o, struct issue_job *jobs, size_t n,

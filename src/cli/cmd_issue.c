@@ -120,8 +120,38 @@ issue_jobs_new(const struct certspec_list *l, struct issue_job **out)
 	return 0;
 }
 
+static int same_server(const char *a, const char *b);
+
+/* The CA of spec s (as job_server). */
+static const char *
+spec_server(const struct opts *o, const struct cert_spec *s)
+{
+	return o->dry_run || s->server == NULL ? o->server : s->server;
+}
+
+/* More than ISSUE_SHARED_MAX CAs in l? */
+static int
+too_many_cas(const struct opts *o, const struct certspec_list *l)
+{
+	const char *seen[ISSUE_SHARED_MAX];
+	const char *srv;
+	size_t i, k, n = 0;
+
+	for (i = 0; i < l->n; i++) {
+		srv = spec_server(o, &l->specs[i]);
+		for (k = 0; k < n && !same_server(seen[k], srv); k++)
+			;
+		if (k < n)
+			continue;
+		if (n == ISSUE_SHARED_MAX)
+			return 1;
+		seen[n++] = srv;
+	}
+	return 0;
+}
+
 int
-issue_check_dirs(const struct opts *o, const struct certspec_list *l)
+issue_check_run(const struct opts *o, const struct certspec_list *l)
 {
 	size_t i;
 	int rc;
@@ -129,6 +159,11 @@ issue_check_dirs(const struct opts *o, const struct certspec_list *l)
 	rc = store_dir_check(o->state_dir, "state directory");
 	for (i = 0; rc == 0 && i < l->n; i++)
 		rc = store_dir_check(l->specs[i].out_dir, "output directory");
+	if (rc == 0 && !o->no_sandbox && too_many_cas(o, l))
+		rc = acmeup_fail(ACMEUP_EUSAGE, "the certificates of this run "
+		    "are at more than %d CAs, which one keys process cannot "
+		    "serve confined: split them into several runs (renew -c "
+		    "FILE NAME...)", ISSUE_SHARED_MAX);
 	return rc;
 }
 
@@ -251,9 +286,7 @@ run_batches(struct issue_engine *e, const struct opts *o,
 static const char *
 job_server(const struct opts *o, const struct issue_job *j)
 {
-	if (o->dry_run || j->spec->server == NULL)
-		return o->server;
-	return j->spec->server;
+	return spec_server(o, j->spec);
 }
 
 static int
@@ -339,8 +372,8 @@ confine_dirs(const struct opts *o, const struct issue_job *jobs, size_t n,
 			continue;
 		if (cf->n_servers == ISSUE_SHARED_MAX) {
 			cf->too_many = 1; /* too many to share one keys process: */
-			cf->confine = 0;  /* each engine loads its keys */
-		} else {
+			cf->confine = 0;  /* refused, or (--no-sandbox) each */
+		} else {                  /* engine loads its keys */
 			cf->servers[cf->n_servers++] = srv;
 		}
 	}
@@ -502,7 +535,7 @@ issue_run(const struct opts *o)
 	if (rc == 0)
 		rc = issue_jobs_new(&specs, &jobs);
 	if (rc == 0)
-		rc = issue_check_dirs(o, &specs);
+		rc = issue_check_run(o, &specs);
 	if (rc == 0) {
 		(void)issue_by_ca(o, jobs, specs.n, run_batches,
 		    o->csr ? &csr : NULL);

@@ -155,7 +155,7 @@ renew_run(const struct opts *o)
 		    o->config->path : o->config_file != NULL ? o->config_file :
 		    ACMEUP_DEFAULT_CONFIG " (missing)");
 	if (rc == 0)
-		rc = issue_check_dirs(o, &specs);
+		rc = issue_check_run(o, &specs);
 	if (rc == 0)
 		rc = issue_jobs_new(&specs, &jobs);
 	if (rc == 0) {

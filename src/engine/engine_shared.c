@@ -24,7 +24,7 @@ struct shared_account {
 
 struct issue_shared {
 	struct dns_ctx *dns;
-	struct shared_account acct[ISSUE_SHARED_MAX];
+	struct shared_account *acct; /* n of them */
 	size_t n;
 	struct confinement conf;
 };
@@ -77,8 +77,10 @@ issue_shared_open(const struct engine_config *cfg,
 		return acmeup_fail(ACMEUP_EINVAL, "%zu CAs in one run: at most "
 		    "%d share its keys process", n, ISSUE_SHARED_MAX);
 	s = calloc(1, sizeof(*s));
-	if (s == NULL)
+	if (s == NULL || (s->acct = calloc(n, sizeof(*s->acct))) == NULL) {
+		free(s);
 		return ACMEUP_ENOMEM;
+	}
 	s->n = n;
 	rc = dns_ctx_new(cfg->dns, &s->dns);
 	if (rc == 0)
@@ -126,6 +128,7 @@ issue_shared_free(struct issue_shared *s)
 		crypto_key_free(s->acct[i].key);
 		lock_release(s->acct[i].lock);
 	}
+	free(s->acct);
 	dns_ctx_free(s->dns);
 	free(s);
 }

@@ -85,7 +85,7 @@ int priv_msg_decode(const uint8_t *body, size_t len, struct priv_msg *m);
 int priv_send(int fd, const struct priv_buf *b);
 int priv_recv(int fd, uint8_t **body, size_t *len);
 
-#define PRIV_ACCOUNTS_MAX 4
+#define PRIV_ACCOUNTS_MAX 72 /* a run at 64 CAs (ISSUE_SHARED_MAX), and rollover */
 
 /* The keys process: serve requests on fd until EOF, then _exit. tsig: the
  * TSIG keys by registration id (NULL: that key failed to load); acct: the

@@ -13,7 +13,10 @@
 #  5. EAB (eab-kid, eab-hmac-key) binds the global CA's account only: a
 #     cert block's CA gets an account without it;
 #  6. a cert block's server that is not https:// is a configuration error
-#     naming file and line.
+#     naming file and line;
+#  7. a run at five CAs (five directory URLs) is confined as one of two,
+#     each CA with its own account; one at 65 CAs is refused (exit 2)
+#     before anything is ordered.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -152,6 +155,44 @@ run_acmeup badsrv renew -c "$TMP/ca.conf" bad
 grep -q "$TMP/ca.conf:[0-9]*: server: 'http://127.53.0.1:14000/dir' is not an https:// ACME directory URL" \
 	"$TMP/badsrv.err" || { show_output badsrv; fail "the bad server is not named with file and line"; }
 ok "a cert block's http:// server: exit 2, named with file and line"
+
+# 7. Five CAs in one run: five URLs of the lab CA, five accounts.
+S7=$TMP/state7
+lab_conf "$S7" "$TMP/out7" >"$TMP/five.conf"
+for k in 1 2 3 4 5; do
+	printf 'cert c%s {\n\tdomains c%s%s.%s\n\tserver  %s?ca=%s\n}\n' \
+		"$k" "$k" "$RANDOM" "$ZONE" "$ACME_DIR" "$k"
+done >>"$TMP/five.conf"
+run_acmeup five renew -c "$TMP/five.conf" --json -vv
+[ "$RC" = 0 ] || { show_output five; fail "renew at five CAs exited $RC"; }
+[ "$(json_summary "$TMP/five.out")" = "5 0 0 0" ] || fail "five CAs --json: $(json_summary "$TMP/five.out")"
+for k in 1 2 3 4 5; do
+	d=$(acct_dir "$S7" "$ACME_DIR?ca=$k")
+	[ -f "$d/account.key" ] && [ -f "$d/account.url" ] || fail "no account for CA $k in $d"
+	name=$(sed -n "/^cert c$k {/,/}/s/^[[:space:]]*domains //p" "$TMP/five.conf")
+	[ "$(cert_dns_sans "$TMP/out7/c$k/cert.pem")" = "$name" ] || fail "cert c$k: SANs $(cert_dns_sans "$TMP/out7/c$k/cert.pem"), want $name"
+done
+[ "$(sort -u "$S7"/accounts/*/account.url | wc -l)" = 5 ] || fail "five CAs share accounts: $(cat "$S7"/accounts/*/account.url)"
+[ "$(grep -c 'privsep: keys process [0-9]* holds the keys' "$TMP/five.err")" = 1 ] ||
+	{ show_output five; fail "not one keys process for five CAs"; }
+grep -q "privsep: Landlock" "$TMP/five.err" || { show_output five; fail "a run of five CAs without Landlock"; }
+if [ "$(id -u)" = 0 ]; then
+	grep -q "privsep: this process is uid [1-9]" "$TMP/five.err" ||
+		{ show_output five; fail "a run of five CAs stayed root"; }
+fi
+ok "five CAs in one run: five accounts, five certificates, one keys process, confined"
+
+# ... and 65 are more than one keys process serves confined.
+lab_conf "$TMP/state65" "$TMP/out65" >"$TMP/many.conf"
+for k in $(seq 1 65); do
+	printf 'cert m%s {\n\tdomains m%s.%s\n\tserver  %s?ca=%s\n}\n' "$k" "$k" "$ZONE" "$ACME_DIR" "$k"
+done >>"$TMP/many.conf"
+run_acmeup many renew -c "$TMP/many.conf"
+[ "$RC" = 2 ] || { show_output many; fail "a run at 65 CAs: exit $RC, want 2"; }
+grep -q "at more than 64 CAs, which one keys process cannot serve confined: split them" "$TMP/many.err" ||
+	{ show_output many; fail "the refusal of 65 CAs does not say why"; }
+[ ! -e "$TMP/state65/accounts" ] && [ ! -e "$TMP/out65" ] || fail "the refused run made accounts or output: $(ls "$TMP/state65" "$TMP/out65" 2>&1)"
+ok "65 CAs in one run: exit 2 before any account or order, saying why"
 
 assert_no_challenge_records
 ok "no challenge records left in any zone"
