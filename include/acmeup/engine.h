@@ -156,12 +156,17 @@ int engine_keys_start(struct dns_ctx *dns, const char *state_dir,
                       int sandbox);
 void engine_keys_stop(void);
 
-/* After engine_keys_start(), for a command that talks to DNS servers only
- * (dns-check, cleanup): as for issue, the files process takes --state-dir
+/* After engine_keys_start() and every key the command needs is open, for
+ * a command other than issue and renew (dns-check, cleanup, account,
+ * revoke, persist): as for issue, the files process takes --state-dir
  * over and this process becomes acmeup or nobody (as root), and Landlock
- * lets it read system files only; GSS-TSIG stays with the Kerberos
- * process. Nothing when !sandbox. */
-int engine_keys_confine(const char *state_dir, int sandbox);
+ * lets it read system files and ca_bundle only (NULL: the system's);
+ * GSS-TSIG stays with the Kerberos process. ca (ca_len bytes): the CA
+ * bundle to give acme_client_open() from now on, a copy in memory when
+ * this process gave up root, else "" (ca_bundle itself); may be NULL for
+ * a command that talks to no CA. Nothing when !sandbox. */
+int engine_keys_confine(const char *state_dir, const char *ca_bundle,
+                        int sandbox, char *ca, size_t ca_len);
 
 /* The account key of dir opened by the keys process when one runs (*out:
  * its public key, for priv.h's JWS signing), as account_key_open_locked

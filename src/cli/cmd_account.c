@@ -25,6 +25,7 @@ struct account_run {
 	struct acme_contacts ct;
 	char dir[PATH_MAX];        /* this CA's account (store_account_dir) */
 	struct crypto_key *fresh;  /* rollover: the new key, staged */
+	char ca[64];               /* engine_keys_confine: a CA bundle copy */
 };
 
 static void
@@ -77,9 +78,13 @@ start(const struct opts *o, struct account_run *r)
 	if (rc == 0 && strcmp(o->args[0], "rollover") == 0)
 		rc = engine_keys_account_stage(r->dir, o->account_key_type_set ?
 		    o->account_key_type : (int)key_type_of(r->key), &r->fresh);
+	/* the keys open: confined as issue is, before the CA */
 	if (rc == 0)
-		rc = acme_client_open(o->server, o->ca_bundle, r->key,
-		    o->wait_rate_limit, &r->acme);
+		rc = engine_keys_confine(o->state_dir, o->ca_bundle,
+		    !o->no_sandbox, r->ca, sizeof(r->ca));
+	if (rc == 0)
+		rc = acme_client_open(o->server, r->ca[0] != '\0' ? r->ca :
+		    o->ca_bundle, r->key, o->wait_rate_limit, &r->acme);
 	return rc;
 }
 

@@ -49,7 +49,8 @@ cleanup_run(const struct opts *o)
 	/* Then, as for issue: the files process, another user, Landlock (a
 	 * missing state directory is not made: there is nothing to clean). */
 	if (rc == 0 && access(o->state_dir, F_OK) == 0)
-		rc = engine_keys_confine(o->state_dir, !o->no_sandbox);
+		rc = engine_keys_confine(o->state_dir, NULL, !o->no_sandbox,
+		    NULL, 0);
 	if (rc < 0) {
 		dns_ctx_free(ctx);
 		return rc;

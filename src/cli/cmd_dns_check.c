@@ -113,7 +113,8 @@ dns_check_run(const struct opts *o)
 	if (rc == 0)
 		rc = engine_keys_start(ctx, NULL, !o->no_sandbox);
 	if (rc == 0)
-		rc = engine_keys_confine(o->state_dir, !o->no_sandbox);
+		rc = engine_keys_confine(o->state_dir, NULL, !o->no_sandbox,
+		    NULL, 0);
 	dns_config_clear(&cfg);
 	if (rc < 0) {
 		dns_ctx_free(ctx);

@@ -34,6 +34,7 @@ struct persist_run {
 	const char *account;  /* borrowed from acme */
 	char noted_issuer[256];   /* --remove of noted records: from the note, */
 	char noted_account[1024]; /* no CA asked (the account may be gone) */
+	char ca[64];              /* engine_keys_confine: a CA bundle copy */
 };
 
 static void
@@ -44,6 +45,15 @@ run_clear(struct persist_run *r)
 	dns_ctx_free(r->dns);
 	crypto_key_free(r->key);
 	lock_release(r->state_lock);
+}
+
+/* Every key open (TSIG, account): confined as issue is, before the CA
+ * and the DNS servers are asked anything. */
+static int
+confine(const struct opts *o, struct persist_run *r)
+{
+	return engine_keys_confine(o->state_dir, o->ca_bundle, !o->no_sandbox,
+	    r->ca, sizeof(r->ca));
 }
 
 /* The account (found or created, as issue does) and the issuer name. */
@@ -68,8 +78,10 @@ open_ca(const struct opts *o, struct persist_run *r)
 		rc = engine_keys_account(dir, o->account_key_type,
 		    o->account_key_type_set, 0, &r->key, &r->state_lock);
 	if (rc == 0)
-		rc = acme_client_open(o->server, o->ca_bundle, r->key,
-		    o->wait_rate_limit, &r->acme);
+		rc = confine(o, r);
+	if (rc == 0)
+		rc = acme_client_open(o->server, r->ca[0] != '\0' ? r->ca :
+		    o->ca_bundle, r->key, o->wait_rate_limit, &r->acme);
 	if (rc == 0)
 		rc = acme_account_open(r->acme, &req, NULL, NULL);
 	if (rc != 0)
@@ -264,9 +276,11 @@ persist_run(const struct opts *o)
 	/* the TSIG and account keys to the keys process, before the CA */
 	if (rc == 0)
 		rc = engine_keys_start(r.dns, NULL, !o->no_sandbox);
-	if (rc == 0 && all_noted(o, norm, o->n_args))
+	if (rc == 0 && all_noted(o, norm, o->n_args)) {
 		rc = lock_state(o->state_dir, 1, 30, &r.state_lock);
-	else if (rc == 0 && o->server == NULL)
+		if (rc == 0)
+			rc = confine(o, &r);
+	} else if (rc == 0 && o->server == NULL)
 		rc = acmeup_fail(ACMEUP_EUSAGE, "persist: give the ACME "
 		    "directory URL with --server");
 	else if (rc == 0)

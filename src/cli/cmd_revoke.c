@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "acmeup/account_key.h"
 #include "acmeup/acme.h"
@@ -95,17 +96,24 @@ check_options(const struct opts *o)
 	return 0;
 }
 
-/* Sign with the account (found, never created) or with the cert's key. */
+/* Sign with the account (found, never created) or with the cert's key;
+ * confined as issue is, when the state directory is there (nothing is
+ * noted without it). */
 static int
 revoke_with(const struct opts *o, const struct crypto_key *key,
             const uint8_t *der, size_t der_len)
 {
 	struct acme_account_req req = { .only_existing = 1 };
 	struct acme_client *acme = NULL;
-	int rc;
+	char ca[64] = "";
+	int rc = 0;
 
-	rc = acme_client_open(o->server, o->ca_bundle, key, o->wait_rate_limit,
-	    &acme);
+	if (o->state_dir != NULL && access(o->state_dir, F_OK) == 0)
+		rc = engine_keys_confine(o->state_dir, o->ca_bundle,
+		    !o->no_sandbox, ca, sizeof(ca));
+	if (rc == 0)
+		rc = acme_client_open(o->server, ca[0] != '\0' ? ca :
+		    o->ca_bundle, key, o->wait_rate_limit, &acme);
 	if (rc == 0 && o->cert_key == NULL)
 		rc = acme_account_open(acme, &req, NULL, NULL);
 	if (rc == 0)

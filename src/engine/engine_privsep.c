@@ -189,9 +189,11 @@ engine_confine_clear(struct confinement *c)
 }
 
 int
-engine_keys_confine(const char *state_dir, int sandbox)
+engine_keys_confine(const char *state_dir, const char *ca_bundle,
+                    int sandbox, char *ca, size_t ca_len)
 {
 	struct engine_config cfg = { .state_dir = state_dir, .confine = 1,
+	                             .ca_bundle = ca_bundle,
 	                             .no_sandbox = !sandbox };
 	struct confinement c;
 	int rc = engine_confine_start(&cfg, &c);
@@ -199,6 +201,8 @@ engine_keys_confine(const char *state_dir, int sandbox)
 	if (rc == 0)
 		rc = engine_confine(&cfg, &c);
 	engine_confine_clear(&c);
+	if (rc == 0 && ca != NULL)
+		snprintf(ca, ca_len, "%s", c.ca);
 	if (rc == 0)
 		engine_test_probe();
 	return rc;

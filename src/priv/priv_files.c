@@ -9,7 +9,10 @@
  *   (links in that parent's path are the user's: followed);
  * - a name is one component, never "..", and nothing is opened through a
  *   symbolic link (O_NOFOLLOW); nothing named account.key* (the keys
- *   process's) is opened, renamed, linked or removed (a stat may see it);
+ *   process's) is opened, renamed, linked or removed (a stat may see it),
+ *   but for a rollover's commit or drop of the key the keys process
+ *   staged (account.key.new renamed over account.key in its directory,
+ *   or removed);
  * - modes lose set-id and sticky bits; fchmod and fchown only on what this
  *   process opened; links and renames stay within the trees.
  * It runs under seccomp: no socket but its own, no exec. */
@@ -132,6 +135,9 @@ within(int dirfd)
 
 #define NAME_DOT 1  /* "." too */
 #define NAME_KEYS 2 /* the keys process's files too (a stat: no content) */
+#define NAME_STAGED 4 /* its staged key too (a rollover's drop) */
+
+#define STAGED_KEY "account.key.new" /* store/account_key.c */
 
 /* One component, not "..", "." only with NAME_DOT; nothing of the keys
  * process's unless NAME_KEYS. */
@@ -142,7 +148,8 @@ name_ok(const char *name, int how)
 	    strcmp(name, "..") == 0 || (!(how & NAME_DOT) &&
 	    strcmp(name, ".") == 0))
 		return 0;
-	return (how & NAME_KEYS) || strncmp(name, "account.key", 11) != 0;
+	return (how & NAME_KEYS) || strncmp(name, "account.key", 11) != 0 ||
+	    ((how & NAME_STAGED) && strcmp(name, STAGED_KEY) == 0);
 }
 
 static int
@@ -231,7 +238,8 @@ do_one(struct fsop_req *q, int fd0, struct stat *st)
 {
 	int stat = q->op == FSOP_FSTATAT || q->op == FSOP_FACCESSAT;
 	const char *name;
-	int dfd, rc = place(fd0, q->a, stat ? NAME_KEYS : 0, &dfd, &name);
+	int dfd, rc = place(fd0, q->a, stat ? NAME_KEYS : q->op ==
+	    FSOP_UNLINKAT && q->flags == 0 ? NAME_STAGED : 0, &dfd, &name);
 
 	if (rc != 0)
 		return rc;
@@ -256,12 +264,28 @@ do_one(struct fsop_req *q, int fd0, struct stat *st)
 	return rc;
 }
 
+/* RFC 8555 7.3.5: the CA took the staged key; it becomes account.key in
+ * the same directory (the names exactly: nothing else is put there). */
+static int
+staged_commit(const struct fsop_req *q, int fd0, int fd1)
+{
+	struct stat a, b;
+
+	return q->op == FSOP_RENAMEAT2 && q->flags == 0 &&
+	    strcmp(q->a, STAGED_KEY) == 0 && strcmp(q->b, "account.key") == 0 &&
+	    fstat(fd0, &a) == 0 && fstat(fd1, &b) == 0 && S_ISDIR(a.st_mode) &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* RENAMEAT2, LINKAT: both places in trees. */
 static int
 do_two(struct fsop_req *q, int fd0, int fd1)
 {
-	if (fd0 < 0 || fd1 < 0 || !within(fd0) || !within(fd1) ||
-	    !name_ok(q->a, 0) || !name_ok(q->b, 0))
+	if (fd0 < 0 || fd1 < 0 || !within(fd0) || !within(fd1))
+		return -EACCES;
+	if (staged_commit(q, fd0, fd1))
+		return done(renameat(fd0, q->a, fd1, q->b));
+	if (!name_ok(q->a, 0) || !name_ok(q->b, 0))
 		return -EACCES;
 	if (q->op == FSOP_LINKAT)
 		return q->flags != 0 ? -EINVAL :

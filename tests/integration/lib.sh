@@ -627,6 +627,21 @@ print(*counts)
 PYEOF
 }
 
+# confined TAG FILE: the run TAG (run_acmeup, with -v and
+# ACMEUP_TEST_OPEN=FILE) was confined as issue is (issue 13): its main
+# process gave up root (when run as root), Landlock held it, and the test
+# build's probe could not open FILE.
+confined() {
+	local err=$TMP/$1.err
+	if [ "$(id -u)" = 0 ]; then
+		grep -q "privsep: this process is uid [1-9]" "$err" ||
+			{ show_output "$1"; fail "$1: the main process stayed root"; }
+	fi
+	grep -q "privsep: Landlock" "$err" || { show_output "$1"; fail "$1: no Landlock"; }
+	grep -qxF "test: open $2: Permission denied" <(cut -c13- "$err") ||
+		{ show_output "$1"; fail "$1: the main process's probe of $2 did not get EACCES"; }
+}
+
 # resume_ns2: the lab's ns2, stopped by gss_held, answers again.
 resume_ns2() { kill -CONT "$(cat "$ACMEUP_LAB_DIR/ns2/pid")" 2>/dev/null || true; }
 

@@ -39,8 +39,9 @@ issue_serial() {
 
 # --- persist, then issue twice with no UPDATE ----------------------------------
 N=p$RANDOM$RANDOM.$ZONE
-run_acmeup persist1 persist "$N" "${CA[@]}" --state-dir "$A"
+ACMEUP_TEST_OPEN=$TSIG_KEY run_acmeup persist1 persist "$N" "${CA[@]}" --state-dir "$A" -v
 [ "$RC" = 0 ] || { show_output persist1; fail "persist $N exited $RC"; }
+confined persist1 "$TSIG_KEY"
 URL=$(account_url "$A")
 [ -n "$URL" ] || fail "no account URL for $A"
 want="\"$ISS; accounturi=$URL\""
@@ -48,7 +49,7 @@ want="\"$ISS; accounturi=$URL\""
 	fail "_validation-persist.$N holds '$(txt "_validation-persist.$N")', want $want"
 grep -q "^$N	$ISS; accounturi=$URL\$" "$A/persist" ||
 	fail "$A/persist does not note $N: $(cat "$A/persist" 2>/dev/null)"
-ok "persist published $want at _validation-persist.$N and noted it"
+ok "persist published $want at _validation-persist.$N and noted it, confined (another user, Landlock; the TSIG key: EACCES)"
 
 run_acmeup persist1b persist "$N" "${CA[@]}" --state-dir "$A"
 [ "$RC" = 0 ] && ! grep -q "UPDATE adding" "$TMP/persist1b.err" ||
@@ -192,17 +193,20 @@ grep -q "^$N  _validation-persist TXT" "$TMP/deact.err" && grep -q "persist NAME
 	{ show_output deact; fail "account deactivate does not list the persist records and how to remove them"; }
 ok "account deactivate lists the persist records and offers persist --remove"
 
-run_acmeup deactyes account deactivate "${NOKEY[@]}" --state-dir "$A" --yes
+ACMEUP_TEST_OPEN=$(acct_dir "$A" "$LAB_PEBBLE_URL")/account.key \
+	run_acmeup deactyes account deactivate "${NOKEY[@]}" --state-dir "$A" --yes -v
 [ "$RC" = 0 ] || { show_output deactyes; fail "account deactivate --yes exited $RC"; }
+confined deactyes "$(acct_dir "$A" "$LAB_PEBBLE_URL")/account.key"
 
 # --- remove: the account is gone; the notes and the TSIG key suffice ---------------
-run_acmeup remove persist "$N" "$F" "$U" "*.$W" "$C" --remove --resolver "$RESOLVER" \
-	--tsig-key "$TSIG_KEY" --state-dir "$A"
+ACMEUP_TEST_OPEN=$TSIG_KEY run_acmeup remove persist "$N" "$F" "$U" "*.$W" "$C" --remove \
+	--resolver "$RESOLVER" --tsig-key "$TSIG_KEY" --state-dir "$A" -v
 [ "$RC" = 0 ] || { show_output remove; fail "persist --remove (no CA, account deactivated) exited $RC"; }
+confined remove "$TSIG_KEY"
 for o in "_validation-persist.$N" "_validation-persist.$F" "_validation-persist.$U" "_validation-persist.$W" "wiki-persist.$ACME_ZONE"; do
 	[ -z "$(txt "$o")" ] || fail "$o still holds $(txt "$o")"
 done
 ! grep -q "^$N	\|^$F	\|^\*\.$W	\|^$C	" "$A/persist" || fail "$A/persist still notes them: $(cat "$A/persist")"
-ok "persist --remove, after the account's deactivation and without --server, took the records away and the notes"
+ok "persist --remove, after the account's deactivation and without --server, took the records away and the notes (confined)"
 assert_no_challenge_records
 ok "nothing left in the zones"

@@ -1,7 +1,8 @@
 /* The files process (issue 13, priv_files.c) and its policy, through the
  * store's calls (fsop.h): within its tree the calls work (a store_write,
  * a directory, a rename, a stat); outside it, or by "..", a slash, a
- * symbolic link, or on account.key, they fail with EACCES (ELOOP for the
+ * symbolic link, or on account.key (but a rollover's commit or drop of
+ * account.key.new), they fail with EACCES (ELOOP for the
  * link) and nothing happens; set-id bits are dropped; fchmod works only
  * on what it opened; a tree's path that now leads elsewhere is refused;
  * when it does not answer, the calls fail with EIO
@@ -116,6 +117,54 @@ test_keys_and_links(void **state)
 	close(d);
 }
 
+/* A rollover's staged key: committed over account.key in its own
+ * directory, or dropped; nothing else of the keys process's moves. */
+static void
+test_staged_key(void **state)
+{
+	char path[PATH_MAX], sub[PATH_MAX];
+	int d = top_fd(), s;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/account.key.new", top);
+	close(open(path, O_WRONLY | O_CREAT, 0600)); /* as the keys process */
+	snprintf(sub, sizeof(sub), "%s/other-account", top);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	s = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(s >= 0);
+	assert_int_equal(fsop_openat(d, "account.key.new", O_RDONLY), -1);
+	assert_int_equal(errno, EACCES);
+	/* not to another directory, nor under another name */
+	assert_int_equal(fsop_renameat(d, "account.key.new", s, "account.key"),
+	    -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(fsop_renameat(d, "account.key.new", d, "copy"), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(fsop_linkat(d, "account.key.new", d, "account.key", 0),
+	    -1);
+	assert_int_equal(errno, EACCES);
+	/* nor something of ours put in its place */
+	close(fsop_openat(d, "mine", O_WRONLY | O_CREAT, 0600));
+	assert_int_equal(fsop_renameat(d, "mine", d, "account.key.new"), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(fsop_renameat(d, "mine", d, "account.key"), -1);
+	assert_int_equal(errno, EACCES);
+	/* the commit */
+	assert_int_equal(fsop_renameat(d, "account.key.new", d, "account.key"),
+	    0);
+	snprintf(path, sizeof(path), "%s/account.key", top);
+	assert_int_equal(access(path, F_OK), 0);
+	/* the drop: account.key.new only */
+	assert_int_equal(fsop_unlinkat(d, "account.key", 0), -1);
+	assert_int_equal(errno, EACCES);
+	snprintf(path, sizeof(path), "%s/account.key.new", top);
+	close(open(path, O_WRONLY | O_CREAT, 0600));
+	assert_int_equal(fsop_unlinkat(d, "account.key.new", 0), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	close(s);
+	close(d);
+}
+
 static void
 test_modes(void **state)
 {
@@ -221,6 +270,7 @@ main(void)
 		cmocka_unit_test(test_within),
 		cmocka_unit_test(test_outside),
 		cmocka_unit_test(test_keys_and_links),
+		cmocka_unit_test(test_staged_key),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_top_swapped),
 		cmocka_unit_test(test_lost),
