@@ -28,7 +28,16 @@ if [ "$RC" != 0 ]; then
 	cat "$TMP/valgrind.log" >&2
 	fail "acmeup issue under valgrind exited $RC (99: memcheck errors or leaks)"
 fi
-[ ! -s "$TMP/valgrind.log" ] || { cat "$TMP/valgrind.log" >&2; fail "valgrind reported"; }
+# Valgrind 3.19 (Debian 12) does not know pidfd_open(2) (syscall 434): it
+# warns and fails the call, and acmeup's waits fall back to sleeping
+# (support/proc.c). That warning alone is not a finding; any other line is.
+grep -v -e 'WARNING: unhandled amd64-linux syscall: 434$' \
+	-e 'You may be able to write your own handler\.$' \
+	-e 'Read the file README_MISSING_SYSCALL_OR_IOCTL\.$' \
+	-e 'Nevertheless we consider this a bug\.  Please report$' \
+	-e 'it at http://valgrind\.org/support/bug_reports\.html\.$' \
+	"$TMP/valgrind.log" >"$TMP/valgrind.findings" || true
+[ ! -s "$TMP/valgrind.findings" ] || { cat "$TMP/valgrind.log" >&2; fail "valgrind reported"; }
 [ -s "$TMP/out/$NAME/fullchain.pem" ] || fail "no certificate written"
 for srv in $PRIMARY $SECONDARY; do
 	left=$(zone_txt "$srv" "_acme-challenge.$NAME")

@@ -120,7 +120,12 @@ issue_jobs_new(const struct certspec_list *l, struct issue_job **out)
 	return 0;
 }
 
-static int same_server(const char *a, const char *b);
+static int
+same_server(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
 
 /* The CA of spec s (as job_server). */
 static const char *
@@ -287,13 +292,6 @@ static const char *
 job_server(const struct opts *o, const struct issue_job *j)
 {
 	return spec_server(o, j->spec);
-}
-
-static int
-same_server(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 /* jobs[from..n) of job_server srv not yet done into group; how many. */
