@@ -6,6 +6,7 @@
  * the account key request must be the keys process's first). */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -297,6 +298,25 @@ main_filtered(void)
 	return socket(AF_INET, SOCK_DGRAM, 0) >= 0 ? 0 : 3; /* net stays */
 }
 
+/* The files process's filter: no socket, no exec; open stays. */
+static int
+files_filtered(void)
+{
+	char *argv[] = { "/bin/true", NULL }, *envp[] = { NULL };
+	int fd;
+
+	if (priv_sandbox_files() != 0)
+		return 77;
+	if (socket(AF_UNIX, SOCK_STREAM, 0) >= 0 || errno != EACCES)
+		return 1;
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 2;
+	close(fd);
+	execve(argv[0], argv, envp);
+	return errno == EACCES ? 0 : 3;
+}
+
 static void
 test_sandbox(void **state)
 {
@@ -307,6 +327,7 @@ test_sandbox(void **state)
 	if (rc == 77)
 		skip();
 	assert_int_equal(rc, 0);
+	assert_int_equal(in_child(files_filtered), 0);
 	if (geteuid() != 0)
 		return;
 	assert_int_equal(in_child(main_filtered), 0);
