@@ -411,18 +411,19 @@ priv_jws_sign(const struct crypto_key *key, const void *input, size_t len,
 void
 priv_keys_stop(void)
 {
+	int keys = priv_cl.fd >= 0, spare = priv_cl.spare_fd >= 0;
 	size_t i;
 
-	if (priv_cl.fd >= 0) {
-		close(priv_cl.fd); /* EOF: the keys process exits */
-		priv_cl.fd = -1;
-		(void)reap();
-	}
-	if (priv_cl.spare_fd >= 0) {
+	/* EOF to both first: they exit side by side, then both are reaped */
+	if (keys)
+		close(priv_cl.fd);
+	if (spare)
 		close(priv_cl.spare_fd);
-		priv_cl.spare_fd = -1;
+	priv_cl.fd = priv_cl.spare_fd = -1;
+	if (keys)
+		(void)reap();
+	if (spare)
 		(void)priv_reap(priv_cl.spare_pid);
-	}
 	for (i = 0; i < priv_cl.ntsig; i++) {
 		free(priv_cl.file[i]);
 		if (priv_cl.owned[i])
