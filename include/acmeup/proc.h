@@ -14,6 +14,9 @@ int proc_watch(pid_t pid);
  * a signal arrives. Then waitpid() tells what happened. */
 void proc_nap(int fd, int ms);
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long long proc_now_ms(void);
+
 /* Reap pid within ms: 1 with its wait status in *status, 0 when it is
  * still running, -1 when it is not a child of ours (errno). */
 int proc_reap_within(pid_t pid, int ms, int *status);

@@ -210,15 +210,6 @@ child(const char *cmd, int devnull, char **env, int maxfd)
 	_exit(127);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* waitpid(pid) for at most ms (-1: until it ends); 1 when it ended (status
  * in *status), 0 when still running, stopped (*stopped) or interrupted.
  * It wakes as the hook exits (proc_watch); a stop is seen within
@@ -226,7 +217,7 @@ now_ms(void)
 static int
 wait_for(pid_t pid, long long ms, int *status, int *stopped, int *sig)
 {
-	long long end = now_ms() + ms;
+	long long end = proc_now_ms() + ms;
 	int fd = proc_watch(pid), rc;
 	pid_t r;
 
@@ -241,7 +232,7 @@ wait_for(pid_t pid, long long ms, int *status, int *stopped, int *sig)
 		if (r == pid || (r < 0 && errno != EINTR))
 			break;
 		rc = 0;
-		if (ms >= 0 && now_ms() >= end)
+		if (ms >= 0 && proc_now_ms() >= end)
 			break;
 		if (sig != NULL && interrupt_pending() != 0) {
 			*sig = interrupt_pending();

@@ -6,21 +6,13 @@
 #include <unistd.h>
 
 #include "acmeup/log.h"
+#include "acmeup/proc.h"
 #include "acmeup/text.h"
 
 static int verbosity;
 static int progress_shown; /* a log_progress line awaits erasing */
 static struct timespec t0;
 static int started;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 log_init(int level)
@@ -41,7 +33,7 @@ log_elapsed_ms(void)
 {
 	if (!started)
 		log_init(verbosity);
-	return now_ms() - ((long long)t0.tv_sec * 1000 + t0.tv_nsec / 1000000);
+	return proc_now_ms() - ((long long)t0.tv_sec * 1000 + t0.tv_nsec / 1000000);
 }
 
 static void

@@ -31,8 +31,8 @@ proc_nap(int fd, int ms)
 	nanosleep(&ts, NULL);
 }
 
-static long long
-now_ms(void)
+long long
+proc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -43,7 +43,7 @@ now_ms(void)
 int
 proc_reap_within(pid_t pid, int ms, int *status)
 {
-	long long end = now_ms() + ms;
+	long long end = proc_now_ms() + ms;
 	int fd = -1, left;
 	pid_t r;
 
@@ -51,7 +51,7 @@ proc_reap_within(pid_t pid, int ms, int *status)
 		r = waitpid(pid, status, WNOHANG);
 		if (r == pid || (r < 0 && errno != EINTR))
 			break;
-		left = (int)(end - now_ms());
+		left = (int)(end - proc_now_ms());
 		if (left <= 0)
 			break;
 		if (fd < 0)

@@ -26,6 +26,17 @@ lab_pebble_up ca2 127.53.0.7
 CA2=$LAB_PEBBLE_URL
 A2=$(acct_dir "$STATE" "$CA2")
 keyhash() { sha256sum <"$1" | cut -d' ' -f1; }
+# one_keys_confined TAG WHAT: the run TAG (-v) had one keys process for
+# its CAs (WHAT) and was confined: Landlock, and another user as root.
+one_keys_confined() {
+	[ "$(grep -c 'privsep: keys process [0-9]* holds the keys' "$TMP/$1.err")" = 1 ] ||
+		{ show_output "$1"; fail "not one keys process for $2"; }
+	grep -q "privsep: Landlock" "$TMP/$1.err" || { show_output "$1"; fail "a run of $2 without Landlock"; }
+	if [ "$(id -u)" = 0 ]; then
+		grep -q "privsep: this process is uid [1-9]" "$TMP/$1.err" ||
+			{ show_output "$1"; fail "a run of $2 stayed root"; }
+	fi
+}
 acct_url() { # SERVER: the account URL `account show` prints
 	run_acmeup show account show --server "$1" --ca-bundle "$ACME_CA_BUNDLE" --state-dir "$STATE"
 	[ "$RC" = 0 ] || { show_output show; fail "account show --server $1 exited $RC"; }
@@ -97,13 +108,7 @@ i2=$(cert_issuer "$TMP/out3/two/cert.pem")
 	fail "a cert block's CA used another account"
 [ "$(find "$STATE/accounts" -name account.key | wc -l)" = 2 ] || fail "accounts: $(ls "$STATE/accounts")"
 # One keys process for both CAs (issue 13): the run is confined once.
-[ "$(grep -c 'privsep: keys process [0-9]* holds the keys' "$TMP/blocks.err")" = 1 ] ||
-	{ show_output blocks; fail "not one keys process for the two CAs"; }
-grep -q "privsep: Landlock" "$TMP/blocks.err" || { show_output blocks; fail "a run of two CAs without Landlock"; }
-if [ "$(id -u)" = 0 ]; then
-	grep -q "privsep: this process is uid [1-9]" "$TMP/blocks.err" ||
-		{ show_output blocks; fail "a run of two CAs stayed root"; }
-fi
+one_keys_confined blocks "two CAs"
 ok "renew -c: cert one from the first CA ($i1), cert two from $CA2 ($i2), each with its account, one keys process, confined"
 
 # 4. A dry run against the staging-server: the staging CA's own account.
@@ -173,13 +178,7 @@ for k in 1 2 3 4 5; do
 	[ "$(cert_dns_sans "$TMP/out7/c$k/cert.pem")" = "$name" ] || fail "cert c$k: SANs $(cert_dns_sans "$TMP/out7/c$k/cert.pem"), want $name"
 done
 [ "$(sort -u "$S7"/accounts/*/account.url | wc -l)" = 5 ] || fail "five CAs share accounts: $(cat "$S7"/accounts/*/account.url)"
-[ "$(grep -c 'privsep: keys process [0-9]* holds the keys' "$TMP/five.err")" = 1 ] ||
-	{ show_output five; fail "not one keys process for five CAs"; }
-grep -q "privsep: Landlock" "$TMP/five.err" || { show_output five; fail "a run of five CAs without Landlock"; }
-if [ "$(id -u)" = 0 ]; then
-	grep -q "privsep: this process is uid [1-9]" "$TMP/five.err" ||
-		{ show_output five; fail "a run of five CAs stayed root"; }
-fi
+one_keys_confined five "five CAs"
 ok "five CAs in one run: five accounts, five certificates, one keys process, confined"
 
 # ... and 65 are more than one keys process serves confined.
