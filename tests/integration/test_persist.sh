@@ -6,7 +6,9 @@
 # another account or CA is no match (and dns-check says why), cleanup
 # leaves the records alone, `persist --remove` leaves the zone as before,
 # and the CNAME-delegated case (the lab's _validation-persist.wiki.contoso.test
-# CNAME into acme-challenges.contoso.test).
+# CNAME into acme-challenges.contoso.test). persist is confined (issue 13):
+# another user, Landlock, the TSIG key and, with GSS-TSIG, the keytab out
+# of reach, the Kerberos process started before.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -208,5 +210,25 @@ for o in "_validation-persist.$N" "_validation-persist.$F" "_validation-persist.
 done
 ! grep -q "^$N	\|^$F	\|^\*\.$W	\|^$C	" "$A/persist" || fail "$A/persist still notes them: $(cat "$A/persist")"
 ok "persist --remove, after the account's deactivation and without --server, took the records away and the notes (confined)"
+# --- GSS-TSIG: its Kerberos process starts before the run is confined -------------
+if [ -n "${GSS_ZONE:-}" ]; then
+	G=g$RUN_TAG.$GSS_HOST
+	GSS=(--gss --gss-keytab "$GSS_KEYTAB" --gss-principal "$GSS_PRINCIPAL")
+	export KRB5_CONFIG=$GSS_KRB5_CONFIG KRB5RCACHETYPE=none KRB5CCNAME=FILE:$TMP/no-cache
+	ACMEUP_TEST_OPEN=$GSS_KEYTAB run_acmeup gss persist "$G" "${NOKEY[@]}" "${GSS[@]}" \
+		--state-dir "$TMP/state-gss" -v
+	[ "$RC" = 0 ] || { show_output gss; fail "persist $G with GSS-TSIG exited $RC"; }
+	confined gss "$GSS_KEYTAB"
+	grep -q "privsep: Kerberos process [0-9]* holds the GSS-TSIG credentials" "$TMP/gss.err" ||
+		{ show_output gss; fail "persist with GSS-TSIG: no Kerberos process"; }
+	[ -n "$(txt "_validation-persist.$G")" ] || fail "persist $G with GSS-TSIG published nothing"
+	ACMEUP_TEST_OPEN=$GSS_KEYTAB run_acmeup gssrm persist "$G" --remove --resolver "$RESOLVER" \
+		"${GSS[@]}" --state-dir "$TMP/state-gss" -v
+	[ "$RC" = 0 ] || { show_output gssrm; fail "persist --remove $G with GSS-TSIG exited $RC"; }
+	confined gssrm "$GSS_KEYTAB"
+	[ -z "$(txt "_validation-persist.$G")" ] || fail "_validation-persist.$G still holds $(txt "_validation-persist.$G")"
+	ok "persist and persist --remove with GSS-TSIG, confined (the keytab: EACCES), through the Kerberos process"
+fi
+
 assert_no_challenge_records
 ok "nothing left in the zones"
