@@ -165,6 +165,7 @@ void engine_keys_stop(void);
  * bundle to give acme_client_open() from now on, a copy in memory when
  * this process gave up root, else "" (ca_bundle itself); may be NULL for
  * a command that talks to no CA. Nothing when !sandbox. */
+#define ENGINE_CA_COPY 64 /* "/proc/self/fd/N" and its NUL, with room */
 int engine_keys_confine(const char *state_dir, const char *ca_bundle,
                         int sandbox, char *ca, size_t ca_len);
 

@@ -25,7 +25,7 @@ struct account_run {
 	struct acme_contacts ct;
 	char dir[PATH_MAX];        /* this CA's account (store_account_dir) */
 	struct crypto_key *fresh;  /* rollover: the new key, staged */
-	char ca[64];               /* engine_keys_confine: a CA bundle copy */
+	char ca[ENGINE_CA_COPY];   /* engine_keys_confine: a CA bundle copy */
 };
 
 static void

@@ -34,7 +34,7 @@ struct persist_run {
 	const char *account;  /* borrowed from acme */
 	char noted_issuer[256];   /* --remove of noted records: from the note, */
 	char noted_account[1024]; /* no CA asked (the account may be gone) */
-	char ca[64];              /* engine_keys_confine: a CA bundle copy */
+	char ca[ENGINE_CA_COPY];  /* engine_keys_confine: a CA bundle copy */
 };
 
 static void

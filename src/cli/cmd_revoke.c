@@ -105,7 +105,7 @@ revoke_with(const struct opts *o, const struct crypto_key *key,
 {
 	struct acme_account_req req = { .only_existing = 1 };
 	struct acme_client *acme = NULL;
-	char ca[64] = "";
+	char ca[ENGINE_CA_COPY] = "";
 	int rc = 0;
 
 	if (o->state_dir != NULL && access(o->state_dir, F_OK) == 0)

@@ -137,7 +137,7 @@ struct confinement {
 	int n;
 	int on;          /* engine_confine() has work */
 	int files;       /* the files process runs */
-	char ca[64];
+	char ca[ENGINE_CA_COPY];
 };
 int engine_confine_start(const struct engine_config *cfg,
                          struct confinement *c);

@@ -476,6 +476,16 @@ priv_gss_step(int id, const uint8_t *in, size_t in_len, uint8_t **out,
 	return trc;
 }
 
+/* The head of a SIGN or VERIFY request: the context and the clock. */
+static void
+ctx_req(unsigned type, int id, const struct tsig_ctx *ctx)
+{
+	priv_buf_start(&gs.req, type);
+	priv_put_num(&gs.req, (uint64_t)id);
+	priv_put_num(&gs.req, (uint64_t)ctx->time_offset);
+	priv_put_num(&gs.req, ctx->fudge);
+}
+
 int
 priv_gss_sign(int id, uint8_t *msg, size_t *len, size_t cap,
               struct tsig_ctx *ctx)
@@ -487,10 +497,7 @@ priv_gss_sign(int id, uint8_t *msg, size_t *len, size_t cap,
 	if (!gs.separate)
 		return ctx_of(id) == NULL ? TSIG_EINVAL :
 		       tsig_gss_sign(gs.ctx[id - 1].local, msg, len, cap, ctx);
-	priv_buf_start(&gs.req, PRIV_GSS_SIGN);
-	priv_put_num(&gs.req, (uint64_t)id);
-	priv_put_num(&gs.req, (uint64_t)ctx->time_offset);
-	priv_put_num(&gs.req, ctx->fudge);
+	ctx_req(PRIV_GSS_SIGN, id, ctx);
 	priv_put_num(&gs.req, cap);
 	priv_put_bytes(&gs.req, msg, *len);
 	trc = ctx_call(id, PRIV_GSS_SIGN, &r, NULL, 0);
@@ -522,10 +529,7 @@ priv_gss_verify(int id, const uint8_t *msg, size_t len,
 	if (!gs.separate)
 		return ctx_of(id) == NULL ? TSIG_EINVAL :
 		       tsig_gss_verify(gs.ctx[id - 1].local, msg, len, ctx, res);
-	priv_buf_start(&gs.req, PRIV_GSS_VERIFY);
-	priv_put_num(&gs.req, (uint64_t)id);
-	priv_put_num(&gs.req, (uint64_t)ctx->time_offset);
-	priv_put_num(&gs.req, ctx->fudge);
+	ctx_req(PRIV_GSS_VERIFY, id, ctx);
 	priv_put_bytes(&gs.req, ctx->mac, ctx->mac_len);
 	priv_put_num(&gs.req, ctx->orig_id);
 	priv_put_bytes(&gs.req, msg, len);
