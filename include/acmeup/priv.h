@@ -2,8 +2,9 @@
  *
  * Before any network code runs, the engine registers the TSIG keys and
  * forks the keys process (priv_keys_start), which then opens the account
- * key. From then on the main process holds no TSIG secret (wiped) and never
- * held the account's private key; the keys process holds them, opens no socket and answers
+ * key. From its first request (or priv_keys_settle) on, the main process
+ * holds no TSIG secret (wiped), and it never held the account's private
+ * key; the keys process holds them, opens no socket and answers
  * typed, length-checked requests over a socketpair: a TSIG signature over
  * a DNS message, the check of a reply's TSIG, a JWS signature, a new
  * certificate key and its CSR, that key's PEM for the file writer.
@@ -37,10 +38,16 @@ struct tsig_result;
  * Borrowed; it must outlive priv_keys_stop. */
 int priv_keys_add_tsig(struct tsig_key *key, const char *file);
 
-/* Fork the keys process; then wipe the registered TSIG secrets in this
- * process. sandbox: the keys process installs its seccomp filter (where
- * available) before its first request other than priv_account_open. */
+/* Fork the keys process. sandbox: it installs its seccomp filter (where
+ * available) before its first request other than priv_account_open. The
+ * standby (for -y keys, and always when sandboxed) is forked and the
+ * registered TSIG secrets here wiped while the keys process answers its
+ * first request, or at priv_keys_settle(). */
 int priv_keys_start(int sandbox);
+
+/* The standby forked and the TSIG secrets here wiped now, if not yet:
+ * before any network code. */
+void priv_keys_settle(void);
 
 /* account_key_open (account_key.h) done by the keys process, which keeps
  * the key (and writes it when it makes one); *out is its public key alone
@@ -123,11 +130,15 @@ void priv_certkey_free(struct priv_certkey *k); /* accepts NULL */
  * (this build or this kernel; a detail recorded for the caller to say once). */
 int priv_sandbox_main(void);
 
-/* The files process (priv_files.c), forked as root: from now on the
- * store's calls (fsop.h) go to it, and it does them within the trees
- * tops[0..n) (--state-dir, the output directories; borrowed) only. Then
- * priv_main_become() may drop root here. */
+/* The files process (priv_files.c), forked as root: it will do the
+ * store's calls (fsop.h) within the trees tops[0..n) (--state-dir, the
+ * output directories; borrowed) only. Forked before any key is loaded, it
+ * starts while this process goes on. */
 int priv_files_start(const char *const *tops, size_t n);
+
+/* From now on the store's calls go to the files process (when one was
+ * started). Then priv_main_become() may drop root here. */
+void priv_files_use(void);
 
 /* 1 when the files process has ended (its message, naming the process
  * and signal, in buf), else 0. Reaps it first. */

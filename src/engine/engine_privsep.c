@@ -171,6 +171,7 @@ engine_accounts_opened(const struct engine_config *cfg, struct confinement *c)
 {
 	int rc;
 
+	priv_keys_settle(); /* no TSIG secret here from now on */
 	if (priv_journal_keys(cfg->state_dir) != 0) {
 		log_warn("%s", acmeup_errmsg(ACMEUP_EIO)); /* cleanup may fail */
 		acmeup_err_clear();
@@ -198,6 +199,7 @@ engine_keys_confine(const char *state_dir, const char *ca_bundle,
 	struct confinement c;
 	int rc = engine_confine_start(&cfg, &c);
 
+	priv_files_use();
 	if (rc == 0)
 		rc = engine_confine(&cfg, &c);
 	engine_confine_clear(&c);
@@ -295,6 +297,7 @@ engine_keys_start(struct dns_ctx *dns, const char *state_dir, int sandbox)
 {
 	int rc = engine_privsep_start(dns, state_dir, sandbox);
 
+	priv_keys_settle(); /* no TSIG secret here from now on */
 	if (rc == 0 && state_dir != NULL && priv_journal_keys(state_dir) != 0) {
 		log_warn("%s", acmeup_errmsg(ACMEUP_EIO)); /* the keys given */
 		acmeup_err_clear();

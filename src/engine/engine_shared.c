@@ -55,8 +55,8 @@ open_accounts(struct issue_shared *s, const struct engine_config *cfg,
 	if (rc == 0)
 		rc = engine_privsep_start(s->dns, cfg->state_dir,
 		    !cfg->no_sandbox);
-	if (rc == 0) /* while the keys process opens the account keys */
-		rc = engine_confine_start(cfg, &s->conf);
+	if (rc == 0)
+		priv_files_use();
 	for (i = 0; rc == 0 && i < s->n; i++)
 		rc = account_key_open_locked_by(s->acct[i].dir,
 		    (enum crypto_key_type)cfg->account_key_type,
@@ -82,7 +82,9 @@ issue_shared_open(const struct engine_config *cfg,
 		return ACMEUP_ENOMEM;
 	}
 	s->n = n;
-	rc = dns_ctx_new(cfg->dns, &s->dns);
+	rc = engine_confine_start(cfg, &s->conf); /* the files process first */
+	if (rc == 0)
+		rc = dns_ctx_new(cfg->dns, &s->dns);
 	if (rc == 0)
 		rc = open_accounts(s, cfg, servers, kids);
 	if (rc == 0)

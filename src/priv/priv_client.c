@@ -141,10 +141,25 @@ spawn_standby(void)
 	          (long)priv_cl.spare_pid);
 }
 
+/* The standby forked, then the TSIG secrets here wiped: while the keys
+ * process answers its first request (a fork costs a millisecond or two),
+ * else at priv_keys_settle(). */
+static void
+settle(void)
+{
+	size_t i;
+
+	if (!priv_cl.unsettled)
+		return;
+	priv_cl.unsettled = 0;
+	spawn_standby();
+	for (i = 0; i < priv_cl.ntsig; i++)
+		tsig_key_wipe_secret(priv_cl.tsig[i]);
+}
+
 int
 priv_keys_start(int sandbox)
 {
-	size_t i;
 	int rc;
 
 	if (priv_cl.started)
@@ -154,11 +169,15 @@ priv_keys_start(int sandbox)
 	rc = spawn(0);
 	if (rc != 0)
 		return rc;
-	spawn_standby();
 	priv_cl.started = 1;
-	for (i = 0; i < priv_cl.ntsig; i++)
-		tsig_key_wipe_secret(priv_cl.tsig[i]);
+	priv_cl.unsettled = 1;
 	return 0;
+}
+
+void
+priv_keys_settle(void)
+{
+	settle();
 }
 
 static int
@@ -175,6 +194,7 @@ lost(int st)
 {
 	char why[96];
 
+	settle(); /* a standby, with the keys this process still has */
 	close(priv_cl.fd);
 	priv_cl.fd = -1;
 	if (st == -1)
@@ -234,7 +254,8 @@ priv_call(unsigned type, struct priv_reply *r)
 	if (priv_cl.fd < 0)
 		return acmeup_fail(ACMEUP_ECRYPTO, "no keys process (%s)",
 		                   priv_cl.died_msg);
-	rc = priv_exchange(priv_cl.fd, &priv_cl.req, type, "keys process", r);
+	rc = priv_exchange(priv_cl.fd, &priv_cl.req, type, "keys process",
+	    settle, r);
 	if (rc == ACMEUP_EIO) {
 		lost(-1);
 		return ACMEUP_EIO;
@@ -435,7 +456,7 @@ priv_keys_stop(void)
 	memset(priv_cl.file, 0, sizeof(priv_cl.file));
 	memset(priv_cl.acct, 0, sizeof(priv_cl.acct));
 	priv_cl.ntsig = priv_cl.nacct = 0;
-	priv_cl.started = 0; /* died and died_msg stay: the run's result */
+	priv_cl.started = priv_cl.unsettled = 0; /* died and died_msg stay */
 }
 
 /* An account key the keys process opened or made (request type, already

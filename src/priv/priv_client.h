@@ -22,6 +22,7 @@ struct priv_client {
 	struct crypto_key *acct[PRIV_ACCOUNTS_MAX]; /* public keys, by id */
 	size_t nacct;
 	int started;     /* a keys process was started */
+	int unsettled;   /* no standby yet, the TSIG secrets not wiped here */
 	int fd;          /* our end; -1 when none runs */
 	pid_t pid;
 	int spare_fd;    /* a standby keys process, for -y keys: -1 none */
@@ -59,12 +60,14 @@ int priv_child_start(int fd, pid_t parent);
  * child any more, or not ours to kill: it dies with us then). */
 int priv_reap(pid_t pid);
 
-/* Send req on fd and read the answer to a request of type into *r (the
- * caller frees it): ACMEUP_EIO when the socket is gone (errno kept); a
- * PRIV_ERROR answer becomes the failure it names; ACMEUP_EPROTO with who
- * in the detail for an answer out of protocol. */
+/* Send req on fd, call meanwhile (when not NULL) while the peer works on
+ * it, and read the answer to a request of type into *r (the caller frees
+ * it): ACMEUP_EIO when the socket is gone (errno kept); a PRIV_ERROR
+ * answer becomes the failure it names; ACMEUP_EPROTO with who in the
+ * detail for an answer out of protocol. */
 int priv_exchange(int fd, const struct priv_buf *req, unsigned type,
-                  const char *who, struct priv_reply *r);
+                  const char *who, void (*meanwhile)(void),
+                  struct priv_reply *r);
 
 /* A copy of field f (NUL-terminated one past its length) into *out. */
 int priv_take(const struct priv_field *f, uint8_t **out, size_t *len);

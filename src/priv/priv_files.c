@@ -467,10 +467,17 @@ priv_files_start(const char *const *tops, size_t n)
 	fp.ntop = 0;
 	fp.fd = sv[0];
 	fp.pid = pid;
+	return 0;
+}
+
+void
+priv_files_use(void)
+{
+	if (fp.fd < 0 || fp.pid <= 0)
+		return;
 	fsop_broker_set(fp.fd, geteuid(), lost);
 	log_debug("privsep: files process %ld writes the state and output "
-	    "directories", (long)pid);
-	return 0;
+	    "directories", (long)fp.pid);
 }
 
 int

@@ -190,7 +190,8 @@ call(unsigned type, struct priv_reply *r)
 	if (gs.fd < 0)
 		return acmeup_fail(ACMEUP_EIO, "no Kerberos process (%s)",
 		                   gs.died_msg);
-	rc = priv_exchange(gs.fd, &gs.req, type, "Kerberos process", r);
+	rc = priv_exchange(gs.fd, &gs.req, type, "Kerberos process", NULL,
+	    r);
 	if (rc == ACMEUP_EIO) {
 		lost(-1);
 		return acmeup_fail(ACMEUP_EIO, "%s", gs.died_msg);

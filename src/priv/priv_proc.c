@@ -59,7 +59,8 @@ priv_reap(pid_t pid)
 
 int
 priv_exchange(int fd, const struct priv_buf *req, unsigned type,
-              const char *who, struct priv_reply *r)
+              const char *who, void (*meanwhile)(void),
+              struct priv_reply *r)
 {
 	struct priv_msg *m = &r->m;
 	int rc;
@@ -67,6 +68,8 @@ priv_exchange(int fd, const struct priv_buf *req, unsigned type,
 	r->body = NULL;
 	r->len = 0;
 	rc = priv_send(fd, req);
+	if (rc == 0 && meanwhile != NULL)
+		meanwhile();
 	if (rc == 0)
 		rc = priv_recv(fd, &r->body, &r->len);
 	if (rc == ACMEUP_EIO)

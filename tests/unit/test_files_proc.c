@@ -284,6 +284,7 @@ main(void)
 	tops[0] = top;
 	if (priv_files_start(tops, 1) != 0)
 		return 1;
+	priv_files_use();
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", top, outside);
 	if (system(cmd) != 0)
