@@ -61,6 +61,19 @@ int fsop_req_check(const void *buf, size_t len, struct fsop_req *req);
  * process does not answer (every later call fails with EIO). */
 void fsop_broker_set(int fd, uid_t euid, void (*lost)(void));
 
+/* Once brokered, a directory of paths[0..n) (the files process's trees)
+ * opened by its path (no O_CREAT) is opened once and handed out as a
+ * duplicate from then on, and stat by its path is fstat of that
+ * descriptor: each would be a round trip. The paths are copied; at most
+ * FSOP_KEEP_MAX, the rest opened each time. */
+#define FSOP_KEEP_MAX 16
+void fsop_keep(const char *const *paths, size_t n);
+
+/* fd was just made by fsop_openat(O_CREAT | O_EXCL, mode): its mode is
+ * made exactly mode (the umask may have taken bits). Brokered there is
+ * nothing to do: the files process creates with umask 0. 0 or -1. */
+int fsop_created(int fd, mode_t mode);
+
 /* The user files are created as: the files process's when brokered. */
 uid_t fsop_euid(void);
 

@@ -377,6 +377,7 @@ child(int fd)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_DUMPABLE, 0);
+	umask(0); /* every create names its mode (fsop_created) */
 	if (fd <= STDERR_FILENO)
 		fd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -465,6 +466,7 @@ priv_files_start(const char *const *tops, size_t n)
 	}
 	fp.top = NULL; /* the child's copy only */
 	fp.ntop = 0;
+	fsop_keep(tops, n); /* each top opened once through it */
 	fp.fd = sv[0];
 	fp.pid = pid;
 	return 0;

@@ -34,9 +34,9 @@ store_account_url_read(const char *state_dir, char **url)
 
 	*url = NULL;
 	n = snprintf(path, sizeof(path), "%s/%s", state_dir, URL_FILE);
-	if (n < 0 || (size_t)n >= sizeof(path) || store_exists(path) != 1)
+	if (n < 0 || (size_t)n >= sizeof(path))
 		return 0;
-	if (store_read(path, URL_MAX + 2, &data, &len) != 0) {
+	if (store_read(path, URL_MAX + 2, &data, &len) != 0) { /* or none */
 		acmeup_err_clear();
 		return 0;
 	}

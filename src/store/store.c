@@ -78,7 +78,8 @@ random_suffix(char out[7])
 }
 
 int
-store_mktemp_at(int dfd, const char *prefix, char *name, size_t size)
+store_mktemp_at(int dfd, const char *prefix, char *name, size_t size,
+                mode_t mode)
 {
 	char sfx[7];
 	int fd = -1, tries, n;
@@ -91,9 +92,15 @@ store_mktemp_at(int dfd, const char *prefix, char *name, size_t size)
 			return -1;
 		}
 		fd = fsop_openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		    O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd < 0 && errno != EEXIST)
 			return -1;
+	}
+	if (fd >= 0 && fsop_created(fd, mode) != 0) {
+		n = errno;
+		close(fd);
+		errno = n;
+		return -1;
 	}
 	return fd;
 }
@@ -133,10 +140,10 @@ store_write_at(int dfd, const char *dpath, const char *name,
 		return acmeup_fail(ACMEUP_EINVAL, "path too long: %s/%s",
 		    dpath, name);
 	tmp[0] = '\0';
-	fd = store_mktemp_at(dfd, prefix, tmp, sizeof(tmp));
+	fd = store_mktemp_at(dfd, prefix, tmp, sizeof(tmp), mode);
 	if (fd < 0)
 		return store_io_fail(errno, "directory", path, "");
-	if (fsop_fchmod(fd, mode) != 0 || store_write_all(fd, data, len) != 0 ||
+	if (store_write_all(fd, data, len) != 0 ||
 	    fsync(fd) != 0) {
 		rc = store_io_fail(errno, "directory", path, "");
 		goto out;

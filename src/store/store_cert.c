@@ -428,14 +428,14 @@ stage_one(const struct cdir *d, int i, const char *data,
 
 	snprintf(live, sizeof(live), "%s/%s", d->path, files[i].name);
 	snprintf(prefix, sizeof(prefix), ".%s.", files[i].name);
-	fd = store_mktemp_at(d->fd, prefix, st->tmp[i], sizeof(st->tmp[i]));
+	fd = store_mktemp_at(d->fd, prefix, st->tmp[i], sizeof(st->tmp[i]),
+	    files[i].mode);
 	if (fd < 0) {
 		st->tmp[i][0] = '\0';
 		return store_io_fail(errno, "output directory", live,
 		    UNCHANGED);
 	}
-	if (fsop_fchmod(fd, files[i].mode) != 0 ||
-	    store_write_all(fd, data, len) != 0 ||
+	if (store_write_all(fd, data, len) != 0 ||
 	    (i == F_KEY && set_key_perms(fd, f->key_perms) != 0) ||
 	    fsync(fd) != 0) {
 		rc = store_io_fail(errno, "output directory", live, UNCHANGED);

@@ -4,6 +4,7 @@
 #define ACMEUP_STORE_INTERNAL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* write(2) all of data, retrying on EINTR; -1 with errno set on error. */
 int store_write_all(int fd, const void *data, size_t len);
@@ -11,7 +12,8 @@ int store_write_all(int fd, const void *data, size_t len);
 /* mkstemp under dfd: a new file PREFIX + six random characters (name,
  * size bytes), O_CREAT|O_EXCL|O_NOFOLLOW, 0600, close-on-exec (hooks must
  * not inherit it). The fd, or -1 with errno set. */
-int store_mktemp_at(int dfd, const char *prefix, char *name, size_t size);
+int store_mktemp_at(int dfd, const char *prefix, char *name, size_t size,
+                    mode_t mode);
 
 /* mkdtemp under dfd: a new directory PREFIX + six random characters, 0700;
  * 0 or -1 with errno set. */

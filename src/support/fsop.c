@@ -17,6 +17,13 @@ static uid_t broker_euid;
 static void (*broker_lost)(void);
 static int broker_dead;
 
+static struct kept {
+	char *path;
+	int flags; /* of fd */
+	int fd;    /* -1 until first opened */
+} kept[FSOP_KEEP_MAX];
+static size_t nkept;
+
 void
 fsop_broker_set(int fd, uid_t euid, void (*lost)(void))
 {
@@ -24,6 +31,25 @@ fsop_broker_set(int fd, uid_t euid, void (*lost)(void))
 	broker_euid = euid;
 	broker_lost = lost;
 	broker_dead = 0;
+}
+
+void
+fsop_keep(const char *const *paths, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && nkept < FSOP_KEEP_MAX; i++) {
+		if (paths[i] == NULL ||
+		    (kept[nkept].path = strdup(paths[i])) == NULL)
+			continue; /* opened each time */
+		kept[nkept++].fd = -1;
+	}
+}
+
+int
+fsop_created(int fd, mode_t mode)
+{
+	return broker >= 0 ? 0 : fchmod(fd, mode);
 }
 
 uid_t
@@ -226,6 +252,35 @@ brokered(uint32_t op, int fd0, const char *a, int fd1, const char *b,
 	return got >= 0 ? got : rep.rc;
 }
 
+static struct kept *
+kept_dir(const char *path)
+{
+	size_t i;
+
+	for (i = 0; broker >= 0 && i < nkept; i++)
+		if (strcmp(kept[i].path, path) == 0)
+			return &kept[i];
+	return NULL;
+}
+
+/* An open of a kept directory by its path: a duplicate when opened before
+ * with the same flags, else opened through the files process (and kept). */
+static int
+kept_open(struct kept *k, int flags)
+{
+	int fd;
+
+	if (k->fd >= 0 && k->flags == flags)
+		return fcntl(k->fd, F_DUPFD_CLOEXEC, 0);
+	fd = brokered(FSOP_OPENAT, -1, k->path, -1, NULL, flags, 0, 0, 0,
+	    NULL);
+	if (fd >= 0 && k->fd < 0) {
+		k->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		k->flags = flags;
+	}
+	return fd;
+}
+
 /* dirfd as sent: AT_FDCWD is none (a is a path). */
 static int
 dfd(int dirfd)
@@ -253,7 +308,11 @@ fsop_openat(int dirfd, const char *name, int flags, ...)
 int
 fsop_open(const char *path, int flags)
 {
-	return fsop_openat(AT_FDCWD, path, flags);
+	struct kept *k = (flags & (O_DIRECTORY | O_CREAT)) == O_DIRECTORY ?
+	    kept_dir(path) : NULL;
+
+	return k != NULL ? kept_open(k, flags) : fsop_openat(AT_FDCWD, path,
+	    flags);
 }
 
 int
@@ -338,7 +397,10 @@ fsop_fstatat(int dirfd, const char *name, struct stat *st, int flags)
 int
 fsop_stat(const char *path, struct stat *st)
 {
-	return fsop_fstatat(AT_FDCWD, path, st, 0);
+	struct kept *k = kept_dir(path);
+
+	return k != NULL && k->fd >= 0 ? fstat(k->fd, st) :
+	    fsop_fstatat(AT_FDCWD, path, st, 0);
 }
 
 int
