@@ -208,6 +208,56 @@ test_top_swapped(void **state)
 	close(top_fd()); /* itself again */
 }
 
+/* A tree opened by its path once: duplicates after (no round trip), still
+ * that directory when the path is swapped for a link; stat by the path is
+ * fstat of it. */
+static void
+test_kept(void **state)
+{
+	struct stat a, b, st;
+	char moved[PATH_MAX];
+	int f1 = top_fd(), f2 = top_fd(), f3;
+
+	(void)state;
+	assert_int_equal(fstat(f1, &a), 0);
+	assert_int_equal(fstat(f2, &b), 0);
+	assert_true(f1 != f2 && a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	snprintf(moved, sizeof(moved), "%s.moved", top);
+	assert_int_equal(rename(top, moved), 0);
+	assert_int_equal(symlink("/etc", top), 0);
+	f3 = top_fd();
+	assert_int_equal(fstat(f3, &st), 0);
+	assert_true(st.st_ino == a.st_ino && st.st_dev == a.st_dev);
+	assert_int_equal(fsop_stat(top, &st), 0);
+	assert_true(st.st_ino == a.st_ino && st.st_dev == a.st_dev);
+	assert_int_equal(unlink(top), 0);
+	assert_int_equal(rename(moved, top), 0);
+	close(f1);
+	close(f2);
+	close(f3);
+}
+
+/* A create through the files process has exactly its mode (its umask is
+ * 0; ours does not count); fsop_created() has nothing left to do. */
+static void
+test_created(void **state)
+{
+	struct stat st;
+	mode_t old = umask(077);
+	int d = top_fd(), f;
+
+	(void)state;
+	f = fsop_openat(d, "exact", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0664);
+	assert_true(f >= 0);
+	assert_int_equal(fsop_created(f, 0664), 0);
+	assert_int_equal(fstat(f, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0664);
+	umask(old);
+	close(f);
+	close(d);
+}
+
 static int lost_calls;
 
 static void
@@ -273,6 +323,8 @@ main(void)
 		cmocka_unit_test(test_staged_key),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_top_swapped),
+		cmocka_unit_test(test_kept),
+		cmocka_unit_test(test_created),
 		cmocka_unit_test(test_lost),
 	};
 	const char *tops[1];
