@@ -90,7 +90,8 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 	/* The files process forked first (it holds no key, and starts while
 	 * this process goes on), the TSIG keys loaded, the keys process
 	 * forked, the account key and the keys dead runs' journals name
-	 * opened there: all before any network code. */
+	 * opened there, then the files process takes over the writes: all
+	 * before any network code. */
 	rc = engine_confine_start(cfg, &e->conf);
 	if (rc == 0)
 		rc = dns_ctx_new(cfg->dns, &e->dns);
@@ -101,13 +102,11 @@ issue_engine_open(const struct engine_config *cfg, struct issue_engine **out)
 	if (rc == 0)
 		rc = engine_privsep_start(e->dns, cfg->state_dir,
 		    !cfg->no_sandbox);
-	if (rc == 0) {
-		priv_files_use();
+	if (rc == 0)
 		rc = account_key_open_locked_by(e->account_dir,
 		    (enum crypto_key_type)cfg->account_key_type,
 		    cfg->account_key_type_set, 0, priv_account_open, &e->account,
 		    &e->state_lock);
-	}
 	if (rc == 0)
 		rc = engine_accounts_opened(cfg, &e->conf);
 	if (rc == 0)

@@ -144,9 +144,11 @@ int engine_confine_start(const struct engine_config *cfg,
 int engine_confine(const struct engine_config *cfg, struct confinement *c);
 void engine_confine_clear(struct confinement *c);
 
-/* Once the account keys are open: the keys dead runs' journals name go to
- * the keys process (a failure only warns: their cleanup may fail), then
- * engine_confine() and the test build's probes. */
+/* Once the account keys are open (as root, under locks taken here): the
+ * standby and the wipe (priv_keys_settle), the files process's writes
+ * from now on, the keys dead runs' journals name to the keys process (a
+ * failure only warns: their cleanup may fail), then engine_confine() and
+ * the test build's probes. */
 int engine_accounts_opened(const struct engine_config *cfg,
                            struct confinement *c);
 

@@ -172,6 +172,7 @@ engine_accounts_opened(const struct engine_config *cfg, struct confinement *c)
 	int rc;
 
 	priv_keys_settle(); /* no TSIG secret here from now on */
+	priv_files_use(); /* its writes: the locks taken here, as root */
 	if (priv_journal_keys(cfg->state_dir) != 0) {
 		log_warn("%s", acmeup_errmsg(ACMEUP_EIO)); /* cleanup may fail */
 		acmeup_err_clear();

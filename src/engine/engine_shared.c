@@ -55,8 +55,6 @@ open_accounts(struct issue_shared *s, const struct engine_config *cfg,
 	if (rc == 0)
 		rc = engine_privsep_start(s->dns, cfg->state_dir,
 		    !cfg->no_sandbox);
-	if (rc == 0)
-		priv_files_use();
 	for (i = 0; rc == 0 && i < s->n; i++)
 		rc = account_key_open_locked_by(s->acct[i].dir,
 		    (enum crypto_key_type)cfg->account_key_type,
