@@ -266,13 +266,16 @@ int
 fsafe_open_sub(int dirfd, const char *name, const char *path,
                const char *kind, int create, mode_t mode, int *fd)
 {
+	const int fl = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	int f, rc;
 
-	if (create && fsop_mkdirat(dirfd, name, mode) != 0 && errno != EEXIST)
-		return acmeup_fail(ACMEUP_EIO, "cannot create directory %s: %s",
-		    path, strerror(errno));
-	f = fsop_openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	f = fsop_openat(dirfd, name, fl); /* made only when missing */
+	if (f < 0 && errno == ENOENT && create) {
+		if (fsop_mkdirat(dirfd, name, mode) != 0 && errno != EEXIST)
+			return acmeup_fail(ACMEUP_EIO, "cannot create directory "
+			    "%s: %s", path, strerror(errno));
+		f = fsop_openat(dirfd, name, fl);
+	}
 	if (f < 0)
 		return open_fail(dirfd, name, path, kind, "a directory");
 	rc = check_dir_fd(f, path, kind);
