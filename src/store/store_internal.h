@@ -10,8 +10,9 @@
 int store_write_all(int fd, const void *data, size_t len);
 
 /* mkstemp under dfd: a new file PREFIX + six random characters (name,
- * size bytes), O_CREAT|O_EXCL|O_NOFOLLOW, 0600, close-on-exec (hooks must
- * not inherit it). The fd, or -1 with errno set. */
+ * size bytes), O_CREAT|O_EXCL|O_NOFOLLOW, of exactly mode (fsop_created),
+ * close-on-exec (hooks must not inherit it). The fd, or -1 with errno
+ * set. */
 int store_mktemp_at(int dfd, const char *prefix, char *name, size_t size,
                     mode_t mode);
 
