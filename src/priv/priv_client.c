@@ -143,9 +143,9 @@ spawn_standby(void)
 
 /* The standby forked, then the TSIG secrets here wiped: while the keys
  * process answers its first request (a fork costs a millisecond or two),
- * else at priv_keys_settle(). */
-static void
-settle(void)
+ * else when called (priv.h). */
+void
+priv_keys_settle(void)
 {
 	size_t i;
 
@@ -174,12 +174,6 @@ priv_keys_start(int sandbox)
 	return 0;
 }
 
-void
-priv_keys_settle(void)
-{
-	settle();
-}
-
 static int
 reap(void)
 {
@@ -194,7 +188,7 @@ lost(int st)
 {
 	char why[96];
 
-	settle(); /* a standby, with the keys this process still has */
+	priv_keys_settle(); /* a standby, with the keys still here */
 	close(priv_cl.fd);
 	priv_cl.fd = -1;
 	if (st == -1)
@@ -255,7 +249,7 @@ priv_call(unsigned type, struct priv_reply *r)
 		return acmeup_fail(ACMEUP_ECRYPTO, "no keys process (%s)",
 		                   priv_cl.died_msg);
 	rc = priv_exchange(priv_cl.fd, &priv_cl.req, type, "keys process",
-	    settle, r);
+	    priv_keys_settle, r);
 	if (rc == ACMEUP_EIO) {
 		lost(-1);
 		return ACMEUP_EIO;
