@@ -15,15 +15,15 @@ now_us() {
 	echo "$t"
 }
 
-# Sets COMM to the command name a service's pid must have (guards against
-# pid reuse).
+# Sets COMM to the command name (a pattern) a service's pid must have
+# (guards against pid reuse).
 svc_comm() {
 	case $1 in
 	ns[0-9]) COMM=named ;;
 	knot) COMM=knotd ;;
 	kdc) COMM=krb5kdc ;;
 	pdns) COMM=pdns_server ;;
-	lagger) COMM=bash ;;
+	lagger) COMM='python3*' ;; # python3, python3.11, ...
 	pebble | pebble-*) COMM=pebble ;;
 	*) COMM=$1 ;;
 	esac
@@ -46,12 +46,13 @@ svc_find() {
 	case $PID in '' | *[!0-9]*) PID= && return 0 ;; esac
 	svc_comm "$1"
 	{ read -r comm <"/proc/$PID/comm"; } 2>/dev/null || comm=
-	if [ "$comm" != "$COMM" ] || ! alive "$PID"; then
+	# shellcheck disable=SC2053 # COMM may be a pattern
+	if [[ $comm != $COMM ]] || ! alive "$PID"; then
 		PID=
 	elif [ "$1" = lagger ]; then
-		# A bash process: it must also run the lagger script.
+		# A python3 process: it must also run the lagger script.
 		{ read -r -d '' cmd; read -r -d '' cmd; } <"/proc/$PID/cmdline" 2>/dev/null || true
-		[ "${cmd##*/}" = lagger ] || PID=
+		[ "${cmd##*/}" = lagger.py ] || PID=
 	fi
 	return 0
 }
