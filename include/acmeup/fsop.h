@@ -31,7 +31,8 @@ enum fsop_op {
 	FSOP_FCHOWN,     /* fd0, uid, gid */
 	FSOP_FSTATAT,    /* fd0, a, flags (0 or AT_SYMLINK_NOFOLLOW) -> st */
 	FSOP_FACCESSAT,  /* fd0, a, mode, flags */
-	FSOP_OP_MAX = FSOP_FACCESSAT,
+	FSOP_OPENREG,    /* fd0, a, flags (read only) -> a regular file's */
+	FSOP_OP_MAX = FSOP_OPENREG,
 };
 
 /* A request. fd0/fd1: whether descriptor 0/1 came with it (else the
@@ -64,7 +65,8 @@ void fsop_broker_set(int fd, uid_t euid, void (*lost)(void));
 /* Once brokered, a directory of paths[0..n) (the files process's trees)
  * opened by its path (no O_CREAT) is opened once and handed out as a
  * duplicate from then on, and stat by its path is fstat of that
- * descriptor: each would be a round trip. The paths are copied; at most
+ * descriptor: each would be a round trip. fsop_broker_set() opens them
+ * here, still as the files process's user. The paths are copied; at most
  * FSOP_KEEP_MAX, the rest opened each time. */
 #define FSOP_KEEP_MAX 16
 void fsop_keep(const char *const *paths, size_t n);
@@ -79,6 +81,10 @@ uid_t fsop_euid(void);
 
 int fsop_openat(int dirfd, const char *name, int flags, ...); /* mode */
 int fsop_open(const char *path, int flags); /* O_CREAT without mode: no */
+/* openat(dirfd, name, flags) of a regular file to read (flags: O_RDONLY,
+ * no O_CREAT): what is there is looked at first, as opening a device can
+ * have effects of its own, and anything else is not opened: -1, ENXIO. */
+int fsop_open_regular(int dirfd, const char *name, int flags);
 int fsop_mkdirat(int dirfd, const char *name, mode_t mode);
 int fsop_mkdir(const char *path, mode_t mode);
 int fsop_renameat(int olddirfd, const char *oldname, int newdirfd,

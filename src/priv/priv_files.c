@@ -205,20 +205,39 @@ done(int r)
 	return r < 0 ? -errno : r;
 }
 
-/* OPENAT: *out the descriptor to send. */
+/* OPENREG: what is there is a regular file (a look before the open, in
+ * this process: opening a device can have effects of its own). */
+static int
+regular_at(int dfd, const char *name, int flags)
+{
+	struct stat st;
+
+	if ((flags & (O_ACCMODE | O_CREAT | __O_TMPFILE)) != O_RDONLY)
+		return -EINVAL;
+	if (fstatat(dfd, name, &st, (flags & O_NOFOLLOW) ?
+	    AT_SYMLINK_NOFOLLOW : 0) == 0 && !S_ISREG(st.st_mode))
+		return -ENXIO;
+	return 0;
+}
+
+/* OPENAT, OPENREG: *out the descriptor to send. */
 static int
 do_open(struct fsop_req *q, int fd0, int *out)
 {
 	int dot = (q->flags & O_DIRECTORY) && (q->flags & O_ACCMODE) ==
 	    O_RDONLY && !(q->flags & O_CREAT) ? NAME_DOT : 0;
 	const char *name;
-	int dfd, rc = place(fd0, q->a, dot, &dfd, &name), f;
+	int dfd, rc = place(fd0, q->a, dot, &dfd, &name), f = -1, fl;
 
 	if (rc != 0)
 		return rc;
-	f = openat(dfd, name, q->flags | O_CLOEXEC |
-	    (dfd == AT_FDCWD ? 0 : O_NOFOLLOW), q->mode & 0777);
-	rc = f < 0 ? -errno : 0;
+	fl = q->flags | O_CLOEXEC | (dfd == AT_FDCWD ? 0 : O_NOFOLLOW);
+	if (q->op == FSOP_OPENREG)
+		rc = regular_at(dfd, name, fl);
+	if (rc == 0)
+		f = openat(dfd, name, fl, q->mode & 0777);
+	if (rc == 0 && f < 0)
+		rc = -errno;
 	if (dfd >= 0)
 		close(dfd);
 	if (f >= 0 && dfd == AT_FDCWD && !within(f)) {
@@ -300,6 +319,7 @@ handle(struct fsop_req *q, int fd0, int fd1, struct fsop_rep *rep, int *out)
 {
 	switch (q->op) {
 	case FSOP_OPENAT:
+	case FSOP_OPENREG:
 		return do_open(q, fd0, out);
 	case FSOP_RENAMEAT2:
 	case FSOP_LINKAT:

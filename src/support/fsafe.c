@@ -126,11 +126,11 @@ fsafe_open_read(int dirfd, const char *name, const char *path,
 
 	if (!(flags & FSAFE_FOLLOW))
 		fl |= O_NOFOLLOW;
-	/* Look first: opening a device can have effects of its own. */
-	if (fsop_fstatat(dirfd, name, &st, (flags & FSAFE_FOLLOW) ? 0 :
-	    AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+	f = fsop_open_regular(dirfd, name, fl); /* looks first */
+	if (f < 0 && errno == ENXIO && fsop_fstatat(dirfd, name, &st,
+	    (flags & FSAFE_FOLLOW) ? 0 : AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode))
 		return refuse_type(path, kind, st.st_mode, "a regular file");
-	f = fsop_openat(dirfd, name, fl);
 	if (f < 0)
 		return open_fail(dirfd, name, path, kind, "a regular file");
 	if (fstat(f, &st) != 0)
@@ -264,18 +264,22 @@ fsafe_open_top(const char *path, const char *kind, int create, mode_t mode,
 
 int
 fsafe_open_sub(int dirfd, const char *name, const char *path,
-               const char *kind, int create, mode_t mode, int *fd)
+               const char *kind, int create, mode_t mode, int *fd,
+               int *made)
 {
 	const int fl = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	int f, rc;
+	int f, rc, mk = 0;
 
 	f = fsop_openat(dirfd, name, fl); /* made only when missing */
 	if (f < 0 && errno == ENOENT && create) {
-		if (fsop_mkdirat(dirfd, name, mode) != 0 && errno != EEXIST)
+		mk = fsop_mkdirat(dirfd, name, mode) == 0;
+		if (!mk && errno != EEXIST)
 			return acmeup_fail(ACMEUP_EIO, "cannot create directory "
 			    "%s: %s", path, strerror(errno));
 		f = fsop_openat(dirfd, name, fl);
 	}
+	if (made != NULL)
+		*made = mk && f >= 0;
 	if (f < 0)
 		return open_fail(dirfd, name, path, kind, "a directory");
 	rc = check_dir_fd(f, path, kind);

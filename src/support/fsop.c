@@ -24,9 +24,21 @@ static struct kept {
 } kept[FSOP_KEEP_MAX];
 static size_t nkept;
 
+#define KEPT_FLAGS (O_RDONLY | O_DIRECTORY | O_CLOEXEC) /* fsafe_open_top */
+
 void
 fsop_broker_set(int fd, uid_t euid, void (*lost)(void))
 {
+	size_t i;
+
+	/* The trees opened here, as the files process would: no round trip
+	 * for them later. One that cannot be opened now is tried there. */
+	for (i = 0; broker < 0 && i < nkept; i++) {
+		if (kept[i].fd >= 0)
+			continue;
+		kept[i].flags = KEPT_FLAGS;
+		kept[i].fd = open(kept[i].path, KEPT_FLAGS);
+	}
 	broker = fd;
 	broker_euid = euid;
 	broker_lost = lost;
@@ -302,6 +314,34 @@ fsop_openat(int dirfd, const char *name, int flags, ...)
 	if (broker < 0)
 		return openat(dirfd, name, flags, mode);
 	return brokered(FSOP_OPENAT, dfd(dirfd), name, -1, NULL, flags, mode,
+	    0, 0, NULL);
+}
+
+/* Direct: the look, then the open (a file swapped in between is the
+ * caller's fstat to find). */
+static int
+open_regular(int dirfd, const char *name, int flags)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, (flags & O_NOFOLLOW) ?
+	    AT_SYMLINK_NOFOLLOW : 0) == 0 && !S_ISREG(st.st_mode)) {
+		errno = ENXIO;
+		return -1;
+	}
+	return openat(dirfd, name, flags);
+}
+
+int
+fsop_open_regular(int dirfd, const char *name, int flags)
+{
+	if ((flags & (O_ACCMODE | O_CREAT | __O_TMPFILE)) != O_RDONLY) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (broker < 0)
+		return open_regular(dirfd, name, flags);
+	return brokered(FSOP_OPENREG, dfd(dirfd), name, -1, NULL, flags, 0,
 	    0, 0, NULL);
 }
 

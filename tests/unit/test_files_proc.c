@@ -258,6 +258,48 @@ test_created(void **state)
 	close(d);
 }
 
+/* fsop_open_regular through the files process: a regular file opens;
+ * what is not one (a FIFO, which would open, a directory, a link) is
+ * looked at there and not opened (ENXIO); a write or create is no read
+ * (EINVAL); the tree's rules still hold (EACCES). */
+static void
+test_regular(void **state)
+{
+	char path[PATH_MAX];
+	int d = top_fd(), f;
+
+	(void)state;
+	assert_int_equal(store_write_at(d, top, "plain", "x", 1, 0600), 0);
+	snprintf(path, sizeof(path), "%s/fifo", top);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(symlinkat("plain", d, "to-plain"), 0);
+	f = fsop_open_regular(d, "plain", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(f >= 0);
+	close(f);
+	errno = 0;
+	assert_int_equal(fsop_open_regular(d, "fifo", O_RDONLY | O_NONBLOCK |
+	    O_CLOEXEC), -1);
+	assert_int_equal(errno, ENXIO);
+	assert_int_equal(fsop_mkdirat(d, "dir", 0700), 0);
+	assert_int_equal(fsop_open_regular(d, "dir", O_RDONLY | O_CLOEXEC), -1);
+	assert_int_equal(errno, ENXIO);
+	assert_int_equal(fsop_open_regular(d, "to-plain", O_RDONLY |
+	    O_NOFOLLOW | O_CLOEXEC), -1);
+	assert_int_equal(errno, ENXIO);
+	assert_int_equal(fsop_open_regular(d, "plain", O_RDWR), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fsop_open_regular(d, "new", O_RDONLY | O_CREAT), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fsop_open_regular(AT_FDCWD, "/etc/hostname",
+	    O_RDONLY), -1);
+	assert_int_equal(errno, EACCES);
+	unlinkat(d, "plain", 0);
+	unlinkat(d, "fifo", 0);
+	unlinkat(d, "to-plain", 0);
+	unlinkat(d, "dir", AT_REMOVEDIR);
+	close(d);
+}
+
 static int lost_calls;
 
 static void
@@ -325,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_top_swapped),
 		cmocka_unit_test(test_kept),
 		cmocka_unit_test(test_created),
+		cmocka_unit_test(test_regular),
 		cmocka_unit_test(test_lost),
 	};
 	const char *tops[1];

@@ -175,6 +175,11 @@ test_open_read(void **state)
 	assert_int_equal(fsafe_read(p("fifo"), "key", FSAFE_FOLLOW, 100, &data,
 	    &len), ACMEUP_EUSAGE);
 	acmeup_err_clear();
+	assert_int_equal(symlink(p("fifo"), p("to-fifo")), 0);
+	assert_int_equal(fsafe_read(p("to-fifo"), "key", FSAFE_FOLLOW, 100,
+	    &data, &len), ACMEUP_EUSAGE);
+	assert_true(has("is a FIFO")); /* what the followed link leads to */
+	acmeup_err_clear();
 	assert_int_equal(fsafe_read("/dev/zero", "key", FSAFE_FOLLOW, 100,
 	    &data, &len), ACMEUP_EUSAGE);
 	assert_true(has("character device"));
