@@ -64,9 +64,11 @@ int fsafe_open_top(const char *path, const char *kind, int create,
 /* The directory name (one component, never a symbolic link) under dirfd,
  * made with mode when missing and create is set; opened
  * O_DIRECTORY|O_NOFOLLOW and checked with fsafe_check(). path names it in
- * messages. */
+ * messages. *made (may be NULL): 1 when this call made it, so it was empty
+ * as it was opened. */
 int fsafe_open_sub(int dirfd, const char *name, const char *path,
-                   const char *kind, int create, mode_t mode, int *fd);
+                   const char *kind, int create, mode_t mode, int *fd,
+                   int *made);
 
 /* 1 when name exists under dirfd (not followed), 0 when not, negative
  * (recorded, naming path) on other errors. */

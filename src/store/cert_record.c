@@ -69,7 +69,7 @@ open_dir(const char *state_dir, int create, int *fd)
 	rc = fsafe_open_top(state_dir, "state directory", create, 0700, &top);
 	if (rc == 0)
 		rc = fsafe_open_sub(top, REC_DIR, path, "certificate records",
-		    create, 0700, fd);
+		    create, 0700, fd, NULL);
 	if (top >= 0)
 		close(top);
 	return rc;

@@ -240,7 +240,7 @@ store_dir_open(const char *top, const char *sub, const char *kind,
 		return rc;
 	}
 	snprintf(path, sizeof(path), "%s/%s", top, sub);
-	rc = fsafe_open_sub(tfd, sub, path, kind, create, mode, fd);
+	rc = fsafe_open_sub(tfd, sub, path, kind, create, mode, fd, NULL);
 	close(tfd);
 	return rc;
 }

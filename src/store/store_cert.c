@@ -97,6 +97,7 @@ struct staged {
 struct cdir {
 	int fd;
 	const char *path; /* for messages */
+	int made;         /* made by this run: empty as it was opened */
 };
 
 static void
@@ -164,9 +165,10 @@ split_dir(const char *dir, char *top, size_t size, const char **name)
 
 /* DIR = OUT/NAME opened: OUT checked as store_dir_open() does; NAME a
  * directory, not a symbolic link, made 0755 when missing and create is
- * set. 1 when dir (or OUT) is missing and !create. */
+ * set (*made then 1; may be NULL). 1 when dir (or OUT) is missing and
+ * !create. */
 static int
-cert_dir_open(const char *dir, int create, int *fd)
+cert_dir_open(const char *dir, int create, int *fd, int *made)
 {
 	char top[PATH_MAX];
 	const char *name = NULL;
@@ -187,7 +189,7 @@ cert_dir_open(const char *dir, int create, int *fd)
 	}
 	if (rc == 0)
 		rc = fsafe_open_sub(tfd, name, dir, "certificate directory",
-		    create, 0755, fd);
+		    create, 0755, fd, made);
 	if (tfd >= 0)
 		close(tfd);
 	return rc;
@@ -331,10 +333,10 @@ recover(const struct cdir *d)
 int
 store_cert_recover(const char *dir)
 {
-	struct cdir d = { -1, dir };
+	struct cdir d = { -1, dir, 0 };
 	int rc;
 
-	rc = cert_dir_open(dir, 0, &d.fd);
+	rc = cert_dir_open(dir, 0, &d.fd, NULL);
 	if (rc == 1)
 		return 0;
 	if (rc == 0)
@@ -348,14 +350,14 @@ int
 store_cert_read(const char *dir, const char *name, int flags, size_t max,
                 char **data, size_t *len)
 {
-	struct cdir d = { -1, dir };
+	struct cdir d = { -1, dir, 0 };
 	char path[PATH_MAX];
 	int rc;
 
 	*data = NULL;
 	*len = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	rc = cert_dir_open(dir, 0, &d.fd);
+	rc = cert_dir_open(dir, 0, &d.fd, NULL);
 	if (rc == 1)
 		return 0;
 	if (rc == 0)
@@ -386,7 +388,7 @@ int
 store_cert_read_key(const char *dir, long uid, size_t max, char **data,
                     size_t *len)
 {
-	struct cdir d = { -1, dir };
+	struct cdir d = { -1, dir, 0 };
 	char path[PATH_MAX];
 	struct stat st;
 	int fd = -1, rc;
@@ -394,7 +396,7 @@ store_cert_read_key(const char *dir, long uid, size_t max, char **data,
 	*data = NULL;
 	*len = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, files[F_KEY].name);
-	rc = cert_dir_open(dir, 0, &d.fd);
+	rc = cert_dir_open(dir, 0, &d.fd, NULL);
 	if (rc == 1)
 		return 0;
 	if (rc == 0)
@@ -729,7 +731,7 @@ out:
 int
 store_cert_commit(const char *dir, const struct cert_files *f)
 {
-	struct cdir d = { -1, dir };
+	struct cdir d = { -1, dir, 0 };
 	struct staged st;
 	int rc, committed = 0;
 
@@ -739,15 +741,15 @@ store_cert_commit(const char *dir, const struct cert_files *f)
 	    f->chain_pem == NULL)
 		return acmeup_fail(ACMEUP_EINVAL, "no certificate to store in "
 		    "%s", dir);
-	rc = cert_dir_open(dir, 1, &d.fd);
-	if (rc == 0)
+	rc = cert_dir_open(dir, 1, &d.fd, &d.made);
+	if (rc == 0 && !d.made) /* a new one holds nothing to finish or keep */
 		rc = recover(&d);
 	if (rc == 0)
 		rc = stage_all(&d, f, &st);
 	if (rc != 0)
 		goto out;
 	step("staged");
-	rc = keep_previous(&d);
+	rc = d.made ? 0 : keep_previous(&d);
 	if (rc == 0)
 		step("previous");
 	if (rc == 0)
