@@ -39,14 +39,15 @@ struct tsig_result;
 int priv_keys_add_tsig(struct tsig_key *key, const char *file);
 
 /* Fork the keys process. sandbox: it installs its seccomp filter (where
- * available) before its first request other than priv_account_open. The
- * standby (for -y keys, and always when sandboxed) is forked and the
- * registered TSIG secrets here wiped while the keys process answers its
- * first request, or at priv_keys_settle(). */
+ * available) before its first request other than priv_account_open. This
+ * process's filter is installed (sandboxed), the standby (for -y keys, and
+ * always when sandboxed) forked and the registered TSIG secrets here
+ * wiped while the keys process answers its first request, or at
+ * priv_keys_settle(). */
 int priv_keys_start(int sandbox);
 
-/* The standby forked and the TSIG secrets here wiped now, if not yet:
- * before any network code. */
+/* When sandboxed, this process's seccomp filter; the standby forked and
+ * the TSIG secrets here wiped; now, if not yet: before any network code. */
 void priv_keys_settle(void);
 
 /* account_key_open (account_key.h) done by the keys process, which keeps

@@ -42,11 +42,7 @@ engine_privsep_start(struct dns_ctx *dns, const char *state_dir, int sandbox)
 	          "%ld none", priv_keys_pid(), (long)getpid());
 	if (sandbox) /* dead runs' GSS-TSIG records: before confinement */
 		dns_journals_gss(state_dir);
-	if (sandbox && priv_sandbox_main() != 0) {
-		log_stage("%s", acmeup_errmsg(ACMEUP_EIO)); /* said once */
-		acmeup_err_clear();
-	}
-	return 0;
+	return 0; /* this process's filter: at priv_keys_settle() */
 }
 
 /* The directories this process writes, made when missing (Landlock rules

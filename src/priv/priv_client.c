@@ -141,9 +141,10 @@ spawn_standby(void)
 	          (long)priv_cl.spare_pid);
 }
 
-/* The standby forked, then the TSIG secrets here wiped: while the keys
- * process answers its first request (a fork costs a millisecond or two),
- * else when called (priv.h). */
+/* This process's filter (sandboxed), the standby forked (it inherits the
+ * filter), then the TSIG secrets here wiped: while the keys process
+ * answers its first request (the filter and a fork cost about a
+ * millisecond each), else when called (priv.h). */
 void
 priv_keys_settle(void)
 {
@@ -152,6 +153,10 @@ priv_keys_settle(void)
 	if (!priv_cl.unsettled)
 		return;
 	priv_cl.unsettled = 0;
+	if (priv_cl.sandbox && priv_sandbox_main() != 0) {
+		log_stage("%s", acmeup_errmsg(ACMEUP_EIO)); /* said once */
+		acmeup_err_clear();
+	}
 	spawn_standby();
 	for (i = 0; i < priv_cl.ntsig; i++)
 		tsig_key_wipe_secret(priv_cl.tsig[i]);
