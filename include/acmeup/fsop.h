@@ -32,7 +32,11 @@ enum fsop_op {
 	FSOP_FSTATAT,    /* fd0, a, flags (0 or AT_SYMLINK_NOFOLLOW) -> st */
 	FSOP_FACCESSAT,  /* fd0, a, mode, flags */
 	FSOP_OPENREG,    /* fd0, a, flags (read only) -> a regular file's */
-	FSOP_OP_MAX = FSOP_OPENREG,
+	/* Not file system calls: the files process keeps the standby's place
+	 * (issue 13, priv_spare.c). */
+	FSOP_SPARE_ADD,  /* a: a TSIG key file, b: its key (before any other) */
+	FSOP_SPARE,      /* fd0: a socket a keys process serves -> its pid */
+	FSOP_OP_MAX = FSOP_SPARE,
 };
 
 /* A request. fd0/fd1: whether descriptor 0/1 came with it (else the

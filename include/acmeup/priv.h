@@ -16,9 +16,11 @@
  * When the keys process dies, the next request notices (or
  * priv_keys_check): the death is logged naming pid and signal, and a new
  * keys process, loading the TSIG keys from their files, takes over TSIG
- * signing so the records published can still be removed; with a -y key
- * (no file), a standby keys process forked beside the first, idle until
- * then, takes over instead. JWS and certificate keys fail from then on.
+ * signing so the records published can still be removed: sandboxed as
+ * root, the files process starts it (priv_spare.c, with the key files
+ * registered at priv_keys_settle); with a -y key (no file) or not root, a
+ * standby keys process forked beside the first, idle until then, takes
+ * over instead. JWS and certificate keys fail from then on.
  * priv_keys_died() tells the engine.
  */
 #ifndef ACMEUP_PRIV_H
@@ -40,14 +42,16 @@ int priv_keys_add_tsig(struct tsig_key *key, const char *file);
 
 /* Fork the keys process. sandbox: it installs its seccomp filter (where
  * available) before its first request other than priv_account_open. This
- * process's filter is installed (sandboxed), the standby (for -y keys, and
- * always when sandboxed) forked and the registered TSIG secrets here
- * wiped while the keys process answers its first request, or at
- * priv_keys_settle(). */
+ * process's filter is installed (sandboxed), the key files registered
+ * with the files process (sandboxed as root, every key from a file) or
+ * else the standby (for -y keys, and always when sandboxed) forked, and
+ * the registered TSIG secrets here wiped, while the keys process answers
+ * its first request, or at priv_keys_settle(). */
 int priv_keys_start(int sandbox);
 
-/* When sandboxed, this process's seccomp filter; the standby forked and
- * the TSIG secrets here wiped; now, if not yet: before any network code. */
+/* When sandboxed, this process's seccomp filter; the key files left to
+ * the files process, else the standby forked; the TSIG secrets here
+ * wiped; now, if not yet: before any network code. */
 void priv_keys_settle(void);
 
 /* account_key_open (account_key.h) done by the keys process, which keeps

@@ -145,7 +145,8 @@ int engine_confine(const struct engine_config *cfg, struct confinement *c);
 void engine_confine_clear(struct confinement *c);
 
 /* Once the account keys are open (as root, under locks taken here): the
- * standby and the wipe (priv_keys_settle), the files process's writes
+ * standby or the key files left to the files process, and the wipe
+ * (priv_keys_settle), the files process's writes
  * from now on, the keys dead runs' journals name to the keys process (a
  * failure only warns: their cleanup may fail), then engine_confine() and
  * the test build's probes. */

@@ -141,6 +141,31 @@ spawn_standby(void)
 	          (long)priv_cl.spare_pid);
 }
 
+/* Sandboxed as root, every TSIG key from a file: instead of a standby,
+ * the files process is told the key files now (this process is still
+ * trusted) and starts a keys process with them if this one dies. 1 when
+ * it took them all. */
+static int
+spare_in_files(void)
+{
+	size_t i;
+
+	if (!priv_cl.sandbox || priv_cl.ntsig == 0)
+		return 0;
+	for (i = 0; i < priv_cl.ntsig; i++)
+		if (priv_cl.file[i] == NULL)
+			return 0;
+	for (i = 0; i < priv_cl.ntsig; i++)
+		if (priv_files_spare_add(priv_cl.file[i],
+		    tsig_key_name(priv_cl.tsig[i])) != 0)
+			return 0; /* no files process: a standby then */
+	priv_cl.spare_in_files = 1;
+	log_debug("privsep: no standby keys process: the files process starts "
+	          "one again from the %zu TSIG key files if needed",
+	          priv_cl.ntsig);
+	return 1;
+}
+
 /* This process's filter (sandboxed), the standby forked (it inherits the
  * filter), then the TSIG secrets here wiped: while the keys process
  * answers its first request (the filter and a fork cost about a
@@ -157,7 +182,8 @@ priv_keys_settle(void)
 		log_stage("%s", acmeup_errmsg(ACMEUP_EIO)); /* said once */
 		acmeup_err_clear();
 	}
-	spawn_standby();
+	if (!spare_in_files())
+		spawn_standby();
 	for (i = 0; i < priv_cl.ntsig; i++)
 		tsig_key_wipe_secret(priv_cl.tsig[i]);
 }
@@ -182,7 +208,31 @@ priv_keys_start(int sandbox)
 static int
 reap(void)
 {
-	return priv_reap(priv_cl.pid);
+	return priv_cl.foreign ? -1 : priv_reap(priv_cl.pid);
+}
+
+/* The files process's keys process takes over: 1, else 0 (said). */
+static int
+spare_from_files(void)
+{
+	long pid;
+	int fd, rc;
+
+	if (!priv_cl.spare_in_files)
+		return 0;
+	rc = priv_files_spare(&fd, &pid);
+	if (rc != 0) {
+		log_error("the files process cannot start a keys process: %s",
+		          strerror(-rc));
+		return 0;
+	}
+	priv_cl.fd = fd;
+	priv_cl.pid = (pid_t)pid;
+	priv_cl.foreign = 1;
+	log_error("%s; a new keys process (pid %ld), started by the files "
+	          "process with the TSIG keys from their files, removes the "
+	          "records", priv_cl.died_msg, pid);
+	return 1;
 }
 
 /* The keys process is gone (st: its wait status, or -1 to reap it): say
@@ -198,6 +248,7 @@ lost(int st)
 	priv_cl.fd = -1;
 	if (st == -1)
 		st = reap();
+	priv_cl.foreign = 0;
 	priv_status_text(st, why, sizeof(why));
 	if (!priv_cl.died)
 		snprintf(priv_cl.died_msg, sizeof(priv_cl.died_msg), "the keys process (pid "
@@ -211,6 +262,8 @@ lost(int st)
 		          "key, removes the records", priv_cl.died_msg, (long)priv_cl.pid);
 		return;
 	}
+	if (spare_from_files())
+		return;
 	log_error("%s; a new keys process, with the TSIG keys from their "
 	          "files only, removes the records", priv_cl.died_msg);
 	if (spawn(1) != 0) {
@@ -224,7 +277,8 @@ priv_keys_died(char *buf, size_t len)
 {
 	int st = 0;
 
-	if (priv_cl.fd >= 0 && waitpid(priv_cl.pid, &st, WNOHANG) == priv_cl.pid)
+	if (priv_cl.fd >= 0 && !priv_cl.foreign &&
+	    waitpid(priv_cl.pid, &st, WNOHANG) == priv_cl.pid)
 		lost(st);
 	if (priv_cl.died && buf != NULL)
 		snprintf(buf, len, "%s", priv_cl.died_msg);
@@ -456,6 +510,7 @@ priv_keys_stop(void)
 	memset(priv_cl.acct, 0, sizeof(priv_cl.acct));
 	priv_cl.ntsig = priv_cl.nacct = 0;
 	priv_cl.started = priv_cl.unsettled = 0; /* died and died_msg stay */
+	priv_cl.spare_in_files = priv_cl.foreign = 0;
 }
 
 /* An account key the keys process opened or made (request type, already

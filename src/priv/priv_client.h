@@ -22,11 +22,13 @@ struct priv_client {
 	struct crypto_key *acct[PRIV_ACCOUNTS_MAX]; /* public keys, by id */
 	size_t nacct;
 	int started;     /* a keys process was started */
-	int unsettled;   /* no standby yet, the TSIG secrets not wiped here */
+	int unsettled;   /* not settled: the TSIG secrets not wiped here */
 	int fd;          /* our end; -1 when none runs */
 	pid_t pid;
 	int spare_fd;    /* a standby keys process, for -y keys: -1 none */
 	pid_t spare_pid;
+	int spare_in_files; /* none: the files process starts one (priv_spare.c) */
+	int foreign;     /* pid is the files process's child, not ours */
 	int sandbox;
 	long uid, gid;   /* the keys process's user (priv_sandbox_lookup) */
 	int died;        /* one died: only TSIG is served from then on */
@@ -47,7 +49,8 @@ void priv_reply_free(struct priv_reply *r);
 
 /* Send priv_cl.req, read the answer into *r (the caller frees it). A
  * PRIV_ERROR answer becomes the caller's failure; a lost keys process
- * ACMEUP_ECRYPTO (a new one, or the standby, then serves TSIG). */
+ * ACMEUP_ECRYPTO (a new one, the files process's or the standby, then
+ * serves TSIG). */
 int priv_call(unsigned type, struct priv_reply *r);
 
 /* priv_proc.c, for the keys and Kerberos processes. The child's start:

@@ -330,6 +330,10 @@ handle(struct fsop_req *q, int fd0, int fd1, struct fsop_rep *rep, int *out)
 	case FSOP_FCHOWN:
 		return !is_known(fd0) ? -EACCES : done(fchown(fd0,
 		    (uid_t)q->uid, (gid_t)q->gid));
+	case FSOP_SPARE_ADD:
+		return priv_spare_add(q->a, q->b);
+	case FSOP_SPARE:
+		return priv_spare_start(fd0);
 	default:
 		return do_one(q, fd0, &rep->st);
 	}
@@ -371,6 +375,8 @@ serve(int fd)
 	while (recv_req(fd, &q, &fd0, &fd1) == 0) {
 		memset(&rep, 0, sizeof(rep));
 		out = -1;
+		if (q.op != FSOP_SPARE_ADD)
+			priv_spare_close();
 		rep.rc = handle(&q, fd0, fd1, &rep, &out);
 		rep.has_fd = out >= 0;
 		sent = send_rep(fd, &rep, out);
@@ -489,6 +495,61 @@ priv_files_start(const char *const *tops, size_t n)
 	fsop_keep(tops, n); /* each top opened once through it */
 	fp.fd = sv[0];
 	fp.pid = pid;
+	return 0;
+}
+
+/* One request outside fsop (the spare's) with descriptor fd0 (-1:
+ * none): its rc (>= 0, or -errno; -ENODEV with no files process). */
+static int
+files_call(struct fsop_req *q, int fd0)
+{
+	struct fsop_rep rep;
+	int fds[2], n = 0, i;
+	ssize_t r;
+
+	if (fp.fd < 0 || fp.pid <= 0)
+		return -ENODEV;
+	q->fd0 = fd0 >= 0;
+	if (fsop_sendmsg(fp.fd, q, sizeof(*q), &fd0, fd0 >= 0 ? 1 : 0) !=
+	    (ssize_t)sizeof(*q))
+		return -EIO;
+	r = fsop_recvmsg(fp.fd, &rep, sizeof(rep), fds, &n);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	return r == (ssize_t)sizeof(rep) ? rep.rc : -EIO;
+}
+
+int
+priv_files_spare_add(const char *file, const char *name)
+{
+	static struct fsop_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.op = FSOP_SPARE_ADD;
+	if (snprintf(q.a, sizeof(q.a), "%s", file) >= (int)sizeof(q.a) ||
+	    snprintf(q.b, sizeof(q.b), "%s", name) >= (int)sizeof(q.b))
+		return -ENAMETOOLONG;
+	return files_call(&q, -1);
+}
+
+int
+priv_files_spare(int *fd, long *pid)
+{
+	static struct fsop_req q;
+	int sv[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return -errno;
+	memset(&q, 0, sizeof(q));
+	q.op = FSOP_SPARE;
+	rc = files_call(&q, sv[1]);
+	close(sv[1]);
+	if (rc <= 0) {
+		close(sv[0]);
+		return rc < 0 ? rc : -EPROTO;
+	}
+	*fd = sv[0];
+	*pid = rc;
 	return 0;
 }
 

@@ -102,6 +102,21 @@ struct priv_table {
 };
 void priv_keys_serve(int fd, struct priv_table *t) __attribute__((noreturn));
 
+/* priv_spare.c, in the files process (FSOP_SPARE_ADD, FSOP_SPARE): a TSIG
+ * key file and its key's name registered (-EPERM after the first other
+ * request, or for a relative path); registrations closed; a keys process
+ * forked that loads them and serves on sock (a socket; once): its pid, or
+ * -errno. */
+int priv_spare_add(const char *file, const char *name);
+void priv_spare_close(void);
+int priv_spare_start(int sock);
+
+/* priv_files.c, in the main process: the same, asked of the files
+ * process. 0, or -errno (-ENODEV: no files process). *fd: our end of the
+ * new keys process's socket; *pid its pid (not our child). */
+int priv_files_spare_add(const char *file, const char *name);
+int priv_files_spare(int *fd, long *pid);
+
 /* The keys process's state; zero it and set t before use. */
 struct priv_keys {
 	struct priv_table *t;

@@ -105,7 +105,10 @@ fsop_req_check(const void *buf, size_t len, struct fsop_req *req)
 	need = op_fds(req->op);
 	if (req->fd1 && !(need & 2))
 		return -EPROTO;
-	if ((req->op == FSOP_FCHMOD || req->op == FSOP_FCHOWN) && !req->fd0)
+	if ((req->op == FSOP_FCHMOD || req->op == FSOP_FCHOWN ||
+	    req->op == FSOP_SPARE) && !req->fd0)
+		return -EPROTO;
+	if (req->op == FSOP_SPARE_ADD && req->fd0)
 		return -EPROTO;
 	return 0;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Privilege separation (issue 13), seen from /proc during a run: while
 # acmeup waits for a lagging secondary (the records published), its
-# children are the keys process, a standby keys process, the hooks process
-# and (as root) the files process. The keys process has no descriptor but
+# children are the keys process, the hooks process and, as root, the files
+# process (which would start a keys process again from the key file), else
+# a standby keys process. The keys process has no descriptor but
 # /dev/null, stderr and one socket, whose peer is in the main process; the
 # files process the same, and runs as root; the main and keys processes
 # run under a seccomp filter with no_new_privs (Seccomp: 2, NoNewPrivs:
@@ -53,11 +54,18 @@ files=$(sed -n 's/.*privsep: files process \([0-9]*\) writes.*/\1/p' "$TMP/run.e
 root=0
 [ "$(id -u)" = 0 ] && root=1
 [ "$root" = 1 ] && [ -z "$files" ] && fail "run as root, but no files process"
-want=$(printf '%s\n' "$keys" "$standby" "$hooks" $files | sort -n | tr '\n' ' ')
+if [ "$root" = 1 ]; then
+	[ -z "$standby" ] || fail "run as root with a key file, yet a standby keys process ($standby)"
+	grep -q "privsep: no standby keys process: the files process starts one again from the 1 TSIG key files" \
+		"$TMP/run.err" || fail "run as root: the key file was not left to the files process"
+else
+	[ -n "$standby" ] || fail "not root: no standby keys process"
+fi
+want=$(printf '%s\n' "$keys" $standby "$hooks" $files | sort -n | tr '\n' ' ')
 have=$(tr ' ' '\n' <"/proc/$pid/task/$pid/children" | grep . | sort -n | tr '\n' ' ')
-[ -n "$keys" ] && [ -n "$standby" ] && [ -n "$hooks" ] && [ "$want" = "$have" ] ||
-	fail "acmeup ($pid) children '$have', want keys, standby, hooks (and files) processes '$want'"
-ok "main process $pid; keys process $keys, standby $standby, hooks process $hooks, files process ${files:-none}"
+[ -n "$keys" ] && [ -n "$hooks" ] && [ "$want" = "$have" ] ||
+	fail "acmeup ($pid) children '$have', want keys, hooks and files (or standby) processes '$want'"
+ok "main process $pid; keys process $keys, hooks process $hooks, files process ${files:-none}, standby ${standby:-none}"
 
 # --- descriptors --------------------------------------------------------------
 kfds=$(fds "$keys")

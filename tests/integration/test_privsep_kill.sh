@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # kill -9 of the keys process mid-run (issue 13): the main process says
 # which process died of which signal, removes the records it published
-# (signed by the standby keys process, forked beside the first and idle
-# until then: the sandboxed main process may not open the key file),
+# (signed by a keys process the files process starts from the key file,
+# or, with a -y key or not root, the standby keys process, forked beside
+# the first and idle until then: the sandboxed main process may not open
+# the key file),
 # writes no certificate, leaves no journal, and exits 1.
 #  1. killed during the propagation wait, which then times out: the first
 #     request after the death is the removal's TSIG signature; the same
@@ -77,6 +79,11 @@ lab_lag never
 NAME1=n$RANDOM$RANDOM.$LAG_ZONE
 killed timeout "$NAME1" : --propagation-timeout 4
 after timeout "$NAME1"
+if [ "$(id -u)" = 0 ]; then
+	# no standby: the files process started a keys process from the file
+	grep -q "a new keys process (pid [0-9]*), started by the files process with the TSIG keys from their files, removes the records" \
+		"$TMP/timeout.err" || { show_output timeout; fail "timeout: the files process started no keys process"; }
+fi
 ok "killed during a wait that timed out: exit 1, the record removed, nothing written"
 
 # A -y key has no file to load again: the standby keys process removes it.

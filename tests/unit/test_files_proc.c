@@ -7,7 +7,9 @@
  * on what it opened; a tree's path that now leads elsewhere is refused;
  * when it does not answer, the calls fail with EIO
  * and the loss is said once. fsop_req_check refuses malformed requests
- * (and tests/fuzz/fuzz_fsop_req.c). */
+ * (and tests/fuzz/fuzz_fsop_req.c). It keeps the standby's place: key
+ * files registered before its first file request, one keys process
+ * started with them. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -28,6 +32,7 @@
 #include "acmeup/fsop.h"
 #include "acmeup/priv.h"
 #include "acmeup/store.h"
+#include "priv_internal.h"
 
 static char top[] = "/tmp/acmeup-test-files.XXXXXX";
 static char outside[] = "/tmp/acmeup-test-files-out.XXXXXX";
@@ -330,6 +335,34 @@ test_lost(void **state)
 	close(d);
 }
 
+/* First (registrations close at the first file request): the files
+ * process takes key files by absolute path only, starts one keys process
+ * with them (its child, not ours) on a socket we keep, and no second;
+ * after a file request it takes no more key files. */
+static void
+test_spare(void **state)
+{
+	char key[PATH_MAX];
+	long pid = 0;
+	int fd = -1, d, st;
+
+	(void)state;
+	snprintf(key, sizeof(key), "%s/k.key", outside);
+	assert_int_equal(priv_files_spare_add("k.key", "k"), -EPERM);
+	assert_int_equal(priv_files_spare_add(key, "k"), 0);
+	assert_int_equal(priv_files_spare(&fd, &pid), 0);
+	assert_true(fd >= 0 && pid > 0);
+	assert_int_equal(waitpid((pid_t)pid, &st, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD); /* the files process's child */
+	assert_int_equal(kill((pid_t)pid, 0), 0);
+	assert_int_equal(priv_files_spare(&d, &pid), -EBUSY);
+	close(fd); /* it ends at EOF */
+	d = top_fd();
+	assert_int_equal(fsop_mkdirat(d, "after", 0700), 0);
+	assert_int_equal(priv_files_spare_add(key, "k"), -EPERM);
+	close(d);
+}
+
 static void
 test_req_check(void **state)
 {
@@ -352,12 +385,19 @@ test_req_check(void **state)
 	memset(&q, 0, sizeof(q));
 	q.op = FSOP_FCHMOD; /* without its descriptor */
 	assert_int_equal(fsop_req_check(&q, sizeof(q), &out), -EPROTO);
+	q.op = FSOP_SPARE; /* without its socket */
+	assert_int_equal(fsop_req_check(&q, sizeof(q), &out), -EPROTO);
+	q.op = FSOP_SPARE_ADD;
+	assert_int_equal(fsop_req_check(&q, sizeof(q), &out), 0);
+	q.fd0 = 1; /* names only */
+	assert_int_equal(fsop_req_check(&q, sizeof(q), &out), -EPROTO);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spare),
 		cmocka_unit_test(test_req_check),
 		cmocka_unit_test(test_within),
 		cmocka_unit_test(test_outside),
