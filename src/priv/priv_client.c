@@ -66,13 +66,14 @@ reload_tsig(struct priv_table *t)
 /* The child: nothing but stderr and its socket, signals of the terminal
  * left to the parent (which cleans up), dead with it. */
 static void __attribute__((noreturn))
-child(int fd, int reload, pid_t parent)
+child(int fd, int reload, int standby, pid_t parent)
 {
 	struct tsig_key *tsig[PRIV_TSIG_MAX];
 	struct priv_table t = { .tsig = priv_cl.tsig, .ntsig = priv_cl.ntsig,
 	                        .tsig_cap = PRIV_TSIG_MAX,
 	                        .sandbox = priv_cl.sandbox, .uid = priv_cl.uid,
-	                        .gid = priv_cl.gid };
+	                        .gid = priv_cl.gid,
+	                        .no_files = reload || standby };
 
 	fd = priv_child_start(fd, parent);
 	if (reload) {
@@ -83,7 +84,7 @@ child(int fd, int reload, pid_t parent)
 }
 
 static int
-spawn_into(int reload, int *fdp, pid_t *pidp)
+spawn_into(int reload, int standby, int *fdp, pid_t *pidp)
 {
 	pid_t pid, parent = getpid();
 	int sv[2];
@@ -102,7 +103,7 @@ spawn_into(int reload, int *fdp, pid_t *pidp)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child(sv[1], reload, parent);
+		child(sv[1], reload, standby, parent);
 	}
 	close(sv[1]);
 	*fdp = sv[0];
@@ -115,7 +116,7 @@ spawn_into(int reload, int *fdp, pid_t *pidp)
 static int
 spawn(int reload)
 {
-	return spawn_into(reload, &priv_cl.fd, &priv_cl.pid);
+	return spawn_into(reload, 0, &priv_cl.fd, &priv_cl.pid);
 }
 
 /* A -y key has no file to load again after a death, and a sandboxed
@@ -131,7 +132,7 @@ spawn_standby(void)
 		;
 	if (priv_cl.ntsig == 0 || (i == priv_cl.ntsig && !priv_cl.sandbox))
 		return;
-	if (spawn_into(0, &priv_cl.spare_fd, &priv_cl.spare_pid) != 0) {
+	if (spawn_into(0, 1, &priv_cl.spare_fd, &priv_cl.spare_pid) != 0) {
 		log_warn("%s: the TSIG keys cannot outlive a keys process death",
 		         acmeup_errmsg(ACMEUP_EIO));
 		acmeup_err_clear();

@@ -99,6 +99,8 @@ struct priv_table {
 	int sandbox;
 	long uid, gid;   /* >= 0: setgid/setuid to these when sealing (root);
 	                  * with sandbox and uid -1, looked up then */
+	int no_files;    /* a standby or replacement: opens no file on request
+	                  * (it may still be root until its first one) */
 };
 void priv_keys_serve(int fd, struct priv_table *t) __attribute__((noreturn));
 

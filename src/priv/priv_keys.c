@@ -255,21 +255,24 @@ static int
 dispatch(struct priv_keys *k, const uint8_t *body, size_t len)
 {
 	struct priv_msg m;
-	int rc;
+	int rc, closed;
 
 	rc = priv_msg_decode(body, len, &m);
 	if (rc != 0)
 		return rc;
 	/* The files first (the account key, the journals' TSIG keys), then
-	 * the seal: any other request, or the journals' keys, seals. */
+	 * the seal: any other request, or the journals' keys, seals. A
+	 * standby or replacement opens none: it comes to serve a main process
+	 * that may have lost its trust, and may still be root. */
+	closed = k->sealed || k->t->no_files;
 	if (m.type == PRIV_ACCOUNT_OPEN)
-		return k->sealed ? refused() : priv_load_account(k, &m);
+		return closed ? refused() : priv_load_account(k, &m);
 	if (m.type == PRIV_ACCOUNT_STAGE)
-		return k->sealed ? refused() : priv_stage_account(k, &m);
+		return closed ? refused() : priv_stage_account(k, &m);
 	if (m.type == PRIV_KEY_LOAD)
-		return k->sealed ? refused() : priv_load_keyfile(k, &m);
+		return closed ? refused() : priv_load_keyfile(k, &m);
 	if (m.type == PRIV_JOURNAL_KEYS) {
-		rc = k->sealed ? refused() : priv_load_journal_keys(k, &m);
+		rc = closed ? refused() : priv_load_journal_keys(k, &m);
 		k->seal_after = 1; /* before the next request is read */
 		return rc;
 	}

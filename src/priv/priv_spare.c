@@ -60,7 +60,7 @@ spare_child(int sock, pid_t parent)
 	struct tsig_key *tsig[PRIV_TSIG_MAX];
 	struct priv_table t = { .tsig = tsig, .ntsig = sp.n,
 	                        .tsig_cap = PRIV_TSIG_MAX, .sandbox = 1,
-	                        .uid = -1, .gid = -1 };
+	                        .uid = -1, .gid = -1, .no_files = 1 };
 	char err[256];
 	size_t i;
 

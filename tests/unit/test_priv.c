@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -262,6 +263,55 @@ test_death(void **state)
 	assert_int_equal(priv_keys_died(NULL, 0), 1); /* the run's result */
 }
 
+/* One ACCOUNT_OPEN of dir handled by a keys process's state over t: the
+ * answer's type. */
+static unsigned
+account_open_in(struct priv_table *t, const char *dir)
+{
+	static struct priv_keys k;
+	struct priv_buf b = { 0 };
+	struct priv_msg m;
+	unsigned type;
+
+	memset(&k, 0, sizeof(k));
+	k.t = t;
+	priv_buf_start(&b, PRIV_ACCOUNT_OPEN);
+	priv_put_bytes(&b, dir, strlen(dir));
+	priv_put_num(&b, CRYPTO_KEY_P256);
+	priv_put_num(&b, 0);
+	assert_false(b.failed);
+	priv_keys_handle(&k, b.p + 4, b.len - 4);
+	assert_int_equal(priv_msg_decode(k.out.p + 4, k.out.len - 4, &m), 0);
+	type = m.type;
+	priv_keys_clear(&k);
+	priv_buf_free(&b);
+	acmeup_err_clear();
+	return type;
+}
+
+/* A standby or replacement keys process (no_files) opens no file on
+ * request, even as its first: an account open is refused and no key is
+ * made; the first keys process makes it. */
+static void
+test_no_files(void **state)
+{
+	char dir[] = "/tmp/acmeup-test-nofiles.XXXXXX", key[PATH_MAX];
+	struct priv_table t = { .no_files = 1 };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(key, sizeof(key), "%s/account.key", dir);
+	assert_int_equal(account_open_in(&t, dir), PRIV_ERROR);
+	assert_int_equal(access(key, F_OK), -1);
+	t.no_files = 0;
+	assert_int_equal(account_open_in(&t, dir), PRIV_REPLY | PRIV_ACCOUNT_OPEN);
+	assert_int_equal(access(key, F_OK), 0);
+	assert_int_equal(t.nacct, 1);
+	crypto_key_free(t.acct[0]);
+	unlink(key);
+	rmdir(dir);
+}
+
 /* fn in a child; its exit status (77: no seccomp here). */
 static int
 in_child(int (*fn)(void))
@@ -421,6 +471,7 @@ main(void)
 		cmocka_unit_test(test_death),
 		cmocka_unit_test(test_sandbox),
 		cmocka_unit_test(test_gss_refuses),
+		cmocka_unit_test(test_no_files),
 	};
 	char cmd[128];
 	FILE *fp;
