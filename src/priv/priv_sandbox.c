@@ -1,16 +1,8 @@
-/* Seccomp filters (libseccomp), deny-lists with EPERM/EACCES rather than
- * a kill, so a sanitizer or the C library taking an unexpected path fails
- * a call instead of killing the run.
- * - keys process: no socket of any kind, no exec, no open (its keys are
- *   loaded before), no ptrace or reading other processes' memory.
- * - main process: nothing a client needs and an attacker likes: exec,
- *   ptrace, other processes' memory, kernel modules, kexec, mounts, bpf,
- *   perf_event_open, keyrings, userfaultfd; with no_new_privs, as root or
- *   not. Deploy hooks run in the hooks process (engine/hook_proc.c),
- *   which has no filter, so a hook's sudo still works.
- * A sanitizer build keeps ptrace (LeakSanitizer's stop-the-world at exit)
- * and open in the keys process (ASan's report file, log_path); GCC's
- * sanitizers symbolize in the process, with no exec. */
+/* Seccomp filters: deny-lists with EPERM/EACCES (src/priv/seccomp_gen.c
+ * says what each process may not do, and compiles them with libseccomp at
+ * build time), loaded with no_new_privs. Deploy hooks run in the hooks
+ * process (engine/hook_proc.c), which has no filter, so a hook's sudo
+ * still works. */
 #define _GNU_SOURCE /* setresuid, setresgid */
 #include <errno.h>
 #include <grp.h>
@@ -78,73 +70,27 @@ priv_sandbox_become(long uid, long gid)
 }
 
 #ifdef ACMEUP_HAVE_SECCOMP
-#include <seccomp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
-static const int hostile[] = {
-#ifndef ACMEUP_SANITIZED
-	SCMP_SYS(ptrace),
-#endif
-	SCMP_SYS(process_vm_readv),
-	SCMP_SYS(process_vm_writev), SCMP_SYS(kexec_load),
-	SCMP_SYS(kexec_file_load), SCMP_SYS(init_module),
-	SCMP_SYS(finit_module), SCMP_SYS(delete_module), SCMP_SYS(mount),
-	SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(bpf),
-	SCMP_SYS(perf_event_open), SCMP_SYS(keyctl), SCMP_SYS(add_key),
-	SCMP_SYS(request_key), SCMP_SYS(userfaultfd), SCMP_SYS(acct),
-	SCMP_SYS(swapon), SCMP_SYS(swapoff), SCMP_SYS(reboot),
-	SCMP_SYS(open_by_handle_at), SCMP_SYS(personality),
-};
+#include "seccomp_bpf.h" /* bpf_main, bpf_keys, bpf_files: seccomp_gen.c */
 
-/* The keys process's; the files process's without the last N_OPEN. */
-static const int keys_only[] = {
-	SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(connect),
-	SCMP_SYS(bind), SCMP_SYS(listen), SCMP_SYS(accept), SCMP_SYS(accept4),
-#ifndef ACMEUP_SANITIZED
-	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(creat),
-	SCMP_SYS(open_tree),
-#define N_OPEN 5
-#else
-#define N_OPEN 0
-#endif
-};
+#define PROG(a) { (unsigned short)(sizeof(a) / sizeof((a)[0])), \
+	          (struct sock_filter *)(a) }
 
-static const int no_exec[] = { SCMP_SYS(execve), SCMP_SYS(execveat) };
-
-static int
-add_all(scmp_filter_ctx ctx, const int *calls, size_t n, int err)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (calls[i] >= 0 && /* unknown here: __NR_SCMP_ERROR */
-		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO((unsigned)err), calls[i],
-		                     0) != 0)
-			return -1;
-	return 0;
-}
-
-/* keys: 0 the main process, 1 the keys process, 2 the files process. */
+/* keys: 0 the main process, 1 the keys process, 2 the files process. The
+ * programs were compiled by libseccomp at build time (seccomp_gen.c);
+ * loading one is two system calls. */
 static int
 install(int keys)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int rc = -1;
+	struct sock_fprog prog[] = { PROG(bpf_main), PROG(bpf_keys),
+	                             PROG(bpf_files) };
 
-	if (ctx == NULL)
-		return acmeup_fail(ACMEUP_EIO, "seccomp: cannot make a filter");
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) == 0 &&
-	    add_all(ctx, hostile, sizeof(hostile) / sizeof(hostile[0]),
-	            EPERM) == 0 &&
-	    add_all(ctx, no_exec, sizeof(no_exec) / sizeof(no_exec[0]),
-	            EACCES) == 0 &&
-	    (keys == 0 || add_all(ctx, keys_only, sizeof(keys_only) /
-	                          sizeof(keys_only[0]) - (keys == 2 ? N_OPEN :
-	                          0), EACCES) == 0))
-		rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc != 0)
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog[keys]) != 0)
 		return acmeup_fail(ACMEUP_EIO, "seccomp: the kernel refused the "
-		                   "filter (%d)", rc);
+		                   "filter: %s", strerror(errno));
 	return 0;
 }
 
