@@ -112,4 +112,9 @@ ssize_t fsop_sendmsg(int fd, const void *buf, size_t len, const int *fds,
                      int n);
 ssize_t fsop_recvmsg(int fd, void *buf, size_t len, int fds[2], int *n);
 
+/* One exchange on fd: send req with the descriptors (-1: none), receive
+ * the reply and its descriptor (*fd_out, -1 without). 0, or -errno. */
+int fsop_call(int fd, const struct fsop_req *req, int fd0, int fd1,
+              struct fsop_rep *rep, int *fd_out);
+
 #endif

@@ -504,19 +504,15 @@ static int
 files_call(struct fsop_req *q, int fd0)
 {
 	struct fsop_rep rep;
-	int fds[2], n = 0, i;
-	ssize_t r;
+	int rc, got = -1;
 
 	if (fp.fd < 0 || fp.pid <= 0)
 		return -ENODEV;
 	q->fd0 = fd0 >= 0;
-	if (fsop_sendmsg(fp.fd, q, sizeof(*q), &fd0, fd0 >= 0 ? 1 : 0) !=
-	    (ssize_t)sizeof(*q))
-		return -EIO;
-	r = fsop_recvmsg(fp.fd, &rep, sizeof(rep), fds, &n);
-	for (i = 0; i < n; i++)
-		close(fds[i]);
-	return r == (ssize_t)sizeof(rep) ? rep.rc : -EIO;
+	rc = fsop_call(fp.fd, q, fd0, -1, &rep, &got);
+	if (got >= 0)
+		close(got);
+	return rc != 0 ? rc : rep.rc;
 }
 
 int

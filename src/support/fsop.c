@@ -214,9 +214,7 @@ recv_rep(int fd, struct fsop_rep *rep, int *fd_out)
 	return 0;
 }
 
-/* One exchange on fd: send req with the descriptors (-1: none), receive
- * the reply and its descriptor (*fd_out, -1 without). 0, or -errno. */
-static int
+int
 fsop_call(int fd, const struct fsop_req *req, int fd0, int fd1,
           struct fsop_rep *rep, int *fd_out)
 {
