@@ -33,7 +33,7 @@ fsop_broker_set(int fd, uid_t euid, void (*lost)(void))
 
 	/* The trees opened here, as the files process would: no round trip
 	 * for them later. One that cannot be opened now is tried there. */
-	for (i = 0; broker < 0 && i < nkept; i++) {
+	for (i = 0; fd >= 0 && broker < 0 && i < nkept; i++) {
 		if (kept[i].fd >= 0)
 			continue;
 		kept[i].flags = KEPT_FLAGS;
