@@ -40,7 +40,12 @@ fi
 	{ tail -n 30 "$TMP/build.log" >&2; fail "dpkg-buildpackage failed"; }
 deb=$TMP/acmeup_${version}_$(dpkg --print-architecture).deb
 [ -f "$deb" ] || fail "no $(basename "$deb") was made"
-ok "dpkg-buildpackage made $(basename "$deb")"
+# built with its filters and GSS-TSIG (Build-Depends), not without them
+grep -q "Generating seccomp_bpf.h" "$TMP/build.log" ||
+	fail "the package was built without the seccomp filters"
+grep -q "GSS-TSIG: on" "$TMP/build.log" ||
+	fail "the package was built without GSS-TSIG"
+ok "dpkg-buildpackage made $(basename "$deb"), with the seccomp filters and GSS-TSIG"
 
 # 2. lintian: no error.
 lintian --fail-on error --no-tag-display-limit "$deb" >"$TMP/lintian.out" 2>&1 ||
